@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { writeEventJsonSchemas } from '../events/json-schema.ts';
+
+export function registerEventCommands(program: Command): void {
+  const events = program.command('events').description('the event catalog');
+  events.command('schema')
+    .description('write a JSON Schema per event type, for programs in other languages reading the stream')
+    .requiredOption('--out <dir>', 'directory to write into')
+    .action(async (opts: { out: string }) => {
+      const files = await writeEventJsonSchemas(opts.out);
+      console.log(`wrote ${files.length} JSON Schemas to ${opts.out}`);
+    });
+}

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { registerEventCommands } from './events.ts';
+
+// Each area of Hydra adds its own sub-commands; this file only wires them.
+const program = new Command('hydra')
+  .description('Hydra: classifies detector monitoring plots as they arrive, and learns from the experts')
+  .showHelpAfterError();
+
+registerEventCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const e = err as Error & { code?: string };
+  console.error(`hydra: ${e.message}${e.code ? ` [${e.code}]` : ''}`);
+  process.exitCode = process.exitCode || 1;
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/**
+ * One event type: its name (`<aggregate>.<event>`), current schema version, the schema of its data,
+ * how to find its aggregate key, and upcasters that lift older versions' data to the current shape.
+ */
+export interface EventDefinition<T extends string = string, S extends z.ZodType = z.ZodType> {
+  readonly type: T;
+  readonly version: number;
+  readonly schema: S;
+  readonly description: string;
+  readonly key: (data: z.infer<S>) => string;
+  /** upcasters[v] turns version v's data into version v+1's. */
+  readonly upcasters: Readonly<Record<number, (data: unknown) => unknown>>;
+}
+
+export function defineEvent<T extends string, S extends z.ZodType>(def: {
+  type: T;
+  version?: number;
+  schema: S;
+  description: string;
+  key: (data: z.infer<S>) => string;
+  upcasters?: Record<number, (data: unknown) => unknown>;
+}): EventDefinition<T, S> {
+  if (!/^[a-z]+\.[a-z][a-z-]*$/.test(def.type)) throw new Error(`bad event type name ${def.type}`);
+  return { version: 1, upcasters: {}, ...def };
+}
+
+/** Names usable as one NATS subject token (plot-type names, ids). */
+export const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'letters, digits, _ and - only (1-128)');
+export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hex');
+export const isoTime = z.iso.datetime({ offset: true });
