@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerEventCommands } from './events.ts';
+import { registerServiceCommands } from './services.ts';
 
 // Each area of Hydra adds its own sub-commands; this file only wires them.
 const program = new Command('hydra')
@@ -7,6 +8,7 @@ const program = new Command('hydra')
   .showHelpAfterError();
 
 registerEventCommands(program);
+registerServiceCommands(program);
 
 try {
   await program.parseAsync(process.argv);
