@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { findExecutable } from './binaries.ts';
 import {
@@ -18,6 +18,8 @@ export interface StartContext {
   readonly log: (line: string) => void;
   /** How long a fresh server may take to answer. */
   readonly startTimeoutMs?: number;
+  /** The port the server had last time: reused when free, so its URL stays the same across restarts. */
+  readonly preferredPort?: number;
 }
 
 /** Finds the binaries, installing their Debian package first when they are missing and we can. */
@@ -39,10 +41,13 @@ export async function requireBinaries<const N extends Installable>(names: readon
   return out;
 }
 
-async function logTail(file: string, lines = 15): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
+/** The last lines a log gained since it was `from` bytes long. */
+async function logTail(file: string, from = 0, lines = 15): Promise<string> {
+  const buf = await readFile(file).catch(() => Buffer.alloc(0));
+  return buf.subarray(from).toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
+
+const sizeOf = async (file: string): Promise<number> => (await stat(file).catch(() => undefined))?.size ?? 0;
 
 /** Polls `probe` until it answers; gives up when the child exits or the time is up. */
 export async function waitUntilAnswers(
@@ -66,8 +71,9 @@ type Launch = (port: number) => { cmd: CommandLine; url: string; probe: (url: st
 async function launch(what: string, dataDir: string, logFile: string, make: Launch, ctx: StartContext): Promise<EmbeddedServer> {
   const timeoutMs = ctx.startTimeoutMs ?? 60_000;
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = await freePort(attempt === 1 ? ctx.preferredPort : undefined);
     const { cmd, url, probe } = make(port);
+    const logStart = await sizeOf(logFile);
     const child = spawnDetached(cmd, logFile);
     const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
     const pid = child.pid;
@@ -78,7 +84,7 @@ async function launch(what: string, dataDir: string, logFile: string, make: Laun
     if (result.answers) {
       return { pid, port, url, dataDir, logFile, startedAt: new Date().toISOString() };
     }
-    const tail = await logTail(logFile);
+    const tail = await logTail(logFile, logStart);
     if (!result.exited) await stopProcess(pid, dataDir, 5_000);
     if (result.exited && attempt < 3 && /address already in use/i.test(tail)) continue;
     throw new ServiceError('HYDRA_SERVICE_START_FAILED',

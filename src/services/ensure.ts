@@ -6,7 +6,7 @@ import { withLock } from './lock.ts';
 import { probeMysql, probeNats, type ProbeResult } from './probe.ts';
 import { isOurProcess, stopProcess } from './proc.ts';
 import { resolveService, type ServiceFacts } from './resolve.ts';
-import { readState, withServer, writeState, type EmbeddedServer, type ServiceName, type ServicesState } from './state.ts';
+import { preferredPort, readState, withServer, writeState, type EmbeddedServer, type ServiceName, type ServicesState } from './state.ts';
 
 /** Where one service is being used from. */
 export interface ServiceEndpoint {
@@ -80,7 +80,7 @@ async function ensureEmbedded(
     log(`${spec.label}: the embedded server (pid ${decision.server.pid}) does not answer (${waited.reason}); restarting it`);
     await stopProcess(decision.server.pid, decision.server.dataDir);
   }
-  const ctx: StartContext = { layout, asRoot: asRoot(), log, startTimeoutMs: opts.startTimeoutMs };
+  const ctx: StartContext = { layout, asRoot: asRoot(), log, startTimeoutMs: opts.startTimeoutMs, preferredPort: preferredPort(state, spec.name) };
   const server = await spec.start(ctx);
   const fresh = await readState(layout.stateFile);
   await writeState(layout.stateFile, withServer(fresh.state, spec.name, server));

@@ -9,18 +9,25 @@ import type { CommandLine } from './commands.ts';
 const execFileP = promisify(execFile);
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A port nobody listens on right now: the kernel picks it when we bind port 0. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Binds 127.0.0.1:port (0: the kernel picks) and lets go; resolves with the port, or undefined when taken. */
+function tryBind(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.once('error', () => resolve(undefined));
+    srv.listen(port, '127.0.0.1', () => {
       const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('no port assigned'))));
+      const got = typeof addr === 'object' && addr ? addr.port : undefined;
+      srv.close(() => resolve(got));
     });
   });
+}
+
+/** A port nobody listens on right now: `preferred` when it is free (a restarted server keeps its port), else one the kernel picks. */
+export async function freePort(preferred?: number): Promise<number> {
+  const got = (preferred ? await tryBind(preferred) : undefined) ?? await tryBind(0);
+  if (!got) throw new Error('no free port on 127.0.0.1');
+  return got;
 }
 
 /** True when nothing accepts connections on 127.0.0.1:port. */

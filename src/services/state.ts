@@ -14,10 +14,14 @@ export const embeddedServerSchema = z.object({
 });
 export type EmbeddedServer = z.infer<typeof embeddedServerSchema>;
 
+const portSchema = z.number().int().min(1).max(65535);
+
 export const servicesStateSchema = z.object({
   version: z.literal(1),
   nats: embeddedServerSchema.optional(),
   mariadb: embeddedServerSchema.optional(),
+  /** Ports of servers since stopped: a restart takes the same one when it is free, so URLs stay put. */
+  lastPorts: z.object({ nats: portSchema.optional(), mariadb: portSchema.optional() }).optional(),
 });
 export type ServicesState = z.infer<typeof servicesStateSchema>;
 export type ServiceName = 'nats' | 'mariadb';
@@ -63,9 +67,16 @@ export async function writeState(file: string, state: ServicesState): Promise<vo
   await rename(tmp, file);
 }
 
+/** The state with `name` set to `server`, or forgotten (its port kept in lastPorts) when undefined. */
 export function withServer(state: ServicesState, name: ServiceName, server: EmbeddedServer | undefined): ServicesState {
   const next: ServicesState = { ...state };
+  const old = state[name];
   if (server) next[name] = server;
   else delete next[name];
+  if (!server && old) next.lastPorts = { ...state.lastPorts, [name]: old.port };
   return next;
 }
+
+/** The port a new server for `name` should try first. */
+export const preferredPort = (state: ServicesState, name: ServiceName): number | undefined =>
+  state[name]?.port ?? state.lastPorts?.[name];
