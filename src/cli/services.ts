@@ -52,7 +52,10 @@ export function registerServiceCommands(program: Command): void {
       const result = await runDoctor(loadConfig(), { install: opts.install, log: say });
       for (const c of result.checks) if (!opts.quiet || !c.ok) say(formatCheck(c));
       if (result.installed.length > 0) say(`installed: ${result.installed.join(' ')}`);
-      if (!result.ok) {
+      if (!result.ok && result.installed.length > 0) {
+        say('still missing after installing; see above');
+        process.exitCode = 1;
+      } else if (!result.ok) {
         say(`to install what is missing, run:\n  ${result.manualCommand ?? '(nothing Hydra can install; see above)'}`);
         process.exitCode = 1;
       }

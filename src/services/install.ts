@@ -49,6 +49,7 @@ export async function installAbility(): Promise<InstallAbility> {
 }
 
 let aptUpdated = false;
+const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 function runInherited(argv: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,7 +57,8 @@ function runInherited(argv: readonly string[]): Promise<number> {
     if (!bin) return resolve(0);
     const child = spawn(bin, args, {
       stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      // dpkg's maintainer scripts expect the standard directories on PATH, whatever ours is.
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive', PATH: `${process.env.PATH ?? ''}:${STANDARD_PATH}` },
     });
     child.once('error', reject);
     child.once('exit', (code) => resolve(code ?? 1));
