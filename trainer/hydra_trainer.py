@@ -1,0 +1,453 @@
+#!/usr/bin/env python3
+"""Hydra's trainer: trains a compact plot CNN on a Hydra dataset directory and exports ONNX.
+
+Usage: hydra_trainer.py --dataset DIR --out DIR [--params JSON | --params-file FILE] [--device auto|cpu|cuda]
+
+The dataset (dataset.json + pixels.u8, written by src/training/dataset-file.ts) is already preprocessed by
+Hydra's one TypeScript preprocessing path; this program never touches images. The exported model takes the
+raw 0..255 values as float32 (N, C, H, W) and divides by 255 itself, so inference feeds the same bytes.
+
+Progress goes to stdout as JSON lines ({"event": "started" | "epoch" | "completed" | "failed", ...});
+anything else (warnings, tracebacks) goes to stderr. One file, one dependency (torch), so it can be
+copied to any machine with a GPU and run there. Works with Debian's torch 1.13 and torch 2.x.
+"""
+import argparse
+import contextlib
+import copy
+import inspect
+import json
+import math
+import os
+import platform
+import random
+import sys
+import time
+
+INSTALL = "apt-get install python3-torch (Debian/Ubuntu) or pip install torch"
+EXIT_FAILED = 2
+OPSET = 13  # supported by torch 1.13's exporter and every onnxruntime since 1.7
+WIDTHS = (16, 32, 64, 128)
+FEATURE_STRIDE = 2 ** (len(WIDTHS) - 1)
+
+
+def emit(event, **fields):
+    print(json.dumps({"event": event, **fields}), flush=True)
+
+
+class TrainerFailure(Exception):
+    """An expected failure: reported as a 'failed' line with a code, not as a traceback."""
+
+    def __init__(self, code, reason):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+# Deterministic cuBLAS needs this before CUDA initialises.
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except Exception as _import_error:  # ImportError, or OSError from a broken native library
+    if __name__ == "__main__":
+        emit("failed", code="no-torch",
+             reason=f"{sys.executable} cannot import torch ({_import_error}). Install it: {INSTALL}")
+        sys.exit(EXIT_FAILED)
+    raise
+
+
+# ---------------------------------------------------------------- model
+
+class PlotNet(nn.Module):
+    """Four conv-BN-ReLU blocks (max-pool after the first three), global average pooling, one linear head.
+
+    The last block is not pooled, so the feature maps (and the class activation maps made from them)
+    keep 1/8 of the input resolution: enough to say where in a plot the model looked.
+    """
+
+    def __init__(self, channels, classes, widths=WIDTHS):
+        super().__init__()
+        layers, c = [], channels
+        for i, w in enumerate(widths):
+            layers += [nn.Conv2d(c, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True)]
+            if i < len(widths) - 1:
+                layers.append(nn.MaxPool2d(2))
+            c = w
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(c, classes)
+
+    def forward(self, x):
+        f = self.features(x * (1.0 / 255.0))  # normalisation lives in the model: callers feed raw 0..255
+        return self.head(f.mean(dim=(2, 3))), f
+
+
+class ExportNet(nn.Module):
+    """What model.onnx computes: logits, the last feature maps, and per-class activation maps."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        logits, f = self.net(x)
+        cams = F.conv2d(f, self.net.head.weight[:, :, None, None])  # cams[n,k] = sum_c W[k,c] f[n,c]
+        return logits, f, cams
+
+
+# ---------------------------------------------------------------- parameters and data
+
+DEFAULTS = {"epochs": 30, "learningRate": 0.003, "batchSize": 32, "annealing": "cosine", "patience": 5,
+            "minDelta": 0.001, "validationFraction": 0.2, "sampling": None, "seed": 1, "minPerClass": 5,
+            "device": "auto", "parentModel": None}
+
+
+def read_params(args):
+    try:
+        raw = json.loads(open(args.params_file).read() if args.params_file else (args.params or "{}"))
+    except (OSError, ValueError) as e:
+        raise TrainerFailure("dataset-error", f"cannot read the training parameters: {e}")
+    if not isinstance(raw, dict):
+        raise TrainerFailure("dataset-error", "training parameters must be a JSON object")
+    p = {**DEFAULTS, **{k: v for k, v in raw.items() if v is not None}}
+    if args.device:
+        p["device"] = args.device
+    ok = (isinstance(p["epochs"], int) and p["epochs"] > 0 and isinstance(p["batchSize"], int) and p["batchSize"] > 0
+          and p["learningRate"] > 0 and p["annealing"] in ("cosine", "step", "none") and p["patience"] >= 0
+          and p["minDelta"] >= 0 and p["device"] in ("auto", "cpu", "cuda") and isinstance(p["seed"], int))
+    if not ok:
+        raise TrainerFailure("dataset-error", f"invalid training parameters: {json.dumps(raw)}")
+    return p
+
+
+def load_dataset(directory):
+    """dataset.json and pixels.u8 (read whole into one uint8 tensor: no per-sample Python later)."""
+    try:
+        with open(os.path.join(directory, "dataset.json")) as f:
+            meta = json.load(f)
+        labels, inp, samples = meta["labels"], meta["input"], meta["samples"]
+        c, h, w, n = int(inp["channels"]), int(inp["height"]), int(inp["width"]), len(samples)
+        path = os.path.join(directory, meta["pixels"]["file"])
+        size = os.path.getsize(path)
+        y = torch.tensor([int(s["label"]) for s in samples], dtype=torch.long)
+        is_val = torch.tensor([s["split"] == "validation" for s in samples], dtype=torch.bool)
+        loss_w = [float(v) for v in meta["sampling"]["lossWeights"]]
+        sampler_w = [float(v) for v in meta["sampling"]["samplerWeights"]]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise TrainerFailure("dataset-error", f"cannot read the dataset in {directory}: {e!r}")
+    if size != n * c * h * w:
+        raise TrainerFailure("dataset-error", f"pixels.u8 has {size} bytes, expected {n}x{c}x{h}x{w}")
+    if n and (int(y.min()) < 0 or int(y.max()) >= len(labels)):
+        raise TrainerFailure("dataset-error", "a sample's label index is out of range")
+    x = torch.from_file(path, shared=False, size=size, dtype=torch.uint8).view(n, c, h, w) if n else \
+        torch.zeros((0, c, h, w), dtype=torch.uint8)
+    return {"meta": meta, "labels": labels, "x": x, "y": y, "is_val": is_val, "loss_weights": loss_w,
+            "sampler_weights": sampler_w, "shape": (c, h, w)}
+
+
+def check_counts(ds, min_per_class):
+    counts = torch.bincount(ds["y"], minlength=len(ds["labels"])).tolist()
+    short = [f"{l}: {n}" for l, n in zip(ds["labels"], counts) if n < min_per_class]
+    if short:
+        raise TrainerFailure("too-few-labels", f"each label needs at least {min_per_class} labelled images; "
+                                               f"too few for {', '.join(short)}")
+    n_val = int(ds["is_val"].sum())
+    if n_val == 0 or n_val == len(ds["y"]):
+        raise TrainerFailure("too-few-labels", "the dataset needs both training and validation images")
+    return dict(zip(ds["labels"], counts))
+
+
+# ---------------------------------------------------------------- device and reproducibility
+
+def pick_device(requested):
+    if requested == "cpu" or (requested == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise TrainerFailure("no-torch", f"CUDA was requested but torch {torch.__version__} sees no CUDA device; "
+                                         "install a CUDA build of torch (pip install torch) or use --device cpu")
+    return torch.device("cuda")
+
+
+def seed_everything(seed, device):
+    random.seed(seed)
+    torch.manual_seed(seed)
+    try:
+        import numpy
+        numpy.random.seed(seed % 2 ** 32)
+    except ImportError:
+        pass
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    if device.type == "cpu":
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        torch.set_num_threads(max(1, threads))
+
+
+def amp_settings(device):
+    """bf16 autocast where the GPU has it (no loss scaling needed), else fp16 with a scaler; none on CPU."""
+    if device.type != "cuda":
+        return None, None
+    if torch.cuda.is_bf16_supported():
+        return torch.bfloat16, None
+    scaler_cls = getattr(getattr(torch, "amp", None), "GradScaler", None)
+    scaler = scaler_cls("cuda") if scaler_cls and "device" in inspect.signature(scaler_cls).parameters \
+        else torch.cuda.amp.GradScaler()
+    return torch.float16, scaler
+
+
+def autocast(device, dtype):
+    if dtype is None:
+        return torch.autocast(device_type="cpu", enabled=False)
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+# ---------------------------------------------------------------- augmentation (whole batches, on device)
+
+def augment(x, shift):
+    """Geometry-respecting jitter of a float batch in 0..255: no flips or rotations (a plot's axes mean
+    something), only a shift of up to `shift` pixels with white coming in at the edge, a brightness and
+    contrast change of a few percent, and a little pixel noise."""
+    n, c, h, w = x.shape
+    dev = x.device
+    if shift > 0:
+        padded = F.pad(x, (shift, shift, shift, shift), value=255.0)
+        dy = torch.randint(0, 2 * shift + 1, (n, 1), device=dev)
+        dx = torch.randint(0, 2 * shift + 1, (n, 1), device=dev)
+        rows = (torch.arange(h, device=dev)[None, :] + dy)[:, None, :, None]
+        cols = (torch.arange(w, device=dev)[None, :] + dx)[:, None, None, :]
+        x = padded[torch.arange(n, device=dev)[:, None, None, None], torch.arange(c, device=dev)[None, :, None, None],
+                   rows, cols]
+    contrast = 1.0 + (torch.rand(n, 1, 1, 1, device=dev) * 2 - 1) * 0.1
+    brightness = (torch.rand(n, 1, 1, 1, device=dev) * 2 - 1) * 10.0
+    x = (x - 128.0) * contrast + (128.0 + brightness)
+    x = x + torch.randn_like(x) * 2.0
+    return x.clamp_(0.0, 255.0)
+
+
+# ---------------------------------------------------------------- training
+
+def batch_input(x_all, idx, device):
+    xb = x_all[idx if idx.device == x_all.device else idx.to(x_all.device)]
+    if xb.device != device:
+        xb = xb.to(device, non_blocking=True)
+    xb = xb.float()
+    return xb.contiguous(memory_format=torch.channels_last) if device.type == "cuda" else xb
+
+
+@torch.no_grad()
+def run_eval(model, x_all, y_all, idx, batch, device, amp):
+    """Mean (unweighted) cross-entropy, accuracy, and the softmax probabilities of the given samples."""
+    model.eval()
+    loss, probs = torch.zeros((), device=device), []
+    for b in range(0, len(idx), batch):
+        sel = idx[b:b + batch]
+        with autocast(device, amp):
+            logits, _ = model(batch_input(x_all, sel, device))
+        logits = logits.float()
+        loss += F.cross_entropy(logits, y_all[sel], reduction="sum")
+        probs.append(torch.softmax(logits, dim=1))
+    p = torch.cat(probs) if probs else torch.zeros((0, 1), device=device)
+    acc = (p.argmax(dim=1) == y_all[idx]).float().mean()
+    return float(loss) / max(1, len(idx)), float(acc), p
+
+
+def make_scheduler(opt, annealing, epochs):
+    if annealing == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+    if annealing == "step":
+        return torch.optim.lr_scheduler.StepLR(opt, step_size=max(1, epochs // 3), gamma=0.1)
+    return None
+
+
+def is_oom(e):
+    m = str(e).lower()
+    return isinstance(e, MemoryError) or "out of memory" in m or "can't allocate memory" in m
+
+
+def place_data(ds, device):
+    """The whole uint8 dataset goes to the GPU when it fits comfortably (batches are then pure indexing);
+    otherwise it stays in pinned host memory and each batch is copied over."""
+    x = ds["x"]
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info()
+        x = x.to(device) if x.numel() < free * 0.5 else x.pin_memory()
+    return x, ds["y"].to(device)
+
+
+def train(ds, p, device, out_dir):
+    timings = {}
+    seed_everything(p["seed"], device)
+    amp, scaler = amp_settings(device)
+    c, h, w = ds["shape"]
+    x_all, y_all = place_data(ds, device)
+    train_idx = torch.nonzero(~ds["is_val"]).flatten().to(device)
+    val_idx = torch.nonzero(ds["is_val"]).flatten().to(device)
+    n_train, bs = len(train_idx), p["batchSize"]
+    sampler_w = torch.tensor(ds["sampler_weights"], device=device)[y_all[train_idx]]
+    balanced = ds["meta"]["sampling"]["method"] == "balanced"
+    loss_w = torch.tensor(ds["loss_weights"], device=device)
+    shift = max(1, round(0.03 * min(h, w)))
+
+    model = PlotNet(c, len(ds["labels"])).to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(model.parameters(), lr=p["learningRate"], weight_decay=1e-4)
+    sched = make_scheduler(opt, p["annealing"], p["epochs"])
+    best = {"loss": math.inf, "epoch": 0, "state": copy.deepcopy(model.state_dict()), "acc": 0.0}
+    history, stale, t_train, t_val = [], 0, 0.0, 0.0
+
+    for epoch in range(1, p["epochs"] + 1):
+        model.train()
+        lr = opt.param_groups[0]["lr"]
+        t0 = time.perf_counter()
+        order = torch.multinomial(sampler_w, n_train, replacement=True) if balanced else \
+            torch.randperm(n_train, device=device)
+        total, seen = torch.zeros((), device=device), 0
+        for b in range(0, n_train, bs):
+            sel = train_idx[order[b:b + bs]]
+            if len(sel) < 2 and seen > 0:  # BatchNorm cannot train on a lone sample
+                continue
+            xb, yb = augment(batch_input(x_all, sel, device), shift), y_all[sel]
+            with autocast(device, amp):
+                logits, _ = model(xb)
+            loss = F.cross_entropy(logits.float(), yb, weight=loss_w)
+            opt.zero_grad(set_to_none=True)
+            if scaler:
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
+            else:
+                loss.backward()
+                opt.step()
+            total += loss.detach() * len(sel)
+            seen += len(sel)
+        train_loss = float(total) / max(1, seen)  # one host sync per epoch, not per batch
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        dt = time.perf_counter() - t0
+        t_train += dt
+        if not math.isfinite(train_loss):
+            raise TrainerFailure("nan-loss", f"the training loss became {train_loss} in epoch {epoch} "
+                                             f"(learning rate {lr:g}); try a smaller learning rate")
+        t1 = time.perf_counter()
+        val_loss, val_acc, _ = run_eval(model, x_all, y_all, val_idx, bs * 4, device, amp)
+        t_val += time.perf_counter() - t1
+        if not math.isfinite(val_loss):
+            raise TrainerFailure("nan-loss", f"the validation loss became {val_loss} in epoch {epoch}")
+        if sched:
+            sched.step()
+        line = {"epoch": epoch, "epochs": p["epochs"], "loss": train_loss, "val_loss": val_loss,
+                "val_accuracy": val_acc, "lr": lr, "images_per_second": seen / dt, "seconds": dt}
+        history.append(line)
+        emit("epoch", **line)
+        if val_loss < best["loss"] - p["minDelta"]:
+            best = {"loss": val_loss, "epoch": epoch, "state": copy.deepcopy(model.state_dict()), "acc": val_acc}
+            stale = 0
+        else:
+            stale += 1
+            if p["patience"] > 0 and stale >= p["patience"]:
+                break
+    timings.update(train_s=t_train, validation_s=t_val)
+
+    model.load_state_dict(best["state"])
+    # The reference predictions: fp32, no autocast, no TF32, so onnxruntime's fp32 run can be compared.
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    _, final_acc, probs = run_eval(model, x_all, y_all, val_idx, bs * 4, device, None)
+    t2 = time.perf_counter()
+    export_onnx(model, os.path.join(out_dir, "model.onnx"), (c, h, w))
+    timings["export_s"] = time.perf_counter() - t2
+    return {"history": history, "best": best, "val_idx": val_idx.tolist(), "probs": probs.float().cpu().tolist(),
+            "val_accuracy": final_acc, "timings": timings, "amp": str(amp).replace("torch.", "") if amp else "none",
+            "parameters": sum(t.numel() for t in model.parameters())}
+
+
+def export_onnx(model, path, shape):
+    net = ExportNet(copy.deepcopy(model).to(device="cpu", memory_format=torch.contiguous_format).float().eval())
+    names = ["logits", "features", "cams"]
+    kwargs = {"input_names": ["input"], "output_names": names, "opset_version": OPSET, "do_constant_folding": True,
+              "dynamic_axes": {k: {0: "batch"} for k in ["input"] + names}}
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kwargs["dynamo"] = False  # torch >= 2.9 defaults to the dynamo exporter, which needs onnxscript
+    # Some torch versions print export diagnostics; stdout is reserved for the JSON lines.
+    with torch.no_grad(), contextlib.redirect_stdout(sys.stderr):
+        torch.onnx.export(net, torch.full((1, *shape), 255.0), path, **kwargs)
+
+
+# ---------------------------------------------------------------- outputs and main
+
+def write_json(path, value):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(value, f)
+    os.replace(tmp, path)
+
+
+def versions(device):
+    v = {"python": platform.python_version(), "torch": torch.__version__, "onnx_opset": str(OPSET)}
+    if device.type == "cuda":
+        v["cuda"] = str(torch.version.cuda)
+        v["cudnn"] = str(torch.backends.cudnn.version())
+        v["gpu"] = torch.cuda.get_device_name(0)
+    return v
+
+
+def run(args):
+    t_start = time.perf_counter()
+    p = read_params(args)
+    ds = load_dataset(args.dataset)
+    per_label = check_counts(ds, int(p["minPerClass"]))
+    device = pick_device(p["device"])
+    os.makedirs(args.out, exist_ok=True)
+    n_val = int(ds["is_val"].sum())
+    emit("started", device=str(device), labels=ds["labels"], train=len(ds["y"]) - n_val, validation=n_val,
+         per_label=per_label, input=list(ds["shape"]), frameworks=versions(device))
+    try:
+        r = train(ds, p, device, args.out)
+    except (RuntimeError, MemoryError) as e:
+        if is_oom(e):
+            raise TrainerFailure("out-of-memory", f"out of memory on {device} with batch size {p['batchSize']} "
+                                                  f"and input {ds['shape']}: {str(e)[:500]}; try a smaller batch")
+        raise
+    samples = ds["meta"]["samples"]
+    preds = [{"index": i, "imageId": samples[i]["imageId"], "label": int(ds["y"][i]), "probabilities": pr}
+             for i, pr in zip(r["val_idx"], r["probs"])]
+    write_json(os.path.join(args.out, "val_predictions.json"), {"labels": ds["labels"], "samples": preds})
+    speeds = sorted(h["images_per_second"] for h in r["history"][1:] or r["history"])
+    summary = {"model": "model.onnx", "val_predictions": "val_predictions.json", "info": "info.json",
+               "epochs_run": len(r["history"]), "best_epoch": r["best"]["epoch"], "val_loss": r["best"]["loss"],
+               "val_accuracy": r["val_accuracy"], "images_per_second": speeds[len(speeds) // 2],
+               "duration_s": time.perf_counter() - t_start, "device": str(device), "frameworks": versions(device)}
+    info = {**summary, "parameters": p, "amp": r["amp"], "threads": torch.get_num_threads(),
+            "model_architecture": {"name": "PlotNet", "widths": list(WIDTHS), "feature_stride": FEATURE_STRIDE,
+                                   "parameters": r["parameters"], "input": list(ds["shape"]),
+                                   "outputs": ["logits", "features", "cams"], "normalisation": "x/255 inside"},
+            "dataset": {"count": len(ds["y"]), "train": len(ds["y"]) - n_val, "validation": n_val,
+                        "per_label": per_label, "manifestHash": ds["meta"].get("manifestHash"),
+                        "sampling": ds["meta"]["sampling"]["method"]},
+            "timings": {**r["timings"], "total_s": time.perf_counter() - t_start}, "history": r["history"]}
+    write_json(os.path.join(args.out, "info.json"), info)
+    emit("completed", **summary)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dataset", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--params", help="training parameters as one JSON object")
+    ap.add_argument("--params-file", help="a file holding the JSON parameters")
+    ap.add_argument("--device", choices=["auto", "cpu", "cuda"], help="overrides the parameters' device")
+    args = ap.parse_args(argv)
+    try:
+        run(args)
+    except TrainerFailure as f:
+        emit("failed", code=f.code, reason=f.reason)
+        return EXIT_FAILED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
