@@ -90,6 +90,22 @@ describe('ensureServices against closed ports', () => {
     expect(found.mariadb?.url).toBe(first.databaseUrl);
   });
 
+  it('replaces an embedded server that died (killed -9) on the same port, and keeps the one that still runs', async () => {
+    const dead = first.nats.server;
+    if (!dead) throw new Error('no embedded NATS');
+    process.kill(dead.pid, 'SIGKILL');
+    while (await isOurProcess(dead.pid, dead.dataDir)) await new Promise((r) => setTimeout(r, 50));
+    const healed = await ensureServices(config);
+    expect(healed.nats).toMatchObject({ started: true, url: first.natsUrl });
+    expect(healed.nats.server?.pid).not.toBe(dead.pid);
+    expect(healed.mariadb).toMatchObject({ started: false });
+    expect(healed.mariadb.server?.pid).toBe(first.mariadb.server?.pid);
+    const nc = await connect({ servers: healed.natsUrl });
+    const info = await (await jetstreamManager(nc)).streams.info('SVCTEST');
+    await nc.close();
+    expect(info.state.messages).toBe(1); // the stream survived in var/services/nats
+  });
+
   it('down stops exactly those servers and frees their ports; up again brings back the same ports and data', async () => {
     const stopped = await stopServices(config);
     expect(stopped.map((s) => [s.name, s.outcome, s.portClosed])).toEqual([
