@@ -10,3 +10,14 @@ export const jsonText = <T>(name: string) =>
     toDriver: (value) => JSON.stringify(value),
     fromDriver: (value) => JSON.parse(typeof value === 'string' ? value : String(value)) as T,
   })(name);
+
+/**
+ * A UTC instant as DATETIME(3), ISO-8601 strings on the TypeScript side. Events carry ISO times;
+ * SQL readers (Grafana) get a real DATETIME to index and group by.
+ */
+export const isoDatetime = (name: string) =>
+  customType<{ data: string; driverData: string }>({
+    dataType: () => 'datetime(3)',
+    toDriver: (iso) => new Date(iso).toISOString().replace('T', ' ').replace('Z', ''),
+    fromDriver: (value) => `${String(value).replace(' ', 'T')}${String(value).includes('.') ? '' : '.000'}Z`,
+  })(name);

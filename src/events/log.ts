@@ -74,8 +74,8 @@ export class EventLog {
   }
 
   /** Validates and appends one event. Throws EventValidationError or ConcurrencyConflictError. */
-  async append<T extends EventType>(event: NewEvent<T>): Promise<AppendResult> {
-    const { subject, payload, id, options } = this.encode(event);
+  async append(event: AnyNewEvent): Promise<AppendResult> {
+    const { subject, payload, id, options } = this.encode(event as NewEvent<EventType>);
     try {
       const ack = await this.js.publish(subject, payload, options);
       return { seq: ack.seq, subject, id, duplicate: ack.duplicate };

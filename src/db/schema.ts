@@ -1,0 +1,6 @@
+// Every table, for drizzle-kit to generate migrations from (`npm run db:generate`).
+export * from '../projections/runtime/tables.ts';
+export * from '../projections/plot-types/table.ts';
+export * from '../projections/images/table.ts';
+export * from '../projections/labels/table.ts';
+export * from '../projections/daily-counts/table.ts';
