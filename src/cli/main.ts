@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerEventCommands } from './events.ts';
 import { registerServiceCommands } from './services.ts';
+import { registerRunCommands } from './run.ts';
+import { registerReplayCommands } from './replay.ts';
 
 // Each area of Hydra adds its own sub-commands; this file only wires them.
 const program = new Command('hydra')
@@ -9,6 +11,8 @@ const program = new Command('hydra')
 
 registerEventCommands(program);
 registerServiceCommands(program);
+registerRunCommands(program);
+registerReplayCommands(program);
 
 try {
   await program.parseAsync(process.argv);

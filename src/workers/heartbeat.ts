@@ -1,0 +1,52 @@
+import os from 'node:os';
+import { z } from 'zod';
+import type { KV } from '@nats-io/kv';
+import type { RoleStats, RunningRole } from './role.ts';
+
+export const heartbeatSchema = z.object({
+  key: z.string(),
+  roles: z.array(z.string()),
+  host: z.string(),
+  pid: z.number().int(),
+  startedAt: z.string(),
+  at: z.string(),
+  intervalMs: z.number().int().positive(),
+  stats: z.record(z.string(), z.object({
+    handled: z.number(), failed: z.number(), lastMs: z.number(),
+    histogram: z.record(z.string(), z.number()).optional(),
+  })),
+});
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
+/** Writes this process's status to the KV bucket every few seconds; a stale entry means the process is gone. */
+export function startHeartbeat(kv: KV, roles: ReadonlyMap<string, RunningRole>, intervalMs = 5000): { stop(): Promise<void> } {
+  const host = os.hostname();
+  const key = `proc.${host.replace(/[^A-Za-z0-9_-]/g, '_')}.${process.pid}`;
+  const startedAt = new Date().toISOString();
+  const beat = async () => {
+    const stats: Record<string, RoleStats> = {};
+    for (const [name, r] of roles) stats[name] = r.stats();
+    const hb: Heartbeat = { key, roles: [...roles.keys()], host, pid: process.pid, startedAt, at: new Date().toISOString(), intervalMs, stats };
+    await kv.put(key, JSON.stringify(hb)).catch(() => undefined);
+  };
+  void beat();
+  const timer = setInterval(() => void beat(), intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await kv.delete(key).catch(() => undefined);
+    },
+  };
+}
+
+export async function readHeartbeats(kv: KV): Promise<Heartbeat[]> {
+  const out: Heartbeat[] = [];
+  const keys = await kv.keys('proc.>');
+  for await (const k of keys) {
+    const e = await kv.get(k);
+    if (!e || e.operation !== 'PUT') continue;
+    const parsed = heartbeatSchema.safeParse(JSON.parse(e.string()));
+    if (parsed.success) out.push(parsed.data);
+  }
+  return out;
+}
