@@ -212,13 +212,11 @@ def augment(x, shift):
     n, c, h, w = x.shape
     dev = x.device
     if shift > 0:
-        padded = F.pad(x, (shift, shift, shift, shift), value=255.0)
-        dy = torch.randint(0, 2 * shift + 1, (n, 1), device=dev)
-        dx = torch.randint(0, 2 * shift + 1, (n, 1), device=dev)
-        rows = (torch.arange(h, device=dev)[None, :] + dy)[:, None, :, None]
-        cols = (torch.arange(w, device=dev)[None, :] + dx)[:, None, None, :]
-        x = padded[torch.arange(n, device=dev)[:, None, None, None], torch.arange(c, device=dev)[None, :, None, None],
-                   rows, cols]
+        # Every shifted h x w window of the padded batch as a view (n, c, dy, dx, h, w); pick one per sample.
+        windows = F.pad(x, (shift, shift, shift, shift), value=255.0).unfold(2, h, 1).unfold(3, w, 1)
+        dy = torch.randint(0, 2 * shift + 1, (n,), device=dev)
+        dx = torch.randint(0, 2 * shift + 1, (n,), device=dev)
+        x = windows[torch.arange(n, device=dev), :, dy, dx]
     contrast = 1.0 + (torch.rand(n, 1, 1, 1, device=dev) * 2 - 1) * 0.1
     brightness = (torch.rand(n, 1, 1, 1, device=dev) * 2 - 1) * 10.0
     x = (x - 128.0) * contrast + (128.0 + brightness)
