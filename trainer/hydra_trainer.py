@@ -211,16 +211,16 @@ def augment(x, shift):
     contrast change of a few percent, and a little pixel noise."""
     n, c, h, w = x.shape
     dev = x.device
+    r = torch.rand(n, 4, device=dev)  # one draw for every per-sample choice: few kernel launches on a GPU
     if shift > 0:
         # Every shifted h x w window of the padded batch as a view (n, c, dy, dx, h, w); pick one per sample.
         windows = F.pad(x, (shift, shift, shift, shift), value=255.0).unfold(2, h, 1).unfold(3, w, 1)
-        dy = torch.randint(0, 2 * shift + 1, (n,), device=dev)
-        dx = torch.randint(0, 2 * shift + 1, (n,), device=dev)
-        x = windows[torch.arange(n, device=dev), :, dy, dx]
-    contrast = 1.0 + (torch.rand(n, 1, 1, 1, device=dev) * 2 - 1) * 0.1
-    brightness = (torch.rand(n, 1, 1, 1, device=dev) * 2 - 1) * 10.0
-    x = (x - 128.0) * contrast + (128.0 + brightness)
-    x = x + torch.randn_like(x) * 2.0
+        d = (r[:, :2] * (2 * shift + 1)).long().clamp_(max=2 * shift)
+        x = windows[torch.arange(n, device=dev), :, d[:, 0], d[:, 1]]
+    contrast = (1.0 + (r[:, 2] * 2 - 1) * 0.1).view(n, 1, 1, 1)
+    offset = (128.0 * (1.0 - contrast) + (r[:, 3] * 2 - 1).view(n, 1, 1, 1) * 10.0)
+    x = torch.addcmul(offset, x, contrast)  # (x - 128) * contrast + 128 + brightness
+    x.add_(torch.randn_like(x), alpha=2.0)
     return x.clamp_(0.0, 255.0)
 
 

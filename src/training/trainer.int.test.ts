@@ -175,6 +175,15 @@ describe('trainer failures', () => {
     expect(r).toMatchObject({ ok: false, code: 'dataset-error' });
   });
 
+  it('stops on a non-finite loss with nan-loss', async () => {
+    // Loss weights beyond float32 make the weighted loss inf/inf = NaN on the first batch.
+    const d = await makeDataset('nan', plots.slice(0, 40));
+    const meta = JSON.parse(await readFile(path.join(d, 'dataset.json'), 'utf8')) as DatasetFile;
+    await writeFile(path.join(d, 'dataset.json'), JSON.stringify({ ...meta, sampling: { ...meta.sampling, lossWeights: [1e39, 1e39] } }));
+    const r = await runTrainer({ datasetDir: d, outDir: path.join(dir, 'nan-out'), parameters: { ...params, epochs: 2 } });
+    expect(r).toMatchObject({ ok: false, code: 'nan-loss' });
+  });
+
   it('turns a crash without a failed line into trainer-crashed with the stderr tail', async () => {
     const script = path.join(dir, 'crash.py');
     await writeFile(script, 'import sys\nprint("not json", flush=True)\nraise ValueError("boom in the trainer")\n');
