@@ -9,11 +9,12 @@ import { labelEvents } from './label.ts';
 import { trainingEvents } from './training.ts';
 import { modelEvents } from './model.ts';
 import { alarmEvents } from './alarm.ts';
+import { newsEvents } from './news.ts';
 
 /** Every event type Hydra knows, by family. */
 export const catalog = [
   ...plotTypeEvents, ...imageEvents, ...inferenceEvents, ...labelEvents,
-  ...trainingEvents, ...modelEvents, ...alarmEvents,
+  ...trainingEvents, ...modelEvents, ...alarmEvents, ...newsEvents,
 ] as const;
 
 type Defs = (typeof catalog)[number];

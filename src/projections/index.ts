@@ -3,6 +3,12 @@ import { plotTypesProjection } from './plot-types/projection.ts';
 import { imagesProjection, rejectionsProjection, unassignedProjection } from './images/projection.ts';
 import { labelsProjection } from './labels/projection.ts';
 import { dailyCountsProjection } from './daily-counts/projection.ts';
+import { verdictsProjection } from './verdicts/projection.ts';
+import { plotStatusProjection } from './plot-status/projection.ts';
+import { alarmsProjection } from './alarms/projection.ts';
+import { scoreHistoryProjection } from './score-history/projection.ts';
+import { runsProjection } from './runs/projection.ts';
+import { newsProjection } from './news/projection.ts';
 
 /** Every read model Hydra keeps. `hydra up` runs them all; `hydra replay` rebuilds them all. */
 export const allProjections: readonly AnyProjection[] = [
@@ -12,6 +18,12 @@ export const allProjections: readonly AnyProjection[] = [
   erase(unassignedProjection),
   erase(labelsProjection),
   erase(dailyCountsProjection),
+  erase(verdictsProjection),
+  erase(plotStatusProjection),
+  erase(alarmsProjection),
+  erase(scoreHistoryProjection),
+  erase(runsProjection),
+  erase(newsProjection),
 ];
 
 export { ProjectionRunner, type ProjectionLag } from './runtime/runner.ts';

@@ -1,0 +1,117 @@
+import type { HydraEvent } from '../../events/catalog.ts';
+import type { PlotTypeSpec } from '../../events/plottype.ts';
+import { defineProjection } from '../runtime/projection.ts';
+import { utc } from '../verdicts/time.ts';
+import { plotStatus, type PlotStatusRow, type RecentArrival, type TileLabel } from './table.ts';
+
+/** Arrivals remembered per plot type, to place a verdict's image in time (verdicts may come out of order). */
+export const RECENT_ARRIVALS = 16;
+
+export function tileLabels(spec: PlotTypeSpec): TileLabel[] {
+  const policy = new Set(spec.alarmPolicy.labels);
+  return spec.labels.map((l) => ({ name: l.name, colour: l.colour, bad: l.alarms || policy.has(l.name) }));
+}
+
+/** Is a confirmed verdict with this label a problem? Before the plot type's configuration is known, only 'Bad' is. */
+export function isBadLabel(labels: readonly TileLabel[], label: string): boolean {
+  if (labels.length === 0) return label === 'Bad';
+  return labels.some((l) => l.name === label && l.bad);
+}
+
+function blank(plotType: string, seq: number): PlotStatusRow {
+  return {
+    plotType, configured: false, detector: null, title: null, hidden: false, ignored: false, retired: false, labels: [],
+    lastImageId: null, lastArrivedAt: null, recent: [], imageId: null, arrivedAt: null, run: null, chunk: null,
+    status: null, decidedAt: null, verdict: null, confidence: null, confirmed: null, scores: null, heatmap: null,
+    modelId: null, reason: null, streakSince: null, streakImageId: null, streakRun: null, streakChunk: null,
+    streakLabel: null, streakCount: 0, seq,
+  };
+}
+
+type Decision = Extract<HydraEvent, { type: 'inference.completed' | 'inference.skipped' | 'inference.failed' }>;
+
+/** Is this decision about an image at least as new as the one shown? (Unknown arrivals only fill an empty tile.) */
+function isNewer(row: PlotStatusRow, arrival: RecentArrival | undefined): boolean {
+  if (row.imageId === null || row.arrivedAt === null) return true;
+  return arrival !== undefined && arrival.arrivedAt >= row.arrivedAt;
+}
+
+function streak(row: PlotStatusRow, e: Extract<Decision, { type: 'inference.completed' }>, arrival: RecentArrival | undefined): PlotStatusRow {
+  const d = e.data;
+  if (d.confirmed && isBadLabel(row.labels, d.verdict)) {
+    if (row.streakSince !== null) return { ...row, streakCount: row.streakCount + 1 };
+    return {
+      ...row, streakSince: arrival?.arrivedAt ?? e.time, streakImageId: d.imageId, streakRun: arrival?.run ?? null,
+      streakChunk: arrival?.chunk ?? null, streakLabel: d.verdict, streakCount: 1,
+    };
+  }
+  // Unconfirmed verdicts neither start nor end a problem; a confirmed good one ends it.
+  if (!d.confirmed) return row.streakSince === null ? row : { ...row, streakCount: row.streakCount + 1 };
+  return { ...row, streakSince: null, streakImageId: null, streakRun: null, streakChunk: null, streakLabel: null, streakCount: 0 };
+}
+
+function decide(current: PlotStatusRow | null, e: Decision): PlotStatusRow | null {
+  const row = current ?? blank(e.data.plotType, e.seq);
+  const arrival = row.recent.find((r) => r.imageId === e.data.imageId);
+  if (e.type !== 'inference.completed' && row.imageId === e.data.imageId && row.status === 'classified') return current;
+  if (!isNewer(row, arrival)) return current;
+  const shown = {
+    ...row, imageId: e.data.imageId, arrivedAt: arrival?.arrivedAt ?? null, run: arrival?.run ?? null,
+    chunk: arrival?.chunk ?? null, decidedAt: e.time, seq: e.seq,
+  };
+  if (e.type === 'inference.completed') {
+    const d = e.data;
+    return streak({
+      ...shown, status: 'classified', verdict: d.verdict, confidence: d.confidence, confirmed: d.confirmed,
+      scores: d.scores, heatmap: d.heatmap ?? null, modelId: d.modelId, reason: null,
+    }, e, arrival);
+  }
+  return {
+    ...shown, status: e.type === 'inference.failed' ? 'failed' : 'skipped', verdict: null, confidence: null,
+    confirmed: null, scores: null, heatmap: null, modelId: e.type === 'inference.failed' ? (e.data.modelId ?? null) : null,
+    reason: e.data.reason,
+  };
+}
+
+export const plotStatusProjection = defineProjection({
+  name: 'plot_status',
+  table: plotStatus,
+  idColumn: 'plotType',
+  handles: ['plottype.defined', 'plottype.updated', 'plottype.retired', 'image.arrived', 'inference.completed', 'inference.skipped', 'inference.failed'],
+  keyOf: (e) => {
+    switch (e.type) {
+      case 'plottype.defined': case 'plottype.updated': case 'plottype.retired': return e.data.name;
+      case 'image.arrived': case 'inference.completed': case 'inference.skipped': case 'inference.failed': return e.data.plotType;
+      default: return null;
+    }
+  },
+  evolve(current: PlotStatusRow | null, e): PlotStatusRow | null {
+    switch (e.type) {
+      case 'plottype.defined':
+      case 'plottype.updated': {
+        const s = e.data;
+        return {
+          ...(current ?? blank(s.name, e.seq)), configured: true, detector: s.detector, title: s.title ?? null,
+          hidden: s.hidden, ignored: s.ignore, retired: false, labels: tileLabels(s), seq: e.seq,
+        };
+      }
+      case 'plottype.retired':
+        return current ? { ...current, retired: true, seq: e.seq } : null;
+      case 'image.arrived': {
+        const d = { ...e.data, arrivedAt: utc(e.data.arrivedAt) };
+        const row = current ?? blank(d.plotType, e.seq);
+        if (row.recent.some((r) => r.imageId === d.imageId)) return current;
+        const recent = [{ imageId: d.imageId, arrivedAt: d.arrivedAt, run: d.run, chunk: d.chunk }, ...row.recent]
+          .sort((a, b) => (a.arrivedAt < b.arrivedAt ? 1 : a.arrivedAt > b.arrivedAt ? -1 : 0)).slice(0, RECENT_ARRIVALS);
+        const latest = row.lastArrivedAt === null || d.arrivedAt >= row.lastArrivedAt;
+        return { ...row, recent, lastImageId: latest ? d.imageId : row.lastImageId, lastArrivedAt: latest ? d.arrivedAt : row.lastArrivedAt, seq: e.seq };
+      }
+      case 'inference.completed':
+      case 'inference.skipped':
+      case 'inference.failed':
+        return decide(current, e);
+      default:
+        return current;
+    }
+  },
+});

@@ -1,0 +1,56 @@
+import { bigint, boolean, double, int, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
+import { isoDatetime, jsonText } from '../../db/columns.ts';
+
+export interface TileLabel {
+  readonly name: string;
+  readonly colour: string;
+  /** A problem label: a confirmed verdict with it counts as Bad (its `alarms` flag or the alarm policy). */
+  readonly bad: boolean;
+}
+
+export interface RecentArrival {
+  readonly imageId: string;
+  readonly arrivedAt: string;
+  readonly run: number;
+  readonly chunk: number;
+}
+
+/**
+ * The Run page's read model: one row per plot type with its configuration (labels and colours,
+ * detector, hidden/ignored), its latest image, the verdict on the newest classified image, and the
+ * current problem streak (when it started: the first confirmed Bad since the last confirmed good verdict).
+ */
+export const plotStatus = mysqlTable('plot_status', {
+  plotType: varchar('plot_type', { length: 128 }).primaryKey(),
+  configured: boolean('configured').notNull(),
+  detector: varchar('detector', { length: 64 }),
+  title: varchar('title', { length: 200 }),
+  hidden: boolean('hidden').notNull(),
+  ignored: boolean('ignored').notNull(),
+  retired: boolean('retired').notNull(),
+  labels: jsonText<TileLabel[]>('labels').notNull(),
+  lastImageId: varchar('last_image_id', { length: 64 }),
+  lastArrivedAt: isoDatetime('last_arrived_at'),
+  recent: jsonText<RecentArrival[]>('recent').notNull(),
+  imageId: varchar('image_id', { length: 64 }),
+  arrivedAt: isoDatetime('arrived_at'),
+  run: int('run'),
+  chunk: int('chunk'),
+  status: varchar('status', { length: 16 }),
+  decidedAt: isoDatetime('decided_at'),
+  verdict: varchar('verdict', { length: 128 }),
+  confidence: double('confidence'),
+  confirmed: boolean('confirmed'),
+  scores: jsonText<Record<string, number>>('scores'),
+  heatmap: varchar('heatmap', { length: 64 }),
+  modelId: varchar('model_id', { length: 128 }),
+  reason: varchar('reason', { length: 2000 }),
+  streakSince: isoDatetime('streak_since'),
+  streakImageId: varchar('streak_image_id', { length: 64 }),
+  streakRun: int('streak_run'),
+  streakChunk: int('streak_chunk'),
+  streakLabel: varchar('streak_label', { length: 128 }),
+  streakCount: int('streak_count').notNull(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+});
+export type PlotStatusRow = typeof plotStatus.$inferSelect;

@@ -1,0 +1,60 @@
+import type { HydraEvent } from '../../events/catalog.ts';
+import { defineProjection } from '../runtime/projection.ts';
+import { OUTCOME, verdicts, type VerdictRow } from './table.ts';
+import { utc } from './time.ts';
+
+type Completed = Extract<HydraEvent, { type: 'inference.completed' }>;
+
+function blank(imageId: string, plotType: string, seq: number): VerdictRow {
+  return {
+    imageId, plotType, run: null, runPeriod: null, chunk: null, pad: null, arrivedAt: null,
+    status: 'pending', outcome: OUTCOME.pending, decidedAt: null, modelId: null, verdict: null, confidence: null,
+    confirmed: null, scores: null, heatmap: null, reason: null, timings: null, worker: null, seq,
+  };
+}
+
+function decided(row: VerdictRow, e: Completed): VerdictRow {
+  const d = e.data;
+  return {
+    ...row, status: 'classified', outcome: d.confirmed ? d.verdict : OUTCOME.unconfirmed, decidedAt: e.time,
+    modelId: d.modelId, verdict: d.verdict, confidence: d.confidence, confirmed: d.confirmed, scores: d.scores,
+    heatmap: d.heatmap ?? null, reason: null, timings: { ...d.timings }, worker: d.worker ?? null, seq: e.seq,
+  };
+}
+
+/**
+ * One row per image with its verdict: the Log, the detail view's history and the Timeline's raw points.
+ * A verdict is final: a later skip or failure for an image already classified changes nothing.
+ */
+export const verdictsProjection = defineProjection({
+  name: 'verdicts',
+  table: verdicts,
+  idColumn: 'imageId',
+  handles: ['image.arrived', 'inference.completed', 'inference.skipped', 'inference.failed'],
+  keyOf: (e) => e.key,
+  evolve(current: VerdictRow | null, e): VerdictRow | null {
+    switch (e.type) {
+      case 'image.arrived': {
+        const d = e.data;
+        const row = current ?? blank(d.imageId, d.plotType, e.seq);
+        // The same bytes arriving again are the same image: the first arrival stands.
+        if (row.arrivedAt !== null) return current;
+        return { ...row, plotType: d.plotType, run: d.run, runPeriod: d.runPeriod ?? null, chunk: d.chunk, pad: d.pad, arrivedAt: utc(d.arrivedAt) };
+      }
+      case 'inference.completed':
+        return decided(current ?? blank(e.data.imageId, e.data.plotType, e.seq), e);
+      case 'inference.skipped':
+      case 'inference.failed': {
+        const row = current ?? blank(e.data.imageId, e.data.plotType, e.seq);
+        if (row.status === 'classified') return current;
+        const failed = e.type === 'inference.failed';
+        return {
+          ...row, status: failed ? 'failed' : 'skipped', outcome: failed ? OUTCOME.failed : OUTCOME.skipped,
+          decidedAt: e.time, reason: e.data.reason, modelId: e.type === 'inference.failed' ? (e.data.modelId ?? null) : null, seq: e.seq,
+        };
+      }
+      default:
+        return current;
+    }
+  },
+});

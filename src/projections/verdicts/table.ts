@@ -1,0 +1,45 @@
+import { bigint, boolean, double, index, int, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
+import { isoDatetime, jsonText } from '../../db/columns.ts';
+
+/**
+ * Every image and what inference made of it: one row per image, created on arrival ('pending') and
+ * completed by its verdict. `outcome` is the verdict label when confirmed, else one of
+ * '(unconfirmed)', '(pending)', '(skipped)', '(failed)' (parentheses never occur in label names), so
+ * "Bad or Unconfirmed in this window" is a few index ranges on (outcome, decided_at).
+ * Grafana and other SQL readers: `JSON_VALUE(scores, '$.Bad')` is a label's score.
+ */
+export const verdicts = mysqlTable('verdicts', {
+  imageId: varchar('image_id', { length: 64 }).primaryKey(),
+  plotType: varchar('plot_type', { length: 128 }).notNull(),
+  run: int('run'),
+  runPeriod: varchar('run_period', { length: 64 }),
+  chunk: int('chunk'),
+  pad: int('pad'),
+  arrivedAt: isoDatetime('arrived_at'),
+  status: varchar('status', { length: 16 }).notNull(),
+  outcome: varchar('outcome', { length: 140 }).notNull(),
+  decidedAt: isoDatetime('decided_at'),
+  modelId: varchar('model_id', { length: 128 }),
+  verdict: varchar('verdict', { length: 128 }),
+  confidence: double('confidence'),
+  confirmed: boolean('confirmed'),
+  scores: jsonText<Record<string, number>>('scores'),
+  heatmap: varchar('heatmap', { length: 64 }),
+  reason: varchar('reason', { length: 2000 }),
+  timings: jsonText<Record<string, number>>('timings'),
+  worker: varchar('worker', { length: 200 }),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+}, (t) => [
+  index('verdicts_plot_decided').on(t.plotType, t.decidedAt),
+  index('verdicts_outcome_decided').on(t.outcome, t.decidedAt),
+  index('verdicts_decided').on(t.decidedAt),
+  index('verdicts_run').on(t.run, t.plotType),
+]);
+export type VerdictRow = typeof verdicts.$inferSelect;
+
+export const OUTCOME = {
+  unconfirmed: '(unconfirmed)',
+  pending: '(pending)',
+  skipped: '(skipped)',
+  failed: '(failed)',
+} as const;
