@@ -21,12 +21,34 @@ export const configSchema = z.object({
     .describe('Port of the web pages and API.'),
   HYDRA_HTTP_HOST: z.string().default('127.0.0.1')
     .describe('Address the web server listens on.'),
+  HYDRA_STALE_MINUTES: z.coerce.number().positive().default(10)
+    .describe('The Run page warns when no image has arrived for this many minutes (per plot type and overall).'),
+  HYDRA_TIMEZONE: z.string().default('UTC').refine((tz) => { try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; } }, 'an IANA time zone')
+    .describe('Time zone the pages show times in (IANA name, e.g. America/New_York).'),
+  HYDRA_ADMIN_TOKEN: z.string().optional()
+    .describe('Token an admin types to set the news banner. Unset: anyone who can reach the pages may (local use only).'),
   HYDRA_INBOX: z.string().default(path.resolve(process.cwd(), 'var/inbox'))
     .describe('Directory the feeder watches for new plot images.'),
   HYDRA_API_TOKEN: z.string().optional()
     .describe('Bearer token machine clients present to the upload API. Unset: uploads need no token (local use only).'),
   HYDRA_MAX_IMAGE_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024)
     .describe('Largest image file accepted by ingest, in bytes.'),
+  HYDRA_MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(40_000_000)
+    .describe('Largest image accepted by ingest, in pixels (width x height): refuses decompression bombs.'),
+  HYDRA_INGEST_AFTER: z.enum(['delete', 'archive']).default('delete')
+    .describe('What the feeder does with a file once it is ingested: delete it, or move it under HYDRA_ARCHIVE_DIR/<run>/.'),
+  HYDRA_INGEST_SETTLE_MS: z.coerce.number().int().min(0).default(300)
+    .describe('A file is taken once its size and time have not changed for this long (writers that rename into place are taken at once).'),
+  HYDRA_INGEST_GRACE_MS: z.coerce.number().int().min(0).default(10_000)
+    .describe('An empty or half-written PNG is rejected only after it has not grown for this long.'),
+  HYDRA_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16)
+    .describe('Files the feeder ingests at once.'),
+  HYDRA_QUARANTINE_DIR: z.string().optional()
+    .describe('Where rejected files go, each beside a .reason.txt (default: <HYDRA_VAR_DIR>/quarantine).'),
+  HYDRA_UNASSIGNED_DIR: z.string().optional()
+    .describe('Where images of unconfigured plot types wait (default: <HYDRA_VAR_DIR>/unassigned).'),
+  HYDRA_ARCHIVE_DIR: z.string().optional()
+    .describe('Where ingested files go when HYDRA_INGEST_AFTER=archive (default: <HYDRA_VAR_DIR>/archive).'),
   HYDRA_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info')
     .describe('Console log level.'),
 });

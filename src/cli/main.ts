@@ -3,6 +3,8 @@ import { registerEventCommands } from './events.ts';
 import { registerServiceCommands } from './services.ts';
 import { registerRunCommands } from './run.ts';
 import { registerReplayCommands } from './replay.ts';
+import { registerPlotTypeCommands } from './plot-types.ts';
+import { registerFixturesCommands } from './fixtures.ts';
 
 // Each area of Hydra adds its own sub-commands; this file only wires them.
 const program = new Command('hydra')
@@ -13,6 +15,8 @@ registerEventCommands(program);
 registerServiceCommands(program);
 registerRunCommands(program);
 registerReplayCommands(program);
+registerPlotTypeCommands(program);
+registerFixturesCommands(program);
 
 try {
   await program.parseAsync(process.argv);

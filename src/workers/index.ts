@@ -1,7 +1,8 @@
 import type { Role } from './role.ts';
 import { projectionsRole } from './projections.ts';
+import { ingestRole } from './ingest.ts';
 
 /** Every role, in start order (`hydra up` stops them in reverse). */
-export const roles: readonly Role[] = [projectionsRole];
+export const roles: readonly Role[] = [projectionsRole, ingestRole];
 
 export type { Role, RunningRole, RoleStats } from './role.ts';

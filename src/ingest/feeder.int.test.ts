@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
+import { badCorpus, tempDirs } from '../../test/support/ingest.ts';
+import { meta } from '../../test/support/events.ts';
+import { plotTypeSpec, plotTypeInfo, simulate } from '../../fixtures/generator/index.ts';
+import { EventLog } from '../events/log.ts';
+import type { HydraEvent } from '../events/catalog.ts';
+import { BlobStore } from '../blobs/store.ts';
+import { PlotTypeRegistry } from '../plottypes/registry.ts';
+import { Ingestor } from './ingest.ts';
+import { Feeder } from './feeder.ts';
+import { reingestUnassigned } from './reingest.ts';
+
+let env: TestEnv;
+let log: EventLog;
+let blobs: BlobStore;
+let registry: PlotTypeRegistry;
+let dirs: Awaited<ReturnType<typeof tempDirs>>;
+let ingestor: Ingestor;
+let feeder: Feeder;
+
+const spec = (name: string) => ({ ...plotTypeSpec(plotTypeInfo(name)!), collectPercent: 50 });
+
+async function events(): Promise<HydraEvent[]> {
+  const out: HydraEvent[] = [];
+  for await (const item of log.read()) if (item.ok) out.push(item.event);
+  return out;
+}
+async function until(check: () => Promise<boolean>, ms = 30_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out; inbox has ${JSON.stringify(await allFiles(dirs.inbox))}`);
+}
+const allFiles = async (dir: string) => (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+
+beforeAll(async () => {
+  env = await openTestEnv('feeder', { migrate: false });
+  log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test', nc: env.nc });
+  blobs = await BlobStore.open(env.nc, log.names.blobBucket);
+  await log.appendMany(['CDC_occupancy', 'FCAL_occupancy'].map((n) => ({ type: 'plottype.defined', metadata: meta, data: spec(n) }) as const));
+  registry = await PlotTypeRegistry.open(log);
+  dirs = await tempDirs('feeder');
+  ingestor = new Ingestor(log, blobs, registry, dirs, { maxBytes: 5_000_000, maxPixels: 40_000_000 }, meta);
+  feeder = new Feeder(ingestor, { inbox: dirs.inbox, graceMs: 400, settleMs: 0, concurrency: 4, after: 'delete', archiveDir: dirs.archive });
+  feeder.start();
+});
+afterAll(async () => {
+  await feeder.stop();
+  await registry.close();
+  await env.cleanup();
+});
+
+describe('directory feeder', () => {
+  it('ingests a simulated run, rejects every bad file with its reason, and leaves the inbox empty', async () => {
+    const sim = await simulate({ inbox: dirs.inbox, run: 101072, chunks: 2, interval: 0, width: 400, height: 300, plotTypes: ['CDC_occupancy', 'FCAL_occupancy'] });
+    const corpus = await badCorpus(path.join(dirs.inbox, 'misc'));
+    // The same bytes under another name: one image, not two.
+    const { renderPlot } = await import('../../fixtures/generator/index.ts');
+    const same = (await renderPlot({ plotType: 'CDC_occupancy', label: 'Good', seed: 123, width: 300, height: 200 })).png;
+    await writeFile(path.join(dirs.inbox, 'misc', 'CDC_occupancy-05_0001.png'), same);
+    await writeFile(path.join(dirs.inbox, 'misc', 'CDC_occupancy-06_0001.png'), same);
+    expect(sim.images).toBe(4);
+    await until(async () => (await allFiles(dirs.inbox)).every((f) => f === 'run.json'));
+
+    const evs = await events();
+    const arrived = evs.filter((e) => e.type === 'image.arrived');
+    expect(arrived).toHaveLength(5);
+    expect(new Set(arrived.map((e) => e.data.imageId)).size).toBe(5);
+    for (const e of arrived.filter((a) => a.data.source.startsWith('run-'))) {
+      expect(e.data.run).toBe(101072);
+      expect(e.data.runPeriod).toBeTruthy();
+      expect(e.data.width).toBe(400);
+      expect(await blobs.has(e.data.imageId)).toBe(true);
+    }
+    const rejected = evs.filter((e) => e.type === 'image.rejected');
+    const byFile = new Map(rejected.map((e) => [path.basename(e.data.source), e.data]));
+    for (const c of corpus) {
+      expect(byFile.get(c.file)?.code, c.file).toBe(c.code);
+    }
+    expect(rejected).toHaveLength(corpus.length);
+    // Each rejected file sits in quarantine beside its reason.
+    const q = await allFiles(dirs.quarantine);
+    expect(q.filter((f) => f.endsWith('.reason.txt'))).toHaveLength(corpus.length);
+    const truncated = byFile.get('CDC_occupancy-01_0101.png')!;
+    expect(await readFile(`${truncated.quarantinePath}.reason.txt`, 'utf8')).toMatch(/^truncated: .*IEND|^truncated: /);
+    // Sampling at 50 %: decided by the image id, and recorded.
+    const sampled = evs.filter((e) => e.type === 'image.sampled');
+    expect(sampled.length).toBeGreaterThan(0);
+    expect(sampled.every((e) => e.data.reason === 'unbiased')).toBe(true);
+    expect(feeder.stats.duplicates).toBe(1);
+  });
+
+  it('keeps an image of an unconfigured plot type and ingests it once the type is defined', async () => {
+    const { renderPlot } = await import('../../fixtures/generator/index.ts');
+    const png = (await renderPlot({ plotType: 'TOF_paddles', label: 'Good', seed: 5, width: 300, height: 200 })).png;
+    await writeFile(path.join(dirs.inbox, 'run-101072', 'TOF_paddles-01_0001.png'), png);
+    await until(async () => (await events()).some((e) => e.type === 'image.unassigned'));
+    expect((await allFiles(dirs.unassigned)).some((f) => f.startsWith('TOF') || f.includes('TOF_paddles'))).toBe(true);
+
+    await log.append({ type: 'plottype.defined', metadata: meta, data: spec('TOF_paddles') });
+    await until(async () => registry.get('TOF_paddles') !== undefined);
+    expect(await reingestUnassigned(ingestor, dirs.unassigned, 'TOF_paddles')).toBe(1);
+    const arrived = (await events()).filter((e) => e.type === 'image.arrived' && e.data.plotType === 'TOF_paddles');
+    expect(arrived).toHaveLength(1);
+    expect(arrived[0]!.type === 'image.arrived' && arrived[0]!.data.run).toBe(101072);
+    expect((await allFiles(dirs.unassigned)).filter((f) => f.endsWith('.png'))).toHaveLength(0);
+  });
+});

@@ -1,0 +1,225 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { runInfoFor, SIDECAR } from './conditions.ts';
+import { moveFile } from './files.ts';
+import { Ingestor, type IngestOutcome } from './ingest.ts';
+
+export interface FeederOptions {
+  readonly inbox: string;
+  readonly graceMs: number;
+  readonly settleMs: number;
+  readonly concurrency: number;
+  readonly after: 'delete' | 'archive';
+  readonly archiveDir: string;
+  readonly say?: (line: string) => void;
+  readonly onOutcome?: (o: IngestOutcome, file: string) => void;
+}
+
+/** What a file looked like when we last saw it. */
+export interface Sighting {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly since: number;
+}
+
+/** Temp names that writers rename into place later, and sidecars: never images. */
+export function isCandidate(name: string): boolean {
+  return !name.startsWith('.') && !/\.(tmp|part|partial|swp|crdownload|reason\.txt)$/i.test(name) && name !== SIDECAR && !name.endsWith('.json');
+}
+
+/** A file may be read once it has not changed for settleMs. Pure. */
+export function settled(prev: Sighting | undefined, size: number, mtimeMs: number, now: number, settleMs: number): Sighting & { ready: boolean } {
+  const same = prev && prev.size === size && prev.mtimeMs === mtimeMs;
+  const since = same ? prev.since : now;
+  return { size, mtimeMs, since, ready: now - since >= settleMs };
+}
+
+export interface FeederStats {
+  handled: number;
+  failed: number;
+  lastMs: number;
+  arrived: number;
+  rejected: number;
+  unassigned: number;
+  duplicates: number;
+}
+
+/**
+ * Watches the inbox (recursively) and ingests every complete file exactly once. A structurally
+ * complete PNG is taken at once; an incomplete one waits until it has not grown for graceMs, then is
+ * rejected as truncated. Any failure to store leaves the file where it is, to be tried again.
+ */
+export class Feeder {
+  readonly stats: FeederStats = { handled: 0, failed: 0, lastMs: 0, arrived: 0, rejected: 0, unassigned: 0, duplicates: 0 };
+  private readonly sightings = new Map<string, Sighting>();
+  private readonly inFlight = new Set<string>();
+  private readonly queue: string[] = [];
+  private watcher: FSWatcher | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private scanning: Promise<void> | null = null;
+  private rescan = false;
+  private workers: Promise<void>[] = [];
+  private wake: (() => void) | null = null;
+  private stopped = false;
+  private readonly retryAfter = new Map<string, number>();
+
+  constructor(private readonly ingestor: Ingestor, private readonly opts: FeederOptions) {}
+
+  start(): void {
+    try {
+      this.watcher = watch(this.opts.inbox, { recursive: true }, () => this.requestScan());
+      this.watcher.on('error', () => undefined);
+    } catch {
+      this.watcher = null; // polling alone still finds everything
+    }
+    this.timer = setInterval(() => this.requestScan(), 500);
+    this.workers = Array.from({ length: this.opts.concurrency }, () => this.work());
+    this.requestScan();
+  }
+
+  /** Stops taking files, finishes those in hand. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watcher?.close();
+    if (this.timer) clearInterval(this.timer);
+    this.queue.length = 0;
+    this.wakeAll();
+    await this.scanning;
+    await Promise.all(this.workers);
+  }
+
+  /** Resolves when nothing is queued or in flight (tests, benchmarks, the demo). */
+  async idle(): Promise<void> {
+    while (this.queue.length || this.inFlight.size || this.scanning) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  requestScan(): void {
+    if (this.stopped) return;
+    if (this.scanning) {
+      this.rescan = true;
+      return;
+    }
+    this.scanning = this.scan().catch((err: unknown) => this.opts.say?.(`ingest: scan failed: ${(err as Error).message}`))
+      .finally(() => {
+        this.scanning = null;
+        if (this.rescan) {
+          this.rescan = false;
+          this.requestScan();
+        }
+      });
+  }
+
+  private async scan(): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(this.opts.inbox, { recursive: true, withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    const now = Date.now();
+    const present = new Set<string>();
+    for (const e of entries) {
+      if (!e.isFile() || !isCandidate(e.name)) continue;
+      const file = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+      if (file.split(path.sep).some((part) => part.startsWith('.'))) continue;
+      present.add(file);
+      if (this.inFlight.has(file) || this.queue.includes(file)) continue;
+      if ((this.retryAfter.get(file) ?? 0) > now) continue;
+      let st;
+      try {
+        st = await stat(file);
+      } catch {
+        continue;
+      }
+      const s = settled(this.sightings.get(file), st.size, st.mtimeMs, now, this.opts.settleMs);
+      this.sightings.set(file, s);
+      if (s.ready) this.queue.push(file);
+    }
+    for (const f of this.sightings.keys()) if (!present.has(f)) this.sightings.delete(f);
+    if (this.queue.length) this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private async work(): Promise<void> {
+    while (!this.stopped) {
+      const file = this.queue.shift();
+      if (!file) {
+        await new Promise<void>((r) => {
+          const prev = this.wake;
+          this.wake = () => {
+            prev?.();
+            r();
+          };
+        });
+        continue;
+      }
+      this.inFlight.add(file);
+      try {
+        await this.take(file);
+      } catch (err) {
+        this.stats.failed++;
+        this.retryAfter.set(file, Date.now() + 2000);
+        this.opts.say?.(`ingest: ${path.relative(this.opts.inbox, file)}: ${(err as Error).message}; will retry`);
+      } finally {
+        this.inFlight.delete(file);
+      }
+    }
+  }
+
+  private async take(file: string): Promise<void> {
+    const t0 = performance.now();
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // taken away meanwhile
+      throw err;
+    }
+    const rel = path.relative(this.opts.inbox, file);
+    const name = path.basename(file);
+    // Half-written or still empty: wait for the writer, up to the grace period.
+    const pre = this.ingestor.inspect(bytes);
+    if (!pre.ok && (pre.code === 'truncated' || pre.code === 'empty')) {
+      const seen = this.sightings.get(file);
+      if (seen && Date.now() - seen.since < this.opts.graceMs) {
+        this.retryAfter.set(file, Date.now() + Math.min(1000, this.opts.graceMs / 4));
+        return;
+      }
+    }
+    const run = await runInfoFor(file, this.opts.inbox);
+    const outcome = await this.ingestor.ingest(bytes, { source: rel, fileName: name, run: run.run, ...(run.runPeriod ? { runPeriod: run.runPeriod } : {}) });
+    await this.finish(outcome, file, run.run);
+    this.stats.handled++;
+    this.stats.lastMs = performance.now() - t0;
+    this.sightings.delete(file);
+    this.retryAfter.delete(file);
+    this.opts.onOutcome?.(outcome, file);
+  }
+
+  private async finish(o: IngestOutcome, file: string, run: number): Promise<void> {
+    switch (o.kind) {
+      case 'arrived':
+        if (o.duplicate) this.stats.duplicates++;
+        else this.stats.arrived++;
+        if (this.opts.after === 'archive') await moveFile(file, path.join(this.opts.archiveDir, String(run), path.basename(file)));
+        else await unlink(file).catch(() => undefined);
+        return;
+      case 'unassigned':
+        this.stats.unassigned++;
+        await unlink(file).catch(() => undefined); // its bytes are kept under the unassigned folder
+        return;
+      case 'rejected':
+        this.stats.rejected++;
+        this.opts.say?.(`ingest: rejected ${path.relative(this.opts.inbox, file)}: ${o.code}: ${o.reason}`);
+        await Ingestor.quarantine(o, { file });
+        return;
+    }
+  }
+}

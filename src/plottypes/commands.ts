@@ -1,0 +1,31 @@
+import type { EventMetadata } from '../events/envelope.ts';
+import type { EventLog } from '../events/log.ts';
+import type { PlotTypeSpec } from '../events/plottype.ts';
+import { planPlotTypes, type PlotTypeChange } from './apply.ts';
+import { PlotTypeRegistry } from './registry.ts';
+
+/** The registry as the stream has it now (not a projection that may lag): name → spec and retired flag. */
+export async function currentPlotTypes(log: EventLog): Promise<Map<string, { spec: PlotTypeSpec; retired: boolean }>> {
+  const reg = await PlotTypeRegistry.open(log);
+  try {
+    return reg.snapshot();
+  } finally {
+    await reg.close();
+  }
+}
+
+/**
+ * Appends what a plot-types file changes. Each append demands the subject's last sequence it saw,
+ * so two admins applying at once cannot silently overwrite each other.
+ */
+export async function applyPlotTypes(log: EventLog, wanted: readonly PlotTypeSpec[], metadata: EventMetadata): Promise<PlotTypeChange[]> {
+  const changes = planPlotTypes(wanted, await currentPlotTypes(log));
+  for (const c of changes) {
+    if (c.kind === 'define') {
+      await log.append({ type: 'plottype.defined', metadata, data: c.spec, expectedLastSubjectSeq: await log.lastSubjectSeq('plottype.defined', c.spec.name) });
+    } else if (c.kind === 'update') {
+      await log.append({ type: 'plottype.updated', metadata, data: c.spec, expectedLastSubjectSeq: await log.lastSubjectSeq('plottype.updated', c.spec.name) });
+    }
+  }
+  return changes;
+}
