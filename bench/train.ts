@@ -45,7 +45,7 @@ export default async function trainBench(): Promise<BenchResult> {
       });
     }
     const meta = await readDatasetMeta(datasetDir);
-    const python = defaultPython();
+    const python = await defaultPython();
     const trainer: number[] = [], bare: number[] = [], wholeRun: number[] = [];
     let device = '', amp = '', torch = '';
     for (let round = 0; round < env.HYDRA_BENCH_ROUNDS; round++) {

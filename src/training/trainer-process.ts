@@ -5,14 +5,20 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { trainingParametersSchema, type TrainingParameters } from '../events/training.ts';
+import { findTorchPython } from '../services/index.ts';
 
 /** The Python trainer that ships with Hydra. */
 export const TRAINER_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../trainer/hydra_trainer.py');
 export const TORCH_INSTALL = 'apt-get install python3-torch (Debian/Ubuntu) or pip install torch';
 
-// TODO(findTorchPython): use src/services' findTorchPython() once it exists; until then HYDRA_PYTHON or Debian's python.
-export function defaultPython(): string {
-  return process.env.HYDRA_PYTHON || '/usr/bin/python3';
+/**
+ * The interpreter the trainer runs with: the first of HYDRA_PYTHON, /usr/bin/python3 and python3 on PATH
+ * that imports torch (services' findTorchPython), else HYDRA_PYTHON or Debian's python, which then
+ * reports no-torch with the install command.
+ */
+export async function defaultPython(): Promise<string> {
+  const found = await findTorchPython(process.env.HYDRA_PYTHON || undefined);
+  return found?.python ?? (process.env.HYDRA_PYTHON || '/usr/bin/python3');
 }
 
 // ---- what the trainer prints, one JSON object per stdout line
@@ -84,7 +90,7 @@ export interface RunTrainerOptions {
   readonly datasetDir: string;
   readonly outDir: string;
   readonly parameters: z.input<typeof trainingParametersSchema>;
-  /** Interpreter with torch; defaults to defaultPython(). */
+  /** Interpreter with torch; found by defaultPython() when not given. */
   readonly python?: string;
   readonly script?: string;
   readonly signal?: AbortSignal;
@@ -120,7 +126,7 @@ export function toFailureCode(code: string): TrainerFailureCode {
  */
 export async function runTrainer(opts: RunTrainerOptions): Promise<TrainerOutcome> {
   const parameters: TrainingParameters = trainingParametersSchema.parse(opts.parameters);
-  const python = opts.python ?? defaultPython();
+  const python = opts.python ?? (await defaultPython());
   await mkdir(opts.outDir, { recursive: true });
   if (opts.signal?.aborted) return { ok: false, code: 'cancelled', reason: 'cancelled before start' };
 

@@ -63,6 +63,20 @@ describe('dataset file', () => {
     expect(Buffer.from(pixels.subarray(k * n, (k + 1) * n)).equals(Buffer.from(direct.pixels))).toBe(true);
     expect(meta.samples[k]!.label).toBe(plot.label === 'Good' ? 0 : 1);
   });
+
+  it('skips images that cannot be loaded or decoded, and reports them', async () => {
+    const good = plots.slice(0, 12);
+    const sources = [
+      ...good.map((p) => ({ imageId: sha(p.png), label: p.label, load: async () => p.png })),
+      { imageId: sha(Buffer.from('half')), label: 'Good', load: async () => good[0]!.png.subarray(0, 200) },
+      { imageId: sha(Buffer.from('gone')), label: 'Bad', load: async () => { throw new Error('not in the object store'); } },
+    ];
+    const r = await buildDataset(sources, { dir: path.join(dir, 'skips'), header: { labels: ['Good', 'Bad'], input }, masks: [], validationFraction: 0.25, seed: 1, sampling: 'none', chunk: 5 });
+    expect(r.dataset.count).toBe(12);
+    expect(r.skipped.map((s) => s.code).sort()).toEqual(['image-missing', 'image-undecodable']);
+    const { meta } = await readDataset(path.join(dir, 'skips'));
+    expect(meta.samples.map((s) => s.imageId)).toEqual(good.map((p) => sha(p.png)));
+  });
 });
 
 describe('trainer', () => {
