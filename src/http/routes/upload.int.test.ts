@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { readdir } from 'node:fs/promises';
+import { openTestEnv, type TestEnv } from '../../../test/support/env.ts';
+import { tempDirs } from '../../../test/support/ingest.ts';
+import { meta } from '../../../test/support/events.ts';
+import { plotTypeSpec, plotTypeInfo, renderPlot } from '../../../fixtures/generator/index.ts';
+import { EventLog } from '../../events/log.ts';
+import { BlobStore } from '../../blobs/store.ts';
+import { PlotTypeRegistry } from '../../plottypes/registry.ts';
+import { Ingestor } from '../../ingest/ingest.ts';
+import { uploadRoutes } from './upload.ts';
+
+let env: TestEnv;
+let app: FastifyInstance;
+let registry: PlotTypeRegistry;
+let log: EventLog;
+let dirs: Awaited<ReturnType<typeof tempDirs>>;
+let png: Buffer;
+const TOKEN = 'секрет-token-1';
+
+function multipart(fields: Record<string, string>, file?: { name: string; bytes: Uint8Array }) {
+  const boundary = '----hydra' + Math.random().toString(16).slice(2);
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  if (file) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: image/png\r\n\r\n`));
+    parts.push(Buffer.from(file.bytes));
+    parts.push(Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, authorization: `Bearer ${TOKEN}` } };
+}
+const post = (m: ReturnType<typeof multipart>, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url: '/api/images', payload: m.payload, headers: { ...m.headers, ...headers } });
+
+beforeAll(async () => {
+  env = await openTestEnv('upload', { migrate: false });
+  log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test', nc: env.nc });
+  await log.append({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec(plotTypeInfo('RF_timing')!) });
+  registry = await PlotTypeRegistry.open(log);
+  dirs = await tempDirs('upload');
+  const ingestor = new Ingestor(log, await BlobStore.open(env.nc, log.names.blobBucket), registry, dirs, { maxBytes: 200_000, maxPixels: 4_000_000 }, meta);
+  app = Fastify();
+  await app.register(uploadRoutes, { ingestor, token: TOKEN, maxBytes: 200_000 });
+  png = (await renderPlot({ plotType: 'RF_timing', label: 'Good', seed: 3, width: 400, height: 300 })).png;
+});
+afterAll(async () => {
+  await app.close();
+  await registry.close();
+  await env.cleanup();
+});
+
+describe('POST /api/images', () => {
+  const fields = { plotType: 'RF_timing', run: '101072', chunk: '7' };
+
+  it('stores an image once, however often it is sent', async () => {
+    const r1 = await post(multipart(fields, { name: 'RF_timing-01_0007.png', bytes: png }));
+    expect(r1.statusCode).toBe(201);
+    expect(r1.json()).toMatchObject({ status: 'arrived', plotType: 'RF_timing', duplicate: false });
+    const r2 = await post(multipart(fields, { name: 'again.png', bytes: png }));
+    expect(r2.json()).toMatchObject({ status: 'duplicate', imageId: r1.json().imageId });
+    let arrived = 0;
+    for await (const i of log.read()) if (i.ok && i.event.type === 'image.arrived') arrived++;
+    expect(arrived).toBe(1);
+  });
+
+  it('refuses requests without the token', async () => {
+    const r = await post(multipart(fields, { name: 'a.png', bytes: png }), { authorization: 'Bearer wrong' });
+    expect(r.statusCode).toBe(401);
+    expect(r.json().message).toMatch(/Bearer/);
+  });
+
+  it('says what is wrong with a bad request', async () => {
+    const missing = await post(multipart({ plotType: 'RF_timing', run: 'abc' }, { name: 'a.png', bytes: png }));
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().message).toMatch(/run/);
+    expect(missing.json().message).toMatch(/chunk/);
+    const nofile = await post(multipart(fields));
+    expect(nofile.statusCode).toBe(400);
+    expect(nofile.json().error).toBe('no-file');
+    const plain = await app.inject({ method: 'POST', url: '/api/images', payload: { a: 1 }, headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(plain.statusCode).toBe(415);
+  });
+
+  it('stops an oversized upload while it streams', async () => {
+    const r = await post(multipart(fields, { name: 'big.png', bytes: Buffer.alloc(300_000, 1) }));
+    expect(r.statusCode).toBe(413);
+  });
+
+  it('rejects and quarantines a corrupt image, with the reason', async () => {
+    const r = await post(multipart(fields, { name: '../../etc/evil.png', bytes: png.subarray(0, 1000) }));
+    expect(r.statusCode).toBe(422);
+    expect(r.json()).toMatchObject({ error: 'truncated' });
+    const kept = await readdir(dirs.quarantine, { recursive: true });
+    expect(kept.some((f) => f.endsWith('evil.png'))).toBe(true);
+    expect(kept.some((f) => f.endsWith('evil.png.reason.txt'))).toBe(true);
+    expect(kept.every((f) => !f.includes('..'))).toBe(true);
+  });
+
+  it('keeps an image of an unknown plot type', async () => {
+    const other = (await renderPlot({ plotType: 'TOF_paddles', label: 'Good', seed: 3, width: 300, height: 200 })).png;
+    const r = await post(multipart({ ...fields, plotType: 'TOF_paddles' }, { name: 'x.png', bytes: other }));
+    expect(r.statusCode).toBe(202);
+    expect(r.json().message).toMatch(/not configured/);
+  });
+});
