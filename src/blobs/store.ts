@@ -32,9 +32,13 @@ export class BlobStore {
     return new BlobStore(await objm.create(bucket));
   }
 
-  async put(bytes: Uint8Array, contentType = 'application/octet-stream'): Promise<BlobRef> {
-    const sha256 = sha256Hex(bytes);
-    if (await this.os.info(sha256)) return { sha256, size: bytes.length, stored: false };
+  /**
+   * Stores bytes under their SHA-256. `known` skips work the caller has done: the hash, and the
+   * existence check when the caller knows the blob is new (writing it again is harmless: same name, same bytes).
+   */
+  async put(bytes: Uint8Array, contentType = 'application/octet-stream', known: { sha256?: string; isNew?: boolean } = {}): Promise<BlobRef> {
+    const sha256 = known.sha256 ?? sha256Hex(bytes);
+    if (!known.isNew && (await this.os.info(sha256))) return { sha256, size: bytes.length, stored: false };
     await this.os.putBlob({ name: sha256, description: contentType }, bytes);
     return { sha256, size: bytes.length, stored: true };
   }

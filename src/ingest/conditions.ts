@@ -44,7 +44,21 @@ export async function runInfoFor(filePath: string, inbox: string, fromName?: num
   return { run: 0, from: 'unknown' };
 }
 
-async function readSidecar(file: string): Promise<RunConditions | null> {
+// A run directory holds hundreds of images and one sidecar: read it once a second, not once an image.
+const sidecarCache = new Map<string, { at: number; value: Promise<RunConditions | null> }>();
+const SIDECAR_TTL_MS = 1000;
+
+function readSidecar(file: string): Promise<RunConditions | null> {
+  const now = Date.now();
+  const hit = sidecarCache.get(file);
+  if (hit && now - hit.at < SIDECAR_TTL_MS) return hit.value;
+  if (sidecarCache.size > 1000) sidecarCache.clear();
+  const value = readSidecarNow(file);
+  sidecarCache.set(file, { at: now, value });
+  return value;
+}
+
+async function readSidecarNow(file: string): Promise<RunConditions | null> {
   try {
     const parsed = runConditionsSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
     return parsed.success ? parsed.data : null;

@@ -73,10 +73,9 @@ export class Ingestor {
     if (resolved.kind === 'unassigned') return this.keepUnassigned(bytes, imageId, src, resolved.plotName, now);
     const match = resolved.match;
     const spec = this.registry.get(match.plotType)!;
-    const [, existing] = await Promise.all([
-      this.blobs.put(bytes, 'image/png'),
-      this.log.lastSubjectSeq('image.arrived', imageId),
-    ]);
+    // An arrival is only ever appended after its bytes are stored: if it exists, so do they.
+    const existing = await this.log.lastSubjectSeq('image.arrived', imageId);
+    if (existing === 0) await this.blobs.put(bytes, 'image/png', { sha256: imageId, isNew: true });
     const sampled = inUnbiasedSample(imageId, spec.collectPercent);
     const events: AnyNewEvent[] = [];
     if (existing === 0) {
@@ -107,7 +106,7 @@ export class Ingestor {
   private async keepUnassigned(bytes: Uint8Array, imageId: string, src: ImageSource, plotName: string, now: Date): Promise<IngestOutcome> {
     const safePlot = safeFileName(plotName);
     const keptPath = path.join(this.dirs.unassigned, safePlot, `${imageId.slice(0, 16)}-${safeFileName(src.fileName)}`);
-    await this.blobs.put(bytes, 'image/png');
+    await this.blobs.put(bytes, 'image/png', { sha256: imageId });
     // The bytes are kept with what we knew of them, so re-ingest needs nothing else.
     await writeNew(`${keptPath}.json`, JSON.stringify({ source: src.source, fileName: src.fileName, run: src.run, runPeriod: src.runPeriod, declared: src.declared }));
     const stored = await writeNew(keptPath, bytes);
