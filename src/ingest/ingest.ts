@@ -91,7 +91,9 @@ export class Ingestor {
     // Sampled with the arrival, and again (deduplicated) when a crash came between the two.
     if (sampled) events.push({ type: 'image.sampled', id: `image.sampled:unbiased:${imageId}`, metadata: this.metadata, data: { imageId, plotType: match.plotType, reason: 'unbiased' } });
     const results = events.length ? await this.log.appendMany(events) : [];
-    return { kind: 'arrived', imageId, plotType: match.plotType, duplicate: existing > 0, sampled, seq: results[0]?.seq ?? existing };
+    // Two copies racing past the lookup meet the stream's dedup instead: the ack says which one lost.
+    const duplicate = existing > 0 || (existing === 0 && results[0]?.duplicate === true);
+    return { kind: 'arrived', imageId, plotType: match.plotType, duplicate, sampled, seq: results[0]?.seq ?? existing };
   }
 
   /** Which configured plot type the image belongs to, from what the client declared or the file name. */
