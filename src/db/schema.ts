@@ -10,3 +10,4 @@ export * from '../projections/alarms/table.ts';
 export * from '../projections/score-history/table.ts';
 export * from '../projections/runs/table.ts';
 export * from '../projections/news/table.ts';
+export * from '../projections/models/table.ts';

@@ -3,6 +3,7 @@ import { plotTypesProjection } from './plot-types/projection.ts';
 import { imagesProjection, rejectionsProjection, unassignedProjection } from './images/projection.ts';
 import { labelsProjection } from './labels/projection.ts';
 import { dailyCountsProjection } from './daily-counts/projection.ts';
+import { modelsProjection } from './models/projection.ts';
 import { verdictsProjection } from './verdicts/projection.ts';
 import { plotStatusProjection } from './plot-status/projection.ts';
 import { alarmsProjection } from './alarms/projection.ts';
@@ -18,6 +19,7 @@ export const allProjections: readonly AnyProjection[] = [
   erase(unassignedProjection),
   erase(labelsProjection),
   erase(dailyCountsProjection),
+  erase(modelsProjection),
   erase(verdictsProjection),
   erase(plotStatusProjection),
   erase(alarmsProjection),
