@@ -13,6 +13,8 @@ export const alarmRaised = defineEvent({
     firstImageId: sha256Schema,
     imageIds: z.array(sha256Schema),
     raisedAt: isoTime,
+    /** The plot type's episode number (1, 2, ...): alarmId is `<plotType>-<episode>` when Hydra raised it. */
+    episode: z.number().int().positive().optional(),
   }),
   description: 'A plot type went bad: one event per episode, not per image.',
   key: (d) => d.plotType,

@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { EventData, HydraEventOf } from '../events/catalog.ts';
+import type { EventMetadata } from '../events/envelope.ts';
+import type { NewEvent } from '../events/log.ts';
+import type { PlotTypeSpec } from '../events/plottype.ts';
+
+/**
+ * The alarm decision for one plot type, pure: the state folded from the plot type's verdicts and
+ * alarm events, and what a new verdict makes us append.
+ *
+ * What a verdict counts as:
+ * - alarming: confirmed (its score passed the label's threshold), its label is one of the policy's
+ *   labels, and its confidence is at least the policy's minConfidence. `consecutive` of these in a row
+ *   raise one alarm.raised; more alarming verdicts during the episode raise nothing.
+ * - clear: confirmed, with a label that is not one of the policy's labels (Good, or a label such as
+ *   NoData that the policy does not alarm on). It breaks a streak and resolves an open episode.
+ * - neutral: Unconfirmed, or an alarm label below minConfidence. It says nothing sure about the plot:
+ *   it neither extends nor breaks a streak, and never resolves.
+ */
+
+export type AlarmPolicy = PlotTypeSpec['alarmPolicy'];
+export type Verdict = EventData<'inference.completed'>;
+export type VerdictClass = 'alarming' | 'clear' | 'neutral';
+
+/** Streak entries kept (the first images of a streak are what an alarm names); the count goes on. */
+export const MAX_STREAK_IMAGES = 64;
+
+export const streakEntrySchema = z.object({
+  imageId: z.string(), label: z.string(), confidence: z.number(), run: z.number().int().min(0),
+});
+export type StreakEntry = z.infer<typeof streakEntrySchema>;
+
+export const plotAlarmStateSchema = z.object({
+  plotType: z.string(),
+  /** Alarming verdicts in a row (neutral ones skipped), and the first MAX_STREAK_IMAGES of them. */
+  streak: z.object({ count: z.number().int().min(0), entries: z.array(streakEntrySchema) }),
+  /** The episode raised and not yet resolved. */
+  open: z.object({ alarmId: z.string(), label: z.string(), firstImageId: z.string(), episode: z.number().int().positive() }).nullable(),
+  /** Episodes raised so far on this plot type: the next one is numbered episodes + 1. */
+  episodes: z.number().int().min(0),
+  /** Stream sequence of the last alarm.raised / alarm.resolved on this plot type's subject (0: none). */
+  raisedSeq: z.number().int().min(0),
+  resolvedSeq: z.number().int().min(0),
+  /** Stream sequence of the last verdict that changed this state: anything at or below it is done. */
+  seq: z.number().int().min(0),
+});
+export type PlotAlarmState = z.infer<typeof plotAlarmStateSchema>;
+
+export const emptyState = (plotType: string): PlotAlarmState => ({
+  plotType, streak: { count: 0, entries: [] }, open: null, episodes: 0, raisedSeq: 0, resolvedSeq: 0, seq: 0,
+});
+
+/** What the wiring knows that the events do not: the plot type's policy and detector, the image's run. */
+export interface DecisionContext {
+  readonly policy: AlarmPolicy;
+  readonly detector: string;
+  /** Run of the verdict's image (the worker looks it up for alarming verdicts only); 0 when unknown. */
+  readonly run?: number;
+}
+
+export function classify(policy: AlarmPolicy, v: Verdict): VerdictClass {
+  if (!v.confirmed) return 'neutral';
+  if (!policy.labels.includes(v.verdict)) return 'clear';
+  return v.confidence >= policy.minConfidence ? 'alarming' : 'neutral';
+}
+
+/** Human-friendly and deterministic: `<plotType>-<episode>` (long names shortened with a hash). */
+export function alarmIdFor(plotType: string, episode: number): string {
+  const base = plotType.length <= 100 ? plotType
+    : `${plotType.slice(0, 90)}_${createHash('sha256').update(plotType).digest('hex').slice(0, 8)}`;
+  return `${base}-${episode}`;
+}
+
+/** Plot type of an alarm id made by alarmIdFor (unless shortened). */
+export function plotTypeOfAlarmId(alarmId: string): string | undefined {
+  return /^(.+)-\d+$/.exec(alarmId)?.[1];
+}
+
+export type VerdictEvent = Pick<HydraEventOf<'inference.completed'>, 'id' | 'seq' | 'time' | 'data' | 'metadata'>;
+type AlarmFact =
+  | Pick<HydraEventOf<'alarm.raised'>, 'type' | 'seq' | 'data'>
+  | Pick<HydraEventOf<'alarm.resolved'>, 'type' | 'seq' | 'data'>;
+
+/** Folds a verdict into the streak. Idempotent: a verdict at or below `seq`, or already in the streak, changes nothing. */
+export function evolveVerdict(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionContext): PlotAlarmState {
+  if (e.seq <= state.seq) return state;
+  const kind = classify(ctx.policy, e.data);
+  if (kind === 'neutral') return state;
+  if (kind === 'clear') {
+    return state.streak.count === 0 ? state : { ...state, streak: { count: 0, entries: [] }, seq: e.seq };
+  }
+  // During an episode the streak does not matter until the plot is clear again.
+  if (state.open) return state;
+  if (state.streak.entries.some((x) => x.imageId === e.data.imageId)) return state;
+  const entry: StreakEntry = { imageId: e.data.imageId, label: e.data.verdict, confidence: e.data.confidence, run: ctx.run ?? 0 };
+  const entries = state.streak.entries.length < MAX_STREAK_IMAGES ? [...state.streak.entries, entry] : state.streak.entries;
+  return { ...state, streak: { count: state.streak.count + 1, entries }, seq: e.seq };
+}
+
+/** Folds an appended alarm event: the episode opens or closes, and the subject sequences move on. */
+export function evolveAlarm(state: PlotAlarmState, e: AlarmFact): PlotAlarmState {
+  if (e.type === 'alarm.raised') {
+    if (e.seq <= state.raisedSeq) return state;
+    const episode = e.data.episode ?? state.episodes + 1;
+    return {
+      ...state, raisedSeq: e.seq, episodes: Math.max(state.episodes, episode), streak: { count: 0, entries: [] },
+      open: { alarmId: e.data.alarmId, label: e.data.label, firstImageId: e.data.firstImageId, episode },
+    };
+  }
+  if (e.seq <= state.resolvedSeq) return state;
+  const closes = state.open?.alarmId === e.data.alarmId;
+  return { ...state, resolvedSeq: e.seq, open: closes ? null : state.open };
+}
+
+/**
+ * Rebuilds the episode part of a state from the last alarm.raised and alarm.resolved of the plot type
+ * in the stream: the truth after a crash between appending and saving, or when no state was saved.
+ * The streak is kept (it is not in the alarm events) unless the stream holds a raise the state missed.
+ */
+export function reconcile(
+  state: PlotAlarmState,
+  lastRaised?: AlarmFact & { type: 'alarm.raised' },
+  lastResolved?: AlarmFact & { type: 'alarm.resolved' },
+): PlotAlarmState {
+  const missedRaise = lastRaised !== undefined && lastRaised.seq > state.raisedSeq;
+  const stillOpen = lastRaised !== undefined && lastResolved?.data.alarmId !== lastRaised.data.alarmId;
+  const episode = lastRaised ? (lastRaised.data.episode ?? state.episodes + (missedRaise ? 1 : 0)) : 0;
+  return {
+    ...state,
+    streak: missedRaise ? { count: 0, entries: [] } : state.streak,
+    open: stillOpen ? { alarmId: lastRaised.data.alarmId, label: lastRaised.data.label, firstImageId: lastRaised.data.firstImageId, episode } : null,
+    raisedSeq: lastRaised?.seq ?? 0,
+    resolvedSeq: lastResolved?.seq ?? 0,
+    episodes: Math.max(state.episodes, episode),
+  };
+}
+
+export type AlarmEventToAppend = NewEvent<'alarm.raised'> | NewEvent<'alarm.resolved'>;
+
+/**
+ * What a verdict makes us append: alarm.raised when it completes a streak of `consecutive` alarming
+ * verdicts and no episode is open; alarm.resolved when it is clear and an episode is open; else nothing.
+ * Ids are deterministic per episode and each carries the expected last sequence of its subject, so a
+ * retried decision is stored once.
+ */
+export function decide(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionContext): AlarmEventToAppend[] {
+  if (e.seq <= state.seq) return [];
+  const kind = classify(ctx.policy, e.data);
+  const metadata: EventMetadata = { correlationId: e.metadata.correlationId, causationId: e.id, producer: 'alarms' };
+  if (kind === 'clear' && state.open) {
+    const alarmId = state.open.alarmId;
+    return [{
+      type: 'alarm.resolved', id: `alarm.resolved:${alarmId}`, expectedLastSubjectSeq: state.resolvedSeq, metadata,
+      data: { alarmId, plotType: state.plotType, imageId: e.data.imageId, resolvedAt: e.time },
+    }];
+  }
+  if (kind !== 'alarming' || state.open) return [];
+  const next = evolveVerdict(state, e, ctx);
+  if (next.streak.count < ctx.policy.consecutive || next === state) return [];
+  const entries = next.streak.entries;
+  const first = entries[0]!;
+  const episode = state.episodes + 1;
+  const alarmId = alarmIdFor(state.plotType, episode);
+  return [{
+    type: 'alarm.raised', id: `alarm.raised:${alarmId}`, expectedLastSubjectSeq: state.raisedSeq, metadata,
+    data: {
+      alarmId, plotType: state.plotType, detector: ctx.detector, run: first.run, label: e.data.verdict,
+      confidence: Math.min(...entries.map((x) => x.confidence)), firstImageId: first.imageId,
+      imageIds: entries.map((x) => x.imageId), raisedAt: e.time, episode,
+    },
+  }];
+}
