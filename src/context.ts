@@ -34,7 +34,9 @@ export async function openHydra(baseConfig: Config, opts: OpenOptions): Promise<
   const log = await EventLog.open({ natsUrl: config.NATS_URL, namespace: config.HYDRA_NAMESPACE, producer: opts.producer, nc });
   const blobs = await BlobStore.open(nc, log.names.blobBucket);
   const status = await new Kvm(nc).create(log.names.statusBucket, { history: 1 });
-  const database = await openDatabase(config.DATABASE_URL, { connectionLimit: 20 });
+  // Each projection runner holds a connection for its single-writer lock and takes another per batch
+  // (13 read models: 26); the pages and the workers need the rest.
+  const database = await openDatabase(config.DATABASE_URL, { connectionLimit: 50 });
   if (opts.migrate) await migrateDatabase(database);
   return {
     config, nc, log, blobs, status, database,

@@ -1,0 +1,57 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { hydraPlugin, type HttpDeps } from './plugins/hydra.ts';
+import { schemasPlugin } from './plugins/schemas.ts';
+import { viewsPlugin } from './plugins/views.ts';
+import { errorsPlugin } from './plugins/errors.ts';
+import { livePlugin, type LiveOptions } from './plugins/live.ts';
+import { assetsPlugin, type AssetOptions } from './plugins/assets.ts';
+import { runRoutes } from './routes/run.ts';
+import { imageRoutes } from './routes/images.ts';
+import { logRoutes } from './routes/log.ts';
+import { timelineRoutes } from './routes/timeline.ts';
+import { statusRoutes } from './routes/status.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { actionRoutes } from './routes/actions.ts';
+import type { RoleStats } from '../workers/role.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Requests answered, failed (5xx), and the last one's time in ms: the http role's heartbeat. */
+    requestStats: RoleStats;
+  }
+}
+
+export interface AppOptions {
+  readonly deps: HttpDeps;
+  readonly live?: LiveOptions;
+  readonly assets?: AssetOptions;
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+/** The web pages and their endpoints, ready for `inject` (tests) or `listen` (src/http/server.ts). */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: opts.logger ?? false, forceCloseConnections: true, return503OnClosing: true });
+  const stats: RoleStats = { handled: 0, failed: 0, lastMs: 0 };
+  app.decorate('requestStats', stats);
+  app.addHook('onResponse', async (_req, reply) => {
+    stats.handled++;
+    if (reply.statusCode >= 500) stats.failed++;
+    stats.lastMs = Math.round(reply.elapsedTime * 10) / 10;
+  });
+  await app.register(hydraPlugin, opts.deps);
+  await app.register(schemasPlugin);
+  await app.register(viewsPlugin);
+  await app.register(errorsPlugin);
+  await app.register(livePlugin, opts.live ?? {});
+  await app.register(assetsPlugin, opts.assets ?? {});
+  await app.register(runRoutes);
+  await app.register(imageRoutes);
+  await app.register(logRoutes);
+  await app.register(timelineRoutes);
+  await app.register(statusRoutes);
+  await app.register(opsRoutes);
+  await app.register(actionRoutes);
+  return app;
+}
+
+export type { HttpDeps } from './plugins/hydra.ts';

@@ -1,0 +1,93 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import type { ConsumerInfo } from '@nats-io/jetstream';
+import { count, desc, gte, sql } from 'drizzle-orm';
+import type { HttpDeps } from '../plugins/hydra.ts';
+import { dailyCounts } from '../../projections/daily-counts/table.ts';
+import { deadLetters } from '../../projections/runtime/tables.ts';
+import { allProjections } from '../../projections/index.ts';
+
+export interface ProjectionState {
+  readonly name: string;
+  readonly checkpoint: number;
+  readonly paused: boolean;
+  readonly updatedAt: string | null;
+  /** Messages not yet applied (pending plus delivered-unacknowledged on its durable consumer); null when it has none yet. */
+  readonly pending: number | null;
+}
+
+export interface ConsumerState {
+  readonly name: string;
+  readonly filter: string;
+  readonly pending: number;
+  readonly ackPending: number;
+  readonly redelivered: number;
+  readonly deliveredSeq: number;
+  readonly waiting: number;
+}
+
+export interface DeadLetter {
+  readonly id: number;
+  readonly projection: string;
+  readonly seq: number;
+  readonly eventType: string | null;
+  readonly error: string;
+  readonly payload: string;
+  readonly parkedAt: string;
+}
+
+export interface StatusData {
+  readonly stream: { messages: number; bytes: number; lastSeq: number; firstSeq: number };
+  readonly projections: ProjectionState[];
+  /** Durable consumers (projections, workers); ephemeral readers (live pages, replays) only counted. */
+  readonly consumers: ConsumerState[];
+  readonly ephemeral: number;
+  readonly perDay: { day: string; arrived: number }[];
+  readonly perPlotDay: { plotType: string; day: string; arrived: number }[];
+  readonly deadLetters: DeadLetter[];
+  readonly deadLetterCounts: { projection: string; n: number }[];
+}
+
+const dayIso = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+export async function loadConsumers(h: HttpDeps): Promise<ConsumerInfo[]> {
+  const out: ConsumerInfo[] = [];
+  for await (const c of h.log.jsm.consumers.list(h.log.names.stream)) out.push(c);
+  return out;
+}
+
+/** Hydra's own health: stream, read models and their lag, every durable consumer, images per day, parked events. */
+export async function loadStatus(h: HttpDeps, now: number): Promise<StatusData> {
+  const [info, consumers, [cps], perDay, perPlotDay, letters, letterCounts] = await Promise.all([
+    h.log.streamInfo(),
+    loadConsumers(h),
+    h.pool.query<RowDataPacket[]>('SELECT name, seq, paused, updated_at FROM projection_checkpoints'),
+    h.db.select({ day: dailyCounts.day, arrived: sql<number>`SUM(${dailyCounts.arrived})`.mapWith(Number) }).from(dailyCounts)
+      .where(gte(dailyCounts.day, dayIso(now - 370 * 86400_000))).groupBy(dailyCounts.day),
+    h.db.select({ plotType: dailyCounts.plotType, day: dailyCounts.day, arrived: dailyCounts.arrived }).from(dailyCounts)
+      .where(gte(dailyCounts.day, dayIso(now - 13 * 86400_000))),
+    h.db.select().from(deadLetters).orderBy(desc(deadLetters.id)).limit(50),
+    h.db.select({ projection: deadLetters.projection, n: count() }).from(deadLetters).groupBy(deadLetters.projection),
+  ]);
+  const byName = new Map(consumers.map((c) => [c.name, c]));
+  const cp = new Map(cps.map((r) => [String(r.name), r]));
+  const projections = allProjections.map((p) => {
+    const row = cp.get(p.name);
+    const c = byName.get(h.log.names.consumer(`proj_${p.name}`));
+    return {
+      name: p.name, checkpoint: Number(row?.seq ?? 0), paused: Boolean(row?.paused), updatedAt: row?.updated_at ? `${String(row.updated_at).replace(' ', 'T')}Z` : null,
+      pending: c ? c.num_pending + c.num_ack_pending : null,
+    };
+  });
+  return {
+    stream: { messages: info.state.messages, bytes: info.state.bytes, lastSeq: info.state.last_seq, firstSeq: info.state.first_seq },
+    projections,
+    ephemeral: consumers.filter((c) => !c.config.durable_name).length,
+    consumers: consumers.filter((c) => c.config.durable_name).map((c) => ({
+      name: c.name, filter: c.config.filter_subject ?? (c.config.filter_subjects ?? []).join(', '), pending: c.num_pending, ackPending: c.num_ack_pending,
+      redelivered: c.num_redelivered, deliveredSeq: c.delivered.stream_seq, waiting: c.num_waiting,
+    })).sort((a, b) => a.name.localeCompare(b.name)),
+    perDay, perPlotDay,
+    deadLetters: letters.map((l) => ({ id: l.id, projection: l.projection, seq: l.seq, eventType: l.eventType, error: l.error, payload: l.payload.slice(0, 600), parkedAt: l.parkedAt })),
+    deadLetterCounts: letterCounts,
+  };
+}

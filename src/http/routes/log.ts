@@ -1,0 +1,44 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { tokenSchema } from '../../events/define.ts';
+import { zonedToUtc } from '../format.ts';
+import { RequestValidationError } from '../errors.ts';
+import type { ZodTypeProvider } from '../plugins/schemas.ts';
+import { loadLog, type LogFilter } from '../queries/log.ts';
+import { logView, type LogParams } from '../views/log.ts';
+
+/** An empty form field is an absent one. */
+const opt = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
+const localTime = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$/, 'a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM)');
+
+export const logQuery = z.object({
+  from: opt(localTime),
+  to: opt(localTime),
+  hours: opt(z.coerce.number().int().min(1).max(24 * 400)),
+  runFrom: opt(z.coerce.number().int().min(0)),
+  runTo: opt(z.coerce.number().int().min(0)),
+  detector: opt(z.string().max(64)),
+  plot: opt(tokenSchema),
+  kind: opt(z.enum(['all', 'bad', 'unconfirmed'])).transform((k) => k ?? 'all'),
+  page: opt(z.coerce.number().int().min(1).max(1_000_000)).transform((n) => n ?? 1),
+});
+
+/** Query → filter: dates are wall-clock times in the configured zone; with no dates and no runs, the last 24 hours. */
+export function resolveLogFilter(q: LogParams, tz: string, now: number): LogFilter {
+  const runs = q.runFrom !== undefined || q.runTo !== undefined;
+  let from = q.from ? zonedToUtc(q.from, tz) : undefined;
+  const to = q.to ? zonedToUtc(q.to, tz) : undefined;
+  if (!from && !to && !runs) from = new Date(now - (q.hours ?? 24) * 3600_000).toISOString();
+  if (from && to && from >= to) throw new RequestValidationError([{ path: ['to'], message: 'must be after from' }]);
+  return { from, to, runFrom: q.runFrom, runTo: q.runTo, detector: q.detector, plot: q.plot, kind: q.kind, page: q.page };
+}
+
+export const logRoutes: FastifyPluginAsync = async (app0) => {
+  const app = app0.withTypeProvider<ZodTypeProvider>();
+  app.get('/log', { schema: { querystring: logQuery } }, async (req, reply) => {
+    const ctx = app.viewContext();
+    const filter = resolveLogFilter(req.query, ctx.tz, ctx.now);
+    const data = await loadLog(app.hydra.db, filter);
+    return reply.view(logView(data, req.query, filter, ctx));
+  });
+};

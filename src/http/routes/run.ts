@@ -1,0 +1,39 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { noQuery, type ZodTypeProvider } from '../plugins/schemas.ts';
+import { runView } from '../views/run.ts';
+import { trusted } from '../html.ts';
+
+/** Parts the hub rendered (escaped when rendered) go into the page as they are. */
+const htmlOf = (s: string) => trusted(s);
+
+/** The Run page, and the SSE stream that keeps it current. */
+export const runRoutes: FastifyPluginAsync = async (app0) => {
+  const app = app0.withTypeProvider<ZodTypeProvider>();
+
+  app.get('/', { schema: { querystring: noQuery, response: { 200: z.string().describe('the Run page (HTML)') } } }, async (_req, reply) => {
+    const snap = await app.live.current();
+    return reply.view(runView({ board: htmlOf(snap.parts.board), health: htmlOf(snap.parts.health), alarms: htmlOf(snap.parts.alarms), news: htmlOf(snap.parts.news) }));
+  });
+
+  app.get('/run/stream', { schema: { querystring: noQuery } }, async (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive', 'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      clearInterval(ping);
+      close();
+      res.end();
+    };
+    const ping = setInterval(() => res.write(': ping\n\n'), 20_000);
+    const close = await app.live.open({ send: (chunk) => res.write(chunk), end });
+    req.raw.on('close', end);
+  });
+};
