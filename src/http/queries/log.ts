@@ -22,7 +22,8 @@ export const PAGE_SIZE = 100;
 export interface LogEntry {
   readonly imageId: string;
   readonly plotType: string;
-  readonly decidedAt: string | null;
+  /** The image's time (arrival). */
+  readonly at: string;
   readonly outcome: string;
   readonly verdict: string | null;
   readonly confidence: number | null;
@@ -46,7 +47,7 @@ export interface LogData {
 }
 
 /**
- * Confirmed Bad and Unconfirmed verdicts: the outcome IN (...) ranges on (outcome, decided_at) touch only
+ * Confirmed Bad and Unconfirmed verdicts: the outcome IN (...) ranges on (outcome, at) touch only
  * problem rows; which labels are a problem is per plot type, so a label that is bad for one plot type and
  * fine for another is checked pairwise.
  */
@@ -61,8 +62,8 @@ function where(f: LogFilter, plots: readonly PlotStatusRow[]): SQL | undefined {
     conds.push(pairs.length ? or(eq(verdicts.outcome, OUTCOME.unconfirmed), inArray(sql`CONCAT(${verdicts.plotType}, '|', ${verdicts.outcome})`, pairs)) : eq(verdicts.outcome, OUTCOME.unconfirmed));
   }
   if (f.detector || f.plot) conds.push(inArray(verdicts.plotType, chosen.map((p) => p.plotType)));
-  if (f.from) conds.push(gte(verdicts.decidedAt, f.from));
-  if (f.to) conds.push(lt(verdicts.decidedAt, f.to));
+  if (f.from) conds.push(gte(verdicts.at, f.from));
+  if (f.to) conds.push(lt(verdicts.at, f.to));
   if (f.runFrom !== undefined) conds.push(gte(verdicts.run, f.runFrom));
   if (f.runTo !== undefined) conds.push(lte(verdicts.run, f.runTo));
   return and(...conds);
@@ -73,15 +74,15 @@ export async function loadLog(db: Db, f: LogFilter): Promise<LogData> {
   const w = where(f, plots);
   const [entries, totals, summary] = await Promise.all([
     db.select({
-      imageId: verdicts.imageId, plotType: verdicts.plotType, decidedAt: verdicts.decidedAt, outcome: verdicts.outcome,
+      imageId: verdicts.imageId, plotType: verdicts.plotType, at: verdicts.at, outcome: verdicts.outcome,
       verdict: verdicts.verdict, confidence: verdicts.confidence, run: verdicts.run, chunk: verdicts.chunk,
-    }).from(verdicts).where(w).orderBy(desc(verdicts.decidedAt), desc(verdicts.imageId)).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE),
+    }).from(verdicts).where(w).orderBy(desc(verdicts.at), desc(verdicts.imageId)).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE),
     db.select({ n: count() }).from(verdicts).where(w),
     db.select({
       plotType: verdicts.plotType, total: count(),
       unconfirmed: sql<number>`SUM(${verdicts.outcome} = ${OUTCOME.unconfirmed})`.mapWith(Number),
-      first: sql<string | null>`MIN(${verdicts.decidedAt})`.mapWith(verdicts.decidedAt),
-      last: sql<string | null>`MAX(${verdicts.decidedAt})`.mapWith(verdicts.decidedAt),
+      first: sql<string | null>`MIN(${verdicts.at})`.mapWith(verdicts.at),
+      last: sql<string | null>`MAX(${verdicts.at})`.mapWith(verdicts.at),
     }).from(verdicts).where(w).groupBy(verdicts.plotType),
   ]);
   return { plots, entries, total: totals[0]?.n ?? 0, summary };

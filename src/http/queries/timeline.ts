@@ -11,7 +11,7 @@ export const RAW_LIMIT = 20_000;
 
 export interface RawPoint {
   readonly imageId: string;
-  readonly decidedAt: string | null;
+  readonly at: string;
   readonly outcome: string;
   readonly verdict: string | null;
   readonly confirmed: boolean | null;
@@ -41,10 +41,10 @@ export async function loadTimeline(db: Db, plot: PlotStatusRow | null, from: str
   if (mode === 'raw') {
     const [raw, r] = await Promise.all([
       db.select({
-        imageId: verdicts.imageId, decidedAt: verdicts.decidedAt, outcome: verdicts.outcome, verdict: verdicts.verdict,
+        imageId: verdicts.imageId, at: verdicts.at, outcome: verdicts.outcome, verdict: verdicts.verdict,
         confirmed: verdicts.confirmed, scores: verdicts.scores, run: verdicts.run, chunk: verdicts.chunk,
-      }).from(verdicts).where(and(eq(verdicts.plotType, plot.plotType), gte(verdicts.decidedAt, from), lte(verdicts.decidedAt, to), isNotNull(verdicts.scores)))
-        .orderBy(asc(verdicts.decidedAt)).limit(RAW_LIMIT + 1),
+      }).from(verdicts).where(and(eq(verdicts.plotType, plot.plotType), gte(verdicts.at, from), lte(verdicts.at, to), isNotNull(verdicts.scores)))
+        .orderBy(asc(verdicts.at)).limit(RAW_LIMIT + 1),
       runRows,
     ]);
     return { plot, mode, raw: raw.slice(0, RAW_LIMIT), hourly: [], runs: r, truncated: raw.length > RAW_LIMIT };

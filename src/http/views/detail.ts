@@ -31,7 +31,7 @@ function historyStrip(points: readonly HistoryPoint[], labels: readonly TileLabe
   const squares = ordered.map((p) => {
     const state = p.status !== 'classified' ? 'none' : !p.confirmed ? 'unconfirmed' : isBadLabel(labels, p.verdict ?? '') ? 'bad' : 'ok';
     const c = p.verdict ? colourOf(labels, p.verdict) : '#3a4656';
-    const title = `${p.decidedAt ? dateTime(p.decidedAt, ctx.tz, true) : ''} · ${p.status === 'classified' ? `${p.confirmed ? '' : 'Unconfirmed '}${p.verdict} ${percent(p.confidence)}` : p.status}${p.run !== null ? ` · run ${p.run} chunk ${p.chunk}` : ''}`;
+    const title = `${dateTime(p.at, ctx.tz, true)} · ${p.status === 'classified' ? `${p.confirmed ? '' : 'Unconfirmed '}${p.verdict} ${percent(p.confidence)}` : p.status}${p.run !== null ? ` · run ${p.run} chunk ${p.chunk}` : ''}`;
     return html`<a class="sq s-${state}${p.imageId === current ? ' current' : ''}" style="--label:${c}" href="${detailUrl(p.imageId)}" hx-get="${detailUrl(p.imageId)}" hx-target="#detail" title="${title}" aria-label="${title}"></a>`;
   });
   return html`<section class="history"><h3>Recent history <span class="muted">(oldest left, ${ordered.length} verdicts)</span></h3>

@@ -66,7 +66,7 @@ function entryRow(e: LogEntry, plot: PlotStatusRow | undefined, ctx: ViewContext
   const colour = plot?.labels.find((l) => l.name === e.verdict)?.colour ?? null;
   const start = plot?.streakImageId === e.imageId;
   return html`<tr${start ? html` class="streak-start-row" data-streak-start` : ''}>
-<td><time datetime="${e.decidedAt ?? ''}">${e.decidedAt ? dateTime(e.decidedAt, ctx.tz, true) : ''}</time>${start ? html` <span class="tag">problem started</span>` : ''}</td>
+<td><time datetime="${e.at}">${dateTime(e.at, ctx.tz, true)}</time>${start ? html` <span class="tag">problem started</span>` : ''}</td>
 <td>${plot?.detector ?? ''}</td><td>${plot?.title ?? e.plotType}</td><td class="num">${e.run ?? ''}</td><td class="num">${e.chunk ?? ''}</td>
 <td>${labelBadge(e.verdict ?? '?', colour, e.confidence, e.outcome === OUTCOME.unconfirmed)}</td>
 <td><a href="${detailUrl(e.imageId)}" hx-get="${detailUrl(e.imageId)}" hx-target="#detail"><img class="mini" src="${thumbUrl(e.imageId)}" alt="open ${e.plotType} image" loading="lazy" width="96" height="72"></a></td>
@@ -87,7 +87,7 @@ ${p.page > 1 ? nav(link(p, { page: p.page - 1 }), '← newer') : ''} <span>page 
 ${filterForm(p, f, data.plots, ctx)}
 <p class="muted">${count(data.total)} ${f.kind === 'bad' ? 'confirmed Bad' : f.kind === 'unconfirmed' ? 'Unconfirmed' : 'confirmed Bad and Unconfirmed'} image${data.total === 1 ? '' : 's'}${p.detector ? ` in ${p.detector}` : ''}${p.plot ? ` of ${p.plot}` : ''}.</p>
 ${summaryView(data.summary, byName, p, ctx)}
-${data.entries.length ? html`<table class="entries"><caption>Images, newest first</caption><thead><tr><th>Decided</th><th>Detector</th><th>Plot type</th><th class="num">Run</th><th class="num">Chunk</th><th>Verdict</th><th>Image</th></tr></thead>
+${data.entries.length ? html`<table class="entries"><caption>Images, newest first</caption><thead><tr><th>Image time</th><th>Detector</th><th>Plot type</th><th class="num">Run</th><th class="num">Chunk</th><th>Verdict</th><th>Image</th></tr></thead>
 <tbody>${data.entries.map((e) => entryRow(e, byName.get(e.plotType), ctx))}</tbody></table>` : html`<p class="empty-note">Nothing Bad or Unconfirmed here.</p>`}
 ${pager}
 </section>`;

@@ -31,11 +31,11 @@ function series(d: TimelineData, w: TimelineWindow): { series: Series[]; dots: D
       dots: [],
     };
   }
-  const pts = d.raw.filter((p) => p.decidedAt && p.scores);
-  const out = names.map((n) => ({ label: n, colour: colour(n), points: downsample(pts.map((p) => ({ t: Date.parse(p.decidedAt!), v: p.scores![n] ?? 0 })), w.from, w.to, 500) }));
+  const pts = d.raw.filter((p) => p.scores);
+  const out = names.map((n) => ({ label: n, colour: colour(n), points: downsample(pts.map((p) => ({ t: Date.parse(p.at), v: p.scores![n] ?? 0 })), w.from, w.to, 500) }));
   const problems = pts.filter((p) => p.outcome === OUTCOME.unconfirmed || bad.has(p.outcome)).slice(-600);
   const dots = problems.map((p) => ({
-    t: Date.parse(p.decidedAt!), v: p.scores![p.verdict ?? ''] ?? 0, colour: colour(p.verdict ?? ''), hollow: p.outcome === OUTCOME.unconfirmed,
+    t: Date.parse(p.at), v: p.scores![p.verdict ?? ''] ?? 0, colour: colour(p.verdict ?? ''), hollow: p.outcome === OUTCOME.unconfirmed,
     href: detailUrl(p.imageId), title: `${p.outcome === OUTCOME.unconfirmed ? 'Unconfirmed ' : ''}${p.verdict} ${percent(p.scores![p.verdict ?? ''] ?? 0)} · run ${p.run ?? '?'} chunk ${p.chunk ?? '?'}`,
   }));
   return { series: out, dots };

@@ -5,9 +5,9 @@ import { utc } from './time.ts';
 
 type Completed = Extract<HydraEvent, { type: 'inference.completed' }>;
 
-function blank(imageId: string, plotType: string, seq: number): VerdictRow {
+function blank(imageId: string, plotType: string, seq: number, at: string): VerdictRow {
   return {
-    imageId, plotType, run: null, runPeriod: null, chunk: null, pad: null, arrivedAt: null,
+    imageId, plotType, run: null, runPeriod: null, chunk: null, pad: null, arrivedAt: null, at,
     status: 'pending', outcome: OUTCOME.pending, decidedAt: null, modelId: null, verdict: null, confidence: null,
     confirmed: null, scores: null, heatmap: null, reason: null, timings: null, worker: null, seq,
   };
@@ -36,16 +36,17 @@ export const verdictsProjection = defineProjection({
     switch (e.type) {
       case 'image.arrived': {
         const d = e.data;
-        const row = current ?? blank(d.imageId, d.plotType, e.seq);
+        const arrivedAt = utc(d.arrivedAt);
+        const row = current ?? blank(d.imageId, d.plotType, e.seq, arrivedAt);
         // The same bytes arriving again are the same image: the first arrival stands.
         if (row.arrivedAt !== null) return current;
-        return { ...row, plotType: d.plotType, run: d.run, runPeriod: d.runPeriod ?? null, chunk: d.chunk, pad: d.pad, arrivedAt: utc(d.arrivedAt) };
+        return { ...row, plotType: d.plotType, run: d.run, runPeriod: d.runPeriod ?? null, chunk: d.chunk, pad: d.pad, arrivedAt, at: arrivedAt };
       }
       case 'inference.completed':
-        return decided(current ?? blank(e.data.imageId, e.data.plotType, e.seq), e);
+        return decided(current ?? blank(e.data.imageId, e.data.plotType, e.seq, e.time), e);
       case 'inference.skipped':
       case 'inference.failed': {
-        const row = current ?? blank(e.data.imageId, e.data.plotType, e.seq);
+        const row = current ?? blank(e.data.imageId, e.data.plotType, e.seq, e.time);
         if (row.status === 'classified') return current;
         const failed = e.type === 'inference.failed';
         return {

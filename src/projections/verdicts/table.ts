@@ -5,7 +5,7 @@ import { isoDatetime, jsonText } from '../../db/columns.ts';
  * Every image and what inference made of it: one row per image, created on arrival ('pending') and
  * completed by its verdict. `outcome` is the verdict label when confirmed, else one of
  * '(unconfirmed)', '(pending)', '(skipped)', '(failed)' (parentheses never occur in label names), so
- * "Bad or Unconfirmed in this window" is a few index ranges on (outcome, decided_at).
+ * "Bad or Unconfirmed in this window" is a few index ranges on (outcome, at).
  * Grafana and other SQL readers: `JSON_VALUE(scores, '$.Bad')` is a label's score.
  */
 export const verdicts = mysqlTable('verdicts', {
@@ -16,6 +16,8 @@ export const verdicts = mysqlTable('verdicts', {
   chunk: int('chunk'),
   pad: int('pad'),
   arrivedAt: isoDatetime('arrived_at'),
+  /** The image's time: when it arrived (or, before its arrival is known, when it was decided). Pages sort and window by it. */
+  at: isoDatetime('at').notNull(),
   status: varchar('status', { length: 16 }).notNull(),
   outcome: varchar('outcome', { length: 140 }).notNull(),
   decidedAt: isoDatetime('decided_at'),
@@ -30,9 +32,8 @@ export const verdicts = mysqlTable('verdicts', {
   worker: varchar('worker', { length: 200 }),
   seq: bigint('seq', { mode: 'number' }).notNull(),
 }, (t) => [
-  index('verdicts_plot_decided').on(t.plotType, t.decidedAt),
-  index('verdicts_outcome_decided').on(t.outcome, t.decidedAt),
-  index('verdicts_decided').on(t.decidedAt),
+  index('verdicts_plot_at').on(t.plotType, t.at),
+  index('verdicts_outcome_at').on(t.outcome, t.at),
   index('verdicts_run').on(t.run, t.plotType),
 ]);
 export type VerdictRow = typeof verdicts.$inferSelect;
