@@ -31,6 +31,20 @@ export const configSchema = z.object({
     .describe('Directory the feeder watches for new plot images.'),
   HYDRA_API_TOKEN: z.string().optional()
     .describe('Bearer token machine clients present to the upload API. Unset: uploads need no token (local use only).'),
+  HYDRA_PUBLIC_URL: z.url().optional()
+    .describe('Address people reach the pages at, for links in alarm notifications (default: http://HYDRA_HTTP_HOST:HYDRA_HTTP_PORT).'),
+  HYDRA_ALARM_WEBHOOK_URL: z.url().optional()
+    .describe('Every alarm.raised, alarm.resolved and alarm.acknowledged is POSTed here as JSON (a 2xx answer counts as delivered). Unset: no webhook.'),
+  HYDRA_ALERTMANAGER_URL: z.url().optional()
+    .describe('Prometheus Alertmanager base URL (e.g. http://127.0.0.1:9093): alarms are POSTed to /api/v2/alerts, resolutions end them. Unset: no Alertmanager.'),
+  HYDRA_ALERTMANAGER_RESEND_SECONDS: z.coerce.number().positive().default(60)
+    .describe('Open alarms are re-sent to Alertmanager this often (it forgets alerts nobody re-sends, and after its own restart); each is valid for four times this.'),
+  HYDRA_ALARM_SEVERITY: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('critical')
+    .describe('The `severity` label of the alerts Hydra sends to Alertmanager.'),
+  HYDRA_NOTIFY_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000)
+    .describe('How long one notification (webhook or Alertmanager request) may take before it counts as failed and is retried.'),
+  HYDRA_NOTIFY_RETRY_MAX_SECONDS: z.coerce.number().positive().default(60)
+    .describe('Longest wait between retries of a notification a target refused (the wait doubles from 1 s up to this); nothing is dropped.'),
   HYDRA_MAX_IMAGE_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024)
     .describe('Largest image file accepted by ingest, in bytes.'),
   HYDRA_MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(40_000_000)

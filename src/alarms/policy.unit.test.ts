@@ -53,7 +53,7 @@ function run(verdicts: readonly VerdictEvent[], c: DecisionContext = ctx) {
 
 const given = (...events: Given[]) => ({
   when: (e: VerdictEvent, c: DecisionContext = ctx) => ({
-    then: (...expected: Partial<{ type: string; data: object }>[]) => {
+    then: (...expected: Partial<{ type: string; id: string; expectedLastSubjectSeq: number; data: object }>[]) => {
       const got = decide(fold(events, c), e, c);
       expect(got).toHaveLength(expected.length);
       expected.forEach((x, i) => expect(got[i]).toMatchObject(x));

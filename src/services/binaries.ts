@@ -38,6 +38,12 @@ export const CHROMIUM_NAMES = ['chromium', 'chromium-browser', 'google-chrome-st
 export const findChromium = (pathEnv = process.env.PATH): Promise<string | undefined> =>
   findFirstExecutable(CHROMIUM_NAMES, pathEnv);
 
+export const ALERTMANAGER_NAMES = ['prometheus-alertmanager', 'alertmanager'] as const;
+
+/** Prometheus Alertmanager (Debian names it prometheus-alertmanager): the alarm tests run a real one. */
+export const findAlertmanager = (pathEnv = process.env.PATH): Promise<string | undefined> =>
+  findFirstExecutable(ALERTMANAGER_NAMES, pathEnv);
+
 /** A Python interpreter that imports torch, and the torch version it reports. */
 export interface TorchPython {
   readonly python: string;

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { findChromium, findExecutable, findTorchPython, forgetTorchPython } from './binaries.ts';
+import { findAlertmanager, findChromium, findExecutable, findTorchPython, forgetTorchPython } from './binaries.ts';
 import { redactUrl } from './commands.ts';
 import { installAbility, installMissing, installPlan, type Installable } from './install.ts';
 import { probeMysql, probeNats } from './probe.ts';
@@ -34,10 +34,10 @@ export function serverCheck(
 }
 
 export async function collectChecks(config: Config): Promise<DoctorCheck[]> {
-  const [nats, db, natsBin, mariadbd, installDb, torch, chromium] = await Promise.all([
+  const [nats, db, natsBin, mariadbd, installDb, torch, chromium, alertmanager] = await Promise.all([
     probeNats(config.NATS_URL), probeMysql(config.DATABASE_URL),
     findExecutable('nats-server'), findExecutable('mariadbd'), findExecutable('mariadb-install-db'),
-    findTorchPython(config.HYDRA_PYTHON), findChromium(),
+    findTorchPython(config.HYDRA_PYTHON), findChromium(), findAlertmanager(),
   ]);
   return [
     nodeCheck(process.version),
@@ -49,6 +49,9 @@ export async function collectChecks(config: Config): Promise<DoctorCheck[]> {
     chromium
       ? { name: 'chromium', ok: true, detail: chromium, missing: [] }
       : { name: 'chromium', ok: false, detail: 'no chromium on PATH (the page tests drive it)', missing: ['chromium'] },
+    alertmanager
+      ? { name: 'alertmanager', ok: true, detail: alertmanager, missing: [] }
+      : { name: 'alertmanager', ok: false, detail: 'no prometheus-alertmanager (the alarm tests run a real one)', missing: ['alertmanager'] },
   ];
 }
 

@@ -9,6 +9,7 @@ export const DEBIAN_PACKAGES = {
   'mariadb-install-db': 'mariadb-server',
   torch: 'python3-torch',
   chromium: 'chromium',
+  alertmanager: 'prometheus-alertmanager',
 } as const;
 export type Installable = keyof typeof DEBIAN_PACKAGES;
 

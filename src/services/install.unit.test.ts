@@ -30,8 +30,8 @@ describe('installPlan', () => {
   });
 
   it('maps binaries to their Debian packages', () => {
-    expect(packagesFor(['nats-server', 'mariadbd', 'torch', 'chromium']))
-      .toEqual(['nats-server', 'mariadb-server', 'python3-torch', 'chromium']);
+    expect(packagesFor(['nats-server', 'mariadbd', 'torch', 'chromium', 'alertmanager']))
+      .toEqual(['nats-server', 'mariadb-server', 'python3-torch', 'chromium', 'prometheus-alertmanager']);
   });
 });
 

@@ -1,0 +1,60 @@
+import { JetStreamApiError } from '@nats-io/jetstream';
+import type { HydraEvent } from '../events/catalog.ts';
+import type { EventLog } from '../events/log.ts';
+import { alarmsProjection } from '../projections/alarms/projection.ts';
+import type { AlarmRow } from '../projections/alarms/table.ts';
+
+export type AlarmEvent = Extract<HydraEvent, { type: 'alarm.raised' | 'alarm.resolved' | 'alarm.acknowledged' }>;
+export const isAlarmEvent = (e: HydraEvent): e is AlarmEvent =>
+  e.type === 'alarm.raised' || e.type === 'alarm.resolved' || e.type === 'alarm.acknowledged';
+
+/**
+ * Every alarm episode, folded from the alarm events with the alarms read model's own `evolve`, in memory:
+ * what the CLI lists and acknowledges, and what notifiers need (a resolution names only the alarm id).
+ * Applying an event twice, or an old one late, changes nothing.
+ */
+export class AlarmBook {
+  private readonly rows = new Map<string, AlarmRow>();
+
+  /** Folds every alarm event in the stream so far. */
+  static async load(log: EventLog): Promise<AlarmBook> {
+    const book = new AlarmBook();
+    const filter = log.names.filter('alarm');
+    const last = await lastSeqOf(log, filter);
+    if (last === 0) return book;
+    for await (const item of log.read({ filter, untilSeq: last })) {
+      if (item.ok && isAlarmEvent(item.event)) book.apply(item.event);
+    }
+    return book;
+  }
+
+  apply(e: AlarmEvent): void {
+    const next = alarmsProjection.evolve(this.rows.get(e.data.alarmId) ?? null, e, e.data.alarmId);
+    if (next) this.rows.set(e.data.alarmId, next);
+  }
+
+  get(alarmId: string): AlarmRow | undefined {
+    return this.rows.get(alarmId);
+  }
+
+  /** Raised and not resolved (acknowledged ones included: the plot is still bad). */
+  open(): AlarmRow[] {
+    return this.all().filter((r) => r.state !== 'resolved');
+  }
+
+  /** Latest raised first. */
+  all(): AlarmRow[] {
+    return [...this.rows.values()].sort((a, b) => b.raisedAt.localeCompare(a.raisedAt) || b.seq - a.seq);
+  }
+}
+
+/** Sequence of the last message matching a subject filter (wildcards allowed); 0 when none. */
+export async function lastSeqOf(log: EventLog, filter: string): Promise<number> {
+  try {
+    const m = await log.jsm.streams.getMessage(log.names.stream, { last_by_subj: filter });
+    return m?.seq ?? 0;
+  } catch (err) {
+    if (err instanceof JetStreamApiError) return 0; // no message on it
+    throw err;
+  }
+}
