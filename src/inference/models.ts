@@ -1,0 +1,112 @@
+import * as ort from 'onnxruntime-node';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Subscription } from '@nats-io/transport-node';
+import type { BlobStore } from '../blobs/store.ts';
+import type { EventLog } from '../events/log.ts';
+import { readItem } from '../events/log.ts';
+import { RowStore } from '../projections/runtime/store.ts';
+import { erase } from '../projections/runtime/projection.ts';
+import { modelsProjection } from '../projections/models/projection.ts';
+import type { ModelRow } from '../projections/models/table.ts';
+
+export interface LoadedModel {
+  readonly modelId: string;
+  readonly plotType: string;
+  readonly labels: readonly string[];
+  readonly thresholds: Readonly<Record<string, number>>;
+  readonly input: { width: number; height: number; channels: number };
+  readonly session: ort.InferenceSession;
+  readonly hasCams: boolean;
+}
+
+const store = new RowStore(erase(modelsProjection));
+const NO_MODEL_RECHECK_MS = 3000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The active model of each plot type, loaded once into ONNX Runtime and kept. A `model.activated`
+ * or `model.retired` on the stream swaps it without a restart (once the models read model shows it).
+ */
+export class ActiveModels {
+  private readonly byPlotType = new Map<string, Promise<LoadedModel | null>>();
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly noModelSince = new Map<string, number>();
+  private sub: Subscription | null = null;
+
+  constructor(private readonly pool: Pool, private readonly blobs: BlobStore, private readonly log: EventLog, private readonly say: (l: string) => void = () => undefined) {}
+
+  start(): void {
+    this.sub = this.log.nc.subscribe(this.log.names.filter('model'), {
+      callback: (_err, msg) => {
+        const item = readItem(msg.data, 0, msg.subject);
+        if (!item.ok) return;
+        const e = item.event;
+        if (e.type === 'model.activated' || e.type === 'model.retired') void this.refresh(e.data.plotType, e.type === 'model.activated' ? e.data.modelId : null);
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.sub?.unsubscribe();
+  }
+
+  forPlotType(plotType: string): Promise<LoadedModel | null> {
+    let p = this.byPlotType.get(plotType);
+    // "No model" is only believed for a few seconds: the read model may not have caught up yet.
+    const checked = this.noModelSince.get(plotType);
+    if (checked !== undefined && Date.now() - checked > NO_MODEL_RECHECK_MS) {
+      this.noModelSince.delete(plotType);
+      p = undefined;
+    }
+    if (!p) {
+      p = this.load(plotType).then((m) => {
+        if (!m) this.noModelSince.set(plotType, Date.now());
+        return m;
+      }, (err: unknown) => {
+        this.byPlotType.delete(plotType);
+        throw err;
+      });
+      this.byPlotType.set(plotType, p);
+    }
+    return p;
+  }
+
+  private async activeRow(plotType: string): Promise<ModelRow | null> {
+    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT * FROM models WHERE plot_type = ? AND status = 'active' ORDER BY activated_at DESC LIMIT 1", [plotType]);
+    return rows[0] ? (store.fromDriver(rows[0]) as unknown as ModelRow) : null;
+  }
+
+  private async load(plotType: string): Promise<LoadedModel | null> {
+    const row = await this.activeRow(plotType);
+    if (!row) return null;
+    const session = await this.session(row.onnx);
+    return {
+      modelId: row.modelId, plotType, labels: row.labels, thresholds: row.thresholds, input: row.input, session,
+      hasCams: session.outputNames.includes('cams'),
+    };
+  }
+
+  private session(onnx: string): Promise<ort.InferenceSession> {
+    let s = this.sessions.get(onnx);
+    if (!s) {
+      s = this.blobs.get(onnx).then((bytes) => ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' }));
+      this.sessions.set(onnx, s);
+    }
+    return s;
+  }
+
+  /** Waits (briefly) for the read model to show the change, then swaps the cached model. */
+  private async refresh(plotType: string, modelId: string | null): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const row = await this.activeRow(plotType).catch(() => undefined);
+      if (row !== undefined && (modelId === null ? row?.modelId !== undefined || row === null : row?.modelId === modelId)) break;
+      await sleep(100);
+    }
+    const next = this.load(plotType);
+    await next.catch(() => undefined);
+    this.noModelSince.delete(plotType);
+    this.byPlotType.set(plotType, next);
+    const m = await next.catch(() => null);
+    this.say(`inference: ${plotType} now uses ${m ? m.modelId : 'no model'}`);
+  }
+}

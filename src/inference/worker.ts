@@ -1,0 +1,225 @@
+import os from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { AckPolicy, JetStreamApiError, type JsMsg } from '@nats-io/jetstream';
+import type { BlobStore } from '../blobs/store.ts';
+import type { EventMetadata } from '../events/envelope.ts';
+import type { AnyNewEvent, EventLog } from '../events/log.ts';
+import { readItem } from '../events/log.ts';
+import type { HydraEventOf } from '../events/catalog.ts';
+import type { PlotTypeRegistry } from '../plottypes/registry.ts';
+import { preprocessBatch, toFloat32 } from '../preprocess/index.ts';
+import { decide, samplingReason, softmax, wantsHeatmap } from './classify.ts';
+import { heatmapPng } from './heatmap.ts';
+import type { ActiveModels, LoadedModel } from './models.ts';
+
+type Arrived = HydraEventOf<'image.arrived'>;
+interface Job { readonly msg: JsMsg; readonly event: Arrived; readonly received: number }
+
+export interface InferenceStats {
+  handled: number;
+  failed: number;
+  lastMs: number;
+  batches: number;
+  histogram: Record<string, number>;
+}
+
+const BUCKETS = [5, 10, 20, 50, 100, 200, 500, 1000, Infinity];
+const MAX_DELIVER = 5;
+
+/**
+ * Classifies every arriving image. Any number of workers share one durable consumer, so JetStream
+ * spreads the images among them; under a backlog each pull is a batch, run through the model at once.
+ */
+export class InferenceWorker {
+  readonly stats: InferenceStats = { handled: 0, failed: 0, lastMs: 0, batches: 0, histogram: {} };
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+  private current: { close(): Promise<void | Error> } | null = null;
+  private readonly metadata: EventMetadata;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly blobs: BlobStore,
+    private readonly registry: PlotTypeRegistry,
+    private readonly models: ActiveModels,
+    private readonly opts: { batchSize?: number; name?: string; say?: (l: string) => void } = {},
+  ) {
+    this.metadata = { correlationId: 'inference', producer: `inference@${opts.name ?? `${os.hostname()}:${process.pid}`}` };
+  }
+
+  get consumerName(): string {
+    return this.log.names.consumer('inference');
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.current?.close().catch(() => undefined);
+    await this.loop;
+  }
+
+  private async ensureConsumer(): Promise<void> {
+    const { jsm, names } = this.log;
+    try {
+      await jsm.consumers.info(names.stream, this.consumerName);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError)) throw err;
+      await jsm.consumers.add(names.stream, {
+        durable_name: this.consumerName, ack_policy: AckPolicy.Explicit, filter_subject: names.filter('image.arrived'),
+        ack_wait: 30_000_000_000, max_deliver: MAX_DELIVER + 1, max_ack_pending: 1000,
+      }).catch((e: unknown) => {
+        if (!(e instanceof JetStreamApiError)) throw e; // another worker created it first
+      });
+    }
+  }
+
+  private async run(): Promise<void> {
+    const batchSize = this.opts.batchSize ?? 16;
+    while (!this.stopped) {
+      try {
+        await this.ensureConsumer();
+        const consumer = await this.log.js.consumers.get(this.log.names.stream, this.consumerName);
+        while (!this.stopped) {
+          const messages = await consumer.fetch({ max_messages: batchSize, expires: 2000 });
+          this.current = messages;
+          let jobs: Job[] = [];
+          for await (const m of messages) {
+            const item = readItem(m.data, m.seq, m.subject);
+            if (!item.ok || item.event.type !== 'image.arrived') {
+              this.opts.say?.(`inference: message ${m.seq} is not an image.arrived event (${item.ok ? item.event.type : item.error.message}); terminated`);
+              m.term();
+              continue;
+            }
+            jobs.push({ msg: m, event: item.event, received: Date.now() });
+            if (m.info.pending === 0 || jobs.length >= batchSize) {
+              await this.process(jobs);
+              jobs = [];
+            }
+          }
+          await this.process(jobs);
+          this.current = null;
+        }
+      } catch (err) {
+        if (this.stopped) break;
+        this.opts.say?.(`inference: ${(err as Error).message}; retrying`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  /** One batch: everything appended, then acked; a batch that cannot be appended is retried. */
+  private async process(jobs: Job[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const t0 = performance.now();
+    const events: AnyNewEvent[] = [];
+    const byPlot = new Map<string, Job[]>();
+    for (const j of jobs) {
+      // Tried often enough: record the failure instead of trying forever.
+      if (j.msg.info.deliveryCount >= MAX_DELIVER) events.push(this.failed(j, `gave up after ${j.msg.info.deliveryCount} attempts`));
+      else byPlot.set(j.event.data.plotType, [...(byPlot.get(j.event.data.plotType) ?? []), j]);
+    }
+    try {
+      for (const [plotType, group] of byPlot) events.push(...(await this.classifyGroup(plotType, group)));
+      await this.log.appendMany(events);
+    } catch (err) {
+      for (const j of jobs) j.msg.nak(2000);
+      throw err;
+    }
+    for (const j of jobs) j.msg.ack();
+    const ms = performance.now() - t0;
+    this.stats.handled += jobs.length;
+    this.stats.failed += events.filter((e) => e.type === 'inference.failed').length;
+    this.stats.lastMs = ms;
+    this.stats.batches++;
+    const bucket = String(BUCKETS.find((b) => ms / jobs.length <= b));
+    this.stats.histogram[bucket] = (this.stats.histogram[bucket] ?? 0) + jobs.length;
+  }
+
+  private failed(j: Job, reason: string, modelId?: string): AnyNewEvent {
+    const { imageId, plotType } = j.event.data;
+    return { type: 'inference.failed', id: `inference.failed:${imageId}`, metadata: this.meta(j), data: { imageId, plotType, reason: reason.slice(0, 2000), ...(modelId ? { modelId } : {}) } };
+  }
+
+  private meta(j: Job): EventMetadata {
+    return { ...this.metadata, correlationId: j.event.metadata.correlationId, causationId: j.event.id };
+  }
+
+  private async classifyGroup(plotType: string, group: Job[]): Promise<AnyNewEvent[]> {
+    const skipped = (reason: 'no-active-model' | 'ignored' | 'retired-plot-type') => group.map((j): AnyNewEvent => ({
+      type: 'inference.skipped', id: `inference.skipped:${j.event.data.imageId}`, metadata: this.meta(j), data: { imageId: j.event.data.imageId, plotType, reason },
+    }));
+    const spec = this.registry.get(plotType);
+    if (!spec) return skipped('retired-plot-type');
+    if (spec.ignore) return skipped('ignored');
+    let model: LoadedModel | null;
+    try {
+      model = await this.models.forPlotType(plotType);
+    } catch (err) {
+      return group.map((j) => this.failed(j, `the active model could not be loaded: ${(err as Error).message}`));
+    }
+    if (!model) return skipped('no-active-model');
+
+    const tPre = performance.now();
+    const bytes = await Promise.all(group.map((j) => this.blobs.get(j.event.data.imageId).catch((err: Error) => err)));
+    const ok = group.map((_, i) => !(bytes[i] instanceof Error));
+    const batch = await preprocessBatch(bytes.map((b) => (b instanceof Error ? new Uint8Array(0) : b)),
+      { width: model.input.width, height: model.input.height, channels: model.input.channels as 1 | 3, masks: spec.masks });
+    const preprocessMs = (performance.now() - tPre) / group.length;
+
+    const out: AnyNewEvent[] = [];
+    const good: number[] = [];
+    group.forEach((j, i) => {
+      const r = batch.results[i]!;
+      if (!ok[i]) out.push(this.failed(j, `image bytes not found: ${(bytes[i] as Error).message}`, model.modelId));
+      else if (!r.ok) out.push(this.failed(j, `${r.error.code}: ${r.error.message}`, model.modelId));
+      else good.push(i);
+    });
+    if (good.length === 0) return out;
+
+    const { width: w, height: h, channels: c } = model.input;
+    const size = w * h * c;
+    const input = new Uint8Array(good.length * size);
+    good.forEach((gi, k) => input.set(batch.pixels.subarray(gi * size, (gi + 1) * size), k * size));
+    const tModel = performance.now();
+    let outputs: ort.InferenceSession.OnnxValueMapType;
+    try {
+      outputs = await model.session.run({ [model.session.inputNames[0]!]: new ort.Tensor('float32', toFloat32(input), [good.length, c, h, w]) });
+    } catch (err) {
+      return [...out, ...good.map((gi) => this.failed(group[gi]!, `the model failed: ${(err as Error).message}`, model.modelId))];
+    }
+    const modelMs = (performance.now() - tModel) / good.length;
+    const logits = outputs.logits!.data as Float32Array;
+    const k = model.labels.length;
+    const cams = model.hasCams ? outputs.cams : undefined;
+    for (let n = 0; n < good.length; n++) {
+      const j = group[good[n]!]!;
+      const d = j.event.data;
+      const v = decide(model.labels, softmax(logits.subarray(n * k, (n + 1) * k)), model.thresholds);
+      let heatmap: string | undefined;
+      if (cams && wantsHeatmap(spec, v)) {
+        const [, , ch, cw] = cams.dims as number[];
+        const cells = ch! * cw!;
+        const camData = (cams.data as Float32Array).subarray((n * k + v.verdictIndex) * cells, (n * k + v.verdictIndex + 1) * cells);
+        const png = await heatmapPng(camData, cw!, ch!, d.width, d.height);
+        heatmap = (await this.blobs.put(png, 'image/png')).sha256;
+      }
+      out.push({
+        type: 'inference.completed', id: `inference.completed:${d.imageId}`, metadata: this.meta(j),
+        data: {
+          imageId: d.imageId, plotType, modelId: model.modelId, scores: v.scores, verdict: v.verdict, confidence: v.confidence, confirmed: v.confirmed,
+          ...(heatmap ? { heatmap } : {}),
+          timings: { queueMs: Math.max(0, j.received - Date.parse(d.arrivedAt)), preprocessMs: round(preprocessMs), modelMs: round(modelMs) },
+          worker: this.metadata.producer,
+        },
+      });
+      const reason = samplingReason(spec, v);
+      if (reason) out.push({ type: 'image.sampled', id: `image.sampled:${reason}:${d.imageId}`, metadata: this.meta(j), data: { imageId: d.imageId, plotType, reason } });
+    }
+    return out;
+  }
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
