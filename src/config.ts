@@ -63,6 +63,12 @@ export const configSchema = z.object({
     .describe('Where images of unconfigured plot types wait (default: <HYDRA_VAR_DIR>/unassigned).'),
   HYDRA_ARCHIVE_DIR: z.string().optional()
     .describe('Where ingested files go when HYDRA_INGEST_AFTER=archive (default: <HYDRA_VAR_DIR>/archive).'),
+  HYDRA_TRAINING_DIR: z.string().optional()
+    .describe('Where the training worker builds datasets and runs the trainer (default: <HYDRA_VAR_DIR>/training); each run is removed when it ends.'),
+  HYDRA_TRAINING_READ_MODEL_WAIT_MS: z.coerce.number().int().min(0).default(60_000)
+    .describe('How long a training run waits for the labels and images read models to catch up with the stream before it reads them.'),
+  HYDRA_ADMINS: z.string().default('').transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+    .describe('Comma-separated user names allowed to override rules, e.g. activate a model nobody has signed off (`hydra models activate --override`).'),
   HYDRA_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info')
     .describe('Console log level.'),
 });

@@ -5,6 +5,9 @@ import { registerRunCommands } from './run.ts';
 import { registerReplayCommands } from './replay.ts';
 import { registerPlotTypeCommands } from './plot-types.ts';
 import { registerFixturesCommands } from './fixtures.ts';
+import { registerLabelCommands } from './labels.ts';
+import { registerTrainCommands } from './train.ts';
+import { registerModelCommands } from './models.ts';
 
 // Each area of Hydra adds its own sub-commands; this file only wires them.
 const program = new Command('hydra')
@@ -17,6 +20,9 @@ registerRunCommands(program);
 registerReplayCommands(program);
 registerPlotTypeCommands(program);
 registerFixturesCommands(program);
+registerLabelCommands(program);
+registerTrainCommands(program);
+registerModelCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -71,10 +71,17 @@ export const trainingCompleted = defineEvent({
     input: z.object({ width: z.number().int(), height: z.number().int(), channels: z.number().int() }),
     labels: z.array(tokenSchema),
     evaluation: evaluationSchema,
-    dataset: z.object({ size: z.number().int(), train: z.number().int(), validation: z.number().int(), manifestHash: sha256Schema, perLabel: z.record(z.string(), z.number().int()) }),
+    dataset: z.object({
+      size: z.number().int(), train: z.number().int(), validation: z.number().int(), manifestHash: sha256Schema, perLabel: z.record(z.string(), z.number().int()),
+      /** Labelled images left out because their bytes could not be loaded or decoded. */
+      skipped: z.number().int().min(0).optional(),
+    }),
     parameters: trainingParametersSchema,
     frameworks: z.record(z.string(), z.string()),
     durationSeconds: z.number().min(0),
+    trainer: z.object({ device: z.string(), epochsRun: z.number().int(), bestEpoch: z.number().int(), imagesPerSecond: z.number().min(0) }).optional(),
+    /** Blobs (SHA-256) kept with the model: the trainer's softmax on every validation image, and its info.json. */
+    artifacts: z.object({ valPredictions: sha256Schema, info: sha256Schema }).optional(),
   }),
   description: 'A model was trained and evaluated; it waits for sign-off.',
   key: (d) => d.trainingId,
@@ -85,7 +92,7 @@ export const trainingFailed = defineEvent({
   schema: z.object({
     trainingId: tokenSchema,
     plotType: tokenSchema,
-    code: z.enum(['too-few-labels', 'nan-loss', 'out-of-memory', 'no-torch', 'trainer-crashed', 'dataset-error']),
+    code: z.enum(['too-few-labels', 'nan-loss', 'out-of-memory', 'no-torch', 'trainer-crashed', 'dataset-error', 'invalid-request']),
     reason: z.string().max(4000),
   }),
   description: 'A training run failed, with the reason.',

@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { loadConfig } from '../config.ts';
+import { openHydra } from '../context.ts';
+import { tokenSchema } from '../events/define.ts';
+import { PlotTypeRegistry } from '../plottypes/registry.ts';
+import { progressLine } from '../training/plan.ts';
+import { followTraining, requestTraining } from '../training/request.ts';
+import { evaluationSummary, failureSummary } from '../training/summary.ts';
+import { defaultUser, parseOptions, userSchema } from './options.ts';
+
+const num = z.coerce.number();
+const trainOptions = z.object({
+  plotType: tokenSchema,
+  epochs: num.int().positive().max(1000).optional(),
+  learningRate: num.positive().max(1).optional(),
+  batchSize: num.int().positive().max(4096).optional(),
+  annealing: z.enum(['cosine', 'step', 'none']).optional(),
+  patience: num.int().min(0).optional(),
+  minDelta: num.min(0).optional(),
+  validationFraction: num.gt(0).lt(1).optional(),
+  sampling: z.enum(['none', 'balanced', 'weighted']).optional(),
+  seed: num.int().min(0).optional(),
+  minPerClass: num.int().positive().optional(),
+  parentModel: tokenSchema.optional(),
+  device: z.enum(['auto', 'cpu', 'cuda']).optional(),
+  reason: z.string().max(500).default(''),
+  user: userSchema.optional(),
+  wait: z.boolean().default(false),
+  timeout: num.positive().optional(),
+});
+
+const PARAMETER_KEYS = ['epochs', 'learningRate', 'batchSize', 'annealing', 'patience', 'minDelta', 'validationFraction', 'sampling', 'seed', 'minPerClass', 'parentModel', 'device'] as const;
+
+export function registerTrainCommands(program: Command): void {
+  program.command('train')
+    .description('ask for a model of a plot type to be trained from its labels (a training worker does it: hydra up, or hydra worker training); --wait follows it and exits 0 when it completes, 1 when it fails')
+    .requiredOption('--plot-type <name>', 'the plot type')
+    .option('--epochs <n>', 'most epochs (early stopping may end sooner; default 30)')
+    .option('--learning-rate <x>', 'initial learning rate (default 0.003)')
+    .option('--batch-size <n>', 'default 32')
+    .option('--annealing <how>', 'cosine | step | none (default cosine)')
+    .option('--patience <n>', 'epochs without validation improvement before stopping; 0 never stops early (default 5)')
+    .option('--min-delta <x>', 'smallest validation-loss drop that counts as improvement (default 0.001)')
+    .option('--validation-fraction <x>', 'share of each label kept for validation (default 0.2)')
+    .option('--sampling <how>', "none | balanced | weighted (default: the plot type's)")
+    .option('--seed <n>', 'random seed (default 1)')
+    .option('--min-per-class <n>', 'fewest labelled images per label (default 5)')
+    .option('--parent-model <id>', 'the model this one succeeds (recorded with it)')
+    .option('--device <d>', 'auto | cpu | cuda (default auto)')
+    .option('--reason <text>', 'why (kept with the request)')
+    .option('--user <name>', 'who asks')
+    .option('--wait', 'follow the training and print its evaluation', false)
+    .option('--timeout <s>', 'with --wait: give up waiting after this many seconds (exit 2)')
+    .action(async (raw: unknown) => {
+      const o = parseOptions(trainOptions, raw);
+      const parameters = Object.fromEntries(PARAMETER_KEYS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+      const hydra = await openHydra(loadConfig(), { producer: 'train', ensureServices: true });
+      const registry = await PlotTypeRegistry.open(hydra.log);
+      try {
+        const user = o.user ?? defaultUser();
+        const r = await requestTraining(hydra.log, registry, { plotType: o.plotType, parameters, reason: o.reason, requester: user }, { producer: 'cli', user });
+        console.log(`requested training ${r.trainingId} of ${o.plotType}`);
+        if (!o.wait) return;
+        const signal = o.timeout ? AbortSignal.timeout(o.timeout * 1000) : undefined;
+        const outcome = await followTraining(hydra.log, r.trainingId, {
+          ...(signal ? { signal } : {}),
+          onEvent: (e) => {
+            if (e.type === 'training.progress') console.log(progressLine(r.trainingId, e.data));
+          },
+        });
+        if (!outcome) {
+          console.error(`no outcome within ${o.timeout} s (is a training worker running? hydra worker training); the request stays queued`);
+          process.exitCode = 2;
+        } else if (outcome.kind === 'completed') {
+          for (const line of evaluationSummary(outcome.data)) console.log(line);
+          console.log(`\nnext: hydra models signoff ${outcome.data.modelId} --user NAME, then hydra models activate ${outcome.data.modelId} --user NAME`);
+        } else {
+          for (const line of failureSummary(outcome.data)) console.error(line);
+          process.exitCode = 1;
+        }
+      } finally {
+        await registry.close();
+        await hydra.close();
+      }
+    });
+}

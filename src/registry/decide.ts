@@ -1,0 +1,101 @@
+import type { EventInput, HydraEvent } from '../events/catalog.ts';
+import { evolveModel, modelsProjection } from '../projections/models/projection.ts';
+import type { ModelRow } from '../projections/models/table.ts';
+
+/**
+ * The model registry's decisions, pure: the models of a plot type as the stream has them (folded with
+ * the models read model's own `evolveModel`), and what signing off, activating and retiring may do.
+ */
+
+export type RegistryErrorCode =
+  | 'HYDRA_MODEL_UNKNOWN' | 'HYDRA_MODEL_RETIRED' | 'HYDRA_MODEL_NOT_SIGNED_OFF' | 'HYDRA_MODEL_ALREADY_ACTIVE'
+  | 'HYDRA_NOT_ADMIN' | 'HYDRA_MODEL_INCOMPATIBLE' | 'HYDRA_PLOT_TYPE_UNKNOWN';
+
+const STATUS: Record<RegistryErrorCode, number> = {
+  HYDRA_MODEL_UNKNOWN: 404, HYDRA_MODEL_RETIRED: 409, HYDRA_MODEL_NOT_SIGNED_OFF: 409, HYDRA_MODEL_ALREADY_ACTIVE: 409,
+  HYDRA_NOT_ADMIN: 403, HYDRA_MODEL_INCOMPATIBLE: 400, HYDRA_PLOT_TYPE_UNKNOWN: 404,
+};
+
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+  readonly status: number;
+  constructor(readonly code: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = STATUS[code];
+  }
+}
+
+export type Models = ReadonlyMap<string, ModelRow>;
+
+/** Folds training.completed and model.* events (in stream order) into one row per model. */
+export function foldModels(events: Iterable<HydraEvent>): Map<string, ModelRow> {
+  const rows = new Map<string, ModelRow>();
+  for (const e of events) {
+    const keys = modelsProjection.keyOf(e);
+    if (keys === null) continue;
+    for (const k of typeof keys === 'string' ? [keys] : keys) {
+      let next: ModelRow | null;
+      try {
+        next = evolveModel(rows.get(k) ?? null, e, k);
+      } catch {
+        continue; // an event about a model this history does not hold: nothing to change
+      }
+      if (next) rows.set(k, next);
+      else rows.delete(k);
+    }
+  }
+  return rows;
+}
+
+export const activeModel = (models: Models, plotType: string): ModelRow | undefined =>
+  [...models.values()].find((m) => m.plotType === plotType && m.status === 'active');
+
+function known(models: Models, modelId: string): ModelRow {
+  const m = models.get(modelId);
+  if (!m) throw new RegistryError('HYDRA_MODEL_UNKNOWN', `no model "${modelId}" (hydra models list)`);
+  return m;
+}
+
+export function decideSignOff(models: Models, cmd: { modelId: string; user: string; comment?: string }): EventInput<'model.signed-off'> {
+  const m = known(models, cmd.modelId);
+  if (m.status === 'retired') throw new RegistryError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is retired`);
+  return { modelId: m.modelId, plotType: m.plotType, user: cmd.user, ...(cmd.comment ? { comment: cmd.comment } : {}) };
+}
+
+export interface ActivateCommand {
+  readonly modelId: string;
+  readonly user: string;
+  /** Activate without an expert's sign-off: only an admin may. */
+  readonly override: boolean;
+  readonly admins: readonly string[];
+}
+
+/** Why a model cannot be activated now, or null when it can. */
+export function activationProblem(models: Models, cmd: ActivateCommand): RegistryError | null {
+  const m = models.get(cmd.modelId);
+  if (!m) return new RegistryError('HYDRA_MODEL_UNKNOWN', `no model "${cmd.modelId}" (hydra models list)`);
+  if (m.status === 'retired') return new RegistryError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is retired`);
+  if (m.status === 'active') return new RegistryError('HYDRA_MODEL_ALREADY_ACTIVE', `model ${m.modelId} is already ${m.plotType}'s active model`);
+  if (cmd.override && !cmd.admins.includes(cmd.user)) {
+    return new RegistryError('HYDRA_NOT_ADMIN', `only an admin may override the sign-off; ${cmd.user} is not one of HYDRA_ADMINS (${cmd.admins.join(', ') || 'none set'})`);
+  }
+  if (!m.signedOffBy && !cmd.override) {
+    return new RegistryError('HYDRA_MODEL_NOT_SIGNED_OFF', `model ${m.modelId} has not been signed off by an expert: hydra models signoff ${m.modelId} --user NAME (or an admin activates it with --override)`);
+  }
+  return null;
+}
+
+/** The activation event: it names the model it replaces, so both rows change together. */
+export function decideActivation(models: Models, cmd: ActivateCommand): EventInput<'model.activated'> {
+  const problem = activationProblem(models, cmd);
+  if (problem) throw problem;
+  const m = models.get(cmd.modelId)!;
+  const previous = activeModel(models, m.plotType);
+  return { modelId: m.modelId, plotType: m.plotType, user: cmd.user, override: cmd.override, ...(previous ? { previousModelId: previous.modelId } : {}) };
+}
+
+export function decideRetire(models: Models, cmd: { modelId: string; user: string; reason?: string }): EventInput<'model.retired'> {
+  const m = known(models, cmd.modelId);
+  if (m.status === 'retired') throw new RegistryError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is already retired`);
+  return { modelId: m.modelId, plotType: m.plotType, user: cmd.user, ...(cmd.reason ? { reason: cmd.reason } : {}) };
+}

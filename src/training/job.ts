@@ -1,0 +1,129 @@
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { BlobStore } from '../blobs/store.ts';
+import type { Db } from '../db/connection.ts';
+import type { EventInput } from '../events/catalog.ts';
+import type { EventLog } from '../events/log.ts';
+import { lastSeqMatching } from '../events/query.ts';
+import type { PlotTypeLookup } from '../labels/decide.ts';
+import { PreprocessError } from '../preprocess/index.ts';
+import { images } from '../projections/images/table.ts';
+import { labels } from '../projections/labels/table.ts';
+import { buildDataset, type DatasetSource } from './build-dataset.ts';
+import { datasetCounts, DatasetError } from './dataset-file.ts';
+import { evaluate } from './evaluate.ts';
+import { completedData, failedData, planDataset, type TrainingRequest } from './plan.ts';
+import { readTrainerInfo, readValPredictions } from './trainer-output.ts';
+import { runTrainer, type TrainerProgress } from './trainer-process.ts';
+import type { LabelledImage } from './split.ts';
+
+/** One training run, from a request to the outcome event's data. The worker appends it. */
+
+export interface TrainingJobDeps {
+  readonly log: EventLog;
+  readonly blobs: BlobStore;
+  readonly pool: Pool;
+  readonly db: Db;
+  readonly plotTypes: PlotTypeLookup;
+  /** Each run works in <workDir>/<trainingId>/, removed afterwards. */
+  readonly workDir: string;
+  readonly python?: string;
+  /** How long to wait for the labels and images read models to catch up with the stream. */
+  readonly readModelWaitMs: number;
+  readonly say: (line: string) => void;
+}
+
+export type JobOutcome =
+  | { readonly kind: 'completed'; readonly data: EventInput<'training.completed'> }
+  | { readonly kind: 'failed'; readonly data: EventInput<'training.failed'> }
+  | { readonly kind: 'cancelled' };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until the labels and images read models have applied every label and image event that was in
+ * the stream when the run started: a label imported just before `hydra train` is then part of the run.
+ * Returns the projections still behind after the wait (the run goes on with what they have).
+ */
+export async function waitForReadModels(pool: Pool, log: EventLog, timeoutMs: number): Promise<string[]> {
+  const targets = [['labels', await lastSeqMatching(log, log.names.filter('label'))], ['images', await lastSeqMatching(log, log.names.filter('image'))]] as const;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [rows] = await pool.query<RowDataPacket[]>('SELECT name, seq FROM projection_checkpoints WHERE name IN (?)', [targets.map(([n]) => n)]);
+    const at = new Map(rows.map((r) => [String(r.name), Number(r.seq)]));
+    const behind = targets.filter(([n, target]) => (at.get(n) ?? 0) < target).map(([n]) => n);
+    if (behind.length === 0 || Date.now() >= deadline) return behind;
+    await sleep(200);
+  }
+}
+
+/** Every image of a plot type with its current label (labels joined with images: only stored images). */
+export async function labelledImages(db: Db, plotType: string): Promise<LabelledImage[]> {
+  return db.select({ imageId: labels.imageId, label: labels.label }).from(labels)
+    .innerJoin(images, eq(images.imageId, labels.imageId))
+    .where(and(eq(labels.plotType, plotType), eq(images.plotType, plotType)));
+}
+
+export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingRequest, opts: { signal?: AbortSignal; onProgress?: (p: TrainerProgress) => void } = {}): Promise<JobOutcome> {
+  const t0 = performance.now();
+  const fail = (code: EventInput<'training.failed'>['code'], reason: string): JobOutcome => ({ kind: 'failed', data: failedData(request, code, reason) });
+  const spec = deps.plotTypes.get(request.plotType);
+  if (!spec) return fail('dataset-error', `plot type "${request.plotType}" is not configured (or was retired)`);
+  const parameters = request.parameters;
+
+  const behind = await waitForReadModels(deps.pool, deps.log, deps.readModelWaitMs);
+  if (behind.length) deps.say(`training ${request.trainingId}: read model(s) ${behind.join(', ')} still behind the stream after ${deps.readModelWaitMs} ms; training on what they hold`);
+  const plan = planDataset(spec, await labelledImages(deps.db, request.plotType), parameters);
+  if (!plan.ok) return fail(plan.code, plan.reason);
+  if (plan.unused.length) deps.say(`training ${request.trainingId}: no labelled images of ${plan.unused.join(', ')}; the model will not have those labels`);
+
+  const dir = path.join(deps.workDir, request.trainingId);
+  await rm(dir, { recursive: true, force: true });
+  try {
+    const sources = plan.items.map((it): DatasetSource => ({ ...it, load: () => deps.blobs.get(it.imageId) }));
+    let built;
+    try {
+      built = await buildDataset(sources, {
+        dir: path.join(dir, 'dataset'), header: { labels: plan.labels, input: spec.input, plotType: spec.name }, masks: spec.masks,
+        validationFraction: parameters.validationFraction, seed: parameters.seed, sampling: plan.sampling,
+      });
+    } catch (err) {
+      if (err instanceof DatasetError || err instanceof PreprocessError) return fail('dataset-error', err.message);
+      throw err;
+    }
+    for (const s of built.skipped.slice(0, 5)) deps.say(`training ${request.trainingId}: skipped image ${s.imageId.slice(0, 12)} (${s.code}: ${s.reason})`);
+    deps.say(`training ${request.trainingId}: ${built.dataset.count} images of ${plan.labels.join('/')} at ${spec.input.width}x${spec.input.height}x${spec.input.channels}${built.skipped.length ? `, ${built.skipped.length} skipped` : ''}`);
+
+    const r = await runTrainer({
+      datasetDir: path.join(dir, 'dataset'), outDir: path.join(dir, 'out'), parameters: { ...parameters, sampling: plan.sampling },
+      ...(deps.python ? { python: deps.python } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    if (!r.ok) return r.code === 'cancelled' ? { kind: 'cancelled' } : fail(r.code, r.reason);
+
+    const preds = await readValPredictions(r.valPredictionsPath);
+    const evaluation = evaluate({
+      labels: preds.labels, trueLabels: preds.samples.map((s) => s.label),
+      probabilities: preds.samples.map((s) => s.probabilities), imageIds: preds.samples.map((s) => s.imageId),
+    });
+    const info = await readTrainerInfo(r.infoPath);
+    const onnx = await deps.blobs.put(await readFile(r.modelPath), 'application/onnx');
+    const valPredictions = await deps.blobs.put(await readFile(r.valPredictionsPath), 'application/json');
+    const infoBlob = await deps.blobs.put(await readFile(r.infoPath), 'application/json');
+    const counts = datasetCounts(built.dataset);
+    return {
+      kind: 'completed',
+      data: completedData({
+        request, spec, plan, parameters, evaluation, onnx: onnx.sha256,
+        dataset: { size: built.dataset.count, train: counts.train, validation: counts.validation, manifestHash: built.dataset.manifestHash, perLabel: counts.perLabel },
+        frameworks: info.frameworks, durationSeconds: (performance.now() - t0) / 1000,
+        trainer: { device: r.device, epochsRun: r.epochsRun, bestEpoch: r.bestEpoch, imagesPerSecond: r.imagesPerSecond },
+        artifacts: { valPredictions: valPredictions.sha256, info: infoBlob.sha256 }, skipped: built.skipped.length,
+      }),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
