@@ -11,10 +11,11 @@ export const isAlarmEvent = (e: HydraEvent): e is AlarmEvent =>
 /**
  * Every alarm episode, folded from the alarm events with the alarms read model's own `evolve`, in memory:
  * what the CLI lists and acknowledges, and what notifiers need (a resolution names only the alarm id).
+ * An episode can be read as it stood at any event (a late notification tells what was true then).
  * Applying an event twice, or an old one late, changes nothing.
  */
 export class AlarmBook {
-  private readonly rows = new Map<string, AlarmRow>();
+  private readonly events = new Map<string, AlarmEvent[]>();
 
   /** Folds every alarm event in the stream so far. */
   static async load(log: EventLog): Promise<AlarmBook> {
@@ -29,12 +30,21 @@ export class AlarmBook {
   }
 
   apply(e: AlarmEvent): void {
-    const next = alarmsProjection.evolve(this.rows.get(e.data.alarmId) ?? null, e, e.data.alarmId);
-    if (next) this.rows.set(e.data.alarmId, next);
+    const list = this.events.get(e.data.alarmId) ?? [];
+    if (list.some((x) => x.seq === e.seq)) return;
+    list.push(e);
+    list.sort((a, b) => a.seq - b.seq);
+    this.events.set(e.data.alarmId, list);
   }
 
-  get(alarmId: string): AlarmRow | undefined {
-    return this.rows.get(alarmId);
+  /** The episode as it stood after the event at `asOfSeq` (default: now); undefined if not raised by then. */
+  get(alarmId: string, asOfSeq = Number.POSITIVE_INFINITY): AlarmRow | undefined {
+    let row: AlarmRow | null = null;
+    for (const e of this.events.get(alarmId) ?? []) {
+      if (e.seq > asOfSeq) break;
+      row = alarmsProjection.evolve(row, e, alarmId);
+    }
+    return row ?? undefined;
   }
 
   /** Raised and not resolved (acknowledged ones included: the plot is still bad). */
@@ -44,7 +54,8 @@ export class AlarmBook {
 
   /** Latest raised first. */
   all(): AlarmRow[] {
-    return [...this.rows.values()].sort((a, b) => b.raisedAt.localeCompare(a.raisedAt) || b.seq - a.seq);
+    return [...this.events.keys()].map((id) => this.get(id)).filter((r): r is AlarmRow => r !== undefined)
+      .sort((a, b) => b.raisedAt.localeCompare(a.raisedAt) || b.seq - a.seq);
   }
 }
 

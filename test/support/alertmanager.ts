@@ -32,9 +32,10 @@ async function freePort(): Promise<number> {
 
 /**
  * A private Debian prometheus-alertmanager on a free loopback port, with its own config and storage,
- * no clustering; its notifications (fired and resolved) go to `webhookUrl`.
+ * no clustering; its notifications (fired and resolved) go to `webhookUrl`. Alerts live in its memory only:
+ * a restart on the same port forgets them, as a real Alertmanager's restart does.
  */
-export async function startAlertmanager(opts: { webhookUrl: string }): Promise<RunningAlertmanager> {
+export async function startAlertmanager(opts: { webhookUrl: string; port?: number }): Promise<RunningAlertmanager & { port: number }> {
   const bin = await findAlertmanager();
   if (!bin) throw new Error('prometheus-alertmanager not found: npm test installs it (hydra doctor --install), or apt-get install -y prometheus-alertmanager');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hydra-am-'));
@@ -53,7 +54,7 @@ export async function startAlertmanager(opts: { webhookUrl: string }): Promise<R
     '',
   ].join('\n');
   await writeFile(path.join(dir, 'alertmanager.yml'), config);
-  const port = await freePort();
+  const port = opts.port ?? await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(bin, [
     `--config.file=${path.join(dir, 'alertmanager.yml')}`, `--storage.path=${path.join(dir, 'data')}`,
@@ -74,6 +75,7 @@ export async function startAlertmanager(opts: { webhookUrl: string }): Promise<R
   }
   return {
     url,
+    port,
     async alerts(filter) {
       const res = await fetch(`${url}/api/v2/alerts${filter ? `?filter=${encodeURIComponent(filter)}` : ''}`);
       if (!res.ok) throw new Error(`GET /api/v2/alerts: HTTP ${res.status}`);

@@ -115,7 +115,7 @@ export class NotifyRunner {
     const e = item.event;
     this.book.apply(e);
     try {
-      await this.serially(() => this.target.send(e, this.book.get(e.data.alarmId)));
+      await this.serially(() => this.target.send(e, this.book.get(e.data.alarmId, e.seq)));
       m.ack();
       this.stats.handled++;
       if (this.stats.failingSince) this.opts.logger?.(`notify ${this.target.name}: delivering again`);

@@ -6,6 +6,7 @@ import { alertFor, webhookPayload, type Links } from './message.ts';
 /** Somewhere alarm notifications go. `send` resolves only once the target accepted the notification. */
 export interface NotifyTarget {
   readonly name: string;
+  /** `alarm`: the episode as it stood right after `e`. */
   send(e: AlarmEvent, alarm: AlarmRow | undefined): Promise<void>;
   /** Re-sends what must stay known (Alertmanager forgets alerts nobody re-sends), every `refreshMs`. */
   refresh?(open: readonly AlarmRow[]): Promise<void>;
@@ -49,9 +50,8 @@ export function alertmanagerTarget(baseUrl: string, opts: { links: Links; timeou
       // Acknowledging changes nothing in Alertmanager (silences are its own business); an alarm we never
       // saw raised has no labels to end.
       if (e.type === 'alarm.acknowledged' || !alarm) return;
-      // Replaying in order: the raise fires even when the book already knows the end, which comes next.
-      const asOf = e.type === 'alarm.raised' ? { ...alarm, state: 'active', resolvedAt: null } : alarm;
-      await post([asOf]);
+      // `alarm` is the episode as it stood at this event: a late raise still fires, and its end follows.
+      await post([alarm]);
     },
     async refresh(open) {
       if (open.length > 0) await post(open);
