@@ -11,19 +11,27 @@ import { defaultUser, parseOptions, userSchema } from './options.ts';
 
 /** `hydra labels import|assign|retract`: the experts' labels, from a CSV file or one at a time. */
 
-/** A progress line on stderr, redrawn at most a few times a second, for long imports. */
+/**
+ * Progress of long imports on stderr: redrawn in place on a terminal; otherwise (a log file) a line
+ * every few seconds and one when each phase ends.
+ */
 function progressPrinter(): { update: (p: ImportProgress) => void; end: () => void } {
+  const tty = process.stderr.isTTY === true;
   let last = 0, shown = false;
   return {
     update(p) {
       if (p.total < 100) return;
       const now = Date.now();
-      if (now - last < 250 && p.done < p.total) return;
+      if (now - last < (tty ? 250 : 5000) && p.done < p.total) return;
       last = now;
-      shown = true;
-      process.stderr.write(`\r  ${p.phase.padEnd(9)} ${p.done}/${p.total} (${Math.floor((100 * p.done) / p.total)}%)   `);
+      shown = tty;
+      const text = `${p.phase.padEnd(9)} ${p.done}/${p.total} (${Math.floor((100 * p.done) / p.total)}%)`;
+      process.stderr.write(tty ? `\r  ${text}   ` : `  ${text}\n`);
     },
-    end: () => shown && process.stderr.write('\n'),
+    end: () => {
+      if (shown) process.stderr.write('\n');
+      shown = false;
+    },
   };
 }
 

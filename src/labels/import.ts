@@ -41,7 +41,10 @@ export function validateRows(rows: readonly LabelRow[], plotTypes: PlotTypeLooku
   const seen = new Map<string, LabelRow>();
   for (const row of rows) {
     const p = labelProblem(plotTypes, row.plotType, row.label);
-    if (p) problems.push({ line: row.line, message: p.message });
+    if (p) {
+      problems.push({ line: row.line, message: p.message }); // one problem per row is enough to fix it
+      continue;
+    }
     const f = files.get(row.line);
     if (!f) continue;
     if ('problem' in f) {
@@ -50,7 +53,7 @@ export function validateRows(rows: readonly LabelRow[], plotTypes: PlotTypeLooku
     }
     const first = seen.get(f.imageId);
     if (first && (first.label !== row.label || first.plotType !== row.plotType)) {
-      problems.push({ line: row.line, message: `${row.file} is the same image as line ${first.line} (${first.file}) but labelled ${row.plotType}/${row.label} there ${first.plotType}/${first.label}` });
+      problems.push({ line: row.line, message: `${row.file} is the same image as ${first.file} on line ${first.line}, labelled ${row.plotType}/${row.label} here but ${first.plotType}/${first.label} there` });
     } else if (!first) {
       seen.set(f.imageId, row);
     }

@@ -90,7 +90,7 @@ describe('validateRows', () => {
     expect(problems.map((p) => p.line)).toEqual([3, 4, 6]);
     expect(problems[0]!.message).toBe(`label "NoData" is not one of RF_timing's labels: Good, Bad`);
     expect(problems[1]!.message).toContain('c.png: truncated');
-    expect(problems[2]!.message).toContain('same image as line 5');
+    expect(problems[2]!.message).toContain('e.png is the same image as d.png on line 5, labelled CDC_occupancy/Bad here but CDC_occupancy/Good there');
     const text = describeProblems('labels.csv', problems, 2);
     expect(text).toContain('3 bad row(s), nothing imported');
     expect(text).toContain('line 3: label "NoData"');

@@ -38,9 +38,10 @@ export async function signOffModel(log: EventLog, cmd: { modelId: string; user: 
   return log.append({ type: 'model.signed-off', metadata: { ...metadata, user: cmd.user }, data: decideSignOff(models, cmd) });
 }
 
-export async function activateModel(log: EventLog, cmd: ActivateCommand, metadata: EventMetadata): Promise<AppendResult & { previousModelId?: string }> {
+export async function activateModel(log: EventLog, cmd: ActivateCommand, metadata: EventMetadata, hooks: { beforeAppend?: () => Promise<void> } = {}): Promise<AppendResult & { previousModelId?: string }> {
   const { models, activatedSeq } = await modelState(log, cmd.modelId);
   const data = decideActivation(models, cmd);
+  await hooks.beforeAppend?.(); // tests hold two activations here to make them race
   const r = await log.append({ type: 'model.activated', metadata: { ...metadata, user: cmd.user }, data, expectedLastSubjectSeq: activatedSeq });
   return { ...r, ...(data.previousModelId ? { previousModelId: data.previousModelId } : {}) };
 }
