@@ -12,6 +12,7 @@ import { timelineRoutes } from './routes/timeline.ts';
 import { statusRoutes } from './routes/status.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { actionRoutes } from './routes/actions.ts';
+import { uploadRoutes, type UploadOptions } from './routes/upload.ts';
 import type { RoleStats } from '../workers/role.ts';
 
 declare module 'fastify' {
@@ -26,6 +27,8 @@ export interface AppOptions {
   readonly live?: LiveOptions;
   readonly assets?: AssetOptions;
   readonly logger?: FastifyServerOptions['logger'];
+  /** The upload API (POST /api/images), when this process ingests. */
+  readonly upload?: UploadOptions;
 }
 
 /** The web pages and their endpoints, ready for `inject` (tests) or `listen` (src/http/server.ts). */
@@ -51,6 +54,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(statusRoutes);
   await app.register(opsRoutes);
   await app.register(actionRoutes);
+  if (opts.upload) await app.register(uploadRoutes, opts.upload);
   return app;
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Hydra } from '../context.ts';
 import { buildApp } from './app.ts';
+import type { UploadOptions } from './routes/upload.ts';
 import type { RoleStats } from '../workers/role.ts';
 
 export interface Server {
@@ -12,13 +13,14 @@ export interface Server {
 }
 
 /** Builds the app on an open Hydra and listens on the configured address. */
-export async function startServer(hydra: Hydra, opts: { expectedRoles: () => readonly string[]; port?: number; host?: string }): Promise<Server> {
+export async function startServer(hydra: Hydra, opts: { expectedRoles: () => readonly string[]; port?: number; host?: string; upload?: UploadOptions }): Promise<Server> {
   const app = await buildApp({
     deps: {
       config: hydra.config, db: hydra.database.db, pool: hydra.database.pool, log: hydra.log, blobs: hydra.blobs,
       status: hydra.status, expectedRoles: opts.expectedRoles, clock: Date.now,
     },
     logger: { level: hydra.config.HYDRA_LOG_LEVEL === 'debug' ? 'info' : 'warn' },
+    ...(opts.upload ? { upload: opts.upload } : {}),
   });
   const host = opts.host ?? hydra.config.HYDRA_HTTP_HOST;
   await app.listen({ port: opts.port ?? hydra.config.HYDRA_HTTP_PORT, host });

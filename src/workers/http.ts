@@ -1,4 +1,5 @@
 import { startServer } from '../http/server.ts';
+import { openIngestor } from './ingest.ts';
 import type { Role } from './role.ts';
 
 /** Serves the pages (Run, Log, Timeline, Status), /metrics, /healthz and /readyz. */
@@ -9,11 +10,19 @@ export const httpRole: Role = {
     // The roles list imports this module, so it is read when the server starts, not when this file loads.
     const { roles } = await import('./index.ts');
     const expected = roles.map((r) => r.name);
-    const server = await startServer(hydra, { expectedRoles: () => expected });
+    // Uploads go through the same Ingestor (same checks, same events) as the inbox feeder.
+    const { ingestor, registry } = await openIngestor(hydra, 'upload');
+    const server = await startServer(hydra, {
+      expectedRoles: () => expected,
+      upload: { ingestor, maxBytes: hydra.config.HYDRA_MAX_IMAGE_BYTES, ...(hydra.config.HYDRA_API_TOKEN ? { token: hydra.config.HYDRA_API_TOKEN } : {}) },
+    });
     say(`http: pages at ${server.url}/`);
     return {
       stats: () => server.stats(),
-      stop: () => server.close(),
+      async stop() {
+        await server.close();
+        await registry.close();
+      },
     };
   },
 };
