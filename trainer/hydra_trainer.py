@@ -61,10 +61,15 @@ except Exception as _import_error:  # ImportError, or OSError from a broken nati
 # ---------------------------------------------------------------- model
 
 class PlotNet(nn.Module):
-    """Four conv-BN-ReLU blocks (max-pool after the first three), global average pooling, one linear head.
+    """Four conv-BN-ReLU blocks (max-pool after the first three), global max pooling, one linear head.
 
     The last block is not pooled, so the feature maps (and the class activation maps made from them)
     keep 1/8 of the input resolution: enough to say where in a plot the model looked.
+    Global MAX pooling, not average: a plot's failures are often small (one dead HV board among
+    thousands of straws), and averaging dilutes such a spot until the model cannot even fit its
+    training set; the max lets one strongly responding place decide (measured on the generated CDC
+    plots: average pooling plateaued at about half the Bad training images, max pooling fits and
+    validates them all).
     """
 
     def __init__(self, channels, classes, widths=WIDTHS):
@@ -80,7 +85,7 @@ class PlotNet(nn.Module):
 
     def forward(self, x):
         f = self.features(x * (1.0 / 255.0))  # normalisation lives in the model: callers feed raw 0..255
-        return self.head(f.mean(dim=(2, 3))), f
+        return self.head(f.amax(dim=(2, 3))), f
 
 
 class ExportNet(nn.Module):
@@ -92,7 +97,9 @@ class ExportNet(nn.Module):
 
     def forward(self, x):
         logits, f = self.net(x)
-        cams = F.conv2d(f, self.net.head.weight[:, :, None, None])  # cams[n,k] = sum_c W[k,c] f[n,c]
+        # cams[n,k,y,x] = sum_c W[k,c] f[n,c,y,x]: the head applied at every place instead of to the pooled
+        # features, so a class's map is bright where the features that raise its logit respond.
+        cams = F.conv2d(f, self.net.head.weight[:, :, None, None])
         return logits, f, cams
 
 
