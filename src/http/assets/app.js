@@ -11,11 +11,16 @@
     root.style.setProperty('--heat-opacity', String(opacity / 100));
     document.querySelectorAll('.heat-toggle, #heat-toggle').forEach((el) => { el.checked = on; });
     document.querySelectorAll('.heat-opacity, #heat-opacity').forEach((el) => { el.value = String(opacity); });
+    const tile = store('hydra.tile');
+    if (tile) root.style.setProperty('--tile', `${tile}px`);
+    const size = document.getElementById('tile-size');
+    if (size && tile) size.value = tile;
   }
   document.addEventListener('input', (e) => {
     const t = e.target;
     if (t.matches?.('.heat-toggle, #heat-toggle')) { store('hydra.heat', t.checked ? '1' : '0'); applyHeat(); }
     if (t.matches?.('.heat-opacity, #heat-opacity')) { store('hydra.heatOpacity', t.value); applyHeat(); }
+    if (t.id === 'tile-size') { store('hydra.tile', t.value); applyHeat(); }
   });
 
   // Relative times ("3 min ago"), kept current between pushes.
@@ -58,7 +63,7 @@
     el.classList.toggle('on', on);
     el.classList.toggle('off', !on);
   }
-  document.addEventListener('htmx:sse:after:connection', () => liveState(true, '● live'));
+  // (The server's first message marks the page live; these mark it not live.)
   document.addEventListener('htmx:sse:error', () => liveState(false, 'connection lost: reconnecting…'));
   document.addEventListener('htmx:sse:close', () => liveState(false, 'not live: reload the page'));
 

@@ -39,6 +39,9 @@ export interface HubOptions {
   readonly logger?: (line: string) => void;
 }
 
+/** Sent with the first message of a connection: the page shows it is live only once data actually flows. */
+const LIVE_ON = partial('#live-state', 'outerHTML', '<span class="muted live-state on" id="live-state">● live</span>');
+
 /** One open SSE connection. */
 export interface Viewer {
   send(chunk: string): void;
@@ -110,7 +113,7 @@ export class LiveHub {
   async open(viewer: Viewer): Promise<() => void> {
     await this.current();
     // Same tick as the subscription: no change can be broadcast between the two.
-    viewer.send(sseMessage(LIVE_PARTS.map((p) => partial(`#${p}`, SWAP[p], this.snapshot!.parts[p])).join('')));
+    viewer.send(sseMessage(LIVE_PARTS.map((p) => partial(`#${p}`, SWAP[p], this.snapshot!.parts[p])).join('') + LIVE_ON));
     this.clients.add(viewer);
     return () => this.clients.delete(viewer);
   }
@@ -173,6 +176,8 @@ export class LiveHub {
     const needs = this.needs;
     this.needs = new Map();
     if (needs.size) await this.caughtUp(needs, 3_000);
+    // A build already under way may have read the tables before the change: wait for it, then build anew.
+    await this.building?.catch(() => undefined);
     await this.rebuild();
   }
 

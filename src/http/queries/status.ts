@@ -36,6 +36,8 @@ export interface DeadLetter {
 }
 
 export interface StatusData {
+  readonly streamName: string;
+  readonly namespace: string;
   readonly stream: { messages: number; bytes: number; lastSeq: number; firstSeq: number };
   readonly projections: ProjectionState[];
   /** Durable consumers (projections, workers); ephemeral readers (live pages, replays) only counted. */
@@ -79,6 +81,7 @@ export async function loadStatus(h: HttpDeps, now: number): Promise<StatusData> 
     };
   });
   return {
+    streamName: h.log.names.stream, namespace: h.log.names.namespace,
     stream: { messages: info.state.messages, bytes: info.state.bytes, lastSeq: info.state.last_seq, firstSeq: info.state.first_seq },
     projections,
     ephemeral: consumers.filter((c) => !c.config.durable_name).length,

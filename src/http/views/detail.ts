@@ -73,9 +73,9 @@ ${fact('Reason', v.status !== 'classified' ? v.reason : null)}
 ${fact('Image', html`<code class="sha">${v.imageId.slice(0, 16)}…</code>`)}
 </dl>
 <p class="links"><a href="${href(['timeline'], { plot: v.plotType })}">Timeline of ${v.plotType}</a> · <a href="${href(['log'], { plot: v.plotType })}">Log of ${v.plotType}</a></p>
+${historyStrip(d.history, labels, v.imageId, ctx)}
 </aside>
 </div>
-${historyStrip(d.history, labels, v.imageId, ctx)}
 </article>`;
 }
 

@@ -29,6 +29,8 @@ export interface View {
   readonly partial?: Html;
 }
 
+// htmx and its SSE extension load in order, before the body is parsed: htmx starts on DOMContentLoaded, so the
+// extension is registered before htmx first looks at the page (with `defer`, htmx could start without it).
 /** A whole document around a view (first load, reload, a link opened in a new tab). */
 export function fullPage(view: View, ctx: ViewContext): Html {
   const v = encodeURIComponent(ctx.htmxVersion);
@@ -40,8 +42,8 @@ export function fullPage(view: View, ctx: ViewContext): Html {
 <meta name="color-scheme" content="dark">
 <title>${view.title} · Hydra</title>
 <link rel="stylesheet" href="/assets/app.css">
-<script src="/vendor/htmx/htmx.min.js?v=${v}" defer></script>
-<script src="/vendor/htmx/ext/hx-sse.min.js?v=${v}" defer></script>
+<script src="/vendor/htmx/htmx.min.js?v=${v}"></script>
+<script src="/vendor/htmx/ext/hx-sse.min.js?v=${v}"></script>
 <script src="/assets/app.js" defer></script>
 </head>
 <body data-tz="${ctx.tz}">

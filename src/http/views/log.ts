@@ -1,6 +1,6 @@
 import type { PlotStatusRow } from '../../projections/plot-status/table.ts';
 import { OUTCOME } from '../../projections/verdicts/table.ts';
-import { count, dateTime, duration, toLocalInput } from '../format.ts';
+import { count, dateTime, duration, percent, toLocalInput } from '../format.ts';
 import { href, html, type Html } from '../html.ts';
 import { PAGE_SIZE, type LogData, type LogEntry, type LogFilter, type LogSummary } from '../queries/log.ts';
 import type { View, ViewContext } from './layout.ts';
@@ -28,7 +28,7 @@ function filterForm(p: LogParams, f: LogFilter, plots: readonly PlotStatusRow[],
   return html`<form class="filters" method="get" action="/log" hx-get="/log" hx-target="#main" hx-push-url="true">
 <label>From <input type="datetime-local" name="from" value="${p.from ? toLocalInput(f.from!, ctx.tz) : ''}"></label>
 <label>To <input type="datetime-local" name="to" value="${p.to ? toLocalInput(f.to!, ctx.tz) : ''}"></label>
-<label>or runs <input type="number" name="runFrom" min="0" value="${p.runFrom ?? ''}" placeholder="first" class="run"> – <input type="number" name="runTo" min="0" value="${p.runTo ?? ''}" placeholder="last" class="run"></label>
+<label>or runs <span class="runs"><input type="number" name="runFrom" min="0" value="${p.runFrom ?? ''}" placeholder="first" class="run" aria-label="first run"> – <input type="number" name="runTo" min="0" value="${p.runTo ?? ''}" placeholder="last" class="run" aria-label="last run"></span></label>
 <label>Detector <select name="detector">${opt('', 'all', !p.detector)}${detectors.map((d) => opt(d, d, d === p.detector))}</select></label>
 <label>Plot type <select name="plot">${opt('', 'all', !p.plot)}${plots.map((x) => x.plotType).sort().map((n) => opt(n, n, n === p.plot))}</select></label>
 <label>Show <select name="kind">${opt('all', 'Bad and Unconfirmed', p.kind === 'all')}${opt('bad', 'confirmed Bad', p.kind === 'bad')}${opt('unconfirmed', 'Unconfirmed', p.kind === 'unconfirmed')}</select></label>
@@ -38,7 +38,10 @@ ${nav('/log', 'last 24 h', html`class="button-link"`)}
 }
 
 function streakCell(plot: PlotStatusRow | undefined, ctx: ViewContext): Html {
-  if (!plot?.streakSince || !plot.streakImageId) return html`<span class="muted">no current problem</span>`;
+  if (!plot?.streakSince || !plot.streakImageId) {
+    if (plot?.status === 'classified' && plot.confirmed === false) return html`<span class="now-unconfirmed">Unconfirmed now: ${plot.verdict ?? '?'} ${percent(plot.confidence)}</span>`;
+    return html`<span class="muted">${plot?.status === 'classified' ? `${plot.verdict ?? 'OK'} now` : 'no current problem'}</span>`;
+  }
   return html`<a class="streak-start" href="${detailUrl(plot.streakImageId)}" hx-get="${detailUrl(plot.streakImageId)}" hx-target="#detail">${plot.streakLabel ?? 'Bad'} since <strong>${dateTime(plot.streakSince, ctx.tz, true)}</strong></a>
 <span class="muted">${plot.streakRun !== null ? `run ${plot.streakRun} chunk ${plot.streakChunk} · ` : ''}${plot.streakCount} image${plot.streakCount === 1 ? '' : 's'} · ${duration(ctx.now - Date.parse(plot.streakSince))}</span>`;
 }

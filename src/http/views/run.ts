@@ -25,7 +25,7 @@ ${c.pending + c.skipped + c.empty ? html`<span class="pill muted">${c.pending + 
   const tucked = board.tucked.length
     ? html`<details class="tucked" id="tucked" data-remember><summary>Hidden and ignored plot types (${board.tucked.length})</summary><div class="tiles small">${board.tucked.map((t) => tile(t, ctx))}</div></details>`
     : '';
-  return html`${summary}${groups}${tucked}`;
+  return html`${summary}<div class="groups">${groups}</div>${tucked}`;
 }
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -83,6 +83,7 @@ export function runView(parts: RunParts): View {
 <div class="toolbar">
 <label class="toggle"><input type="checkbox" id="heat-toggle"> Heatmaps</label>
 <label class="slider">opacity <input type="range" id="heat-opacity" min="0" max="100" value="60" aria-label="heatmap opacity"></label>
+<label class="slider">tile size <input type="range" id="tile-size" min="160" max="480" step="20" value="240" aria-label="tile size"></label>
 <span class="muted live-state" id="live-state">connecting…</span>
 </div>
 <div id="board">${parts.board}</div>

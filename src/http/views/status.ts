@@ -7,6 +7,8 @@ import type { StatusData } from '../queries/status.ts';
 import type { View, ViewContext } from './layout.ts';
 
 const DAY = 86400_000;
+/** Names without the namespace every one of them starts with. */
+const short = (name: string, prefix: string) => (name.startsWith(`${prefix}_`) || name.startsWith(`${prefix}.`) ? name.slice(prefix.length + 1) : name);
 const LEVELS = ['#161d27', '#0e4429', '#006d32', '#26a641', '#39d353'];
 
 /** A year of images per day, a column per week (GitHub-style), coloured by a log scale of the busiest day. */
@@ -23,7 +25,7 @@ export function calendar(perDay: readonly { day: string; arrived: number }[], no
     const level = n === 0 ? 0 : Math.min(4, 1 + Math.floor((Math.log1p(n) / Math.log1p(max)) * 3.999));
     const col = Math.floor(i / 7);
     cells.push(html`<rect x="${30 + col * 14}" y="${18 + (i % 7) * 14}" width="12" height="12" rx="2" fill="${LEVELS[level]!}"><title>${day}: ${count(n)} images</title></rect>`);
-    if (day.endsWith('-01') || i === 0) months.push(html`<text x="${30 + col * 14}" y="12">${day.slice(0, 7)}</text>`);
+    if (day.endsWith('-01') && col < 51) months.push(html`<text x="${30 + col * 14}" y="12">${day.slice(0, 7)}</text>`);
   }
   const weekdays = ['Mon', 'Wed', 'Fri'].map((d, k) => html`<text x="0" y="${18 + (1 + 2 * k) * 14 + 10}">${d}</text>`);
   return html`<svg class="calendar" viewBox="0 0 ${30 + 53 * 14} ${18 + 7 * 14}" role="img" aria-label="images per day over the last year">${months}${weekdays}${cells}</svg>
@@ -87,7 +89,7 @@ export function statusView(d: StatusData, beats: readonly Heartbeat[], news: New
 ${d.projections.map((p) => html`<tr class="${(p.pending ?? 0) > 0 ? 'lag' : ''}"><td>${p.name}${p.paused ? html` <span class="tag">paused</span>` : ''}</td><td class="num">${count(p.checkpoint)}</td><td class="num">${p.pending === null ? '–' : count(p.pending)}</td><td>${p.updatedAt ? when(p.updatedAt, ctx.tz, ctx.now) : '–'}</td></tr>`)}
 </tbody></table>
 <table><caption>Durable consumers ${d.ephemeral ? html`<span class="muted">(+${d.ephemeral} live readers)</span>` : ''}</caption><thead><tr><th>Consumer</th><th>Filter</th><th class="num">Pending</th><th class="num">Unacked</th><th class="num">Redelivered</th></tr></thead><tbody>
-${d.consumers.map((c) => html`<tr class="${c.pending + c.ackPending > 0 ? 'lag' : ''}"><td>${c.name}</td><td><code>${c.filter}</code></td><td class="num">${count(c.pending)}</td><td class="num">${count(c.ackPending)}</td><td class="num">${count(c.redelivered)}</td></tr>`)}
+${d.consumers.map((c) => html`<tr class="${c.pending + c.ackPending > 0 ? 'lag' : ''}"><td title="${c.name}">${short(c.name, d.streamName)}</td><td>${short(c.filter, d.namespace) === '>' ? html`<span class="muted">every event</span>` : html`<code>${short(c.filter, d.namespace)}</code>`}</td><td class="num">${count(c.pending)}</td><td class="num">${count(c.ackPending)}</td><td class="num">${count(c.redelivered)}</td></tr>`)}
 </tbody></table></div></section>
 <section><h2>Images per day</h2>${calendar(d.perDay, ctx.now)}<h3>Per plot type, last 14 days (UTC)</h3>${perPlotTable(d.perPlotDay, ctx.now)}</section>
 <section><h2>Dead letters <span class="muted">(events a read model could not apply)</span></h2>

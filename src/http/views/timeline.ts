@@ -69,7 +69,7 @@ function overview(plots: readonly PlotStatusRow[], rows: readonly Pick<ScoreHour
     const poly = pts.map((q) => `${(((q.t - from) / (now - from)) * 200).toFixed(1)},${(40 - q.v * 40).toFixed(1)}`).join(' ');
     const u = href(['timeline'], { plot: p.plotType, span: '24h' });
     return html`<a class="mini-chart${peak >= 0.5 ? ' hot' : ''}" href="${u}" hx-get="${u}" hx-target="#main" hx-push-url="true"><span>${p.plotType}</span>
-<svg viewBox="0 0 200 40" preserveAspectRatio="none" aria-hidden="true"><line x1="0" x2="200" y1="20" y2="20" class="mid"/>${pts.length ? html`<polyline points="${poly}"/>` : ''}</svg><span class="num">${pts.length ? percent(peak) : '–'}</span></a>`;
+<svg viewBox="0 0 200 40" preserveAspectRatio="none" aria-hidden="true"><line x1="0" x2="200" y1="20" y2="20" class="mid"/>${pts.length > 1 ? html`<polyline points="${poly}"/>` : pts.length === 1 ? html`<circle cx="${poly.split(',')[0]}" cy="${poly.split(',')[1]}" r="2.5"/>` : ''}</svg><span class="num">${pts.length ? percent(peak) : '–'}</span></a>`;
   });
   return html`<section class="overview"><h2>Every plot type, last 24 h <span class="muted">(highest problem-label score per hour)</span></h2><div class="mini-charts">${cells}</div></section>`;
 }
