@@ -44,7 +44,7 @@ describe('Run page', () => {
     expect(body).toMatch(/^<!doctype html>/);
     expect(body).toContain('src="/vendor/htmx/htmx.min.js?v=4.0.1"');
     expect(body).toContain('hx-sse:connect="/run/stream"');
-    const order = [...body.matchAll(/id="tile-([A-Za-z_]+)"/g)].map((m) => m[1]);
+    const order = [...body.matchAll(/id="tile-([A-Za-z_]+)" class="tile/g)].map((m) => m[1]);
     expect(order).toEqual(['FCAL_ring', 'BCAL_ring', 'CDC_ring', 'RF_hidden']);
     expect(body).toContain('Hidden and ignored plot types (1)');
     expect(body).not.toContain(XSS);

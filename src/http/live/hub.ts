@@ -102,11 +102,17 @@ export class LiveHub {
     this.ticker = setInterval(() => this.schedule(), this.o.tickMs ?? 10_000);
   }
 
-  /** The Run page's live parts, rendered at most once per `cacheMs` however many people load the page. */
+  /**
+   * The Run page's live parts, rendered once for everyone. Changes rebuild it as they happen; past
+   * `cacheMs` a page load still gets the last one at once and a rebuild starts behind it (stale
+   * data warnings depend on the clock). `cacheMs: 0` waits for a fresh build every time.
+   */
   async current(): Promise<RunSnapshot> {
     const s = this.snapshot;
-    if (s && this.clock() - s.at < (this.o.cacheMs ?? 5_000)) return s;
-    return this.rebuild();
+    const maxAge = this.o.cacheMs ?? 5_000;
+    if (!s || maxAge === 0) return this.rebuild();
+    if (this.clock() - s.at >= maxAge) this.rebuild().catch((err: unknown) => this.o.logger?.(`live: ${(err as Error).message}`));
+    return s;
   }
 
   /** Opens a viewer: sends it every part now, then each change. Returns the function that closes it. */

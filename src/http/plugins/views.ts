@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import fp from 'fastify-plugin';
+import type { FastifyReply } from 'fastify';
+import type { Html } from '../html.ts';
 import { fragment, fullPage, type View, type ViewContext } from '../views/layout.ts';
 
 const htmxVersion = (createRequire(import.meta.url)('htmx.org/package.json') as { version: string }).version;
@@ -11,6 +13,8 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     view(view: View): FastifyReply;
+    /** Sends an already rendered page or fragment (the Run page renders once for every viewer). */
+    html(body: string | Buffer): FastifyReply;
   }
   interface FastifyInstance {
     viewContext(): ViewContext;
@@ -24,9 +28,11 @@ export const viewsPlugin = fp(async (app) => {
   app.addHook('onRequest', async (req) => {
     req.isHtmx = req.headers['hx-request'] === 'true' && req.headers['hx-history-restore-request'] !== 'true';
   });
-  app.decorateReply('view', function (this: import('fastify').FastifyReply, view: View) {
-    const body = this.request.isHtmx ? fragment(view) : fullPage(view, app.viewContext());
-    return this.header('content-type', 'text/html; charset=utf-8').header('vary', 'HX-Request').send(body.value);
+  app.decorateReply('html', function (this: FastifyReply, body: string | Buffer) {
+    return this.header('content-type', 'text/html; charset=utf-8').header('vary', 'HX-Request').send(body);
+  });
+  app.decorateReply('view', function (this: FastifyReply, view: View) {
+    return this.html(renderView(view, this.request.isHtmx, app.viewContext()).value);
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
@@ -34,3 +40,8 @@ export const viewsPlugin = fp(async (app) => {
 }, { name: 'views', dependencies: ['hydra'], fastify: '5.x' });
 
 export { htmxVersion };
+
+/** The whole page, or for an htmx request the fragment, of a view. */
+export function renderView(view: View, isHtmx: boolean, ctx: ViewContext): Html {
+  return isHtmx ? fragment(view) : fullPage(view, ctx);
+}

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { noQuery, type ZodTypeProvider } from '../plugins/schemas.ts';
+import { renderView } from '../plugins/views.ts';
+import type { RunSnapshot } from '../live/hub.ts';
 import { runView } from '../views/run.ts';
 import { trusted } from '../html.ts';
 
@@ -11,9 +13,16 @@ const htmlOf = (s: string) => trusted(s);
 export const runRoutes: FastifyPluginAsync = async (app0) => {
   const app = app0.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/', { schema: { querystring: noQuery, response: { 200: z.string().describe('the Run page (HTML)') } } }, async (_req, reply) => {
+  // Every viewer of one snapshot gets the same bytes: render them once.
+  const rendered = new WeakMap<RunSnapshot, { full?: Buffer; fragment?: Buffer }>();
+  app.get('/', { schema: { querystring: noQuery, response: { 200: z.string().describe('the Run page (HTML)') } } }, async (req, reply) => {
     const snap = await app.live.current();
-    return reply.view(runView({ board: htmlOf(snap.parts.board), health: htmlOf(snap.parts.health), alarms: htmlOf(snap.parts.alarms), news: htmlOf(snap.parts.news) }));
+    const bodies = rendered.get(snap) ?? {};
+    rendered.set(snap, bodies);
+    const kind = req.isHtmx ? 'fragment' : 'full';
+    const view = () => runView({ board: htmlOf(snap.parts.board), health: htmlOf(snap.parts.health), alarms: htmlOf(snap.parts.alarms), news: htmlOf(snap.parts.news) });
+    const body = (bodies[kind] ??= Buffer.from(renderView(view(), req.isHtmx, app.viewContext()).value));
+    return reply.html(body);
   });
 
   app.get('/run/stream', { schema: { querystring: noQuery } }, async (req, reply) => {
