@@ -1,4 +1,3 @@
-import { JetStreamApiError } from '@nats-io/jetstream';
 import type { HydraEvent } from '../events/catalog.ts';
 import type { EventLog } from '../events/log.ts';
 import { alarmsProjection } from '../projections/alarms/projection.ts';
@@ -21,9 +20,7 @@ export class AlarmBook {
   static async load(log: EventLog): Promise<AlarmBook> {
     const book = new AlarmBook();
     const filter = log.names.filter('alarm');
-    const last = await lastSeqOf(log, filter);
-    if (last === 0) return book;
-    for await (const item of log.read({ filter, untilSeq: last })) {
+    for await (const item of log.read({ filter })) {
       if (item.ok && isAlarmEvent(item.event)) book.apply(item.event);
     }
     return book;
@@ -60,12 +57,3 @@ export class AlarmBook {
 }
 
 /** Sequence of the last message matching a subject filter (wildcards allowed); 0 when none. */
-export async function lastSeqOf(log: EventLog, filter: string): Promise<number> {
-  try {
-    const m = await log.jsm.streams.getMessage(log.names.stream, { last_by_subj: filter });
-    return m?.seq ?? 0;
-  } catch (err) {
-    if (err instanceof JetStreamApiError) return 0; // no message on it
-    throw err;
-  }
-}

@@ -6,7 +6,7 @@ import type { HydraEventOf } from '../events/catalog.ts';
 import { EventLog, type AnyNewEvent } from '../events/log.ts';
 import { PlotTypeRegistry } from '../plottypes/registry.ts';
 import { acknowledgeAlarm } from './acknowledge.ts';
-import { AlarmBook, isAlarmEvent, lastSeqOf, type AlarmEvent } from './book.ts';
+import { AlarmBook, isAlarmEvent, type AlarmEvent } from './book.ts';
 import { AlarmNotFoundError } from './errors.ts';
 import { AlarmStateStore } from './store.ts';
 import { AlarmWorker } from './worker.ts';
@@ -35,10 +35,8 @@ function verdict(plot: string, verdictLabel: 'Good' | 'Bad', opts: { confidence?
 
 async function alarmEvents(): Promise<AlarmEvent[]> {
   const filter = log.names.filter('alarm');
-  const last = await lastSeqOf(log, filter);
   const out: AlarmEvent[] = [];
-  if (last === 0) return out;
-  for await (const item of log.read({ filter, untilSeq: last })) if (item.ok && isAlarmEvent(item.event)) out.push(item.event);
+  for await (const item of log.read({ filter })) if (item.ok && isAlarmEvent(item.event)) out.push(item.event);
   return out;
 }
 

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { z } from 'zod';
+import { startDemo } from '../demo/demo.ts';
 import { loadConfig } from '../config.ts';
 import { openHydra, type Hydra } from '../context.ts';
 import { roles, type Role, type RunningRole } from '../workers/index.ts';
@@ -7,7 +9,7 @@ import { startHeartbeat } from '../workers/heartbeat.ts';
 const say = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
 /** Opens Hydra (starting services and migrating as needed), runs the roles until SIGINT/SIGTERM, then drains. */
-export async function runRoles(selected: readonly Role[], opts: { before?: (h: Hydra) => Promise<void> } = {}): Promise<void> {
+export async function runRoles(selected: readonly Role[], opts: { before?: (h: Hydra) => Promise<void>; after?: (h: Hydra) => Promise<{ stop(): Promise<void> }> } = {}): Promise<void> {
   const hydra = await openHydra(loadConfig(), { producer: selected.map((r) => r.name).join('+'), ensureServices: true, migrate: true, say });
   await opts.before?.(hydra);
   const running = new Map<string, RunningRole>();
@@ -16,6 +18,7 @@ export async function runRoles(selected: readonly Role[], opts: { before?: (h: H
     say(`${role.name}: started`);
   }
   const heartbeat = startHeartbeat(hydra.status, running);
+  const extra = await opts.after?.(hydra);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       say(`${signal}: draining`);
@@ -24,6 +27,7 @@ export async function runRoles(selected: readonly Role[], opts: { before?: (h: H
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  await extra?.stop();
   await heartbeat.stop();
   for (const [name, r] of [...running].reverse()) {
     await r.stop();
@@ -36,7 +40,13 @@ export async function runRoles(selected: readonly Role[], opts: { before?: (h: H
 export function registerRunCommands(program: Command): void {
   program.command('up')
     .description('run every Hydra role in one process (starts NATS/MariaDB when needed, migrates the database)')
-    .action(async () => runRoles(roles));
+    .option('--demo', 'also set up demo plot types and models, and simulate a run with a failure at chunk 6', false)
+    .option('--interval <seconds>', 'demo: seconds between chunks', '10')
+    .option('--run <number>', 'demo: run number', '101072')
+    .action(async (raw: unknown) => {
+      const o = z.object({ demo: z.boolean(), interval: z.coerce.number().min(0), run: z.coerce.number().int().min(1) }).parse(raw);
+      await runRoles(roles, o.demo ? { after: (h) => startDemo(h, say, { interval: o.interval, run: o.run, perClass: 60 }) } : {});
+    });
 
   program.command('worker')
     .description(`run one role: ${roles.map((r) => r.name).join(', ')}`)

@@ -123,15 +123,8 @@ export class EventLog {
   }
 
   /** Sequence of the last event on the subject of (type, key); 0 when there is none. */
-  async lastSubjectSeq(type: EventType, key: string): Promise<number> {
-    const subject = this.names.subject(type, key);
-    try {
-      const m = await this.jsm.streams.getMessage(this.names.stream, { last_by_subj: subject });
-      return m?.seq ?? 0;
-    } catch (err) {
-      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound) return 0;
-      throw err;
-    }
+  lastSubjectSeq(type: EventType, key: string): Promise<number> {
+    return this.lastSeqMatching(this.names.subject(type, key));
   }
 
   async streamInfo(): Promise<StreamInfo> {
@@ -143,13 +136,14 @@ export class EventLog {
    * sequence at the time of the call (or `untilSeq`). Undecodable messages are yielded as errors.
    */
   async *read(opts: { fromSeq?: number; untilSeq?: number; filter?: string } = {}): AsyncGenerator<ReadItem> {
-    const info = await this.streamInfo();
-    const until = opts.untilSeq ?? info.state.last_seq;
+    const filter = opts.filter ?? this.names.all;
+    // Stop at the last message the filter matches: an ordered consumer would otherwise wait forever.
+    const lastMatching = await this.lastSeqMatching(filter);
+    const until = Math.min(opts.untilSeq ?? Infinity, lastMatching);
     const from = Math.max(1, opts.fromSeq ?? 1);
-    if (until < from || info.state.messages === 0) return;
+    if (until < from) return;
     const consumer = await this.js.consumers.get(this.names.stream, {
-      filter_subjects: opts.filter ?? this.names.all,
-      deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from,
+      filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from,
     });
     const messages = await consumer.consume({ max_messages: 1000 });
     try {
@@ -160,6 +154,17 @@ export class EventLog {
       }
     } finally {
       await messages.close();
+    }
+  }
+
+  /** Sequence of the last message on subjects matching a filter (wildcards allowed); 0 when none. */
+  async lastSeqMatching(filter: string): Promise<number> {
+    try {
+      const m = await this.jsm.streams.getMessage(this.names.stream, { last_by_subj: filter });
+      return m?.seq ?? 0;
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound) return 0;
+      throw err;
     }
   }
 

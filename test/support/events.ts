@@ -46,6 +46,14 @@ export function mixedHistory(n: number, seed = 1): AnyNewEvent[] {
       out.push({ type: 'label.retracted', metadata: meta, data: { imageId: im.id, plotType: im.plot, label: 'Bad', user: 'expert' } });
     } else if (r < 0.92) {
       out.push({ type: 'image.rejected', metadata: meta, data: { rejectionId: `r${out.length}`, source: `junk${out.length}.png`, code: 'truncated', reason: 'PNG ends early', rejectedAt: day } });
+    } else if (r < 0.935) {
+      const im = images[Math.floor(rnd() * images.length)]!;
+      const bad = rnd() < 0.3;
+      const conf = 0.5 + rnd() * 0.5;
+      out.push({
+        type: 'inference.completed', id: `inference.completed:${im.id}:${out.length}`, metadata: meta,
+        data: { imageId: im.id, plotType: im.plot, modelId: 'm1', scores: bad ? { Good: 1 - conf, Bad: conf } : { Good: conf, Bad: 1 - conf }, verdict: bad ? 'Bad' : 'Good', confidence: conf, confirmed: conf > 0.7, timings: { queueMs: 1, preprocessMs: 2, modelMs: 3 } },
+      });
     } else if (r < 0.96) {
       out.push({ type: 'image.unassigned', metadata: meta, data: { imageId: shaOf(`u${out.length % 50}`), plotName: 'NEW_plot', source: 'NEW_plot-01_0001.png', keptPath: '/tmp/x', arrivedAt: day } });
     } else {

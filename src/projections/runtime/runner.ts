@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import mysql, { type Connection, type ConnectionOptions, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { readItem, type EventLog, type ReadItem } from '../../events/log.ts';
 import { applyBatch, ProjectionPausedError } from './apply.ts';
@@ -39,7 +39,7 @@ export class ProjectionRunner {
   private readonly store: RowStore;
   private stopped = false;
   private messages: ConsumerMessages | null = null;
-  private lockConn: PoolConnection | null = null;
+  private lockConn: Connection | null = null;
   private loop: Promise<void> | null = null;
 
   constructor(
@@ -152,7 +152,8 @@ export class ProjectionRunner {
   /** MySQL named lock: the single-writer guarantee for this projection in this database. */
   private async holdLock(): Promise<boolean> {
     if (this.lockConn) return true;
-    const conn = await this.pool.getConnection();
+    // A connection of its own, outside the pool: a lock held for hours must not starve the batches.
+    const conn = await mysql.createConnection((this.pool as unknown as { pool: { config: { connectionConfig: ConnectionOptions } } }).pool.config.connectionConfig);
     const name = lockName(conn.config.database ?? '', this.projection.name);
     const [rows] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 2) AS got', [name]);
     if (rows[0]?.got === 1) {
@@ -160,7 +161,7 @@ export class ProjectionRunner {
       this.stats.active = true;
       return true;
     }
-    conn.release();
+    await conn.end();
     return false;
   }
 
@@ -170,7 +171,7 @@ export class ProjectionRunner {
     this.stats.active = false;
     if (!conn) return;
     await conn.query('SELECT RELEASE_LOCK(?)', [lockName(conn.config.database ?? '', this.projection.name)]).catch(() => undefined);
-    conn.release();
+    await conn.end().catch(() => undefined);
   }
 
   private async withConn<T>(fn: (c: PoolConnection) => Promise<T>): Promise<T> {
