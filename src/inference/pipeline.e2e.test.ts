@@ -47,14 +47,16 @@ async function until<T>(fn: () => Promise<T | undefined>, ms = 60_000): Promise<
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-/** Verdicts (completed or skipped) of every image of the run, once each image has one. */
-async function verdictsFor(n: number) {
+/** Verdicts (completed or skipped) of every image of a run, once each image has one. */
+async function verdictsFor(n: number, run = RUN) {
   return until(async () => {
     const evs = await events();
-    const arrived = evs.filter((e): e is HydraEventOf<'image.arrived'> => e.type === 'image.arrived' && e.data.run === RUN);
-    const done = evs.filter((e) => e.type === 'inference.completed' || e.type === 'inference.skipped' || e.type === 'inference.failed');
-    if (arrived.length < n || done.length < arrived.length) return undefined;
-    return { arrived, evs };
+    const arrived = evs.filter((e): e is HydraEventOf<'image.arrived'> => e.type === 'image.arrived' && e.data.run === run);
+    const ids = new Set(arrived.map((a) => a.data.imageId));
+    type Outcome = HydraEventOf<'inference.completed'> | HydraEventOf<'inference.skipped'> | HydraEventOf<'inference.failed'>;
+    const done = evs.filter((e): e is Outcome => (e.type === 'inference.completed' || e.type === 'inference.skipped' || e.type === 'inference.failed') && ids.has(e.data.imageId));
+    if (arrived.length < n || new Set(done.map((d) => d.data.imageId)).size < arrived.length) return undefined;
+    return { arrived, evs, done };
   });
 }
 
@@ -135,4 +137,57 @@ describe('inference', () => {
       await worker.stop();
     }
   }, 120_000);
+
+  it('gives every image exactly one verdict with two and with four workers on one stream', async () => {
+    for (const [n, run] of [[2, RUN + 1], [4, RUN + 2]] as const) {
+      const workers = Array.from({ length: n }, (_, i) => new InferenceWorker(log, blobs, registry, models, { name: `w${i}`, batchSize: 4 }));
+      workers.forEach((w) => w.start());
+      try {
+        await simulate({ inbox: dirs.inbox, run, chunks: 24, interval: 0, width: 400, height: 300, plotTypes: ['FCAL_occupancy'] });
+        const { done } = await verdictsFor(24, run);
+        await new Promise((r) => setTimeout(r, 1000)); // a second verdict, were there one, would be in by now
+        const again = (await verdictsFor(24, run)).done;
+        expect(again.length).toBe(done.length);
+        const perImage = new Map<string, number>();
+        for (const d of again) perImage.set(d.data.imageId, (perImage.get(d.data.imageId) ?? 0) + 1);
+        expect(perImage.size).toBe(24);
+        expect([...perImage.values()].every((c) => c === 1)).toBe(true);
+        expect(workers.filter((w) => w.stats.handled > 0).length, `${n} workers sharing`).toBeGreaterThan(1);
+      } finally {
+        await Promise.all(workers.map((w) => w.stop()));
+      }
+    }
+  }, 120_000);
+
+  it('calls the plot Good again once the failed region is masked (and the model retrained with the mask)', async () => {
+    // Where the simulator puts this run's dead crate (a dry run into a folder nobody watches).
+    let region: PixelBox | null = null;
+    await simulate({
+      inbox: `${dirs.root}/dry`, run: RUN + 3, chunks: 1, interval: 0, width: 400, height: 300, plotTypes: ['FCAL_occupancy'],
+      fail: [{ plotType: 'FCAL_occupancy', mode: 'dead_crate', chunk: 0, severity: 1 }], onImage: (e) => (region = e.region),
+    });
+    if (!region) throw new Error('the simulator reported no failed region');
+    region = region as PixelBox;
+    const masked = { ...fcal, masks: [{ x: Math.max(0, region.x - 4), y: Math.max(0, region.y - 4), width: region.width + 8, height: region.height + 8, reason: 'accepted: crate off for repair' }] };
+    await log.append({ type: 'plottype.updated', metadata: meta, data: masked });
+    await until(async () => (registry.get('FCAL_occupancy')?.masks.length ? true : undefined));
+    const { modelId, valAccuracy } = await trainAndActivate(log, blobs, registry.get('FCAL_occupancy')!, { mode: 'dead_crate', seed: 2 });
+    expect(valAccuracy).toBeGreaterThanOrEqual(0.9);
+    await until(async () => ((await models.forPlotType('FCAL_occupancy'))?.modelId === modelId ? true : undefined));
+    const worker = new InferenceWorker(log, blobs, registry, models);
+    worker.start();
+    try {
+      await simulate({
+        inbox: dirs.inbox, run: RUN + 3, chunks: 3, firstChunk: 0, interval: 0, width: 400, height: 300, plotTypes: ['FCAL_occupancy'],
+        fail: [{ plotType: 'FCAL_occupancy', mode: 'dead_crate', chunk: 0, severity: 1 }],
+      });
+      const { evs, arrived } = await verdictsFor(3, RUN + 3);
+      const ids = new Set(arrived.map((a) => a.data.imageId));
+      const verdicts = evs.filter((e): e is HydraEventOf<'inference.completed'> => e.type === 'inference.completed' && ids.has(e.data.imageId));
+      expect(verdicts.map((v) => v.data.modelId)).toEqual([modelId, modelId, modelId]);
+      expect(verdicts.map((v) => v.data.verdict)).toEqual(['Good', 'Good', 'Good']);
+    } finally {
+      await worker.stop();
+    }
+  }, 180_000);
 });
