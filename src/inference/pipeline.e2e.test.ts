@@ -17,6 +17,8 @@ import { erase } from '../projections/runtime/projection.ts';
 import { modelsProjection } from '../projections/models/projection.ts';
 import { ActiveModels } from './models.ts';
 import { InferenceWorker } from './worker.ts';
+import { AlarmWorker } from '../alarms/worker.ts';
+import { AlarmStateStore } from '../alarms/store.ts';
 
 let env: TestEnv;
 let log: EventLog;
@@ -92,6 +94,8 @@ describe('inference', () => {
   it('finds the injected failure from its chunk on, shows where, and leaves the Good plots alone', async () => {
     const worker = new InferenceWorker(log, blobs, registry, models);
     worker.start();
+    const alarms = new AlarmWorker(log, registry, await AlarmStateStore.open(env.nc, log));
+    await alarms.start();
     try {
       await simulate({
         inbox: dirs.inbox, run: RUN, chunks: 8, interval: 0, width: 400, height: 300, plotTypes: ['FCAL_occupancy', 'RF_timing'],
@@ -133,7 +137,15 @@ describe('inference', () => {
       for (const v of fcalVerdicts) {
         if (v.c.verdict === 'Bad' || !v.c.confirmed) expect(queued).toContain(v.c.imageId);
       }
+      // One alarm episode for the FCAL, none for anything else.
+      const raised = await until(async () => {
+        const r = (await events()).filter((e) => e.type === 'alarm.raised');
+        return alarms.stats.handled >= 8 && r.length > 0 ? r : undefined;
+      });
+      expect(raised).toHaveLength(1);
+      expect(raised[0]!.type === 'alarm.raised' && raised[0]!.data).toMatchObject({ plotType: 'FCAL_occupancy', run: RUN, label: 'Bad' });
     } finally {
+      await alarms.stop();
       await worker.stop();
     }
   }, 120_000);
