@@ -33,7 +33,8 @@ export const verdicts = mysqlTable('verdicts', {
   seq: bigint('seq', { mode: 'number' }).notNull(),
 }, (t) => [
   index('verdicts_plot_at').on(t.plotType, t.at),
-  index('verdicts_outcome_at').on(t.outcome, t.at),
+  // Covers the Log's filter, count and per-plot-type summary without reading rows (plot_type for the pairwise check).
+  index('verdicts_outcome_at_plot').on(t.outcome, t.at, t.plotType),
   index('verdicts_run').on(t.run, t.plotType),
 ]);
 export type VerdictRow = typeof verdicts.$inferSelect;
