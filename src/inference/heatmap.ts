@@ -34,7 +34,16 @@ export function peak(map: ArrayLike<number>, width: number): { x: number; y: num
 }
 
 /**
- * Renders a class activation map as a transparent coloured PNG the size of the source image, to be
+ * The overlay's size: the source's aspect, at most 8 pixels per map cell. The map is coarse (1/8 of the
+ * model input), so more pixels add nothing but encoding time; pages stretch it over the image.
+ */
+export function heatmapSize(camWidth: number, camHeight: number, width: number, height: number): { width: number; height: number } {
+  const scale = Math.min(1, (camWidth * 8) / width, (camHeight * 8) / height);
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/**
+ * Renders a class activation map as a transparent coloured PNG in the source image's proportions, to be
  * laid over it (the pages set its opacity). Smooth upsampling, as the map is coarse.
  */
 export async function heatmapPng(cam: ArrayLike<number>, camWidth: number, camHeight: number, width: number, height: number): Promise<Buffer> {

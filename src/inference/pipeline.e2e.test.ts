@@ -124,8 +124,9 @@ describe('inference', () => {
         const { data, info } = await sharp(Buffer.from(await blobs.get(v.c.heatmap!))).raw().toBuffer({ resolveWithObject: true });
         let best = 0;
         for (let i = 3; i < data.length; i += 4) if (data[i]! > data[best * 4 + 3]!) best = (i - 3) / 4;
-        const x = best % info.width;
-        const y = Math.floor(best / info.width);
+        // The overlay keeps the image's proportions at the map's own resolution: scale back to source pixels.
+        const x = ((best % info.width) + 0.5) * (400 / info.width);
+        const y = (Math.floor(best / info.width) + 0.5) * (300 / info.height);
         const cell = Math.ceil(400 / 12); // one CAM cell in source pixels, the map's own resolution
         expect(x, `peak x ${x} vs region ${JSON.stringify(region)}`).toBeGreaterThanOrEqual(region.x - cell);
         expect(x).toBeLessThanOrEqual(region.x + region.width + cell);

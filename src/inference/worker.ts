@@ -9,7 +9,7 @@ import type { HydraEventOf } from '../events/catalog.ts';
 import type { PlotTypeRegistry } from '../plottypes/registry.ts';
 import { preprocessBatch, toFloat32 } from '../preprocess/index.ts';
 import { decide, samplingReason, softmax, wantsHeatmap } from './classify.ts';
-import { heatmapPng } from './heatmap.ts';
+import { heatmapPng, heatmapSize } from './heatmap.ts';
 import type { ActiveModels, LoadedModel } from './models.ts';
 
 type Arrived = HydraEventOf<'image.arrived'>;
@@ -203,7 +203,8 @@ export class InferenceWorker {
         const [, , ch, cw] = cams.dims as number[];
         const cells = ch! * cw!;
         const camData = (cams.data as Float32Array).subarray((n * k + v.verdictIndex) * cells, (n * k + v.verdictIndex + 1) * cells);
-        const png = await heatmapPng(camData, cw!, ch!, d.width, d.height);
+        const size = heatmapSize(cw!, ch!, d.width, d.height);
+        const png = await heatmapPng(camData, cw!, ch!, size.width, size.height);
         heatmap = (await this.blobs.put(png, 'image/png')).sha256;
       }
       out.push({
