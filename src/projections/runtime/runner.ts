@@ -153,8 +153,9 @@ export class ProjectionRunner {
   private async holdLock(): Promise<boolean> {
     if (this.lockConn) return true;
     // A connection of its own, outside the pool: a lock held for hours must not starve the batches.
-    const { clientFlags: _flags, ...options } = (this.pool as unknown as { pool: { config: { connectionConfig: ConnectionOptions & { clientFlags?: unknown } } } }).pool.config.connectionConfig;
-    const conn = await mysql.createConnection(options);
+    const cc = (this.pool as unknown as { pool: { config: { connectionConfig: ConnectionOptions } } }).pool.config.connectionConfig;
+    const { host, port, user, password, database, socketPath, ssl } = cc;
+    const conn = await mysql.createConnection({ host, port, user, password, database, socketPath, ssl });
     const name = lockName(conn.config.database ?? '', this.projection.name);
     const [rows] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 2) AS got', [name]);
     if (rows[0]?.got === 1) {
