@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { writeEventJsonSchemas } from '../events/json-schema.ts';
+import { configReference } from '../config.ts';
 
 export function registerEventCommands(program: Command): void {
   const events = program.command('events').description('the event catalog');
@@ -9,5 +10,13 @@ export function registerEventCommands(program: Command): void {
     .action(async (opts: { out: string }) => {
       const files = await writeEventJsonSchemas(opts.out);
       console.log(`wrote ${files.length} JSON Schemas to ${opts.out}`);
+    });
+}
+
+export function registerConfigCommands(program: Command): void {
+  program.command('config')
+    .description('print the configuration reference (every setting, its default and meaning), as in the README')
+    .action(() => {
+      console.log(configReference());
     });
 }

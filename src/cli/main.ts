@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { registerEventCommands } from './events.ts';
+import { registerConfigCommands, registerEventCommands } from './events.ts';
 import { registerServiceCommands } from './services.ts';
 import { registerRunCommands } from './run.ts';
 import { registerReplayCommands } from './replay.ts';
@@ -16,6 +16,7 @@ const program = new Command('hydra')
   .showHelpAfterError();
 
 registerEventCommands(program);
+registerConfigCommands(program);
 registerServiceCommands(program);
 registerRunCommands(program);
 registerReplayCommands(program);
