@@ -89,6 +89,9 @@ describe('detail and images', () => {
     expect(thumb.headers['content-type']).toBe('image/webp');
     expect(thumb.rawPayload.subarray(8, 12).toString()).toBe('WEBP');
     expect((await get(`/blobs/${'0'.repeat(64)}`)).statusCode).toBe(404);
+    const notImage = await h.blobs.put(new TextEncoder().encode('not an image at all'));
+    expect((await get(`/blobs/${notImage.sha256}/thumb`)).statusCode).toBe(415);
+    expect((await get(`/blobs/${notImage.sha256}`)).headers['content-type']).toBe('application/octet-stream');
     expect((await get('/blobs/nothex')).statusCode).toBe(400);
     expect((await get(`/images/${'0'.repeat(64)}`)).statusCode).toBe(404);
   });

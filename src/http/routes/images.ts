@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { BlobNotFoundError } from '../../blobs/store.ts';
 import { sha256Schema } from '../../events/define.ts';
-import { NotFoundError } from '../errors.ts';
+import { HttpError, NotFoundError } from '../errors.ts';
 import { ThumbnailCache, sniffImageType } from '../live/thumbs.ts';
 import { noQuery, type ZodTypeProvider } from '../plugins/schemas.ts';
 import { loadImageDetail } from '../queries/detail.ts';
@@ -40,7 +40,10 @@ export const imageRoutes: FastifyPluginAsync = async (app0) => {
   app.get('/blobs/:sha/thumb', { schema: { params: bySha, querystring: noQuery } }, async (req, reply) => {
     const etag = `"${req.params.sha}-t"`;
     if (req.headers['if-none-match'] === etag) return reply.status(304).send();
-    const out = await thumbs.get(req.params.sha, () => load(req.params.sha));
+    const out = await thumbs.get(req.params.sha, () => load(req.params.sha)).catch((err: unknown) => {
+      if (err instanceof HttpError) throw err;
+      throw new HttpError(415, 'HYDRA_HTTP_NOT_AN_IMAGE', `blob ${req.params.sha} is not an image`, { cause: err });
+    });
     return reply.header('content-type', 'image/webp').header('cache-control', FOREVER).header('etag', etag).send(out);
   });
 };

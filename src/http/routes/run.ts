@@ -26,6 +26,8 @@ export const runRoutes: FastifyPluginAsync = async (app0) => {
   });
 
   app.get('/run/stream', { schema: { querystring: noQuery } }, async (req, reply) => {
+    // Fails here, before the stream starts, when the database is down: a plain error answer, and htmx retries.
+    await app.live.current();
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
