@@ -80,14 +80,14 @@ beforeAll(async () => {
   feeder = new Feeder(ingestor, { inbox: dirs.inbox, graceMs: 2000, settleMs: 0, concurrency: 4, after: 'delete', archiveDir: dirs.archive });
   feeder.start();
   await until(async () => (await models.forPlotType('FCAL_occupancy')) ?? undefined);
-}, 180_000);
+}, 420_000); // a real model is trained on 2 cores, maybe beside other test files
 
 afterAll(async () => {
-  await feeder.stop();
-  await models.stop();
-  await runner.stop();
-  await registry.close();
-  await env.cleanup();
+  await feeder?.stop();
+  await models?.stop();
+  await runner?.stop();
+  await registry?.close();
+  await env?.cleanup();
 });
 
 describe('inference', () => {
@@ -202,5 +202,5 @@ describe('inference', () => {
     } finally {
       await worker.stop();
     }
-  }, 180_000);
+  }, 420_000);
 });
