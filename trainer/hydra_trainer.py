@@ -214,8 +214,10 @@ def autocast(device, dtype):
 
 def augment(x, shift):
     """Geometry-respecting jitter of a float batch in 0..255: no flips or rotations (a plot's axes mean
-    something), only a shift of up to `shift` pixels with white coming in at the edge, a brightness and
-    contrast change of a few percent, and a little pixel noise."""
+    something), only a shift of up to `shift` pixels with white coming in at the edge and a brightness
+    and contrast change of a few percent. No pixel noise: with global max pooling the largest noise
+    spike, not the plot, would set the pooled features in training, while validation and inference see
+    clean images."""
     n, c, h, w = x.shape
     dev = x.device
     r = torch.rand(n, 4, device=dev)  # one draw for every per-sample choice: few kernel launches on a GPU
@@ -227,7 +229,6 @@ def augment(x, shift):
     contrast = (1.0 + (r[:, 2] * 2 - 1) * 0.1).view(n, 1, 1, 1)
     offset = (128.0 * (1.0 - contrast) + (r[:, 3] * 2 - 1).view(n, 1, 1, 1) * 10.0)
     x = torch.addcmul(offset, x, contrast)  # (x - 128) * contrast + 128 + brightness
-    x.add_(torch.randn_like(x), alpha=2.0)
     return x.clamp_(0.0, 255.0)
 
 
@@ -256,6 +257,31 @@ def run_eval(model, x_all, y_all, idx, batch, device, amp):
     p = torch.cat(probs) if probs else torch.zeros((0, 1), device=device)
     acc = (p.argmax(dim=1) == y_all[idx]).float().mean()
     return float(loss) / max(1, len(idx)), float(acc), p
+
+
+def recalibrate_batchnorm(model, x_all, calib_idx, batch, device, amp):
+    """Recomputes the BatchNorm running statistics as a plain average over clean training batches.
+
+    The running averages kept during training lag behind fast-changing weights and describe augmented
+    images; on mostly-white plots (thin lines, tiny first-layer variances) that mismatch alone left
+    models at chance in eval mode while they classified perfectly with batch statistics. One clean
+    forward pass over (up to 2048) training images before each validation removes it.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    model.train()
+    with torch.no_grad():
+        for b in range(0, len(calib_idx), batch):
+            sel = calib_idx[b:b + batch]
+            if len(sel) < 2 and b > 0:
+                continue
+            with autocast(device, amp):
+                model(batch_input(x_all, sel, device))
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
 
 
 def make_scheduler(opt, annealing, epochs):
@@ -294,6 +320,7 @@ def train(ds, p, device, out_dir):
     balanced = ds["meta"]["sampling"]["method"] == "balanced"
     loss_w = torch.tensor(ds["loss_weights"], device=device)
     shift = max(1, round(0.03 * min(h, w)))
+    calib_idx = train_idx[torch.randperm(n_train, device=device)[:2048]]
 
     model = PlotNet(c, len(ds["labels"])).to(device)
     if device.type == "cuda":
@@ -337,6 +364,7 @@ def train(ds, p, device, out_dir):
             raise TrainerFailure("nan-loss", f"the training loss became {train_loss} in epoch {epoch} "
                                              f"(learning rate {lr:g}); try a smaller learning rate")
         t1 = time.perf_counter()
+        recalibrate_batchnorm(model, x_all, calib_idx, bs, device, amp)
         val_loss, val_acc, _ = run_eval(model, x_all, y_all, val_idx, bs * 4, device, amp)
         t_val += time.perf_counter() - t1
         if not math.isfinite(val_loss):
