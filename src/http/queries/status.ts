@@ -58,16 +58,18 @@ export async function loadConsumers(h: HttpDeps): Promise<ConsumerInfo[]> {
 }
 
 /** Hydra's own health: stream, read models and their lag, every durable consumer, images per day, parked events. */
-export async function loadStatus(h: HttpDeps, now: number): Promise<StatusData> {
+export async function loadStatus(h: HttpDeps, now: number, opts: { history?: boolean } = {}): Promise<StatusData> {
+  // /metrics needs the counts, not a year of images per day nor the parked events themselves.
+  const history = opts.history ?? true;
   const [info, consumers, [cps], perDay, perPlotDay, letters, letterCounts] = await Promise.all([
     h.log.streamInfo(),
     loadConsumers(h),
     h.pool.query<RowDataPacket[]>('SELECT name, seq, paused, updated_at FROM projection_checkpoints'),
-    h.db.select({ day: dailyCounts.day, arrived: sql<number>`SUM(${dailyCounts.arrived})`.mapWith(Number) }).from(dailyCounts)
-      .where(gte(dailyCounts.day, dayIso(now - 370 * 86400_000))).groupBy(dailyCounts.day),
-    h.db.select({ plotType: dailyCounts.plotType, day: dailyCounts.day, arrived: dailyCounts.arrived }).from(dailyCounts)
-      .where(gte(dailyCounts.day, dayIso(now - 13 * 86400_000))),
-    h.db.select().from(deadLetters).orderBy(desc(deadLetters.id)).limit(50),
+    history ? h.db.select({ day: dailyCounts.day, arrived: sql<number>`SUM(${dailyCounts.arrived})`.mapWith(Number) }).from(dailyCounts)
+      .where(gte(dailyCounts.day, dayIso(now - 370 * 86400_000))).groupBy(dailyCounts.day) : [],
+    history ? h.db.select({ plotType: dailyCounts.plotType, day: dailyCounts.day, arrived: dailyCounts.arrived }).from(dailyCounts)
+      .where(gte(dailyCounts.day, dayIso(now - 13 * 86400_000))) : [],
+    history ? h.db.select().from(deadLetters).orderBy(desc(deadLetters.id)).limit(50) : [],
     h.db.select({ projection: deadLetters.projection, n: count() }).from(deadLetters).groupBy(deadLetters.projection),
   ]);
   const byName = new Map(consumers.map((c) => [c.name, c]));

@@ -38,7 +38,7 @@ export const opsRoutes: FastifyPluginAsync = async (app0) => {
 
   app.get('/metrics', { schema: { querystring: noQuery } }, async (_req, reply) => {
     const now = app.hydra.clock();
-    const [status, snap] = await Promise.all([loadStatus(app.hydra, now), app.live.current()]);
+    const [status, snap] = await Promise.all([loadStatus(app.hydra, now, { history: false }), app.live.current()]);
     const text = exposition(hydraMetrics(status, app.live.heartbeats(), snap, app.hydra.expectedRoles(), app.live.viewers, now));
     return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(text);
   });

@@ -67,7 +67,7 @@ ${fact('Arrived', v.arrivedAt ? dateTime(v.arrivedAt, ctx.tz, true) : null)}
 ${fact('Decided', v.decidedAt ? dateTime(v.decidedAt, ctx.tz, true) : null)}
 ${fact('Model', v.modelId)}
 ${fact('Heatmap', v.heatmap ? 'yes' : v.status === 'classified' ? 'none' : null)}
-${fact('Timings', t ? `queue ${t.queueMs ?? 0} ms · preprocess ${t.preprocessMs ?? 0} ms · model ${t.modelMs ?? 0} ms` : null)}
+${fact('Timings', t ? Object.entries(t).map(([k, ms]) => `${k.replace(/Ms$/, '')} ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`).join(' · ') : null)}
 ${fact('Worker', v.worker)}
 ${fact('Reason', v.status !== 'classified' ? v.reason : null)}
 ${fact('Image', html`<code class="sha">${v.imageId.slice(0, 16)}…</code>`)}

@@ -39,7 +39,7 @@ ${verdictBadge(t)}
 ${t.stale && t.lastArrivedAt ? html`<span class="stale-badge">no image for ${ago(t.lastArrivedAt, ctx.now).replace(' ago', '')}</span>` : ''}
 </div>
 <div class="caption">
-<span class="name" title="${t.plotType}">${t.title ?? t.plotType}</span>
+<span class="name" title="${t.title ? `${t.title} (${t.plotType})` : t.plotType}">${t.title ?? t.plotType}</span>
 <span class="meta"><span>${t.arrivedAt ? rel(t.arrivedAt, ctx) : '–'}</span>${t.run !== null ? html` · <span>run ${t.run}</span>` : ''}${t.chunk !== null ? html` · <span>chunk ${t.chunk}</span>` : ''}</span>
 ${t.streakSince && (t.state === 'bad' || t.state === 'unconfirmed') ? html`<span class="streak">${t.label ?? 'Bad'} since ${clock(t.streakSince, ctx.tz)} · ${t.streakCount} image${t.streakCount === 1 ? '' : 's'}</span>` : ''}
 ${t.state === 'failed' || t.state === 'skipped' ? html`<span class="reason">${t.reason ?? ''}</span>` : ''}
