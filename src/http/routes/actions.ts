@@ -7,6 +7,8 @@ import { alarms } from '../../projections/alarms/table.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import type { ZodTypeProvider } from '../plugins/schemas.ts';
 import { newsAdmin } from '../views/status.ts';
+import { acknowledgeAlarm } from '../../alarms/acknowledge.ts';
+import { AlarmNotFoundError } from '../../alarms/errors.ts';
 
 const opt = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
 
@@ -49,12 +51,14 @@ export const actionRoutes: FastifyPluginAsync = async (app0) => {
   });
 
   app.post('/alarms/:alarmId/ack', { schema: { params: z.object({ alarmId: tokenSchema }), body: ackBody } }, async (req, reply) => {
-    const [alarm] = await app.hydra.db.select({ plotType: alarms.plotType }).from(alarms).where(eq(alarms.alarmId, req.params.alarmId));
-    if (!alarm) throw new NotFoundError(`alarm ${req.params.alarmId}`);
-    await app.hydra.log.append({
-      type: 'alarm.acknowledged', data: { alarmId: req.params.alarmId, plotType: alarm.plotType, user: req.body.user, comment: req.body.comment },
-      metadata: { correlationId: randomUUID(), producer: 'http', user: req.body.user },
-    });
+    const findAlarm = async (alarmId: string) =>
+      (await app.hydra.db.select({ plotType: alarms.plotType }).from(alarms).where(eq(alarms.alarmId, alarmId)))[0];
+    try {
+      await acknowledgeAlarm(app.hydra.log, { alarmId: req.params.alarmId, user: req.body.user, comment: req.body.comment }, { findAlarm, producer: 'http' });
+    } catch (err) {
+      if (err instanceof AlarmNotFoundError) throw new NotFoundError(`alarm ${req.params.alarmId}`);
+      throw err;
+    }
     // The live stream redraws the alarm as acknowledged once the read model has it.
     return req.isHtmx ? reply.status(204).send() : reply.redirect('/', 303);
   });
