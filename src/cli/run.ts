@@ -45,7 +45,7 @@ export function registerRunCommands(program: Command): void {
     .option('--run <number>', 'demo: run number', '101072')
     .action(async (raw: unknown) => {
       const o = z.object({ demo: z.boolean(), interval: z.coerce.number().min(0), run: z.coerce.number().int().min(1) }).parse(raw);
-      await runRoles(roles, o.demo ? { after: (h) => startDemo(h, say, { interval: o.interval, run: o.run, perClass: 60 }) } : {});
+      await runRoles(roles, o.demo ? { after: (h) => startDemo(h, say, { interval: o.interval, run: o.run, perClass: 100 }) } : {});
     });
 
   program.command('worker')

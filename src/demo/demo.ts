@@ -62,7 +62,7 @@ export async function startDemo(hydra: Hydra, say: (l: string) => void, opts: De
       say(`demo: labels imported (${JSON.stringify(summary)})`);
       for (const plotType of missing) {
         const r = await requestTraining(hydra.log, registry, {
-          plotType, parameters: { epochs: 20, patience: 8, batchSize: 16 }, reason: 'demo: first model', requester: DEMO_USER,
+          plotType, parameters: { epochs: 30, patience: 10, batchSize: 16 }, reason: 'demo: first model', requester: DEMO_USER,
           trainingId: `demo-${plotType}-${Date.now().toString(36)}`,
         }, { producer: 'demo', user: DEMO_USER });
         say(`demo: training requested for ${plotType} (${r.trainingId})`);
