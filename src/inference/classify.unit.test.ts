@@ -43,7 +43,7 @@ describe('heatmaps', () => {
     expect([...normalise([2, 2, 2])]).toEqual([0, 0, 0]);
   });
   it('keeps the image proportions at the map resolution', () => {
-    expect(heatmapSize(20, 15, 1600, 1200)).toEqual({ width: 160, height: 120 });
-    expect(heatmapSize(20, 15, 100, 75)).toEqual({ width: 100, height: 75 });
+    expect(heatmapSize(20, 15, 1600, 1200)).toEqual({ width: 40, height: 30 });
+    expect(heatmapSize(20, 15, 30, 20)).toEqual({ width: 30, height: 20 });
   });
 });

@@ -34,11 +34,11 @@ export function peak(map: ArrayLike<number>, width: number): { x: number; y: num
 }
 
 /**
- * The overlay's size: the source's aspect, at most 8 pixels per map cell. The map is coarse (1/8 of the
- * model input), so more pixels add nothing but encoding time; pages stretch it over the image.
+ * The overlay's size: the source's aspect, about 2 pixels per map cell. The map is coarse (1/8 of the
+ * model input), so more pixels add nothing but encoding time; the browser stretches it smoothly over the image.
  */
 export function heatmapSize(camWidth: number, camHeight: number, width: number, height: number): { width: number; height: number } {
-  const scale = Math.min(1, (camWidth * 8) / width, (camHeight * 8) / height);
+  const scale = Math.min(1, (camWidth * 2) / width, (camHeight * 2) / height);
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 

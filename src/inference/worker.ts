@@ -21,6 +21,8 @@ export interface InferenceStats {
   lastMs: number;
   batches: number;
   histogram: Record<string, number>;
+  /** Total milliseconds spent in each step, to see where a batch's time goes. */
+  phases: { blobs: number; preprocess: number; model: number; heatmaps: number; append: number };
 }
 
 const BUCKETS = [5, 10, 20, 50, 100, 200, 500, 1000, Infinity];
@@ -31,7 +33,7 @@ const MAX_DELIVER = 5;
  * spreads the images among them; under a backlog each pull is a batch, run through the model at once.
  */
 export class InferenceWorker {
-  readonly stats: InferenceStats = { handled: 0, failed: 0, lastMs: 0, batches: 0, histogram: {} };
+  readonly stats: InferenceStats = { handled: 0, failed: 0, lastMs: 0, batches: 0, histogram: {}, phases: { blobs: 0, preprocess: 0, model: 0, heatmaps: 0, append: 0 } };
   private stopped = false;
   private loop: Promise<void> | null = null;
   private current: { close(): Promise<void | Error> } | null = null;
@@ -123,7 +125,9 @@ export class InferenceWorker {
     }
     try {
       for (const [plotType, group] of byPlot) events.push(...(await this.classifyGroup(plotType, group)));
+      const tAppend = performance.now();
       await this.log.appendMany(events);
+      this.stats.phases.append += performance.now() - tAppend;
     } catch (err) {
       for (const j of jobs) j.msg.nak(2000);
       throw err;
@@ -162,11 +166,14 @@ export class InferenceWorker {
     }
     if (!model) return skipped('no-active-model');
 
-    const tPre = performance.now();
+    const tBlobs = performance.now();
     const bytes = await Promise.all(group.map((j) => this.blobs.get(j.event.data.imageId).catch((err: Error) => err)));
+    const tPre = performance.now();
+    this.stats.phases.blobs += tPre - tBlobs;
     const ok = group.map((_, i) => !(bytes[i] instanceof Error));
     const batch = await preprocessBatch(bytes.map((b) => (b instanceof Error ? new Uint8Array(0) : b)),
       { width: model.input.width, height: model.input.height, channels: model.input.channels as 1 | 3, masks: spec.masks });
+    this.stats.phases.preprocess += performance.now() - tPre;
     const preprocessMs = (performance.now() - tPre) / group.length;
 
     const out: AnyNewEvent[] = [];
@@ -190,23 +197,28 @@ export class InferenceWorker {
     } catch (err) {
       return [...out, ...good.map((gi) => this.failed(group[gi]!, `the model failed: ${(err as Error).message}`, model.modelId))];
     }
+    this.stats.phases.model += performance.now() - tModel;
     const modelMs = (performance.now() - tModel) / good.length;
     const logits = outputs.logits!.data as Float32Array;
     const k = model.labels.length;
     const cams = model.hasCams ? outputs.cams : undefined;
-    for (let n = 0; n < good.length; n++) {
+    const verdicts = good.map((_, n) => decide(model.labels, softmax(logits.subarray(n * k, (n + 1) * k)), model.thresholds));
+    // Heatmaps are rendered and stored side by side, not one after another.
+    const tHeat = performance.now();
+    const heatmaps = await Promise.all(verdicts.map(async (v, n) => {
+      if (!cams || !wantsHeatmap(spec, v)) return undefined;
+      const d = group[good[n]!]!.event.data;
+      const [, , ch, cw] = cams.dims as number[];
+      const cells = ch! * cw!;
+      const camData = (cams.data as Float32Array).subarray((n * k + v.verdictIndex) * cells, (n * k + v.verdictIndex + 1) * cells);
+      const size = heatmapSize(cw!, ch!, d.width, d.height);
+      return (await this.blobs.put(await heatmapPng(camData, cw!, ch!, size.width, size.height), 'image/png')).sha256;
+    }));
+    this.stats.phases.heatmaps += performance.now() - tHeat;
+    verdicts.forEach((v, n) => {
       const j = group[good[n]!]!;
       const d = j.event.data;
-      const v = decide(model.labels, softmax(logits.subarray(n * k, (n + 1) * k)), model.thresholds);
-      let heatmap: string | undefined;
-      if (cams && wantsHeatmap(spec, v)) {
-        const [, , ch, cw] = cams.dims as number[];
-        const cells = ch! * cw!;
-        const camData = (cams.data as Float32Array).subarray((n * k + v.verdictIndex) * cells, (n * k + v.verdictIndex + 1) * cells);
-        const size = heatmapSize(cw!, ch!, d.width, d.height);
-        const png = await heatmapPng(camData, cw!, ch!, size.width, size.height);
-        heatmap = (await this.blobs.put(png, 'image/png')).sha256;
-      }
+      const heatmap = heatmaps[n];
       out.push({
         type: 'inference.completed', id: `inference.completed:${d.imageId}`, metadata: this.meta(j),
         data: {
@@ -218,7 +230,7 @@ export class InferenceWorker {
       });
       const reason = samplingReason(spec, v);
       if (reason) out.push({ type: 'image.sampled', id: `image.sampled:${reason}:${d.imageId}`, metadata: this.meta(j), data: { imageId: d.imageId, plotType, reason } });
-    }
+    });
     return out;
   }
 }
