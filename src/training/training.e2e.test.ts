@@ -112,8 +112,8 @@ describe('labels, training and the model registry, end to end', () => {
 
   it('trains, streams progress, evaluates; a plot type with too few labels fails with too-few-labels', async () => {
     const [a, b] = await Promise.all([
-      hydra('train', '--plot-type', A, '--epochs', '6', '--batch-size', '8', '--patience', '0', '--seed', '2', '--reason', 'e2e', '--wait', '--timeout', '100'),
-      hydra('train', '--plot-type', B, '--wait', '--timeout', '100'),
+      hydra('train', '--plot-type', A, '--epochs', '6', '--batch-size', '8', '--patience', '0', '--seed', '2', '--reason', 'e2e', '--wait', '--timeout', '220'),
+      hydra('train', '--plot-type', B, '--wait', '--timeout', '220'),
     ]);
     expect(a.code, a.stderr + workerOutput.join('')).toBe(0);
     expect(a.stdout).toMatch(/epoch 6\/6 loss [\d.]+ val loss [\d.]+ val acc [\d.]+%/);
@@ -133,7 +133,7 @@ describe('labels, training and the model registry, end to end', () => {
     const progress = await readMatching(log, env.names.filter('training.progress'));
     expect(progress.map((e) => (e.type === 'training.progress' ? e.data.epoch : 0))).toEqual([1, 2, 3, 4, 5, 6]);
     expect(workerOutput.join('')).toContain(`epoch 6/6`);
-  });
+  }, 240_000); // real PyTorch training on 2 cores, perhaps beside other test files
 
   it("stores an ONNX model that agrees in onnxruntime-node with the trainer's validation predictions", async () => {
     const c = ((await readMatching(log, env.names.filter('training.completed')))[0] as HydraEventOf<'training.completed'>).data;
