@@ -6,6 +6,7 @@ import { alarmPolicySchema } from '../events/plottype.ts';
 import type { PlotTypeRegistry } from '../plottypes/registry.ts';
 import { classify, decide, evolveAlarm, evolveVerdict, type DecisionContext, type PlotAlarmState } from './policy.ts';
 import { lastEvent, type AlarmStateStore } from './store.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface AlarmWorkerStats {
   handled: number;
@@ -22,7 +23,6 @@ export interface AlarmWorkerOptions {
 }
 
 const DEFAULT_POLICY = alarmPolicySchema.parse({});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * `hydra worker alarms`: turns verdicts into alarm episodes. One durable pull consumer on

@@ -8,6 +8,7 @@ import { RowStore } from '../projections/runtime/store.ts';
 import { erase } from '../projections/runtime/projection.ts';
 import { modelsProjection } from '../projections/models/projection.ts';
 import type { ModelRow } from '../projections/models/table.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LoadedModel {
   readonly modelId: string;
@@ -21,7 +22,6 @@ export interface LoadedModel {
 
 const store = new RowStore(erase(modelsProjection));
 const NO_MODEL_RECHECK_MS = 3000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The active model of each plot type, loaded once into ONNX Runtime and kept. A `model.activated`

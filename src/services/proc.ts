@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 import type { CommandLine } from './commands.ts';
 
 const execFileP = promisify(execFile);
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export { sleep };
 
 /** Binds 127.0.0.1:port (0: the kernel picks) and lets go; resolves with the port, or undefined when taken. */
 function tryBind(port: number): Promise<number | undefined> {

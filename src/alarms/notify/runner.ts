@@ -3,6 +3,7 @@ import { readItem, type EventLog } from '../../events/log.ts';
 import { AlarmBook, isAlarmEvent } from '../book.ts';
 import { retryDelayMs } from './message.ts';
 import type { NotifyTarget } from './targets.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface NotifyStats {
   handled: number;
@@ -21,7 +22,6 @@ export interface NotifyRunnerOptions {
   readonly ackWaitMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Delivers alarm events to one target from the target's own durable consumer on alarm.*: acknowledged

@@ -8,6 +8,7 @@ import { alarmsView, boardView, healthView, newsView } from '../views/run.ts';
 import type { ViewContext } from '../views/layout.ts';
 import type { HeartbeatWatch } from './heartbeats.ts';
 import { partial, sseMessage } from './sse.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The parts of the Run page that change live, each swapped into the element with its id. */
 export const LIVE_PARTS = ['news', 'health', 'alarms', 'board'] as const;
@@ -56,7 +57,6 @@ export function projectionFor(type: string): string | null {
   return null;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Keeps the Run page current for every viewer: watches the stream (an ordered consumer from "now"),

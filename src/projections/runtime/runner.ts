@@ -6,6 +6,7 @@ import { applyBatch, ProjectionPausedError } from './apply.ts';
 import { readCheckpoint } from './checkpoints.ts';
 import { filterFor, type AnyProjection } from './projection.ts';
 import { RowStore } from './store.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunnerStats {
   readonly projection: string;
@@ -27,7 +28,6 @@ export interface ProjectionLag {
 
 type Logger = (line: string) => void;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Feeds one projection from its own durable pull consumer. The database checkpoint is the truth:
