@@ -1,3 +1,5 @@
+import os from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -6,7 +8,9 @@ import { plotPng } from '../support/images.ts';
 import { beat, seed, XSS, XSS_DETECTOR, type Seeded } from './seed.ts';
 
 const ROLES = ['projections', 'ingest', 'inference', 'alarms', 'http'];
-const SHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
+// Screenshots go to a scratch folder on every run; `HYDRA_SCREENSHOTS=docs/screenshots npx vitest run test/e2e`
+// refreshes the committed ones, so a test run never leaves the working tree changed.
+const SHOTS = process.env.HYDRA_SCREENSHOTS ? path.resolve(process.env.HYDRA_SCREENSHOTS) : mkdtempSync(path.join(os.tmpdir(), 'hydra-shots-'));
 
 let h: HttpEnv;
 let s: Seeded;
