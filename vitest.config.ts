@@ -6,8 +6,9 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Real PyTorch training and real browsers on 2 cores: generous limits, the assertions do the judging.
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
     reporters: ['default'],
   },
 });
