@@ -23,6 +23,7 @@ const envSchema = z.object({
   HYDRA_ACC_TEST_PER_CLASS: z.coerce.number().int().min(5).default(50),
   HYDRA_ACC_SIZE: z.string().regex(/^\d+x\d+$/).default('800x600').describe('rendered canvas size'),
   HYDRA_ACC_INPUT: z.string().regex(/^\d+x\d+$/).default(`${DEFAULT_INPUT.width}x${DEFAULT_INPUT.height}`).describe('model input (3 channels)'),
+  HYDRA_ACC_INPUTS: z.string().regex(/^([A-Za-z0-9_]+=\d+x\d+)?(,[A-Za-z0-9_]+=\d+x\d+)*$/).default('').describe('per plot type inputs, e.g. TOF_paddles=240x180'),
   HYDRA_ACC_EPOCHS: z.coerce.number().int().min(1).default(30),
   HYDRA_ACC_PATIENCE: z.coerce.number().int().min(0).default(8),
   HYDRA_ACC_BATCH: z.coerce.number().int().min(2).default(32),
@@ -63,19 +64,23 @@ const round = (x: number): number => Number(x.toFixed(4));
 export default async function accuracyBench(): Promise<BenchResult> {
   const env = envSchema.parse(process.env);
   const [width, height] = wh(env.HYDRA_ACC_SIZE);
-  const [iw, ih] = wh(env.HYDRA_ACC_INPUT);
-  const input = { width: iw, height: ih, channels: 3 as const };
+  const inputOf = (plotType: string) => {
+    const own = env.HYDRA_ACC_INPUTS.split(',').find((kv) => kv.startsWith(`${plotType}=`))?.split('=')[1];
+    const [w, h] = wh(own ?? env.HYDRA_ACC_INPUT);
+    return { width: w, height: h, channels: 3 as const };
+  };
   const wanted = env.HYDRA_ACC_PLOT_TYPES?.split(',').map((s) => s.trim());
   const types = PLOT_TYPES.filter((p) => !wanted || wanted.includes(p.name));
   const work = await mkdtemp(path.join(tmpdir(), 'hydra-bench-accuracy-'));
   const figures: BenchResult['figures'] = {
     train_per_class: env.HYDRA_ACC_TRAIN_PER_CLASS, test_per_class: env.HYDRA_ACC_TEST_PER_CLASS,
-    canvas: env.HYDRA_ACC_SIZE, input: `3x${ih}x${iw}`, epochs_max: env.HYDRA_ACC_EPOCHS,
+    canvas: env.HYDRA_ACC_SIZE, input: `3x${inputOf('').height}x${inputOf('').width}`, epochs_max: env.HYDRA_ACC_EPOCHS,
   };
   const gross: number[] = [], subtle: number[] = [];
   try {
     for (const t of types) {
       const labels = t.labels.map((l) => l.name);
+      const input = inputOf(t.name);
       const base = path.join(work, t.name);
       const gen = (name: string, seed: number, perClass: number, severity: 'gross' | 'subtle') =>
         generateDataset({ outDir: path.join(base, name), perClass, seed, width, height, severity, plotTypes: [t.name] });
@@ -106,7 +111,7 @@ export default async function accuracyBench(): Promise<BenchResult> {
       Object.assign(figures, {
         [`${t.name}_gross_accuracy`]: round(g.accuracy), [`${t.name}_gross_bad_recall`]: round(g.badRecall),
         [`${t.name}_subtle_accuracy`]: round(s.accuracy), [`${t.name}_subtle_bad_recall`]: round(s.badRecall),
-        [`${t.name}_val_accuracy`]: round(r.valAccuracy), [`${t.name}_epochs`]: r.epochsRun, [`${t.name}_train_s`]: Math.round((t2 - t1) / 1000),
+        [`${t.name}_input`]: `3x${input.height}x${input.width}`, [`${t.name}_val_accuracy`]: round(r.valAccuracy), [`${t.name}_epochs`]: r.epochsRun, [`${t.name}_train_s`]: Math.round((t2 - t1) / 1000),
       });
       console.error(`${t.name}: gross ${(100 * g.accuracy).toFixed(1)}% (Bad recall ${(100 * g.badRecall).toFixed(1)}%, errors ${JSON.stringify(g.errors)}), `
         + `subtle ${(100 * s.accuracy).toFixed(1)}% (Bad recall ${(100 * s.badRecall).toFixed(1)}%), val ${(100 * r.valAccuracy).toFixed(1)}%, `
