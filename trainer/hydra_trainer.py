@@ -188,6 +188,10 @@ def seed_everything(seed, device):
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
     if device.type == "cpu":
+        # Clean plots are mostly exact white; their gradients then underflow into denormal floats, which
+        # x86 CPUs handle at a crawl (measured: a quarter slower). Flushing them to zero changes nothing
+        # that matters.
+        torch.set_flush_denormal(True)
         threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         torch.set_num_threads(max(1, threads))
 
@@ -333,7 +337,7 @@ def train(ds, p, device, out_dir):
     for epoch in range(1, p["epochs"] + 1):
         model.train()
         lr = opt.param_groups[0]["lr"]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         order = torch.multinomial(sampler_w, n_train, replacement=True) if balanced else \
             torch.randperm(n_train, device=device)
         total, seen = torch.zeros((), device=device), 0
@@ -358,7 +362,7 @@ def train(ds, p, device, out_dir):
         train_loss = float(total) / max(1, seen)  # one host sync per epoch, not per batch
         if device.type == "cuda":
             torch.cuda.synchronize()
-        dt = time.perf_counter() - t0
+        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
         t_train += dt
         if not math.isfinite(train_loss):
             raise TrainerFailure("nan-loss", f"the training loss became {train_loss} in epoch {epoch} "
@@ -372,7 +376,7 @@ def train(ds, p, device, out_dir):
         if sched:
             sched.step()
         line = {"epoch": epoch, "epochs": p["epochs"], "loss": train_loss, "val_loss": val_loss,
-                "val_accuracy": val_acc, "lr": lr, "images_per_second": seen / dt, "seconds": dt}
+                "val_accuracy": val_acc, "lr": lr, "images_per_second": seen / dt, "seconds": dt, "cpu_seconds": cpu}
         history.append(line)
         emit("epoch", **line)
         if val_loss < best["loss"] - p["minDelta"]:

@@ -29,7 +29,7 @@ const startedLine = z.object({
 });
 const epochLine = z.object({
   event: z.literal('epoch'), epoch: z.number().int(), epochs: z.number().int(), loss: z.number(), val_loss: z.number(),
-  val_accuracy: z.number(), lr: z.number(), images_per_second: z.number(), seconds: z.number(),
+  val_accuracy: z.number(), lr: z.number(), images_per_second: z.number(), seconds: z.number(), cpu_seconds: z.number().optional(),
 });
 const completedLine = z.object({
   event: z.literal('completed'), model: z.string(), val_predictions: z.string(), info: z.string(), epochs_run: z.number().int(),
@@ -61,6 +61,8 @@ export interface TrainerProgress {
   readonly learningRate: number;
   readonly imagesPerSecond: number;
   readonly seconds: number;
+  /** CPU time the trainer process used in the epoch's training phase (all threads). */
+  readonly cpuSeconds?: number;
 }
 
 export interface TrainerCompleted {
@@ -154,6 +156,7 @@ export async function runTrainer(opts: RunTrainerOptions): Promise<TrainerOutcom
         opts.onProgress?.({
           epoch: msg.epoch, epochs: msg.epochs, loss: msg.loss, valLoss: msg.val_loss, valAccuracy: msg.val_accuracy,
           learningRate: msg.lr, imagesPerSecond: msg.images_per_second, seconds: msg.seconds,
+          ...(msg.cpu_seconds !== undefined ? { cpuSeconds: msg.cpu_seconds } : {}),
         });
       } else if (msg.event === 'completed') {
         final = {
