@@ -19,13 +19,13 @@ import type { BenchResult } from './run.ts';
  */
 const envSchema = z.object({
   HYDRA_ACC_PLOT_TYPES: z.string().optional(),
-  HYDRA_ACC_TRAIN_PER_CLASS: z.coerce.number().int().min(10).default(100),
+  HYDRA_ACC_TRAIN_PER_CLASS: z.coerce.number().int().min(10).default(250),
   HYDRA_ACC_TEST_PER_CLASS: z.coerce.number().int().min(5).default(50),
   HYDRA_ACC_SIZE: z.string().regex(/^\d+x\d+$/).default('800x600').describe('rendered canvas size'),
   HYDRA_ACC_INPUT: z.string().regex(/^\d+x\d+$/).default(`${DEFAULT_INPUT.width}x${DEFAULT_INPUT.height}`).describe('model input (3 channels)'),
   HYDRA_ACC_INPUTS: z.string().regex(/^([A-Za-z0-9_]+=\d+x\d+)?(,[A-Za-z0-9_]+=\d+x\d+)*$/).default('').describe('per plot type inputs, e.g. TOF_paddles=240x180'),
-  HYDRA_ACC_EPOCHS: z.coerce.number().int().min(1).default(30),
-  HYDRA_ACC_PATIENCE: z.coerce.number().int().min(0).default(8),
+  HYDRA_ACC_EPOCHS: z.coerce.number().int().min(1).default(40),
+  HYDRA_ACC_PATIENCE: z.coerce.number().int().min(0).default(10),
   HYDRA_ACC_BATCH: z.coerce.number().int().min(2).default(32),
   HYDRA_ACC_LR: z.coerce.number().positive().default(0.003),
 });
