@@ -6,7 +6,6 @@ import type { BlobStore } from '../blobs/store.ts';
 import type { Db } from '../db/connection.ts';
 import type { EventInput } from '../events/catalog.ts';
 import type { EventLog } from '../events/log.ts';
-import { lastSeqMatching } from '../events/query.ts';
 import type { PlotTypeLookup } from '../labels/decide.ts';
 import { PreprocessError } from '../preprocess/index.ts';
 import { images } from '../projections/images/table.ts';
@@ -48,7 +47,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Returns the projections still behind after the wait (the run goes on with what they have).
  */
 export async function waitForReadModels(pool: Pool, log: EventLog, timeoutMs: number): Promise<string[]> {
-  const targets = [['labels', await lastSeqMatching(log, log.names.filter('label'))], ['images', await lastSeqMatching(log, log.names.filter('image'))]] as const;
+  const targets = [['labels', await log.lastSeqMatching(log.names.filter('label'))], ['images', await log.lastSeqMatching(log.names.filter('image'))]] as const;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [rows] = await pool.query<RowDataPacket[]>('SELECT name, seq FROM projection_checkpoints WHERE name IN (?)', [targets.map(([n]) => n)]);
