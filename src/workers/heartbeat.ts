@@ -38,15 +38,3 @@ export function startHeartbeat(kv: KV, roles: ReadonlyMap<string, RunningRole>, 
     },
   };
 }
-
-export async function readHeartbeats(kv: KV): Promise<Heartbeat[]> {
-  const out: Heartbeat[] = [];
-  const keys = await kv.keys('proc.>');
-  for await (const k of keys) {
-    const e = await kv.get(k);
-    if (!e || e.operation !== 'PUT') continue;
-    const parsed = heartbeatSchema.safeParse(JSON.parse(e.string()));
-    if (parsed.success) out.push(parsed.data);
-  }
-  return out;
-}
