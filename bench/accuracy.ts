@@ -21,9 +21,21 @@ const envSchema = z.object({
   HYDRA_ACC_PLOT_TYPES: z.string().optional(),
   HYDRA_ACC_TRAIN_PER_CLASS: z.coerce.number().int().min(10).default(250),
   HYDRA_ACC_TEST_PER_CLASS: z.coerce.number().int().min(5).default(50),
-  HYDRA_ACC_SIZE: z.string().regex(/^\d+x\d+$/).default('800x600').describe('rendered canvas size'),
-  HYDRA_ACC_INPUT: z.string().regex(/^\d+x\d+$/).default(`${DEFAULT_INPUT.width}x${DEFAULT_INPUT.height}`).describe('model input (3 channels)'),
-  HYDRA_ACC_INPUTS: z.string().regex(/^([A-Za-z0-9_]+=\d+x\d+)?(,[A-Za-z0-9_]+=\d+x\d+)*$/).default('').describe('per plot type inputs, e.g. TOF_paddles=240x180'),
+  HYDRA_ACC_SIZE: z
+    .string()
+    .regex(/^\d+x\d+$/)
+    .default('800x600')
+    .describe('rendered canvas size'),
+  HYDRA_ACC_INPUT: z
+    .string()
+    .regex(/^\d+x\d+$/)
+    .default(`${DEFAULT_INPUT.width}x${DEFAULT_INPUT.height}`)
+    .describe('model input (3 channels)'),
+  HYDRA_ACC_INPUTS: z
+    .string()
+    .regex(/^([A-Za-z0-9_]+=\d+x\d+)?(,[A-Za-z0-9_]+=\d+x\d+)*$/)
+    .default('')
+    .describe('per plot type inputs, e.g. TOF_paddles=240x180'),
   HYDRA_ACC_EPOCHS: z.coerce.number().int().min(1).default(40),
   HYDRA_ACC_PATIENCE: z.coerce.number().int().min(0).default(10),
   HYDRA_ACC_BATCH: z.coerce.number().int().min(2).default(32),
@@ -40,23 +52,55 @@ interface Score {
   errors: Record<string, number>;
 }
 
-async function score(session: ort.InferenceSession, dir: string, manifest: Manifest, labels: readonly string[], input: { width: number; height: number; channels: 3 }): Promise<Score> {
-  let correct = 0, bad = 0, badHit = 0, notBad = 0, falseAlarm = 0;
+async function score(
+  session: ort.InferenceSession,
+  dir: string,
+  manifest: Manifest,
+  labels: readonly string[],
+  input: { width: number; height: number; channels: 3 },
+): Promise<Score> {
+  let correct = 0,
+    bad = 0,
+    badHit = 0,
+    notBad = 0,
+    falseAlarm = 0;
   const errors: Record<string, number> = {};
-  const K = labels.length, chunk = 64;
+  const K = labels.length,
+    chunk = 64;
   for (let i = 0; i < manifest.images.length; i += chunk) {
     const part = manifest.images.slice(i, i + chunk);
-    const batch = await preprocessBatch(await Promise.all(part.map((e) => readFile(path.join(dir, e.file)))), { ...input, masks: [] });
-    const out = await session.run({ input: new ort.Tensor('float32', toFloat32(batch.pixels), [part.length, input.channels, input.height, input.width]) });
+    const batch = await preprocessBatch(await Promise.all(part.map((e) => readFile(path.join(dir, e.file)))), {
+      ...input,
+      masks: [],
+    });
+    const out = await session.run({
+      input: new ort.Tensor('float32', toFloat32(batch.pixels), [
+        part.length,
+        input.channels,
+        input.height,
+        input.width,
+      ]),
+    });
     const logits = out.logits!.data as Float32Array;
     part.forEach((e, j) => {
       const predicted = labels[argmax(Array.from(logits.subarray(j * K, (j + 1) * K)))]!;
       if (predicted === e.label) correct++;
       else errors[`${e.label}->${predicted}`] = (errors[`${e.label}->${predicted}`] ?? 0) + 1;
-      if (e.label === 'Bad') { bad++; if (predicted === 'Bad') badHit++; } else { notBad++; if (predicted === 'Bad') falseAlarm++; }
+      if (e.label === 'Bad') {
+        bad++;
+        if (predicted === 'Bad') badHit++;
+      } else {
+        notBad++;
+        if (predicted === 'Bad') falseAlarm++;
+      }
     });
   }
-  return { accuracy: correct / manifest.images.length, badRecall: bad ? badHit / bad : 1, badFalseAlarms: notBad ? falseAlarm / notBad : 0, errors };
+  return {
+    accuracy: correct / manifest.images.length,
+    badRecall: bad ? badHit / bad : 1,
+    badFalseAlarms: notBad ? falseAlarm / notBad : 0,
+    errors,
+  };
 }
 
 const round = (x: number): number => Number(x.toFixed(4));
@@ -65,7 +109,9 @@ export default async function accuracyBench(): Promise<BenchResult> {
   const env = envSchema.parse(process.env);
   const [width, height] = wh(env.HYDRA_ACC_SIZE);
   const inputOf = (plotType: string) => {
-    const own = env.HYDRA_ACC_INPUTS.split(',').find((kv) => kv.startsWith(`${plotType}=`))?.split('=')[1];
+    const own = env.HYDRA_ACC_INPUTS.split(',')
+      .find((kv) => kv.startsWith(`${plotType}=`))
+      ?.split('=')[1];
     const [w, h] = wh(own ?? env.HYDRA_ACC_INPUT);
     return { width: w, height: h, channels: 3 as const };
   };
@@ -73,17 +119,29 @@ export default async function accuracyBench(): Promise<BenchResult> {
   const types = PLOT_TYPES.filter((p) => !wanted || wanted.includes(p.name));
   const work = await mkdtemp(path.join(tmpdir(), 'hydra-bench-accuracy-'));
   const figures: BenchResult['figures'] = {
-    train_per_class: env.HYDRA_ACC_TRAIN_PER_CLASS, test_per_class: env.HYDRA_ACC_TEST_PER_CLASS,
-    canvas: env.HYDRA_ACC_SIZE, input: `3x${inputOf('').height}x${inputOf('').width}`, epochs_max: env.HYDRA_ACC_EPOCHS,
+    train_per_class: env.HYDRA_ACC_TRAIN_PER_CLASS,
+    test_per_class: env.HYDRA_ACC_TEST_PER_CLASS,
+    canvas: env.HYDRA_ACC_SIZE,
+    input: `3x${inputOf('').height}x${inputOf('').width}`,
+    epochs_max: env.HYDRA_ACC_EPOCHS,
   };
-  const gross: number[] = [], subtle: number[] = [];
+  const gross: number[] = [],
+    subtle: number[] = [];
   try {
     for (const t of types) {
       const labels = t.labels.map((l) => l.name);
       const input = inputOf(t.name);
       const base = path.join(work, t.name);
       const gen = (name: string, seed: number, perClass: number, severity: 'gross' | 'subtle') =>
-        generateDataset({ outDir: path.join(base, name), perClass, seed, width, height, severity, plotTypes: [t.name] });
+        generateDataset({
+          outDir: path.join(base, name),
+          perClass,
+          seed,
+          width,
+          height,
+          severity,
+          plotTypes: [t.name],
+        });
       const t0 = performance.now();
       const train = await gen('train', 1, env.HYDRA_ACC_TRAIN_PER_CLASS, 'gross');
       const testGross = await gen('test-gross', 1001, env.HYDRA_ACC_TEST_PER_CLASS, 'gross');
@@ -92,13 +150,32 @@ export default async function accuracyBench(): Promise<BenchResult> {
       const leaked = [...testGross.images, ...testSubtle.images].filter((e) => seen.has(e.sha256)).length;
       if (leaked) throw new Error(`${t.name}: ${leaked} test images also in the training set`);
 
-      await buildDataset(train.images.map((e) => ({ imageId: e.sha256, label: e.label, load: () => readFile(path.join(base, 'train', e.file)) })), {
-        dir: path.join(base, 'ds'), header: { labels, input, plotType: t.name }, masks: [], validationFraction: 0.2, seed: 1, sampling: 'balanced',
-      });
+      await buildDataset(
+        train.images.map((e) => ({
+          imageId: e.sha256,
+          label: e.label,
+          load: () => readFile(path.join(base, 'train', e.file)),
+        })),
+        {
+          dir: path.join(base, 'ds'),
+          header: { labels, input, plotType: t.name },
+          masks: [],
+          validationFraction: 0.2,
+          seed: 1,
+          sampling: 'balanced',
+        },
+      );
       const t1 = performance.now();
       const r = await runTrainer({
-        datasetDir: path.join(base, 'ds'), outDir: path.join(base, 'out'),
-        parameters: { epochs: env.HYDRA_ACC_EPOCHS, patience: env.HYDRA_ACC_PATIENCE, batchSize: env.HYDRA_ACC_BATCH, learningRate: env.HYDRA_ACC_LR, seed: 1 },
+        datasetDir: path.join(base, 'ds'),
+        outDir: path.join(base, 'out'),
+        parameters: {
+          epochs: env.HYDRA_ACC_EPOCHS,
+          patience: env.HYDRA_ACC_PATIENCE,
+          batchSize: env.HYDRA_ACC_BATCH,
+          learningRate: env.HYDRA_ACC_LR,
+          seed: 1,
+        },
       });
       if (!r.ok) throw new Error(`${t.name}: training failed: ${r.code}: ${r.reason}`);
       const t2 = performance.now();
@@ -109,13 +186,20 @@ export default async function accuracyBench(): Promise<BenchResult> {
       gross.push(g.accuracy);
       subtle.push(s.accuracy);
       Object.assign(figures, {
-        [`${t.name}_gross_accuracy`]: round(g.accuracy), [`${t.name}_gross_bad_recall`]: round(g.badRecall),
-        [`${t.name}_subtle_accuracy`]: round(s.accuracy), [`${t.name}_subtle_bad_recall`]: round(s.badRecall),
-        [`${t.name}_input`]: `3x${input.height}x${input.width}`, [`${t.name}_val_accuracy`]: round(r.valAccuracy), [`${t.name}_epochs`]: r.epochsRun, [`${t.name}_train_s`]: Math.round((t2 - t1) / 1000),
+        [`${t.name}_gross_accuracy`]: round(g.accuracy),
+        [`${t.name}_gross_bad_recall`]: round(g.badRecall),
+        [`${t.name}_subtle_accuracy`]: round(s.accuracy),
+        [`${t.name}_subtle_bad_recall`]: round(s.badRecall),
+        [`${t.name}_input`]: `3x${input.height}x${input.width}`,
+        [`${t.name}_val_accuracy`]: round(r.valAccuracy),
+        [`${t.name}_epochs`]: r.epochsRun,
+        [`${t.name}_train_s`]: Math.round((t2 - t1) / 1000),
       });
-      console.error(`${t.name}: gross ${(100 * g.accuracy).toFixed(1)}% (Bad recall ${(100 * g.badRecall).toFixed(1)}%, errors ${JSON.stringify(g.errors)}), `
-        + `subtle ${(100 * s.accuracy).toFixed(1)}% (Bad recall ${(100 * s.badRecall).toFixed(1)}%), val ${(100 * r.valAccuracy).toFixed(1)}%, `
-        + `${r.epochsRun} epochs, generate ${((t1 - t0) / 1000).toFixed(0)} s, train ${((t2 - t1) / 1000).toFixed(0)} s`);
+      console.error(
+        `${t.name}: gross ${(100 * g.accuracy).toFixed(1)}% (Bad recall ${(100 * g.badRecall).toFixed(1)}%, errors ${JSON.stringify(g.errors)}), ` +
+          `subtle ${(100 * s.accuracy).toFixed(1)}% (Bad recall ${(100 * s.badRecall).toFixed(1)}%), val ${(100 * r.valAccuracy).toFixed(1)}%, ` +
+          `${r.epochsRun} epochs, generate ${((t1 - t0) / 1000).toFixed(0)} s, train ${((t2 - t1) / 1000).toFixed(0)} s`,
+      );
       await rm(base, { recursive: true, force: true });
     }
   } finally {

@@ -27,7 +27,15 @@ export default async function bench(): Promise<BenchResult> {
       // The very bytes EventLog would write (validated envelope), published with no checks and no dedup id.
       const payloads = history.map((e, i) => ({
         subject: `${bareLog.names.namespace}.${e.type}.k${i % 500}`,
-        body: JSON.stringify({ id: `x${i}`, type: e.type, version: 1, time: new Date().toISOString(), key: `k${i % 500}`, data: validateData(e.type, e.data), metadata: e.metadata }),
+        body: JSON.stringify({
+          id: `x${i}`,
+          type: e.type,
+          version: 1,
+          time: new Date().toISOString(),
+          key: `k${i % 500}`,
+          data: validateData(e.type, e.data),
+          metadata: e.metadata,
+        }),
       }));
       let t0 = performance.now();
       for (let i = 0; i < payloads.length; i += CHUNK) {

@@ -42,7 +42,10 @@ async function bare(width: number, height: number, n: number, encoder: 'skia' | 
   for (let i = 0; i < n; i++) {
     ctx.fillStyle = i % 2 ? '#ffffff' : '#fefefe';
     ctx.fillRect(0, 0, width, height);
-    if (encoder === 'skia') { c.encodeSync('png'); continue; }
+    if (encoder === 'skia') {
+      c.encodeSync('png');
+      continue;
+    }
     const p: Promise<unknown> = encodePng(c).finally(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= 4) await Promise.race(inFlight);

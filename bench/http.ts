@@ -28,11 +28,23 @@ const STEP_MS = 15 * 60_000;
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 
-interface AutocannonResult { latency: { p50: number; p99: number; average: number }; requests: { average: number }; non2xx: number; errors: number }
-const AUTOCANNON = path.join(path.dirname(createRequire(import.meta.url).resolve('autocannon/package.json')), 'autocannon.js');
+interface AutocannonResult {
+  latency: { p50: number; p99: number; average: number };
+  requests: { average: number };
+  non2xx: number;
+  errors: number;
+}
+const AUTOCANNON = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('autocannon/package.json')),
+  'autocannon.js',
+);
 /** autocannon in its own process, so the load it makes does not share the server's event loop. */
 async function autocannon(o: { url: string; connections: number; duration: number }): Promise<AutocannonResult> {
-  const { stdout } = await promisify(execFile)(process.execPath, [AUTOCANNON, '-j', '-c', String(o.connections), '-d', String(o.duration), o.url], { maxBuffer: 64 * 2 ** 20 });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [AUTOCANNON, '-j', '-c', String(o.connections), '-d', String(o.duration), o.url],
+    { maxBuffer: 64 * 2 ** 20 },
+  );
   return JSON.parse(stdout) as AutocannonResult;
 }
 
@@ -42,13 +54,37 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const meta = { correlationId: 'bench', producer: 'bench-http' };
 let seq = 0;
 const ev = (type: string, data: Record<string, unknown>, time: string, key: string): HydraEvent =>
-  ({ id: `b${++seq}`, type, version: 1, time, key, data, metadata: meta, seq, subject: `bench.${type}.${key}` }) as unknown as HydraEvent;
+  ({
+    id: `b${++seq}`,
+    type,
+    version: 1,
+    time,
+    key,
+    data,
+    metadata: meta,
+    seq,
+    subject: `bench.${type}.${key}`,
+  }) as unknown as HydraEvent;
 
 function spec(i: number) {
   return {
-    name: plotName(i), title: null, detector: DETECTORS[i % DETECTORS.length]!, pattern: '^(?<plot>.+)$', hidden: i === 80, ignore: false, masks: [],
-    labels: [{ name: 'Good', colour: '#2e9e44', alarms: false }, { name: 'Bad', colour: '#d62728', alarms: true }, { name: 'NoData', colour: '#8c8c8c', alarms: false }],
-    input: { width: 160, height: 120, channels: 3 }, collectPercent: 5, alarmPolicy: { labels: ['Bad'], minConfidence: 0.5, consecutive: 2 }, heatmap: 'bad', sampling: 'balanced',
+    name: plotName(i),
+    title: null,
+    detector: DETECTORS[i % DETECTORS.length]!,
+    pattern: '^(?<plot>.+)$',
+    hidden: i === 80,
+    ignore: false,
+    masks: [],
+    labels: [
+      { name: 'Good', colour: '#2e9e44', alarms: false },
+      { name: 'Bad', colour: '#d62728', alarms: true },
+      { name: 'NoData', colour: '#8c8c8c', alarms: false },
+    ],
+    input: { width: 160, height: 120, channels: 3 },
+    collectPercent: 5,
+    alarmPolicy: { labels: ['Bad'], minConfidence: 0.5, consecutive: 2 },
+    heatmap: 'bad',
+    sampling: 'balanced',
   };
 }
 
@@ -58,17 +94,45 @@ function imageEvents(p: number, t: number): [HydraEvent, HydraEvent] {
   const imageId = sha(`${p}:${t}`);
   const hour = Math.floor(t / 3600_000);
   const episode = (hour * 31 + p * 17) % 997 < 6;
-  const wobble = ((t / STEP_MS) * 7919 + p * 104729) % 101 / 101;
+  const wobble = (((t / STEP_MS) * 7919 + p * 104729) % 101) / 101;
   const bad = episode ? 0.8 + 0.19 * wobble : 0.02 + 0.1 * wobble;
   const confirmed = wobble > 0.04;
-  const run = 100_000 + Math.floor(t / (2 * 3600_000)) % 900_000;
+  const run = 100_000 + (Math.floor(t / (2 * 3600_000)) % 900_000);
   const arrivedAt = new Date(t).toISOString();
-  const arrived = ev('image.arrived', { imageId, plotType, run, chunk: Math.floor((t % (2 * 3600_000)) / STEP_MS), pad: 1, arrivedAt, width: 1600, height: 1200, bytes: 90_000, source: `${plotType}.png` }, arrivedAt, imageId);
+  const arrived = ev(
+    'image.arrived',
+    {
+      imageId,
+      plotType,
+      run,
+      chunk: Math.floor((t % (2 * 3600_000)) / STEP_MS),
+      pad: 1,
+      arrivedAt,
+      width: 1600,
+      height: 1200,
+      bytes: 90_000,
+      source: `${plotType}.png`,
+    },
+    arrivedAt,
+    imageId,
+  );
   const scores = { Good: +(1 - bad).toFixed(3), Bad: +bad.toFixed(3), NoData: 0 };
-  const verdict = ev('inference.completed', {
-    imageId, plotType, modelId: `${plotType}-m1`, scores, verdict: bad > 0.5 ? 'Bad' : 'Good', confidence: Math.max(bad, 1 - bad), confirmed,
-    timings: { queueMs: 2, preprocessMs: 6, modelMs: 20 }, heatmap: bad > 0.5 ? sha(`heat${p}`) : undefined,
-  }, new Date(t + 800).toISOString(), imageId);
+  const verdict = ev(
+    'inference.completed',
+    {
+      imageId,
+      plotType,
+      modelId: `${plotType}-m1`,
+      scores,
+      verdict: bad > 0.5 ? 'Bad' : 'Good',
+      confidence: Math.max(bad, 1 - bad),
+      confirmed,
+      timings: { queueMs: 2, preprocessMs: 6, modelMs: 20 },
+      heatmap: bad > 0.5 ? sha(`heat${p}`) : undefined,
+    },
+    new Date(t + 800).toISOString(),
+    imageId,
+  );
   return [arrived, verdict];
 }
 
@@ -108,7 +172,9 @@ async function withoutIndexes<T>(pool: Pool, tables: readonly string[], load: ()
     }
     if (byName.size === 0) continue;
     await pool.query(`ALTER TABLE \`${table}\` ${[...byName.keys()].map((k) => `DROP INDEX \`${k}\``).join(', ')}`);
-    defs.push(`ALTER TABLE \`${table}\` ${[...byName].map(([k, ix]) => `ADD ${ix.unique ? 'UNIQUE ' : ''}INDEX \`${k}\` (${ix.cols.join(', ')})`).join(', ')}`);
+    defs.push(
+      `ALTER TABLE \`${table}\` ${[...byName].map(([k, ix]) => `ADD ${ix.unique ? 'UNIQUE ' : ''}INDEX \`${k}\` (${ix.cols.join(', ')})`).join(', ')}`,
+    );
   }
   const out = await load();
   for (const d of defs) await pool.query(d);
@@ -117,10 +183,22 @@ async function withoutIndexes<T>(pool: Pool, tables: readonly string[], load: ()
 
 /** A year of history for 81 plot types, written with the projections' own evolve and bulk inserts, a day at a time. */
 async function history(pool: Pool, now: number): Promise<{ verdicts: number; hours: number }> {
-  const [verdicts, status, hourly, runs, daily, alarms] = [verdictsProjection, plotStatusProjection, scoreHistoryProjection, runsProjection, dailyCountsProjection, alarmsProjection].map((p) => erase(p as never));
+  const [verdicts, status, hourly, runs, daily, alarms] = [
+    verdictsProjection,
+    plotStatusProjection,
+    scoreHistoryProjection,
+    runsProjection,
+    dailyCountsProjection,
+    alarmsProjection,
+  ].map((p) => erase(p as never));
   const statusRows = new Map<string, Record<string, unknown>>();
   const runRows = new Map<string, Record<string, unknown>>();
-  for (let p = 0; p < PLOTS; p++) fold(status!, statusRows, ev('plottype.defined', spec(p), new Date(now - DAYS * 86400_000).toISOString(), plotName(p)));
+  for (let p = 0; p < PLOTS; p++)
+    fold(
+      status!,
+      statusRows,
+      ev('plottype.defined', spec(p), new Date(now - DAYS * 86400_000).toISOString(), plotName(p)),
+    );
   const start = Math.floor((now - DAYS * 86400_000) / STEP_MS) * STEP_MS;
   let n = 0;
   let hours = 0;
@@ -147,12 +225,37 @@ async function history(pool: Pool, now: number): Promise<{ verdicts: number; hou
     hours += h.size;
     // One day inserting while the next is generated: both cores busy.
     await pending;
-    pending = Promise.all([insert(pool, verdicts!, v), insert(pool, hourly!, h), insert(pool, daily!, d)]).then(() => undefined);
+    pending = Promise.all([insert(pool, verdicts!, v), insert(pool, hourly!, h), insert(pool, daily!, d)]).then(
+      () => undefined,
+    );
   }
   await pending;
   const alarmRows = new Map<string, Record<string, unknown>>();
-  fold(alarms!, alarmRows, ev('alarm.raised', { alarmId: 'bench-1', plotType: plotName(3), detector: 'BCAL', run: 100001, label: 'Bad', confidence: 0.9, firstImageId: sha('x'), imageIds: [sha('x')], raisedAt: new Date(now - 3600_000).toISOString() }, new Date(now).toISOString(), plotName(3)));
-  await Promise.all([insert(pool, status!, statusRows), insert(pool, runs!, runRows), insert(pool, alarms!, alarmRows)]);
+  fold(
+    alarms!,
+    alarmRows,
+    ev(
+      'alarm.raised',
+      {
+        alarmId: 'bench-1',
+        plotType: plotName(3),
+        detector: 'BCAL',
+        run: 100001,
+        label: 'Bad',
+        confidence: 0.9,
+        firstImageId: sha('x'),
+        imageIds: [sha('x')],
+        raisedAt: new Date(now - 3600_000).toISOString(),
+      },
+      new Date(now).toISOString(),
+      plotName(3),
+    ),
+  );
+  await Promise.all([
+    insert(pool, status!, statusRows),
+    insert(pool, runs!, runRows),
+    insert(pool, alarms!, alarmRows),
+  ]);
   return { verdicts: n, hours };
 }
 
@@ -182,12 +285,22 @@ export default async function bench(): Promise<BenchResult> {
   try {
     const now = Date.now();
     const t0 = performance.now();
-    const made = await withoutIndexes(env.database.pool, ['verdicts', 'score_hourly'], () => history(env.database.pool, now));
-    console.error(`wrote ${made.verdicts.toLocaleString()} verdicts (${DAYS} days, ${PLOTS} plot types) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    const made = await withoutIndexes(env.database.pool, ['verdicts', 'score_hourly'], () =>
+      history(env.database.pool, now),
+    );
+    console.error(
+      `wrote ${made.verdicts.toLocaleString()} verdicts (${DAYS} days, ${PLOTS} plot types) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
     const log = await env.openLog();
     const deps = {
-      config: env.config, db: env.database.db, pool: env.database.pool, log, blobs: await BlobStore.open(env.nc, log.names.blobBucket),
-      status: await new Kvm(env.nc).create(log.names.statusBucket, { history: 1 }), expectedRoles: () => [], clock: Date.now,
+      config: env.config,
+      db: env.database.db,
+      pool: env.database.pool,
+      log,
+      blobs: await BlobStore.open(env.nc, log.names.blobBucket),
+      status: await new Kvm(env.nc).create(log.names.statusBucket, { history: 1 }),
+      expectedRoles: () => [],
+      clock: Date.now,
     };
     const app = await buildApp({ deps, assets: { extra: [{ prefix: '/bench-static/', root: dir }] } });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -210,11 +323,21 @@ export default async function bench(): Promise<BenchResult> {
     const uncachedR = await load(`${base2}/`);
     await uncached.close();
     const figures = {
-      plot_types: PLOTS, days: DAYS, verdict_rows: made.verdicts, score_hourly_rows: made.hours, connections: CONNECTIONS, seconds: SECONDS,
+      plot_types: PLOTS,
+      days: DAYS,
+      verdict_rows: made.verdicts,
+      score_hourly_rows: made.hours,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
       run_page_bytes: Buffer.byteLength(page),
-      run_page_p99_ms: runR.latency.p99, run_page_p50_ms: runR.latency.p50, run_page_rps: Math.round(runR.requests.average),
-      static_p99_ms: staticR.latency.p99, static_p50_ms: staticR.latency.p50, static_rps: Math.round(staticR.requests.average),
-      run_page_uncached_p99_ms: uncachedR.latency.p99, run_page_uncached_rps: Math.round(uncachedR.requests.average),
+      run_page_p99_ms: runR.latency.p99,
+      run_page_p50_ms: runR.latency.p50,
+      run_page_rps: Math.round(runR.requests.average),
+      static_p99_ms: staticR.latency.p99,
+      static_p50_ms: staticR.latency.p50,
+      static_rps: Math.round(staticR.requests.average),
+      run_page_uncached_p99_ms: uncachedR.latency.p99,
+      run_page_uncached_rps: Math.round(uncachedR.requests.average),
       ...single,
     };
     return {

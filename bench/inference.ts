@@ -24,7 +24,8 @@ const N = Number(process.env.BENCH_INFERENCE_N ?? 320);
 const LATENCY_SAMPLES = Number(process.env.BENCH_INFERENCE_LATENCY_N ?? 100);
 const BATCH = 16;
 const meta = { correlationId: 'bench', producer: 'bench-inference' };
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
 /**
  * File in the inbox to inference.completed, through ingest, NATS, the object store and the worker,
@@ -56,7 +57,14 @@ export default async function bench(): Promise<BenchResult> {
     const source = path.join(dirs.root, 'source');
     await mkdir(source, { recursive: true });
     for (let i = 0; i < N + LATENCY_SAMPLES; i++) {
-      const { png } = await renderPlot({ plotType: spec.name, label: i % 5 === 0 ? 'Bad' : 'Good', seed: i, width: 800, height: 600, chunk: i });
+      const { png } = await renderPlot({
+        plotType: spec.name,
+        label: i % 5 === 0 ? 'Bad' : 'Good',
+        seed: i,
+        width: 800,
+        height: 600,
+        chunk: i,
+      });
       await writeFile(path.join(source, `${spec.name}-01_${String(i).padStart(4, '0')}.png`), png);
     }
     const files = (await readdir(source)).sort();
@@ -69,9 +77,12 @@ export default async function bench(): Promise<BenchResult> {
     for (let i = 0; i < backlog.length; i += BATCH) {
       const bytes = await Promise.all(backlog.slice(i, i + BATCH).map((f) => readFile(path.join(source, f))));
       const batch = await preprocessBatch(bytes, { width: w, height: h, channels: c as 1 | 3, masks: spec.masks });
-      const out = await model.session.run({ [model.session.inputNames[0]!]: new ort.Tensor('float32', toFloat32(batch.pixels), [bytes.length, c, h, w]) });
+      const out = await model.session.run({
+        [model.session.inputNames[0]!]: new ort.Tensor('float32', toFloat32(batch.pixels), [bytes.length, c, h, w]),
+      });
       const logits = out.logits!.data as Float32Array;
-      for (let n = 0; n < bytes.length; n++) decide(model.labels, softmax(logits.subarray(n * 2, n * 2 + 2)), model.thresholds);
+      for (let n = 0; n < bytes.length; n++)
+        decide(model.labels, softmax(logits.subarray(n * 2, n * 2 + 2)), model.thresholds);
     }
     const bareMs = performance.now() - t0;
 
@@ -80,12 +91,20 @@ export default async function bench(): Promise<BenchResult> {
     const sub = env.nc.subscribe(log.names.filter('inference.completed'), {
       callback: (_e, m) => {
         const item = readItem(m.data, 0, m.subject);
-        if (item.ok && item.event.type === 'inference.completed') verdictAt.set(item.event.data.imageId, performance.now());
+        if (item.ok && item.event.type === 'inference.completed')
+          verdictAt.set(item.event.data.imageId, performance.now());
       },
     });
     const ingestor = new Ingestor(log, blobs, registry, dirs, { maxBytes: 20_000_000, maxPixels: 40_000_000 }, meta);
     const worker = new InferenceWorker(log, blobs, registry, models, { batchSize: BATCH });
-    const feeder = new Feeder(ingestor, { inbox: dirs.inbox, graceMs: 10_000, settleMs: 0, concurrency: 16, after: 'delete', archiveDir: dirs.archive });
+    const feeder = new Feeder(ingestor, {
+      inbox: dirs.inbox,
+      graceMs: 10_000,
+      settleMs: 0,
+      concurrency: 16,
+      after: 'delete',
+      archiveDir: dirs.archive,
+    });
     const runDir = path.join(dirs.inbox, 'run-101072');
     await mkdir(runDir, { recursive: true });
     const staging = path.join(dirs.root, 'staging');
@@ -102,7 +121,9 @@ export default async function bench(): Promise<BenchResult> {
     }
     const pipelineMs = performance.now() - t0;
     const batches = worker.stats.batches;
-    const phases = Object.fromEntries(Object.entries(worker.stats.phases).map(([k, v]) => [`backlog_${k}_ms`, Math.round(v)]));
+    const phases = Object.fromEntries(
+      Object.entries(worker.stats.phases).map(([k, v]) => [`backlog_${k}_ms`, Math.round(v)]),
+    );
 
     // Latency: one file at a time, from the moment it is in place to its verdict on the wire.
     const latencies: number[] = [];
@@ -126,11 +147,18 @@ export default async function bench(): Promise<BenchResult> {
     await registry.close();
 
     const figures = {
-      images: N, size: '800x600', model_input: `${w}x${h}x${c}`,
-      pipeline_img_per_s: rate(N, pipelineMs), bare_img_per_s: rate(N, bareMs),
-      p50_ms: +quantile(latencies, 0.5).toFixed(1), p99_ms: +quantile(latencies, 0.99).toFixed(1), max_ms: +Math.max(...latencies).toFixed(1),
+      images: N,
+      size: '800x600',
+      model_input: `${w}x${h}x${c}`,
+      pipeline_img_per_s: rate(N, pipelineMs),
+      bare_img_per_s: rate(N, bareMs),
+      p50_ms: +quantile(latencies, 0.5).toFixed(1),
+      p99_ms: +quantile(latencies, 0.99).toFixed(1),
+      max_ms: +Math.max(...latencies).toFixed(1),
       latency_samples: latencies.length,
-      backlog_ingested_after_ms: Math.round(ingestedMs), backlog_verdict_batches: batches, ...phases,
+      backlog_ingested_after_ms: Math.round(ingestedMs),
+      backlog_verdict_batches: batches,
+      ...phases,
     };
     return { figures, ratios: { pipeline_vs_bare: +(figures.pipeline_img_per_s / figures.bare_img_per_s).toFixed(3) } };
   } finally {

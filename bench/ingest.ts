@@ -25,8 +25,19 @@ export default async function bench(): Promise<BenchResult> {
     const t = performance.now();
     for (let i = 0; i < N; i++) {
       const pt = PLOT_TYPES[i % PLOT_TYPES.length]!;
-      const { png } = await renderPlot({ plotType: pt.name, label: 'Good', seed: i, width: 800, height: 600, run: 101072, chunk: Math.floor(i / PLOT_TYPES.length) });
-      await writeFile(path.join(source, `${pt.name}-01_${String(Math.floor(i / PLOT_TYPES.length)).padStart(4, '0')}.png`), png);
+      const { png } = await renderPlot({
+        plotType: pt.name,
+        label: 'Good',
+        seed: i,
+        width: 800,
+        height: 600,
+        run: 101072,
+        chunk: Math.floor(i / PLOT_TYPES.length),
+      });
+      await writeFile(
+        path.join(source, `${pt.name}-01_${String(Math.floor(i / PLOT_TYPES.length)).padStart(4, '0')}.png`),
+        png,
+      );
     }
     console.error(`made ${N} plots at 800x600 in ${((performance.now() - t) / 1000).toFixed(1)}s`);
     const files = await readdir(source);
@@ -34,27 +45,45 @@ export default async function bench(): Promise<BenchResult> {
     const totalMB = bytes.reduce((a, b) => a + b.length, 0) / 2 ** 20;
 
     // Bare: read each file and put it in an object store, same concurrency, nothing else.
-    const bareBucket = await new Objm(env.nc).create(`${env.config.HYDRA_NAMESPACE.toUpperCase().replace(/-/g, '_')}_BARE`);
+    const bareBucket = await new Objm(env.nc).create(
+      `${env.config.HYDRA_NAMESPACE.toUpperCase().replace(/-/g, '_')}_BARE`,
+    );
     let t0 = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < files.length) {
-        const i = next++;
-        const b = await readFile(path.join(source, files[i]!));
-        await bareBucket.putBlob({ name: `f${i}` }, b);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < files.length) {
+          const i = next++;
+          const b = await readFile(path.join(source, files[i]!));
+          await bareBucket.putBlob({ name: `f${i}` }, b);
+        }
+      }),
+    );
     const bareMs = performance.now() - t0;
 
     // Hydra: the feeder on an inbox holding the same files.
     const log = await env.openLog();
     await log.appendMany(plotTypeSpecs().map((s) => ({ type: 'plottype.defined', metadata: meta, data: s }) as const));
     const registry = await PlotTypeRegistry.open(log);
-    const ingestor = new Ingestor(log, await BlobStore.open(env.nc, log.names.blobBucket), registry, dirs, { maxBytes: 20_000_000, maxPixels: 40_000_000 }, meta);
+    const ingestor = new Ingestor(
+      log,
+      await BlobStore.open(env.nc, log.names.blobBucket),
+      registry,
+      dirs,
+      { maxBytes: 20_000_000, maxPixels: 40_000_000 },
+      meta,
+    );
     const runDir = path.join(dirs.inbox, 'run-101072');
     await mkdir(runDir, { recursive: true });
     await Promise.all(files.map((f, i) => writeFile(path.join(runDir, f), bytes[i]!)));
-    const feeder = new Feeder(ingestor, { inbox: dirs.inbox, graceMs: 10_000, settleMs: 0, concurrency: CONCURRENCY, after: 'delete', archiveDir: dirs.archive });
+    const feeder = new Feeder(ingestor, {
+      inbox: dirs.inbox,
+      graceMs: 10_000,
+      settleMs: 0,
+      concurrency: CONCURRENCY,
+      after: 'delete',
+      archiveDir: dirs.archive,
+    });
     t0 = performance.now();
     feeder.start();
     while (feeder.stats.arrived < N) await new Promise((r) => setTimeout(r, 5));
@@ -63,8 +92,12 @@ export default async function bench(): Promise<BenchResult> {
     await registry.close();
 
     const figures = {
-      images: N, size: '800x600', megabytes: +totalMB.toFixed(1),
-      img_per_s: rate(N, ingestMs), bare_put_img_per_s: rate(N, bareMs), concurrency: CONCURRENCY,
+      images: N,
+      size: '800x600',
+      megabytes: +totalMB.toFixed(1),
+      img_per_s: rate(N, ingestMs),
+      bare_put_img_per_s: rate(N, bareMs),
+      concurrency: CONCURRENCY,
     };
     return { figures, ratios: { ingest_vs_put: +(figures.img_per_s / figures.bare_put_img_per_s).toFixed(3) } };
   } finally {

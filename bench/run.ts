@@ -20,9 +20,15 @@ const mod = (await import(path.join(here, `${name}.ts`))) as { default: () => Pr
 const result = await mod.default();
 const cpus = os.cpus();
 const machine = {
-  cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30),
-  node: process.version, platform: `${os.platform()} ${os.release()}`,
+  cpus: cpus.length,
+  cpuModel: cpus[0]?.model ?? 'unknown',
+  memGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.release()}`,
 };
 console.log(JSON.stringify({ name, ...result }, null, 2));
 await mkdir(path.join(here, 'results'), { recursive: true });
-await writeFile(path.join(here, 'results', `${name}.json`), JSON.stringify({ name, figures: result.figures, ratios: result.ratios, machine }, null, 2) + '\n');
+await writeFile(
+  path.join(here, 'results', `${name}.json`),
+  `${JSON.stringify({ name, figures: result.figures, ratios: result.ratios, machine }, null, 2)}\n`,
+);

@@ -26,7 +26,9 @@ export async function openBenchEnv(label: string): Promise<BenchEnv> {
   const nc = await connect({ servers: config.NATS_URL });
   const namespaces = new Set<string>();
   return {
-    config, nc, database,
+    config,
+    nc,
+    database,
     async openLog(namespace = config.HYDRA_NAMESPACE) {
       namespaces.add(namespace);
       return EventLog.open({ natsUrl: config.NATS_URL, namespace, producer: `bench-${label}`, nc });
@@ -38,7 +40,8 @@ export async function openBenchEnv(label: string): Promise<BenchEnv> {
       const streams = new Set([...namespaces].map((n) => n.toUpperCase().replace(/-/g, '_')));
       for await (const s of jsm.streams.list()) {
         const n = s.config.name;
-        if ([...streams].some((st) => n === st || n.startsWith(`OBJ_${st}`) || n.startsWith(`KV_${st}`))) await jsm.streams.delete(n);
+        if ([...streams].some((st) => n === st || n.startsWith(`OBJ_${st}`) || n.startsWith(`KV_${st}`)))
+          await jsm.streams.delete(n);
       }
       await nc.drain();
     },

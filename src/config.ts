@@ -7,70 +7,189 @@ import path from 'node:path';
  * (`hydra config reference`).
  */
 export const configSchema = z.object({
-  NATS_URL: z.string().default('nats://127.0.0.1:4222')
-    .describe('NATS server with JetStream. When it does not answer, `hydra services up` starts a local one under var/.'),
-  DATABASE_URL: z.string().default('mysql://root@127.0.0.1:3306/hydra')
-    .describe('MySQL/MariaDB URL; the path is the database name. When it does not answer, a local mariadbd is started under var/.'),
-  HYDRA_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_-]{0,40}$/, 'lower-case letters, digits, _ and -').default('hydra')
-    .describe('Root of every NATS name: subjects `<ns>.<aggregate>.<event>.<key>`, stream, buckets and consumers. Tests give each run its own.'),
-  HYDRA_VAR_DIR: z.string().default(path.resolve(process.cwd(), 'var'))
+  NATS_URL: z
+    .string()
+    .default('nats://127.0.0.1:4222')
+    .describe(
+      'NATS server with JetStream. When it does not answer, `hydra services up` starts a local one under var/.',
+    ),
+  DATABASE_URL: z
+    .string()
+    .default('mysql://root@127.0.0.1:3306/hydra')
+    .describe(
+      'MySQL/MariaDB URL; the path is the database name. When it does not answer, a local mariadbd is started under var/.',
+    ),
+  HYDRA_NAMESPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,40}$/, 'lower-case letters, digits, _ and -')
+    .default('hydra')
+    .describe(
+      'Root of every NATS name: subjects `<ns>.<aggregate>.<event>.<key>`, stream, buckets and consumers. Tests give each run its own.',
+    ),
+  HYDRA_VAR_DIR: z
+    .string()
+    .default(path.resolve(process.cwd(), 'var'))
     .describe('Where embedded services keep their data and Hydra keeps local state.'),
-  HYDRA_PYTHON: z.string().optional()
+  HYDRA_PYTHON: z
+    .string()
+    .optional()
     .describe('Python interpreter with torch for the trainer; found automatically when unset.'),
-  HYDRA_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080)
-    .describe('Port of the web pages and API.'),
-  HYDRA_HTTP_HOST: z.string().default('127.0.0.1')
-    .describe('Address the web server listens on.'),
-  HYDRA_STALE_MINUTES: z.coerce.number().positive().default(10)
+  HYDRA_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('Port of the web pages and API.'),
+  HYDRA_HTTP_HOST: z.string().default('127.0.0.1').describe('Address the web server listens on.'),
+  HYDRA_STALE_MINUTES: z.coerce
+    .number()
+    .positive()
+    .default(10)
     .describe('The Run page warns when no image has arrived for this many minutes (per plot type and overall).'),
-  HYDRA_TIMEZONE: z.string().default('UTC').refine((tz) => { try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; } }, 'an IANA time zone')
+  HYDRA_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'an IANA time zone')
     .describe('Time zone the pages show times in (IANA name, e.g. America/New_York).'),
-  HYDRA_ADMIN_TOKEN: z.string().optional()
-    .describe('Token an admin types to set the news banner. Unset: anyone who can reach the pages may (local use only).'),
-  HYDRA_INBOX: z.string().default(path.resolve(process.cwd(), 'var/inbox'))
+  HYDRA_ADMIN_TOKEN: z
+    .string()
+    .optional()
+    .describe(
+      'Token an admin types to set the news banner. Unset: anyone who can reach the pages may (local use only).',
+    ),
+  HYDRA_INBOX: z
+    .string()
+    .default(path.resolve(process.cwd(), 'var/inbox'))
     .describe('Directory the feeder watches for new plot images.'),
-  HYDRA_API_TOKEN: z.string().optional()
+  HYDRA_API_TOKEN: z
+    .string()
+    .optional()
     .describe('Bearer token machine clients present to the upload API. Unset: uploads need no token (local use only).'),
-  HYDRA_PUBLIC_URL: z.url().optional()
-    .describe('Address people reach the pages at, for links in alarm notifications (default: http://HYDRA_HTTP_HOST:HYDRA_HTTP_PORT).'),
-  HYDRA_ALARM_WEBHOOK_URL: z.url().optional()
-    .describe('Every alarm.raised, alarm.resolved and alarm.acknowledged is POSTed here as JSON (a 2xx answer counts as delivered). Unset: no webhook.'),
-  HYDRA_ALERTMANAGER_URL: z.url().optional()
-    .describe('Prometheus Alertmanager base URL (e.g. http://127.0.0.1:9093): alarms are POSTed to /api/v2/alerts, resolutions end them. Unset: no Alertmanager.'),
-  HYDRA_ALERTMANAGER_RESEND_SECONDS: z.coerce.number().positive().default(60)
-    .describe('Open alarms are re-sent to Alertmanager this often (it forgets alerts nobody re-sends, and after its own restart); each is valid for four times this.'),
-  HYDRA_ALARM_SEVERITY: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('critical')
+  HYDRA_PUBLIC_URL: z
+    .url()
+    .optional()
+    .describe(
+      'Address people reach the pages at, for links in alarm notifications (default: http://HYDRA_HTTP_HOST:HYDRA_HTTP_PORT).',
+    ),
+  HYDRA_ALARM_WEBHOOK_URL: z
+    .url()
+    .optional()
+    .describe(
+      'Every alarm.raised, alarm.resolved and alarm.acknowledged is POSTed here as JSON (a 2xx answer counts as delivered). Unset: no webhook.',
+    ),
+  HYDRA_ALERTMANAGER_URL: z
+    .url()
+    .optional()
+    .describe(
+      'Prometheus Alertmanager base URL (e.g. http://127.0.0.1:9093): alarms are POSTed to /api/v2/alerts, resolutions end them. Unset: no Alertmanager.',
+    ),
+  HYDRA_ALERTMANAGER_RESEND_SECONDS: z.coerce
+    .number()
+    .positive()
+    .default(60)
+    .describe(
+      'Open alarms are re-sent to Alertmanager this often (it forgets alerts nobody re-sends, and after its own restart); each is valid for four times this.',
+    ),
+  HYDRA_ALARM_SEVERITY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .default('critical')
     .describe('The `severity` label of the alerts Hydra sends to Alertmanager.'),
-  HYDRA_NOTIFY_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000)
-    .describe('How long one notification (webhook or Alertmanager request) may take before it counts as failed and is retried.'),
-  HYDRA_NOTIFY_RETRY_MAX_SECONDS: z.coerce.number().positive().default(60)
-    .describe('Longest wait between retries of a notification a target refused (the wait doubles from 1 s up to this); nothing is dropped.'),
-  HYDRA_MAX_IMAGE_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024)
+  HYDRA_NOTIFY_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe(
+      'How long one notification (webhook or Alertmanager request) may take before it counts as failed and is retried.',
+    ),
+  HYDRA_NOTIFY_RETRY_MAX_SECONDS: z.coerce
+    .number()
+    .positive()
+    .default(60)
+    .describe(
+      'Longest wait between retries of a notification a target refused (the wait doubles from 1 s up to this); nothing is dropped.',
+    ),
+  HYDRA_MAX_IMAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 * 1024)
     .describe('Largest image file accepted by ingest, in bytes.'),
-  HYDRA_MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(40_000_000)
+  HYDRA_MAX_IMAGE_PIXELS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(40_000_000)
     .describe('Largest image accepted by ingest, in pixels (width x height): refuses decompression bombs.'),
-  HYDRA_INGEST_AFTER: z.enum(['delete', 'archive']).default('delete')
-    .describe('What the feeder does with a file once it is ingested: delete it, or move it under HYDRA_ARCHIVE_DIR/<run>/.'),
-  HYDRA_INGEST_SETTLE_MS: z.coerce.number().int().min(0).default(300)
-    .describe('A file is taken once its size and time have not changed for this long (writers that rename into place are taken at once).'),
-  HYDRA_INGEST_GRACE_MS: z.coerce.number().int().min(0).default(10_000)
+  HYDRA_INGEST_AFTER: z
+    .enum(['delete', 'archive'])
+    .default('delete')
+    .describe(
+      'What the feeder does with a file once it is ingested: delete it, or move it under HYDRA_ARCHIVE_DIR/<run>/.',
+    ),
+  HYDRA_INGEST_SETTLE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(300)
+    .describe(
+      'A file is taken once its size and time have not changed for this long (writers that rename into place are taken at once).',
+    ),
+  HYDRA_INGEST_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
     .describe('An empty or half-written PNG is rejected only after it has not grown for this long.'),
-  HYDRA_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16)
+  HYDRA_INGEST_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(16)
     .describe('Files the feeder ingests at once.'),
-  HYDRA_QUARANTINE_DIR: z.string().optional()
+  HYDRA_QUARANTINE_DIR: z
+    .string()
+    .optional()
     .describe('Where rejected files go, each beside a .reason.txt (default: <HYDRA_VAR_DIR>/quarantine).'),
-  HYDRA_UNASSIGNED_DIR: z.string().optional()
+  HYDRA_UNASSIGNED_DIR: z
+    .string()
+    .optional()
     .describe('Where images of unconfigured plot types wait (default: <HYDRA_VAR_DIR>/unassigned).'),
-  HYDRA_ARCHIVE_DIR: z.string().optional()
+  HYDRA_ARCHIVE_DIR: z
+    .string()
+    .optional()
     .describe('Where ingested files go when HYDRA_INGEST_AFTER=archive (default: <HYDRA_VAR_DIR>/archive).'),
-  HYDRA_TRAINING_DIR: z.string().optional()
-    .describe('Where the training worker builds datasets and runs the trainer (default: <HYDRA_VAR_DIR>/training); each run is removed when it ends.'),
-  HYDRA_TRAINING_READ_MODEL_WAIT_MS: z.coerce.number().int().min(0).default(60_000)
-    .describe('How long a training run waits for the labels and images read models to catch up with the stream before it reads them.'),
-  HYDRA_ADMINS: z.string().default('').transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
-    .describe('Comma-separated user names allowed to override rules, e.g. activate a model nobody has signed off (`hydra models activate --override`).'),
-  HYDRA_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info')
-    .describe('Console log level.'),
+  HYDRA_TRAINING_DIR: z
+    .string()
+    .optional()
+    .describe(
+      'Where the training worker builds datasets and runs the trainer (default: <HYDRA_VAR_DIR>/training); each run is removed when it ends.',
+    ),
+  HYDRA_TRAINING_READ_MODEL_WAIT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(60_000)
+    .describe(
+      'How long a training run waits for the labels and images read models to catch up with the stream before it reads them.',
+    ),
+  HYDRA_ADMINS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .describe(
+      'Comma-separated user names allowed to override rules, e.g. activate a model nobody has signed off (`hydra models activate --override`).',
+    ),
+  HYDRA_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Console log level.'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -85,9 +204,7 @@ export class ConfigError extends Error {
 
 /** Reads the configuration from an environment-like record; throws ConfigError listing every bad key. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const known = Object.fromEntries(
-    Object.keys(configSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
-  );
+  const known = Object.fromEntries(Object.keys(configSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const parsed = configSchema.safeParse(known);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -99,7 +216,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** The database name in DATABASE_URL, and the URL with another database name. */
 export function databaseName(url: string): string {
   const name = new URL(url).pathname.replace(/^\//, '');
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new ConfigError(`DATABASE_URL must name a database ([A-Za-z0-9_]+), got "${name}"`);
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    throw new ConfigError(`DATABASE_URL must name a database ([A-Za-z0-9_]+), got "${name}"`);
   return name;
 }
 
@@ -113,7 +231,8 @@ export function withDatabase(url: string, name: string): string {
 export function configReference(): string {
   const rows = Object.entries(configSchema.shape).map(([key, schema]) => {
     const def = (schema as z.ZodType).safeParse(undefined);
-    const shown = def.success && def.data !== undefined ? `\`${String(def.data).replace(process.cwd(), '.')}\`` : '(unset)';
+    const shown =
+      def.success && def.data !== undefined ? `\`${String(def.data).replace(process.cwd(), '.')}\`` : '(unset)';
     return `| \`${key}\` | ${shown} | ${schema.description ?? ''} |`;
   });
   return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');

@@ -31,7 +31,12 @@ export async function openHydra(baseConfig: Config, opts: OpenOptions): Promise<
     ? configWithServices(baseConfig, await ensureServices(baseConfig, { log: opts.say }))
     : baseConfig;
   const nc = await connect({ servers: config.NATS_URL, name: `hydra:${opts.producer}`, maxReconnectAttempts: -1 });
-  const log = await EventLog.open({ natsUrl: config.NATS_URL, namespace: config.HYDRA_NAMESPACE, producer: opts.producer, nc });
+  const log = await EventLog.open({
+    natsUrl: config.NATS_URL,
+    namespace: config.HYDRA_NAMESPACE,
+    producer: opts.producer,
+    nc,
+  });
   const blobs = await BlobStore.open(nc, log.names.blobBucket);
   const status = await new Kvm(nc).create(log.names.statusBucket, { history: 1 });
   // Each projection runner holds a connection for its single-writer lock and takes another per batch
@@ -39,7 +44,12 @@ export async function openHydra(baseConfig: Config, opts: OpenOptions): Promise<
   const database = await openDatabase(config.DATABASE_URL, { connectionLimit: 50 });
   if (opts.migrate) await migrateDatabase(database);
   return {
-    config, nc, log, blobs, status, database,
+    config,
+    nc,
+    log,
+    blobs,
+    status,
+    database,
     async close() {
       await database.close();
       await nc.drain();

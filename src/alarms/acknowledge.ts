@@ -17,12 +17,14 @@ export type Acknowledgement = z.input<typeof acknowledgementSchema>;
  * that was raised, open or resolved; acknowledging again adds another acknowledgement (the latest shows).
  */
 export async function acknowledgeAlarm<A extends Pick<AlarmRow, 'plotType'> = AlarmRow>(
-  log: EventLog, input: Acknowledgement,
+  log: EventLog,
+  input: Acknowledgement,
   opts: { book?: AlarmBook; producer?: string; findAlarm?: (alarmId: string) => Promise<A | undefined> } = {},
 ): Promise<{ alarm: A; seq: number }> {
   const ack = acknowledgementSchema.parse(input);
   // Pages look the alarm up in the read model; the CLI folds the stream.
-  const find = opts.findAlarm ?? (async (id: string) => (opts.book ?? await AlarmBook.load(log)).get(id) as A | undefined);
+  const find =
+    opts.findAlarm ?? (async (id: string) => (opts.book ?? (await AlarmBook.load(log))).get(id) as A | undefined);
   const alarm = await find(ack.alarmId);
   if (!alarm) throw new AlarmNotFoundError(ack.alarmId);
   const comment = ack.comment === '' ? undefined : ack.comment;

@@ -51,7 +51,9 @@ export class AlarmBook {
 
   /** Latest raised first. */
   all(): AlarmRow[] {
-    return [...this.events.keys()].map((id) => this.get(id)).filter((r): r is AlarmRow => r !== undefined)
+    return [...this.events.keys()]
+      .map((id) => this.get(id))
+      .filter((r): r is AlarmRow => r !== undefined)
       .sort((a, b) => b.raisedAt.localeCompare(a.raisedAt) || b.seq - a.seq);
   }
 }

@@ -27,7 +27,10 @@ export type VerdictClass = 'alarming' | 'clear' | 'neutral';
 export const MAX_STREAK_IMAGES = 64;
 
 export const streakEntrySchema = z.object({
-  imageId: z.string(), label: z.string(), confidence: z.number(), run: z.number().int().min(0),
+  imageId: z.string(),
+  label: z.string(),
+  confidence: z.number(),
+  run: z.number().int().min(0),
 });
 export type StreakEntry = z.infer<typeof streakEntrySchema>;
 
@@ -36,7 +39,9 @@ export const plotAlarmStateSchema = z.object({
   /** Alarming verdicts in a row (neutral ones skipped), and the first MAX_STREAK_IMAGES of them. */
   streak: z.object({ count: z.number().int().min(0), entries: z.array(streakEntrySchema) }),
   /** The episode raised and not yet resolved. */
-  open: z.object({ alarmId: z.string(), label: z.string(), firstImageId: z.string(), episode: z.number().int().positive() }).nullable(),
+  open: z
+    .object({ alarmId: z.string(), label: z.string(), firstImageId: z.string(), episode: z.number().int().positive() })
+    .nullable(),
   /** Episodes raised so far on this plot type: the next one is numbered episodes + 1. */
   episodes: z.number().int().min(0),
   /** Stream sequence of the last alarm.raised / alarm.resolved on this plot type's subject (0: none). */
@@ -48,7 +53,13 @@ export const plotAlarmStateSchema = z.object({
 export type PlotAlarmState = z.infer<typeof plotAlarmStateSchema>;
 
 export const emptyState = (plotType: string): PlotAlarmState => ({
-  plotType, streak: { count: 0, entries: [] }, open: null, episodes: 0, raisedSeq: 0, resolvedSeq: 0, seq: 0,
+  plotType,
+  streak: { count: 0, entries: [] },
+  open: null,
+  episodes: 0,
+  raisedSeq: 0,
+  resolvedSeq: 0,
+  seq: 0,
 });
 
 /** What the wiring knows that the events do not: the plot type's policy and detector, the image's run. */
@@ -67,8 +78,10 @@ export function classify(policy: AlarmPolicy, v: Verdict): VerdictClass {
 
 /** Human-friendly and deterministic: `<plotType>-<episode>` (long names shortened with a hash). */
 export function alarmIdFor(plotType: string, episode: number): string {
-  const base = plotType.length <= 100 ? plotType
-    : `${plotType.slice(0, 90)}_${createHash('sha256').update(plotType).digest('hex').slice(0, 8)}`;
+  const base =
+    plotType.length <= 100
+      ? plotType
+      : `${plotType.slice(0, 90)}_${createHash('sha256').update(plotType).digest('hex').slice(0, 8)}`;
   return `${base}-${episode}`;
 }
 
@@ -93,8 +106,14 @@ export function evolveVerdict(state: PlotAlarmState, e: VerdictEvent, ctx: Decis
   // During an episode the streak does not matter until the plot is clear again.
   if (state.open) return state;
   if (state.streak.entries.some((x) => x.imageId === e.data.imageId)) return state;
-  const entry: StreakEntry = { imageId: e.data.imageId, label: e.data.verdict, confidence: e.data.confidence, run: ctx.run ?? 0 };
-  const entries = state.streak.entries.length < MAX_STREAK_IMAGES ? [...state.streak.entries, entry] : state.streak.entries;
+  const entry: StreakEntry = {
+    imageId: e.data.imageId,
+    label: e.data.verdict,
+    confidence: e.data.confidence,
+    run: ctx.run ?? 0,
+  };
+  const entries =
+    state.streak.entries.length < MAX_STREAK_IMAGES ? [...state.streak.entries, entry] : state.streak.entries;
   return { ...state, streak: { count: state.streak.count + 1, entries }, seq: e.seq };
 }
 
@@ -104,7 +123,10 @@ export function evolveAlarm(state: PlotAlarmState, e: AlarmFact): PlotAlarmState
     if (e.seq <= state.raisedSeq) return state;
     const episode = e.data.episode ?? state.episodes + 1;
     return {
-      ...state, raisedSeq: e.seq, episodes: Math.max(state.episodes, episode), streak: { count: 0, entries: [] },
+      ...state,
+      raisedSeq: e.seq,
+      episodes: Math.max(state.episodes, episode),
+      streak: { count: 0, entries: [] },
       open: { alarmId: e.data.alarmId, label: e.data.label, firstImageId: e.data.firstImageId, episode },
     };
   }
@@ -129,7 +151,14 @@ export function reconcile(
   return {
     ...state,
     streak: missedRaise ? { count: 0, entries: [] } : state.streak,
-    open: stillOpen ? { alarmId: lastRaised.data.alarmId, label: lastRaised.data.label, firstImageId: lastRaised.data.firstImageId, episode } : null,
+    open: stillOpen
+      ? {
+          alarmId: lastRaised.data.alarmId,
+          label: lastRaised.data.label,
+          firstImageId: lastRaised.data.firstImageId,
+          episode,
+        }
+      : null,
     raisedSeq: lastRaised?.seq ?? 0,
     resolvedSeq: lastResolved?.seq ?? 0,
     episodes: Math.max(state.episodes, episode),
@@ -150,10 +179,15 @@ export function decide(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionCont
   const metadata: EventMetadata = { correlationId: e.metadata.correlationId, causationId: e.id, producer: 'alarms' };
   if (kind === 'clear' && state.open) {
     const alarmId = state.open.alarmId;
-    return [{
-      type: 'alarm.resolved', id: `alarm.resolved:${alarmId}`, expectedLastSubjectSeq: state.resolvedSeq, metadata,
-      data: { alarmId, plotType: state.plotType, imageId: e.data.imageId, resolvedAt: e.time },
-    }];
+    return [
+      {
+        type: 'alarm.resolved',
+        id: `alarm.resolved:${alarmId}`,
+        expectedLastSubjectSeq: state.resolvedSeq,
+        metadata,
+        data: { alarmId, plotType: state.plotType, imageId: e.data.imageId, resolvedAt: e.time },
+      },
+    ];
   }
   if (kind !== 'alarming' || state.open) return [];
   const next = evolveVerdict(state, e, ctx);
@@ -162,12 +196,24 @@ export function decide(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionCont
   const first = entries[0]!;
   const episode = state.episodes + 1;
   const alarmId = alarmIdFor(state.plotType, episode);
-  return [{
-    type: 'alarm.raised', id: `alarm.raised:${alarmId}`, expectedLastSubjectSeq: state.raisedSeq, metadata,
-    data: {
-      alarmId, plotType: state.plotType, detector: ctx.detector, run: first.run, label: e.data.verdict,
-      confidence: Math.min(...entries.map((x) => x.confidence)), firstImageId: first.imageId,
-      imageIds: entries.map((x) => x.imageId), raisedAt: e.time, episode,
+  return [
+    {
+      type: 'alarm.raised',
+      id: `alarm.raised:${alarmId}`,
+      expectedLastSubjectSeq: state.raisedSeq,
+      metadata,
+      data: {
+        alarmId,
+        plotType: state.plotType,
+        detector: ctx.detector,
+        run: first.run,
+        label: e.data.verdict,
+        confidence: Math.min(...entries.map((x) => x.confidence)),
+        firstImageId: first.imageId,
+        imageIds: entries.map((x) => x.imageId),
+        raisedAt: e.time,
+        episode,
+      },
     },
-  }];
+  ];
 }

@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { shaOf } from '../../test/support/events.ts';
 import {
-  alarmIdFor, classify, decide, emptyState, evolveAlarm, evolveVerdict, plotTypeOfAlarmId, reconcile,
-  type AlarmEventToAppend, type AlarmPolicy, type DecisionContext, type PlotAlarmState, type VerdictEvent,
+  alarmIdFor,
+  classify,
+  decide,
+  emptyState,
+  evolveAlarm,
+  evolveVerdict,
+  plotTypeOfAlarmId,
+  reconcile,
+  type AlarmEventToAppend,
+  type AlarmPolicy,
+  type DecisionContext,
+  type PlotAlarmState,
+  type VerdictEvent,
 } from './policy.ts';
 
 const P = 'CDC_occupancy';
@@ -15,10 +26,19 @@ const at = (n: number) => `2026-11-26T10:${String(n).padStart(2, '0')}:00.000Z`;
 function v(n: number, verdict: string, confidence = 0.9, confirmed = true): VerdictEvent {
   seq++;
   return {
-    id: `v${seq}`, seq, time: at(n % 60), metadata: { correlationId: `c${n}`, producer: 'inference' },
+    id: `v${seq}`,
+    seq,
+    time: at(n % 60),
+    metadata: { correlationId: `c${n}`, producer: 'inference' },
     data: {
-      imageId: shaOf(`img${n}`), plotType: P, modelId: 'm1', scores: { Good: 1 - confidence, Bad: confidence },
-      verdict, confidence, confirmed, timings: { queueMs: 0, preprocessMs: 0, modelMs: 0 },
+      imageId: shaOf(`img${n}`),
+      plotType: P,
+      modelId: 'm1',
+      scores: { Good: 1 - confidence, Bad: confidence },
+      verdict,
+      confidence,
+      confirmed,
+      timings: { queueMs: 0, preprocessMs: 0, modelMs: 0 },
     },
   };
 }
@@ -74,13 +94,25 @@ describe('alarm policy', () => {
   });
 
   it('raises once when the third alarming verdict in a row arrives, naming the images of the streak', () => {
-    given(good(0), bad(1), bad(2)).when(bad(3, 0.8)).then({
-      type: 'alarm.raised', id: `alarm.raised:${P}-1`, expectedLastSubjectSeq: 0,
-      data: {
-        alarmId: `${P}-1`, plotType: P, detector: 'CDC', run: 101072, label: 'Bad', confidence: 0.8, episode: 1,
-        firstImageId: shaOf('img1'), imageIds: [shaOf('img1'), shaOf('img2'), shaOf('img3')], raisedAt: at(3),
-      },
-    });
+    given(good(0), bad(1), bad(2))
+      .when(bad(3, 0.8))
+      .then({
+        type: 'alarm.raised',
+        id: `alarm.raised:${P}-1`,
+        expectedLastSubjectSeq: 0,
+        data: {
+          alarmId: `${P}-1`,
+          plotType: P,
+          detector: 'CDC',
+          run: 101072,
+          label: 'Bad',
+          confidence: 0.8,
+          episode: 1,
+          firstImageId: shaOf('img1'),
+          imageIds: [shaOf('img1'), shaOf('img2'), shaOf('img3')],
+          raisedAt: at(3),
+        },
+      });
   });
 
   it('does not raise before the streak is long enough, nor when a clear verdict broke it', () => {
@@ -91,32 +123,58 @@ describe('alarm policy', () => {
 
   it('skips Unconfirmed verdicts: they neither extend nor break a streak', () => {
     given(bad(1), unconfirmed(2), bad(3)).when(unconfirmed(4)).then();
-    given(bad(1), unconfirmed(2), bad(3)).when(bad(5)).then({ type: 'alarm.raised', data: { imageIds: [shaOf('img1'), shaOf('img3'), shaOf('img5')] } });
+    given(bad(1), unconfirmed(2), bad(3))
+      .when(bad(5))
+      .then({ type: 'alarm.raised', data: { imageIds: [shaOf('img1'), shaOf('img3'), shaOf('img5')] } });
   });
 
   it('raises nothing more while the episode is open', () => {
     const raised = decide(fold([bad(1), bad(2)]), bad(3), ctx);
-    given(bad(1), bad(2), bad(3), ...raised, bad(4)).when(bad(5)).then();
+    given(bad(1), bad(2), bad(3), ...raised, bad(4))
+      .when(bad(5))
+      .then();
   });
 
   it('resolves the open episode on a clear verdict, not on an Unconfirmed or weak one', () => {
     const raised = decide(fold([bad(1), bad(2)]), bad(3), ctx);
     const history = [bad(1), bad(2), bad(3), ...raised];
-    given(...history).when(unconfirmed(4)).then();
-    given(...history).when(bad(5, 0.3)).then();
-    given(...history).when(good(6)).then({
-      type: 'alarm.resolved', id: `alarm.resolved:${P}-1`, expectedLastSubjectSeq: 0,
-      data: { alarmId: `${P}-1`, plotType: P, imageId: shaOf('img6'), resolvedAt: at(6) },
-    });
+    given(...history)
+      .when(unconfirmed(4))
+      .then();
+    given(...history)
+      .when(bad(5, 0.3))
+      .then();
+    given(...history)
+      .when(good(6))
+      .then({
+        type: 'alarm.resolved',
+        id: `alarm.resolved:${P}-1`,
+        expectedLastSubjectSeq: 0,
+        data: { alarmId: `${P}-1`, plotType: P, imageId: shaOf('img6'), resolvedAt: at(6) },
+      });
   });
 
   it('a flapping plot makes one episode per bad spell, numbered, each resolved once', () => {
     const { events, state } = run([
-      bad(1), bad(2), bad(3), bad(4), good(5), good(6),
-      bad(7), unconfirmed(8), bad(9), bad(10), bad(11), good(12), bad(13),
+      bad(1),
+      bad(2),
+      bad(3),
+      bad(4),
+      good(5),
+      good(6),
+      bad(7),
+      unconfirmed(8),
+      bad(9),
+      bad(10),
+      bad(11),
+      good(12),
+      bad(13),
     ]);
     expect(events.map((e) => `${e.type} ${e.data.alarmId}`)).toEqual([
-      `alarm.raised ${P}-1`, `alarm.resolved ${P}-1`, `alarm.raised ${P}-2`, `alarm.resolved ${P}-2`,
+      `alarm.raised ${P}-1`,
+      `alarm.resolved ${P}-1`,
+      `alarm.raised ${P}-2`,
+      `alarm.resolved ${P}-2`,
     ]);
     expect(state).toMatchObject({ open: null, episodes: 2, streak: { count: 1 } });
     // Each append expects the sequence the previous one on its subject got.
@@ -124,7 +182,9 @@ describe('alarm policy', () => {
   });
 
   it('is idempotent: a redelivered verdict changes nothing and decides nothing', () => {
-    const b1 = bad(1); const b2 = bad(2); const b3 = bad(3);
+    const b1 = bad(1);
+    const b2 = bad(2);
+    const b3 = bad(3);
     const s = fold([b1, b2]);
     expect(evolveVerdict(s, b2, ctx)).toBe(s);
     const raised = decide(s, b3, ctx);
@@ -136,12 +196,17 @@ describe('alarm policy', () => {
   });
 
   it('uses the policy in force: consecutive 1 raises on the first alarming verdict', () => {
-    given().when(bad(1), { ...ctx, policy: { ...policy, consecutive: 1 } }).then({ type: 'alarm.raised', data: { imageIds: [shaOf('img1')] } });
+    given()
+      .when(bad(1), { ...ctx, policy: { ...policy, consecutive: 1 } })
+      .then({ type: 'alarm.raised', data: { imageIds: [shaOf('img1')] } });
   });
 
   it('keeps the first images of a very long streak and counts the rest', () => {
     const long: DecisionContext = { ...ctx, policy: { ...policy, consecutive: 80 } };
-    const s = fold(Array.from({ length: 79 }, (_, i) => bad(100 + i)), long);
+    const s = fold(
+      Array.from({ length: 79 }, (_, i) => bad(100 + i)),
+      long,
+    );
     expect(s.streak).toMatchObject({ count: 79 });
     expect(s.streak.entries).toHaveLength(64);
     const [raised] = decide(s, bad(200), long);
@@ -152,20 +217,43 @@ describe('alarm policy', () => {
 
 describe('rebuilding state from the stream', () => {
   const raisedFact = (episode: number, s: number) => ({
-    type: 'alarm.raised' as const, seq: s,
-    data: { alarmId: alarmIdFor(P, episode), plotType: P, detector: 'CDC', run: 1, label: 'Bad', confidence: 0.9, firstImageId: shaOf('f'), imageIds: [shaOf('f')], raisedAt: at(1), episode },
+    type: 'alarm.raised' as const,
+    seq: s,
+    data: {
+      alarmId: alarmIdFor(P, episode),
+      plotType: P,
+      detector: 'CDC',
+      run: 1,
+      label: 'Bad',
+      confidence: 0.9,
+      firstImageId: shaOf('f'),
+      imageIds: [shaOf('f')],
+      raisedAt: at(1),
+      episode,
+    },
   });
   const resolvedFact = (episode: number, s: number) => ({
-    type: 'alarm.resolved' as const, seq: s, data: { alarmId: alarmIdFor(P, episode), plotType: P, resolvedAt: at(2) },
+    type: 'alarm.resolved' as const,
+    seq: s,
+    data: { alarmId: alarmIdFor(P, episode), plotType: P, resolvedAt: at(2) },
   });
 
   it('finds the open episode a crash kept out of the saved state, so the retry raises nothing', () => {
     const saved = fold([bad(1), bad(2)]);
     const b3 = bad(3);
     const [raised] = decide(saved, b3, ctx);
-    const inStream = { type: 'alarm.raised' as const, seq: 500, data: raised!.data as ReturnType<typeof raisedFact>['data'] };
+    const inStream = {
+      type: 'alarm.raised' as const,
+      seq: 500,
+      data: raised!.data as ReturnType<typeof raisedFact>['data'],
+    };
     const rebuilt = reconcile(saved, inStream, undefined);
-    expect(rebuilt).toMatchObject({ open: { alarmId: `${P}-1`, episode: 1 }, raisedSeq: 500, episodes: 1, streak: { count: 0 } });
+    expect(rebuilt).toMatchObject({
+      open: { alarmId: `${P}-1`, episode: 1 },
+      raisedSeq: 500,
+      episodes: 1,
+      streak: { count: 0 },
+    });
     expect(decide(rebuilt, b3, ctx)).toEqual([]);
     expect(decide(rebuilt, good(4), ctx)).toMatchObject([{ type: 'alarm.resolved', expectedLastSubjectSeq: 0 }]);
   });
@@ -174,7 +262,9 @@ describe('rebuilding state from the stream', () => {
     const rebuilt = reconcile(emptyState(P), raisedFact(4, 40), resolvedFact(4, 41));
     expect(rebuilt).toMatchObject({ open: null, episodes: 4, raisedSeq: 40, resolvedSeq: 41 });
     const { state } = { state: fold([bad(1), bad(2)], ctx, rebuilt) };
-    expect(decide(state, bad(3), ctx)).toMatchObject([{ data: { alarmId: `${P}-5`, episode: 5 }, expectedLastSubjectSeq: 40 }]);
+    expect(decide(state, bad(3), ctx)).toMatchObject([
+      { data: { alarmId: `${P}-5`, episode: 5 }, expectedLastSubjectSeq: 40 },
+    ]);
   });
 
   it('keeps a building streak when the stream holds nothing newer than the saved state', () => {
@@ -185,7 +275,10 @@ describe('rebuilding state from the stream', () => {
   it('an alarm raised elsewhere without an episode number still opens', () => {
     const fact = raisedFact(1, 7);
     const { episode: _drop, ...data } = fact.data;
-    expect(reconcile(emptyState(P), { ...fact, data }, undefined)).toMatchObject({ open: { alarmId: `${P}-1` }, episodes: 1 });
+    expect(reconcile(emptyState(P), { ...fact, data }, undefined)).toMatchObject({
+      open: { alarmId: `${P}-1` },
+      episodes: 1,
+    });
   });
 
   it('alarm ids name their plot type', () => {

@@ -22,7 +22,10 @@ export const alarmStateBucket = (names: Names): string => `${names.stream}_ALARM
  * finds the stream ahead of the saved state.
  */
 export class AlarmStateStore {
-  private constructor(private readonly kv: KV, private readonly log: EventLog) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly log: EventLog,
+  ) {}
 
   static async open(nc: NatsConnection, log: EventLog): Promise<AlarmStateStore> {
     const kv = await new Kvm(nc).create(alarmStateBucket(log.names), { history: 1 });
@@ -31,7 +34,8 @@ export class AlarmStateStore {
 
   async load(plotType: string): Promise<LoadedState> {
     const e = await this.kv.get(plotType);
-    if (!e || e.operation !== 'PUT') return { state: await this.fromStream(emptyState(plotType)), revision: e ? e.revision : null };
+    if (e?.operation !== 'PUT')
+      return { state: await this.fromStream(emptyState(plotType)), revision: e ? e.revision : null };
     const parsed = plotAlarmStateSchema.safeParse(e.json());
     // A state this version cannot read is rebuilt: the episodes from the stream, the streak afresh.
     const state = parsed.success ? parsed.data : await this.fromStream(emptyState(plotType));
@@ -48,7 +52,8 @@ export class AlarmStateStore {
   /** The state with its episodes as the stream has them (last alarm.raised and alarm.resolved of the plot type). */
   async fromStream(state: PlotAlarmState): Promise<PlotAlarmState> {
     const [raised, resolved] = await Promise.all([
-      lastEvent(this.log, 'alarm.raised', state.plotType), lastEvent(this.log, 'alarm.resolved', state.plotType),
+      lastEvent(this.log, 'alarm.raised', state.plotType),
+      lastEvent(this.log, 'alarm.resolved', state.plotType),
     ]);
     return reconcile(state, raised, resolved);
   }
@@ -56,7 +61,9 @@ export class AlarmStateStore {
 
 /** The last event of a type on one key's subject, decoded; undefined when there is none. */
 export async function lastEvent<T extends 'alarm.raised' | 'alarm.resolved' | 'image.arrived'>(
-  log: EventLog, type: T, key: string,
+  log: EventLog,
+  type: T,
+  key: string,
 ): Promise<HydraEventOf<T> | undefined> {
   let m;
   try {

@@ -17,17 +17,29 @@ let registry: PlotTypeRegistry;
 let store: AlarmStateStore;
 
 /** A verdict on a new image of `plot` (its image.arrived first, in run `run`). */
-function verdict(plot: string, verdictLabel: 'Good' | 'Bad', opts: { confidence?: number; confirmed?: boolean; run?: number } = {}): AnyNewEvent[] {
+function verdict(
+  plot: string,
+  verdictLabel: 'Good' | 'Bad',
+  opts: { confidence?: number; confirmed?: boolean; run?: number } = {},
+): AnyNewEvent[] {
   const imageId = randomSha();
   const c = opts.confidence ?? 0.95;
   const a = arrived(imageId, plot) as AnyNewEvent & { type: 'image.arrived' };
   return [
     { ...a, data: { ...a.data, run: opts.run ?? 4242 } },
     {
-      type: 'inference.completed', id: `inference.completed:${imageId}`, metadata: meta,
+      type: 'inference.completed',
+      id: `inference.completed:${imageId}`,
+      metadata: meta,
       data: {
-        imageId, plotType: plot, modelId: 'm1', scores: verdictLabel === 'Bad' ? { Good: 1 - c, Bad: c } : { Good: c, Bad: 1 - c },
-        verdict: verdictLabel, confidence: c, confirmed: opts.confirmed ?? true, timings: { queueMs: 1, preprocessMs: 1, modelMs: 1 },
+        imageId,
+        plotType: plot,
+        modelId: 'm1',
+        scores: verdictLabel === 'Bad' ? { Good: 1 - c, Bad: c } : { Good: c, Bad: 1 - c },
+        verdict: verdictLabel,
+        confidence: c,
+        confirmed: opts.confirmed ?? true,
+        timings: { queueMs: 1, preprocessMs: 1, modelMs: 1 },
       },
     },
   ];
@@ -54,10 +66,16 @@ async function drained(worker: AlarmWorker): Promise<void> {
 beforeAll(async () => {
   env = await openTestEnv('alarms', { migrate: false });
   log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test' });
-  await log.appendMany(['CDC_occ', 'FCAL_occ', 'TOF_occ', 'RF_time'].map((p) => ({
-    type: 'plottype.defined' as const, metadata: meta,
-    data: { ...plotTypeSpec(p, p.split('_')[0]), alarmPolicy: { labels: ['Bad'], minConfidence: 0.7, consecutive: 3 } },
-  })));
+  await log.appendMany(
+    ['CDC_occ', 'FCAL_occ', 'TOF_occ', 'RF_time'].map((p) => ({
+      type: 'plottype.defined' as const,
+      metadata: meta,
+      data: {
+        ...plotTypeSpec(p, p.split('_')[0]),
+        alarmPolicy: { labels: ['Bad'], minConfidence: 0.7, consecutive: 3 },
+      },
+    })),
+  );
   registry = await PlotTypeRegistry.open(log);
   store = await AlarmStateStore.open(env.nc, log);
 });
@@ -75,7 +93,13 @@ describe('alarm worker on real NATS', () => {
     try {
       const P = 'CDC_occ';
       // Good, then two Bad and an Unconfirmed (no alarm yet), a third Bad (alarm), more Bad (nothing new).
-      for (const e of [verdict(P, 'Good'), verdict(P, 'Bad'), verdict(P, 'Bad'), verdict(P, 'Bad', { confirmed: false, confidence: 0.6 })]) await log.appendMany(e);
+      for (const e of [
+        verdict(P, 'Good'),
+        verdict(P, 'Bad'),
+        verdict(P, 'Bad'),
+        verdict(P, 'Bad', { confirmed: false, confidence: 0.6 }),
+      ])
+        await log.appendMany(e);
       await drained(worker);
       expect(await alarmEvents()).toEqual([]);
       await log.appendMany(verdict(P, 'Bad', { confidence: 0.8, run: 4243 }));
@@ -84,13 +108,16 @@ describe('alarm worker on real NATS', () => {
       const [raised, ...rest] = await alarmEvents();
       expect(rest).toEqual([]);
       expect(raised).toMatchObject({
-        type: 'alarm.raised', id: `alarm.raised:${P}-1`,
+        type: 'alarm.raised',
+        id: `alarm.raised:${P}-1`,
         data: { alarmId: `${P}-1`, plotType: P, detector: 'CDC', run: 4242, label: 'Bad', confidence: 0.8, episode: 1 },
       });
       expect((raised as HydraEventOf<'alarm.raised'>).data.imageIds).toHaveLength(3);
 
       // The saved state is lost (a new bucket, an operator's mistake): the stream still knows the episode is open.
-      await (await import('@nats-io/kv').then(({ Kvm }) => new Kvm(env.nc).open(`${log.names.stream}_ALARMS`))).delete(P);
+      await (await import('@nats-io/kv').then(({ Kvm }) => new Kvm(env.nc).open(`${log.names.stream}_ALARMS`))).delete(
+        P,
+      );
       await log.appendMany(verdict(P, 'Bad'));
       await log.appendMany(verdict(P, 'Good', { confirmed: false, confidence: 0.55 }));
       await drained(worker);
@@ -126,7 +153,10 @@ describe('alarm worker on real NATS', () => {
       // Put back the state as it was before the third verdict, as if the worker had died after its append.
       const now = await store.load(P);
       await store.save(P, before.state, now.revision);
-      const lastVerdictSeq = await log.lastSubjectSeq('inference.completed', (third[1]!.data as { imageId: string }).imageId);
+      const lastVerdictSeq = await log.lastSubjectSeq(
+        'inference.completed',
+        (third[1]!.data as { imageId: string }).imageId,
+      );
       for await (const item of log.read({ fromSeq: lastVerdictSeq, untilSeq: lastVerdictSeq })) {
         if (item.ok && item.event.type === 'inference.completed') verdicts.push(item.event);
       }
@@ -154,7 +184,7 @@ describe('alarm worker on real NATS', () => {
     const b = new AlarmWorker(log, registry, store);
     await Promise.all([a.start(), b.start()]);
     let x = 7;
-    const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
     const batch: AnyNewEvent[] = [];
     const expected: string[] = [];
     const sim = new Map(plots.map((p) => [p, { streak: 0, open: false, episodes: 0 }]));
@@ -163,15 +193,21 @@ describe('alarm worker on real NATS', () => {
       const r = rnd();
       const s = sim.get(p)!;
       // Long bad and good spells, with unconfirmed images in between.
-      const bad = (s.open || s.streak > 0) ? r < 0.8 : r < 0.15;
+      const bad = s.open || s.streak > 0 ? r < 0.8 : r < 0.15;
       const unconfirmed = rnd() < 0.1;
       batch.push(...verdict(p, bad ? 'Bad' : 'Good', { confirmed: !unconfirmed }));
       if (unconfirmed) continue;
       if (bad && !s.open && ++s.streak >= 3) {
-        s.open = true; s.streak = 0; s.episodes++; expected.push(`raised ${p}-${s.episodes}`);
+        s.open = true;
+        s.streak = 0;
+        s.episodes++;
+        expected.push(`raised ${p}-${s.episodes}`);
       } else if (!bad) {
         s.streak = 0;
-        if (s.open) { s.open = false; expected.push(`resolved ${p}-${s.episodes}`); }
+        if (s.open) {
+          s.open = false;
+          expected.push(`resolved ${p}-${s.episodes}`);
+        }
       }
     }
     const t0 = performance.now();
@@ -179,8 +215,12 @@ describe('alarm worker on real NATS', () => {
     try {
       await drained(a);
       const ms = performance.now() - t0;
-      console.log(`alarm workers: 300 verdicts through two workers in ${ms.toFixed(0)} ms (${(300 / (ms / 1000)).toFixed(0)} verdicts/s, appends included)`);
-      const got = (await alarmEvents()).filter((e) => plots.includes(e.data.plotType)).map((e) => `${e.type.slice(6)} ${e.data.alarmId}`);
+      console.log(
+        `alarm workers: 300 verdicts through two workers in ${ms.toFixed(0)} ms (${(300 / (ms / 1000)).toFixed(0)} verdicts/s, appends included)`,
+      );
+      const got = (await alarmEvents())
+        .filter((e) => plots.includes(e.data.plotType))
+        .map((e) => `${e.type.slice(6)} ${e.data.alarmId}`);
       expect(expected.length).toBeGreaterThanOrEqual(4);
       expect(got).toEqual(expected);
       expect(a.stats.handled + b.stats.handled).toBe(300);
@@ -192,13 +232,23 @@ describe('alarm worker on real NATS', () => {
   });
 
   it('a person acknowledges an alarm with a comment; an unknown alarm is refused', async () => {
-    const { alarm, seq } = await acknowledgeAlarm(log, { alarmId: 'CDC_occ-1', user: 'shift-leader', comment: 'fa125 itrig errors; run restarted' });
+    const { alarm, seq } = await acknowledgeAlarm(log, {
+      alarmId: 'CDC_occ-1',
+      user: 'shift-leader',
+      comment: 'fa125 itrig errors; run restarted',
+    });
     expect(alarm.plotType).toBe('CDC_occ');
     expect(seq).toBeGreaterThan(0);
-    await expect(acknowledgeAlarm(log, { alarmId: 'CDC_occ-99', user: 'x' })).rejects.toBeInstanceOf(AlarmNotFoundError);
+    await expect(acknowledgeAlarm(log, { alarmId: 'CDC_occ-99', user: 'x' })).rejects.toBeInstanceOf(
+      AlarmNotFoundError,
+    );
     await expect(acknowledgeAlarm(log, { alarmId: 'CDC_occ-1', user: '  ' })).rejects.toThrow(/who acknowledges/);
     const book = await AlarmBook.load(log);
-    expect(book.get('CDC_occ-1')).toMatchObject({ state: 'resolved', acknowledgedBy: 'shift-leader', comment: 'fa125 itrig errors; run restarted' });
+    expect(book.get('CDC_occ-1')).toMatchObject({
+      state: 'resolved',
+      acknowledgedBy: 'shift-leader',
+      comment: 'fa125 itrig errors; run restarted',
+    });
     expect(book.get('CDC_occ-2')).toMatchObject({ state: 'active' });
     expect(book.open().map((r) => r.alarmId)).toContain('CDC_occ-2');
   });

@@ -56,9 +56,13 @@ export class AlarmWorker {
     } catch (err) {
       if (!(err instanceof JetStreamApiError)) throw err;
       await jsm.consumers.add(names.stream, {
-        durable_name: this.consumerName, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All,
-        filter_subject: names.filter('inference.completed'), max_ack_pending: 1,
-        ack_wait: (this.opts.ackWaitMs ?? 30_000) * 1_000_000, max_deliver: -1,
+        durable_name: this.consumerName,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: names.filter('inference.completed'),
+        max_ack_pending: 1,
+        ack_wait: (this.opts.ackWaitMs ?? 30_000) * 1_000_000,
+        max_deliver: -1,
       });
     }
     this.loop ??= this.run();
@@ -118,8 +122,10 @@ export class AlarmWorker {
     const plotType = v.data.plotType;
     const spec = this.registry.get(plotType);
     const policy = spec?.alarmPolicy ?? DEFAULT_POLICY;
-    const run = classify(policy, v.data) === 'alarming'
-      ? (await lastEvent(this.log, 'image.arrived', v.data.imageId))?.data.run ?? 0 : 0;
+    const run =
+      classify(policy, v.data) === 'alarming'
+        ? ((await lastEvent(this.log, 'image.arrived', v.data.imageId))?.data.run ?? 0)
+        : 0;
     const ctx: DecisionContext = { policy, detector: spec?.detector ?? 'unknown', run };
     const loaded = await this.store.load(plotType);
     let state = loaded.state;
@@ -139,7 +145,11 @@ export class AlarmWorker {
     }
   }
 
-  private async apply(state: PlotAlarmState, v: HydraEventOf<'inference.completed'>, ctx: DecisionContext): Promise<PlotAlarmState> {
+  private async apply(
+    state: PlotAlarmState,
+    v: HydraEventOf<'inference.completed'>,
+    ctx: DecisionContext,
+  ): Promise<PlotAlarmState> {
     const events = decide(state, v, ctx);
     let next = evolveVerdict(state, v, ctx);
     for (const e of events) {

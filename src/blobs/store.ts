@@ -26,7 +26,11 @@ export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').upd
  * Events carry the name, never the bytes.
  */
 export class BlobStore {
-  private constructor(private readonly os: ObjectStore, private readonly jsm: JetStreamManager, private readonly bucket: string) {}
+  private constructor(
+    private readonly os: ObjectStore,
+    private readonly jsm: JetStreamManager,
+    private readonly bucket: string,
+  ) {}
 
   static async open(nc: NatsConnection, bucket: string): Promise<BlobStore> {
     const objm = new Objm(nc);
@@ -37,7 +41,11 @@ export class BlobStore {
    * Stores bytes under their SHA-256. `known` skips work the caller has done: the hash, and the
    * existence check when the caller knows the blob is new (writing it again is harmless: same name, same bytes).
    */
-  async put(bytes: Uint8Array, contentType = 'application/octet-stream', known: { sha256?: string; isNew?: boolean } = {}): Promise<BlobRef> {
+  async put(
+    bytes: Uint8Array,
+    contentType = 'application/octet-stream',
+    known: { sha256?: string; isNew?: boolean } = {},
+  ): Promise<BlobRef> {
     const sha256 = known.sha256 ?? sha256Hex(bytes);
     if (!known.isNew && (await this.os.info(sha256))) return { sha256, size: bytes.length, stored: false };
     await this.os.putBlob({ name: sha256, description: contentType }, bytes);
@@ -53,7 +61,9 @@ export class BlobStore {
     if (!info || info.deleted) throw new BlobNotFoundError(sha256);
     // Most images are one chunk: one direct get of it beats the ordered consumer a general read sets up.
     if (info.chunks === 1) {
-      const m = await this.jsm.streams.getMessage(`OBJ_${this.bucket}`, { last_by_subj: `$O.${this.bucket}.C.${info.nuid}` });
+      const m = await this.jsm.streams.getMessage(`OBJ_${this.bucket}`, {
+        last_by_subj: `$O.${this.bucket}.C.${info.nuid}`,
+      });
       if (m && m.data.length === info.size && sha256Hex(m.data) === sha256) return m.data;
     }
     const bytes = await this.os.getBlob(sha256);

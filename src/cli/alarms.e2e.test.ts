@@ -10,17 +10,35 @@ const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../../bin/hydra.js', import.meta.url));
 let env: TestEnv;
 let log: EventLog;
-const hydra = (...args: string[]) => run(process.execPath, [bin, ...args], {
-  timeout: 60_000,
-  env: { ...process.env, NATS_URL: env.config.NATS_URL, DATABASE_URL: env.config.DATABASE_URL, HYDRA_NAMESPACE: env.config.HYDRA_NAMESPACE },
-});
+const hydra = (...args: string[]) =>
+  run(process.execPath, [bin, ...args], {
+    timeout: 60_000,
+    env: {
+      ...process.env,
+      NATS_URL: env.config.NATS_URL,
+      DATABASE_URL: env.config.DATABASE_URL,
+      HYDRA_NAMESPACE: env.config.HYDRA_NAMESPACE,
+    },
+  });
 
 beforeAll(async () => {
   env = await openTestEnv('cli_alarms', { migrate: false });
   log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test' });
   await log.append({
-    type: 'alarm.raised', metadata: meta,
-    data: { alarmId: 'CDC_occ-1', plotType: 'CDC_occ', detector: 'CDC', run: 101072, label: 'Bad', confidence: 0.93, firstImageId: shaOf('x'), imageIds: [shaOf('x')], raisedAt: '2026-11-26T10:00:00.000Z', episode: 1 },
+    type: 'alarm.raised',
+    metadata: meta,
+    data: {
+      alarmId: 'CDC_occ-1',
+      plotType: 'CDC_occ',
+      detector: 'CDC',
+      run: 101072,
+      label: 'Bad',
+      confidence: 0.93,
+      firstImageId: shaOf('x'),
+      imageIds: [shaOf('x')],
+      raisedAt: '2026-11-26T10:00:00.000Z',
+      episode: 1,
+    },
   });
 });
 afterAll(async () => {
@@ -33,16 +51,35 @@ describe('hydra alarms', () => {
     const before = await hydra('alarms', 'list');
     expect(before.stdout).toMatch(/^CDC_occ-1\s+active\s+CDC\s+run 101072\s+Bad 0\.93\s+raised 2026-11-26 10:00:00/m);
 
-    const ack = await hydra('alarms', 'ack', 'CDC_occ-1', '--user', 'ann', '--comment', 'fa125 itrig errors, run restarted');
+    const ack = await hydra(
+      'alarms',
+      'ack',
+      'CDC_occ-1',
+      '--user',
+      'ann',
+      '--comment',
+      'fa125 itrig errors, run restarted',
+    );
     expect(ack.stdout).toMatch(/acknowledged CDC_occ-1 \(CDC_occ, still open\) as ann/);
 
     const open = await hydra('alarms', 'list', '--open', '--json');
-    expect(open.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
-      expect.objectContaining({ alarmId: 'CDC_occ-1', state: 'acknowledged', acknowledgedBy: 'ann', comment: 'fa125 itrig errors, run restarted' }),
+    expect(
+      open.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([
+      expect.objectContaining({
+        alarmId: 'CDC_occ-1',
+        state: 'acknowledged',
+        acknowledgedBy: 'ann',
+        comment: 'fa125 itrig errors, run restarted',
+      }),
     ]);
 
     await expect(hydra('alarms', 'ack', 'CDC_occ-7', '--user', 'ann')).rejects.toMatchObject({
-      code: 1, stderr: expect.stringMatching(/no alarm "CDC_occ-7".*\[HYDRA_ALARM_NOT_FOUND\]/),
+      code: 1,
+      stderr: expect.stringMatching(/no alarm "CDC_occ-7".*\[HYDRA_ALARM_NOT_FOUND\]/),
     });
   });
 });

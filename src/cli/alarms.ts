@@ -21,8 +21,12 @@ const ackOptions = z.object({
 export function formatAlarm(r: AlarmRow): string {
   const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 19) : '');
   const parts = [
-    r.alarmId.padEnd(28), r.state.padEnd(12), r.detector.padEnd(8), `run ${r.run}`.padEnd(11),
-    `${r.label} ${r.confidence.toFixed(2)}`.padEnd(12), `raised ${when(r.raisedAt)}`,
+    r.alarmId.padEnd(28),
+    r.state.padEnd(12),
+    r.detector.padEnd(8),
+    `run ${r.run}`.padEnd(11),
+    `${r.label} ${r.confidence.toFixed(2)}`.padEnd(12),
+    `raised ${when(r.raisedAt)}`,
   ];
   if (r.resolvedAt) parts.push(`resolved ${when(r.resolvedAt)}`);
   if (r.acknowledgedBy) parts.push(`ack ${r.acknowledgedBy}${r.comment ? `: ${JSON.stringify(r.comment)}` : ''}`);
@@ -41,7 +45,8 @@ async function withHydra<T>(fn: (h: Hydra) => Promise<T>): Promise<T> {
 export function registerAlarmCommands(program: Command): void {
   const alarms = program.command('alarms').description('alarm episodes: list them, acknowledge one');
 
-  alarms.command('list')
+  alarms
+    .command('list')
     .description('alarm episodes, latest raised first (from the event stream)')
     .option('--open', 'only those not resolved yet')
     .option('--limit <n>', 'at most this many', '50')
@@ -56,7 +61,8 @@ export function registerAlarmCommands(program: Command): void {
       });
     });
 
-  alarms.command('ack')
+  alarms
+    .command('ack')
     .description('say you saw an alarm (and what you did): appends alarm.acknowledged')
     .argument('<alarmId>', 'as `hydra alarms list` shows it, e.g. CDC_occupancy-3')
     .option('--user <name>', 'who acknowledges (default: $USER)', process.env.USER)
@@ -64,8 +70,14 @@ export function registerAlarmCommands(program: Command): void {
     .action(async (alarmId: string, raw: unknown) => {
       const opts = ackOptions.parse(raw);
       await withHydra(async (h) => {
-        const { alarm } = await acknowledgeAlarm(h.log, { alarmId, user: opts.user, comment: opts.comment }, { producer: 'cli' });
-        console.log(`acknowledged ${alarm.alarmId} (${alarm.plotType}, ${alarm.state === 'resolved' ? 'already resolved' : 'still open'}) as ${opts.user}`);
+        const { alarm } = await acknowledgeAlarm(
+          h.log,
+          { alarmId, user: opts.user, comment: opts.comment },
+          { producer: 'cli' },
+        );
+        console.log(
+          `acknowledged ${alarm.alarmId} (${alarm.plotType}, ${alarm.state === 'resolved' ? 'already resolved' : 'still open'}) as ${opts.user}`,
+        );
       });
     });
 }

@@ -4,7 +4,8 @@ import { configReference } from '../config.ts';
 
 export function registerEventCommands(program: Command): void {
   const events = program.command('events').description('the event catalog');
-  events.command('schema')
+  events
+    .command('schema')
     .description('write a JSON Schema per event type, for programs in other languages reading the stream')
     .requiredOption('--out <dir>', 'directory to write into')
     .action(async (opts: { out: string }) => {
@@ -14,7 +15,8 @@ export function registerEventCommands(program: Command): void {
 }
 
 export function registerConfigCommands(program: Command): void {
-  program.command('config')
+  program
+    .command('config')
     .description('print the configuration reference (every setting, its default and meaning), as in the README')
     .action(() => {
       console.log(configReference());

@@ -17,7 +17,8 @@ import { defaultUser, parseOptions, userSchema } from './options.ts';
  */
 function progressPrinter(): { update: (p: ImportProgress) => void; end: () => void } {
   const tty = process.stderr.isTTY === true;
-  let last = 0, shown = false;
+  let last = 0,
+    shown = false;
   return {
     update(p) {
       if (p.total < 100) return;
@@ -42,8 +43,11 @@ const oneArgs = z.object({ imageId: sha256Schema, plotType: tokenSchema, label: 
 export function registerLabelCommands(program: Command): void {
   const labels = program.command('labels').description("the experts' labels of images");
 
-  labels.command('import')
-    .description('import labels from a CSV (columns file, plot_type, label; optional user, comment, run, run_period, chunk, pad; the generator\'s manifest.csv works): each image is ingested if new, then labelled. The whole file is checked first; any bad row and nothing is imported.')
+  labels
+    .command('import')
+    .description(
+      "import labels from a CSV (columns file, plot_type, label; optional user, comment, run, run_period, chunk, pad; the generator's manifest.csv works): each image is ingested if new, then labelled. The whole file is checked first; any bad row and nothing is imported.",
+    )
     .argument('<file>', 'CSV file; image paths are relative to it')
     .option('--user <name>', 'who labelled them (when the CSV has no user column)')
     .action(async (file: string, raw: unknown) => {
@@ -53,11 +57,19 @@ export function registerLabelCommands(program: Command): void {
       const bar = progressPrinter();
       try {
         const t0 = performance.now();
-        const s = await importLabels({ log: hydra.log, plotTypes: registry, ingestor, pool: hydra.database.pool }, file, {
-          user: o.user ?? defaultUser(), metadata: { correlationId: `labels-import:${file}`.slice(0, 200), producer: 'labels-import' }, onProgress: bar.update,
-        });
+        const s = await importLabels(
+          { log: hydra.log, plotTypes: registry, ingestor, pool: hydra.database.pool },
+          file,
+          {
+            user: o.user ?? defaultUser(),
+            metadata: { correlationId: `labels-import:${file}`.slice(0, 200), producer: 'labels-import' },
+            onProgress: bar.update,
+          },
+        );
         bar.end();
-        console.log(`${s.rows} rows: ${s.images} images (${s.imagesNew} new), ${s.labelsAppended} labels recorded, ${s.labelsUnchanged} unchanged (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+        console.log(
+          `${s.rows} rows: ${s.images} images (${s.imagesNew} new), ${s.labelsAppended} labels recorded, ${s.labelsUnchanged} unchanged (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+        );
       } finally {
         bar.end();
         await registry.close();
@@ -65,8 +77,12 @@ export function registerLabelCommands(program: Command): void {
       }
     });
 
-  for (const [name, verb] of [['assign', 'label an image'], ['retract', 'withdraw the label of an image']] as const) {
-    labels.command(name)
+  for (const [name, verb] of [
+    ['assign', 'label an image'],
+    ['retract', 'withdraw the label of an image'],
+  ] as const) {
+    labels
+      .command(name)
       .description(verb)
       .argument('<image>', 'image id (SHA-256)')
       .argument('<plotType>')
@@ -82,8 +98,13 @@ export function registerLabelCommands(program: Command): void {
           const cmd = { ...a, user: o.user ?? defaultUser(), ...(o.comment ? { comment: o.comment } : {}) };
           const deps = { log: hydra.log, plotTypes: registry };
           const metadata = { correlationId: `labels-${name}`, producer: 'cli' };
-          const r = name === 'assign' ? await assignLabel(deps, cmd, { metadata }) : await retractLabel(deps, cmd, { metadata });
-          console.log(`${name === 'assign' ? 'labelled' : 'retracted'} ${a.imageId.slice(0, 12)} ${a.label} (seq ${r.seq})`);
+          const r =
+            name === 'assign'
+              ? await assignLabel(deps, cmd, { metadata })
+              : await retractLabel(deps, cmd, { metadata });
+          console.log(
+            `${name === 'assign' ? 'labelled' : 'retracted'} ${a.imageId.slice(0, 12)} ${a.label} (seq ${r.seq})`,
+          );
         } finally {
           await registry.close();
           await hydra.close();

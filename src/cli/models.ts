@@ -24,12 +24,23 @@ async function withHydra<T>(producer: string, fn: (h: Hydra) => Promise<T>): Pro
 
 const metadata = (user: string, what: string) => ({ correlationId: what, producer: 'cli', user });
 const modelId = tokenSchema;
-const labelList = z.string().transform((s) => s.split(',').map((l) => l.trim()).filter(Boolean)).pipe(z.array(tokenSchema).min(2));
+const labelList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(tokenSchema).min(2));
 
 export function registerModelCommands(program: Command): void {
-  const models = program.command('models').description('the model registry: trained and imported models, sign-off, activation');
+  const models = program
+    .command('models')
+    .description('the model registry: trained and imported models, sign-off, activation');
 
-  models.command('list')
+  models
+    .command('list')
     .description('every model with its status (trained, signed-off, active, retired) and validation accuracy')
     .option('--plot-type <name>', 'only this plot type')
     .action(async (raw: unknown) => {
@@ -39,67 +50,123 @@ export function registerModelCommands(program: Command): void {
       });
     });
 
-  models.command('signoff')
+  models
+    .command('signoff')
     .description('an expert approves a model for use (after reading its evaluation)')
     .argument('<model>')
     .requiredOption('--user <name>', 'the expert')
     .option('--comment <text>')
     .action(async (id: string, raw: unknown) => {
-      const o = parseOptions(z.object({ id: modelId, user: userSchema, comment: z.string().max(2000).optional() }), { ...(raw as object), id });
+      const o = parseOptions(z.object({ id: modelId, user: userSchema, comment: z.string().max(2000).optional() }), {
+        ...(raw as object),
+        id,
+      });
       await withHydra('models', async (h) => {
-        await signOffModel(h.log, { modelId: o.id, user: o.user, ...(o.comment ? { comment: o.comment } : {}) }, metadata(o.user, `signoff:${o.id}`));
+        await signOffModel(
+          h.log,
+          { modelId: o.id, user: o.user, ...(o.comment ? { comment: o.comment } : {}) },
+          metadata(o.user, `signoff:${o.id}`),
+        );
         console.log(`${o.id} signed off by ${o.user}`);
       });
     });
 
-  models.command('activate')
-    .description("make a model its plot type's active model (it must be signed off, unless an admin overrides); the previous one steps back")
+  models
+    .command('activate')
+    .description(
+      "make a model its plot type's active model (it must be signed off, unless an admin overrides); the previous one steps back",
+    )
     .argument('<model>')
     .requiredOption('--user <name>', 'who')
     .option('--override', 'activate without sign-off (admins only: HYDRA_ADMINS)', false)
     .action(async (id: string, raw: unknown) => {
-      const o = parseOptions(z.object({ id: modelId, user: userSchema, override: z.boolean() }), { ...(raw as object), id });
+      const o = parseOptions(z.object({ id: modelId, user: userSchema, override: z.boolean() }), {
+        ...(raw as object),
+        id,
+      });
       await withHydra('models', async (h) => {
         try {
-          const r = await activateModel(h.log, { modelId: o.id, user: o.user, override: o.override, admins: h.config.HYDRA_ADMINS }, metadata(o.user, `activate:${o.id}`));
-          console.log(`${o.id} is now active${r.previousModelId ? ` (replacing ${r.previousModelId})` : ''}${o.override ? ' [override]' : ''}`);
+          const r = await activateModel(
+            h.log,
+            { modelId: o.id, user: o.user, override: o.override, admins: h.config.HYDRA_ADMINS },
+            metadata(o.user, `activate:${o.id}`),
+          );
+          console.log(
+            `${o.id} is now active${r.previousModelId ? ` (replacing ${r.previousModelId})` : ''}${o.override ? ' [override]' : ''}`,
+          );
         } catch (err) {
-          if (isConcurrencyConflict(err)) throw new Error(`another activation for this plot type won the race; look at hydra models list and try again`, { cause: err });
+          if (isConcurrencyConflict(err))
+            throw new Error(
+              `another activation for this plot type won the race; look at hydra models list and try again`,
+              { cause: err },
+            );
           throw err;
         }
       });
     });
 
-  models.command('retire')
+  models
+    .command('retire')
     .description('take a model out of use (an active one leaves its plot type without a model)')
     .argument('<model>')
     .option('--user <name>', 'who')
     .option('--reason <text>')
     .action(async (id: string, raw: unknown) => {
-      const o = parseOptions(z.object({ id: modelId, user: userSchema.optional(), reason: z.string().max(2000).optional() }), { ...(raw as object), id });
+      const o = parseOptions(
+        z.object({ id: modelId, user: userSchema.optional(), reason: z.string().max(2000).optional() }),
+        { ...(raw as object), id },
+      );
       const user = o.user ?? defaultUser();
       await withHydra('models', async (h) => {
-        await retireModel(h.log, { modelId: o.id, user, ...(o.reason ? { reason: o.reason } : {}) }, metadata(user, `retire:${o.id}`));
+        await retireModel(
+          h.log,
+          { modelId: o.id, user, ...(o.reason ? { reason: o.reason } : {}) },
+          metadata(user, `retire:${o.id}`),
+        );
         console.log(`${o.id} retired`);
       });
     });
 
-  models.command('import')
-    .description('register a model trained elsewhere (ONNX): input float32 [N, C, H, W] of the plot type\'s input size, raw 0..255 values; output "logits" [N, labels] (optional "cams" [N, labels, h, w])')
+  models
+    .command('import')
+    .description(
+      'register a model trained elsewhere (ONNX): input float32 [N, C, H, W] of the plot type\'s input size, raw 0..255 values; output "logits" [N, labels] (optional "cams" [N, labels, h, w])',
+    )
     .argument('<file>', 'model.onnx')
     .requiredOption('--plot-type <name>')
     .requiredOption('--labels <list>', 'the labels of the logits columns, in order, e.g. Good,Bad')
     .requiredOption('--user <name>', 'who')
     .option('--comment <text>')
     .action(async (file: string, raw: unknown) => {
-      const o = parseOptions(z.object({ plotType: tokenSchema, labels: labelList, user: userSchema, comment: z.string().max(2000).optional() }), raw);
+      const o = parseOptions(
+        z.object({
+          plotType: tokenSchema,
+          labels: labelList,
+          user: userSchema,
+          comment: z.string().max(2000).optional(),
+        }),
+        raw,
+      );
       const bytes = await readFile(file);
       await withHydra('models', async (h) => {
         const registry = await PlotTypeRegistry.open(h.log);
         try {
-          const r = await importModel({ log: h.log, blobs: h.blobs, plotTypes: registry },
-            { bytes, plotType: o.plotType, labels: o.labels, user: o.user, ...(o.comment ? { comment: o.comment } : {}) }, metadata(o.user, `import:${path.basename(file)}`.slice(0, 200)));
-          console.log(r.created ? `imported ${r.modelId} (onnx ${r.onnx.slice(0, 12)}); next: hydra models signoff ${r.modelId} --user NAME` : `already registered as ${r.modelId}`);
+          const r = await importModel(
+            { log: h.log, blobs: h.blobs, plotTypes: registry },
+            {
+              bytes,
+              plotType: o.plotType,
+              labels: o.labels,
+              user: o.user,
+              ...(o.comment ? { comment: o.comment } : {}),
+            },
+            metadata(o.user, `import:${path.basename(file)}`.slice(0, 200)),
+          );
+          console.log(
+            r.created
+              ? `imported ${r.modelId} (onnx ${r.onnx.slice(0, 12)}); next: hydra models signoff ${r.modelId} --user NAME`
+              : `already registered as ${r.modelId}`,
+          );
         } finally {
           await registry.close();
         }

@@ -13,10 +13,12 @@ export class CliOptionError extends Error {
 /** Parses commander's options with a zod schema; a bad one is a CliOptionError naming each problem. */
 export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
   const r = schema.safeParse(raw);
-  if (!r.success) throw new CliOptionError(r.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '), { cause: r.error });
+  if (!r.success)
+    throw new CliOptionError(r.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '), {
+      cause: r.error,
+    });
   return r.data;
 }
 
 export const userSchema = z.string().trim().min(1).max(100);
 export const defaultUser = (): string => process.env.USER || 'expert';
-

@@ -11,13 +11,19 @@ export function registerPlotTypeCommands(program: Command): void {
   const pt = program.command('plot-types').description('the plot-type registry');
 
   pt.command('apply')
-    .description('create or update plot types from a YAML file (validated; applying the same file twice changes nothing)')
+    .description(
+      'create or update plot types from a YAML file (validated; applying the same file twice changes nothing)',
+    )
     .argument('<file>', 'YAML: a list of plot types')
     .action(async (file: string) => {
       const specs = parsePlotTypesYaml(await readFile(file, 'utf8'), file);
       const hydra = await openHydra(loadConfig(), { producer: 'plot-types', ensureServices: true });
       try {
-        const changes = await applyPlotTypes(hydra.log, specs, { correlationId: `apply:${file}`, producer: 'cli', user: user() });
+        const changes = await applyPlotTypes(hydra.log, specs, {
+          correlationId: `apply:${file}`,
+          producer: 'cli',
+          user: user(),
+        });
         for (const c of changes) {
           if (c.kind === 'define') console.log(`defined   ${c.spec.name}`);
           else if (c.kind === 'update') console.log(`updated   ${c.spec.name} (${c.fields.join(', ')})`);
@@ -35,7 +41,9 @@ export function registerPlotTypeCommands(program: Command): void {
       try {
         const all = await currentPlotTypes(hydra.log);
         for (const [name, { spec, retired }] of [...all].sort()) {
-          console.log(`${name.padEnd(28)} ${spec.detector.padEnd(10)} labels ${spec.labels.map((l) => l.name).join('/')}  collect ${spec.collectPercent}%${spec.ignore ? '  ignored' : ''}${retired ? '  RETIRED' : ''}`);
+          console.log(
+            `${name.padEnd(28)} ${spec.detector.padEnd(10)} labels ${spec.labels.map((l) => l.name).join('/')}  collect ${spec.collectPercent}%${spec.ignore ? '  ignored' : ''}${retired ? '  RETIRED' : ''}`,
+          );
         }
         if (all.size === 0) console.log('no plot types yet: hydra plot-types apply FILE.yaml');
       } finally {
@@ -52,7 +60,11 @@ export function registerPlotTypeCommands(program: Command): void {
       try {
         const all = await currentPlotTypes(hydra.log);
         if (!all.has(name)) throw new Error(`no plot type "${name}"`);
-        await hydra.log.append({ type: 'plottype.retired', metadata: { correlationId: `retire:${name}`, producer: 'cli', user: user() }, data: { name, ...(opts.reason ? { reason: opts.reason } : {}) } });
+        await hydra.log.append({
+          type: 'plottype.retired',
+          metadata: { correlationId: `retire:${name}`, producer: 'cli', user: user() },
+          data: { name, ...(opts.reason ? { reason: opts.reason } : {}) },
+        });
         console.log(`retired ${name}`);
       } finally {
         await hydra.close();

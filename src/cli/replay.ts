@@ -16,8 +16,11 @@ function progressPrinter(): (p: ReplayProgress) => void {
 }
 
 export function registerReplayCommands(program: Command): void {
-  program.command('replay')
-    .description('rebuild every projection from stream sequence 1; --verify compares with the live tables, otherwise the rebuilt tables replace them')
+  program
+    .command('replay')
+    .description(
+      'rebuild every projection from stream sequence 1; --verify compares with the live tables, otherwise the rebuilt tables replace them',
+    )
     .option('--verify', 'compare only; exit 1 and print the differing rows when they differ', false)
     .option('--only <names>', 'comma-separated projection names')
     .action(async (opts: { verify: boolean; only?: string }) => {
@@ -25,7 +28,10 @@ export function registerReplayCommands(program: Command): void {
       try {
         const wanted = opts.only?.split(',').map((s) => s.trim());
         const unknown = wanted?.filter((w) => !allProjections.some((p) => p.name === w)) ?? [];
-        if (unknown.length) throw new Error(`unknown projections: ${unknown.join(', ')}; known: ${allProjections.map((p) => p.name).join(', ')}`);
+        if (unknown.length)
+          throw new Error(
+            `unknown projections: ${unknown.join(', ')}; known: ${allProjections.map((p) => p.name).join(', ')}`,
+          );
         const chosen = allProjections.filter((p) => !wanted || wanted.includes(p.name));
         const replayer = new Replayer(hydra.database.pool, hydra.log, progressPrinter());
         const t0 = performance.now();
@@ -38,7 +44,9 @@ export function registerReplayCommands(program: Command): void {
             differing += r.differences.length;
             process.stderr.write('\n');
             for (const d of r.differences.slice(0, 50)) {
-              console.log(`${p.name} ${d.id}\n  live:    ${d.live ?? '(missing)'}\n  rebuilt: ${d.rebuilt ?? '(missing)'}`);
+              console.log(
+                `${p.name} ${d.id}\n  live:    ${d.live ?? '(missing)'}\n  rebuilt: ${d.rebuilt ?? '(missing)'}`,
+              );
             }
             if (r.differences.length > 50) console.log(`${p.name}: ... and ${r.differences.length - 50} more`);
           } else {
@@ -50,28 +58,37 @@ export function registerReplayCommands(program: Command): void {
         const secs = ((performance.now() - t0) / 1000).toFixed(1);
         const seq = (await hydra.log.streamInfo()).state.last_seq;
         if (opts.verify) {
-          console.log(differing === 0
-            ? `replay --verify: ${chosen.length} projections, ${rows} rows equal to a rebuild from ${seq} events (${secs}s)`
-            : `replay --verify: ${differing} rows differ across ${chosen.length} projections (${secs}s)`);
+          console.log(
+            differing === 0
+              ? `replay --verify: ${chosen.length} projections, ${rows} rows equal to a rebuild from ${seq} events (${secs}s)`
+              : `replay --verify: ${differing} rows differ across ${chosen.length} projections (${secs}s)`,
+          );
           if (differing > 0) process.exitCode = 1;
         } else {
-          console.log(`replay: ${chosen.length} projections rebuilt from ${seq} events and switched in, ${rows} rows (${secs}s)`);
+          console.log(
+            `replay: ${chosen.length} projections rebuilt from ${seq} events and switched in, ${rows} rows (${secs}s)`,
+          );
         }
       } finally {
         await hydra.close();
       }
     });
 
-  program.command('projections')
+  program
+    .command('projections')
     .description('each projection: checkpoint, consumer lag, dead letters')
     .action(async () => {
       const hydra = await openHydra(loadConfig(), { producer: 'status', ensureServices: true, migrate: true });
       try {
-        const [dead] = await hydra.database.pool.query('SELECT projection, COUNT(*) AS n FROM dead_letters GROUP BY projection');
+        const [dead] = await hydra.database.pool.query(
+          'SELECT projection, COUNT(*) AS n FROM dead_letters GROUP BY projection',
+        );
         const deadBy = new Map((dead as { projection: string; n: number }[]).map((d) => [d.projection, Number(d.n)]));
         for (const p of allProjections) {
           const lag = await new ProjectionRunner(hydra.database.pool, hydra.log, p).lag();
-          console.log(`${p.name.padEnd(20)} checkpoint ${String(lag.checkpoint).padStart(8)}  lag ${String(lag.pending).padStart(6)}  dead letters ${deadBy.get(p.name) ?? 0}`);
+          console.log(
+            `${p.name.padEnd(20)} checkpoint ${String(lag.checkpoint).padStart(8)}  lag ${String(lag.pending).padStart(6)}  dead letters ${deadBy.get(p.name) ?? 0}`,
+          );
         }
       } finally {
         await hydra.close();

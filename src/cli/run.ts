@@ -9,8 +9,16 @@ import { startHeartbeat } from '../workers/heartbeat.ts';
 const say = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
 /** Opens Hydra (starting services and migrating as needed), runs the roles until SIGINT/SIGTERM, then drains. */
-export async function runRoles(selected: readonly Role[], opts: { before?: (h: Hydra) => Promise<void>; after?: (h: Hydra) => Promise<{ stop(): Promise<void> }> } = {}): Promise<void> {
-  const hydra = await openHydra(loadConfig(), { producer: selected.map((r) => r.name).join('+'), ensureServices: true, migrate: true, say });
+export async function runRoles(
+  selected: readonly Role[],
+  opts: { before?: (h: Hydra) => Promise<void>; after?: (h: Hydra) => Promise<{ stop(): Promise<void> }> } = {},
+): Promise<void> {
+  const hydra = await openHydra(loadConfig(), {
+    producer: selected.map((r) => r.name).join('+'),
+    ensureServices: true,
+    migrate: true,
+    say,
+  });
   await opts.before?.(hydra);
   const running = new Map<string, RunningRole>();
   for (const role of selected) {
@@ -38,17 +46,24 @@ export async function runRoles(selected: readonly Role[], opts: { before?: (h: H
 }
 
 export function registerRunCommands(program: Command): void {
-  program.command('up')
+  program
+    .command('up')
     .description('run every Hydra role in one process (starts NATS/MariaDB when needed, migrates the database)')
     .option('--demo', 'also set up demo plot types and models, and simulate a run with a failure at chunk 6', false)
     .option('--interval <seconds>', 'demo: seconds between chunks', '10')
     .option('--run <number>', 'demo: run number', '101072')
     .action(async (raw: unknown) => {
-      const o = z.object({ demo: z.boolean(), interval: z.coerce.number().min(0), run: z.coerce.number().int().min(1) }).parse(raw);
-      await runRoles(roles, o.demo ? { after: (h) => startDemo(h, say, { interval: o.interval, run: o.run, perClass: 100 }) } : {});
+      const o = z
+        .object({ demo: z.boolean(), interval: z.coerce.number().min(0), run: z.coerce.number().int().min(1) })
+        .parse(raw);
+      await runRoles(
+        roles,
+        o.demo ? { after: (h) => startDemo(h, say, { interval: o.interval, run: o.run, perClass: 100 }) } : {},
+      );
     });
 
-  program.command('worker')
+  program
+    .command('worker')
     .description(`run one role: ${roles.map((r) => r.name).join(', ')}`)
     .argument('<role>', 'role name')
     .action(async (name: string) => {
@@ -57,7 +72,8 @@ export function registerRunCommands(program: Command): void {
       await runRoles([role]);
     });
 
-  program.command('migrate')
+  program
+    .command('migrate')
     .description('apply the database migrations (drizzle/)')
     .action(async () => {
       const hydra = await openHydra(loadConfig(), { producer: 'migrate', ensureServices: true, migrate: true, say });

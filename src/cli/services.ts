@@ -7,10 +7,12 @@ import { ensureServices, servicesStatus, stopServices } from '../services/index.
 const say = (line: string): void => console.log(line);
 
 export function registerServiceCommands(program: Command): void {
-  const services = program.command('services')
+  const services = program
+    .command('services')
     .description('NATS and MariaDB: use the configured ones when they answer, else run our own under var/services/');
 
-  services.command('up')
+  services
+    .command('up')
     .description('make sure NATS (JetStream) and MariaDB answer, starting local ones where needed; they keep running')
     .action(async () => {
       const s = await ensureServices(loadConfig(), { log: say });
@@ -18,7 +20,8 @@ export function registerServiceCommands(program: Command): void {
       say(`DATABASE_URL=${s.databaseUrl}`);
     });
 
-  services.command('status')
+  services
+    .command('status')
     .description('where each service is and whether it answers (exit 1 when one does not)')
     .action(async () => {
       const report = await servicesStatus(loadConfig());
@@ -36,14 +39,16 @@ export function registerServiceCommands(program: Command): void {
       }
     });
 
-  services.command('down')
+  services
+    .command('down')
     .description('stop the servers Hydra started (never the configured ones); their data stays under var/services/')
     .action(async () => {
       const stopped = await stopServices(loadConfig(), { log: say });
       if (stopped.length === 0) say('no embedded servers to stop');
     });
 
-  program.command('doctor')
+  program
+    .command('doctor')
     .description('check what Hydra needs on this machine (Node, NATS, MariaDB, Python with torch, chromium)')
     .option('--install', 'install what is missing (Debian packages; needs root)', false)
     .option('--quiet', 'print only problems and actions', false)

@@ -30,11 +30,27 @@ const trainOptions = z.object({
   timeout: num.positive().optional(),
 });
 
-const PARAMETER_KEYS = ['epochs', 'learningRate', 'batchSize', 'annealing', 'patience', 'minDelta', 'validationFraction', 'sampling', 'seed', 'minPerClass', 'parentModel', 'device'] as const;
+const PARAMETER_KEYS = [
+  'epochs',
+  'learningRate',
+  'batchSize',
+  'annealing',
+  'patience',
+  'minDelta',
+  'validationFraction',
+  'sampling',
+  'seed',
+  'minPerClass',
+  'parentModel',
+  'device',
+] as const;
 
 export function registerTrainCommands(program: Command): void {
-  program.command('train')
-    .description('ask for a model of a plot type to be trained from its labels (a training worker does it: hydra up, or hydra worker training); --wait follows it and exits 0 when it completes, 1 when it fails')
+  program
+    .command('train')
+    .description(
+      'ask for a model of a plot type to be trained from its labels (a training worker does it: hydra up, or hydra worker training); --wait follows it and exits 0 when it completes, 1 when it fails',
+    )
     .requiredOption('--plot-type <name>', 'the plot type')
     .option('--epochs <n>', 'most epochs (early stopping may end sooner; default 30)')
     .option('--learning-rate <x>', 'initial learning rate (default 0.003)')
@@ -59,7 +75,12 @@ export function registerTrainCommands(program: Command): void {
       const registry = await PlotTypeRegistry.open(hydra.log);
       try {
         const user = o.user ?? defaultUser();
-        const r = await requestTraining(hydra.log, registry, { plotType: o.plotType, parameters, reason: o.reason, requester: user }, { producer: 'cli', user });
+        const r = await requestTraining(
+          hydra.log,
+          registry,
+          { plotType: o.plotType, parameters, reason: o.reason, requester: user },
+          { producer: 'cli', user },
+        );
         console.log(`requested training ${r.trainingId} of ${o.plotType}`);
         if (!o.wait) return;
         const signal = o.timeout ? AbortSignal.timeout(o.timeout * 1000) : undefined;
@@ -70,11 +91,15 @@ export function registerTrainCommands(program: Command): void {
           },
         });
         if (!outcome) {
-          console.error(`no outcome within ${o.timeout} s (is a training worker running? hydra worker training); the request stays queued`);
+          console.error(
+            `no outcome within ${o.timeout} s (is a training worker running? hydra worker training); the request stays queued`,
+          );
           process.exitCode = 2;
         } else if (outcome.kind === 'completed') {
           for (const line of evaluationSummary(outcome.data)) console.log(line);
-          console.log(`\nnext: hydra models signoff ${outcome.data.modelId} --user NAME, then hydra models activate ${outcome.data.modelId} --user NAME`);
+          console.log(
+            `\nnext: hydra models signoff ${outcome.data.modelId} --user NAME, then hydra models activate ${outcome.data.modelId} --user NAME`,
+          );
         } else {
           for (const line of failureSummary(outcome.data)) console.error(line);
           process.exitCode = 1;

@@ -21,8 +21,13 @@ export async function openDatabase(url: string, opts: { connectionLimit?: number
   const name = databaseName(url);
   await createDatabaseIfMissing(url, name);
   const pool = mysql.createPool({
-    uri: url, connectionLimit: opts.connectionLimit ?? 10, multipleStatements: false,
-    dateStrings: true, supportBigNumbers: true, bigNumberStrings: false, timezone: 'Z',
+    uri: url,
+    connectionLimit: opts.connectionLimit ?? 10,
+    multipleStatements: false,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    timezone: 'Z',
   });
   return { pool, db: drizzle({ client: pool }) as Db, name, close: () => pool.end() };
 }

@@ -22,14 +22,24 @@ export const alarmRaised = defineEvent({
 
 export const alarmResolved = defineEvent({
   type: 'alarm.resolved',
-  schema: z.object({ alarmId: tokenSchema, plotType: tokenSchema, imageId: sha256Schema.optional(), resolvedAt: isoTime }),
+  schema: z.object({
+    alarmId: tokenSchema,
+    plotType: tokenSchema,
+    imageId: sha256Schema.optional(),
+    resolvedAt: isoTime,
+  }),
   description: 'The plot type is Good again.',
   key: (d) => d.plotType,
 });
 
 export const alarmAcknowledged = defineEvent({
   type: 'alarm.acknowledged',
-  schema: z.object({ alarmId: tokenSchema, plotType: tokenSchema, user: z.string().max(100), comment: z.string().max(2000).optional() }),
+  schema: z.object({
+    alarmId: tokenSchema,
+    plotType: tokenSchema,
+    user: z.string().max(100),
+    comment: z.string().max(2000).optional(),
+  }),
   description: 'A person saw the alarm.',
   key: (d) => d.plotType,
 });

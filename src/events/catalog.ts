@@ -13,8 +13,14 @@ import { newsEvents } from './news.ts';
 
 /** Every event type Hydra knows, by family. */
 export const catalog = [
-  ...plotTypeEvents, ...imageEvents, ...inferenceEvents, ...labelEvents,
-  ...trainingEvents, ...modelEvents, ...alarmEvents, ...newsEvents,
+  ...plotTypeEvents,
+  ...imageEvents,
+  ...inferenceEvents,
+  ...labelEvents,
+  ...trainingEvents,
+  ...modelEvents,
+  ...alarmEvents,
+  ...newsEvents,
 ] as const;
 
 type Defs = (typeof catalog)[number];
@@ -46,7 +52,15 @@ export function validateData<T extends EventType>(type: T, data: unknown): Event
 
 /** Lifts data written under an older schema version to the current one. */
 export function upcast(def: EventDefinition, version: number, data: unknown): unknown {
-  if (version > def.version) throw new EventValidationError(def.type, [{ code: 'custom', path: ['version'], message: `version ${version} is newer than this program knows (${def.version})`, input: version } as z.core.$ZodIssue]);
+  if (version > def.version)
+    throw new EventValidationError(def.type, [
+      {
+        code: 'custom',
+        path: ['version'],
+        message: `version ${version} is newer than this program knows (${def.version})`,
+        input: version,
+      } as z.core.$ZodIssue,
+    ]);
   let current = data;
   for (let v = version; v < def.version; v++) {
     const up = def.upcasters[v];
@@ -63,7 +77,18 @@ export function decodeEvent(payload: Uint8Array | string, seq: number, subject: 
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new EventValidationError('(envelope)', [{ code: 'custom', path: [], message: `not JSON: ${(err as Error).message}`, input: text.slice(0, 100) } as z.core.$ZodIssue], { cause: err });
+    throw new EventValidationError(
+      '(envelope)',
+      [
+        {
+          code: 'custom',
+          path: [],
+          message: `not JSON: ${(err as Error).message}`,
+          input: text.slice(0, 100),
+        } as z.core.$ZodIssue,
+      ],
+      { cause: err },
+    );
   }
   const env = envelopeSchema.safeParse(json);
   if (!env.success) throw new EventValidationError('(envelope)', env.error.issues, { cause: env.error });

@@ -7,8 +7,16 @@ import { z } from 'zod';
 
 const sha = 'a'.repeat(64);
 const arrived = {
-  imageId: sha, plotType: 'CDC_occupancy', run: 101072, chunk: 3, pad: 1,
-  arrivedAt: '2026-11-26T10:00:00.000Z', width: 800, height: 600, bytes: 1234, source: 'CDC_occupancy-01_0003.png',
+  imageId: sha,
+  plotType: 'CDC_occupancy',
+  run: 101072,
+  chunk: 3,
+  pad: 1,
+  arrivedAt: '2026-11-26T10:00:00.000Z',
+  width: 800,
+  height: 600,
+  bytes: 1234,
+  source: 'CDC_occupancy-01_0003.png',
 };
 
 describe('event catalog', () => {
@@ -29,8 +37,16 @@ describe('event catalog', () => {
   });
 
   it('decodes an envelope into a typed event', () => {
-    const raw = JSON.stringify({ id: 'x1', type: 'image.arrived', version: 1, time: '2026-11-26T10:00:00.000Z', key: sha, data: arrived, metadata: { correlationId: 'c', producer: 'test' } });
-    const e = decodeEvent(raw, 7, 'hydra.image.arrived.' + sha);
+    const raw = JSON.stringify({
+      id: 'x1',
+      type: 'image.arrived',
+      version: 1,
+      time: '2026-11-26T10:00:00.000Z',
+      key: sha,
+      data: arrived,
+      metadata: { correlationId: 'c', producer: 'test' },
+    });
+    const e = decodeEvent(raw, 7, `hydra.image.arrived.${sha}`);
     expect(e.seq).toBe(7);
     if (e.type !== 'image.arrived') throw new Error('wrong type');
     expect(e.data.plotType).toBe('CDC_occupancy');
@@ -43,7 +59,9 @@ describe('event catalog', () => {
 
   it('upcasts old versions step by step', () => {
     const def = defineEvent({
-      type: 'demo.renamed', version: 3, description: 'demo',
+      type: 'demo.renamed',
+      version: 3,
+      description: 'demo',
       schema: z.object({ fullName: z.string(), tags: z.array(z.string()) }),
       key: (d) => d.fullName,
       upcasters: {

@@ -5,7 +5,11 @@ export class EventValidationError extends Error {
   override readonly name = 'EventValidationError';
   readonly code = 'HYDRA_EVENT_INVALID';
   readonly status = 400;
-  constructor(readonly eventType: string, readonly issues: z.core.$ZodIssue[], options?: { cause?: unknown }) {
+  constructor(
+    readonly eventType: string,
+    readonly issues: z.core.$ZodIssue[],
+    options?: { cause?: unknown },
+  ) {
     super(`${eventType}: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, options);
   }
 }
@@ -23,7 +27,11 @@ export class ConcurrencyConflictError extends Error {
   override readonly name = 'ConcurrencyConflictError';
   readonly code = 'HYDRA_CONCURRENCY_CONFLICT';
   readonly status = 409;
-  constructor(readonly subject: string, readonly expected: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly subject: string,
+    readonly expected: number,
+    options?: { cause?: unknown },
+  ) {
     super(`concurrent write on ${subject}: expected last sequence ${expected}, but the stream has moved on`, options);
   }
 }

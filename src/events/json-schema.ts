@@ -8,8 +8,16 @@ import { envelopeSchema } from './envelope.ts';
 export function eventJsonSchemas(): Record<string, object> {
   const out: Record<string, object> = {};
   for (const def of catalog) {
-    const full = envelopeSchema.extend({ type: z.literal(def.type), version: z.literal(def.version), data: def.schema });
-    out[def.type] = { ...z.toJSONSchema(full, { io: 'output', unrepresentable: 'any' }), title: def.type, description: def.description };
+    const full = envelopeSchema.extend({
+      type: z.literal(def.type),
+      version: z.literal(def.version),
+      data: def.schema,
+    });
+    out[def.type] = {
+      ...z.toJSONSchema(full, { io: 'output', unrepresentable: 'any' }),
+      title: def.type,
+      description: def.description,
+    };
   }
   return out;
 }

@@ -1,10 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
-  jetstream, jetstreamManager, JetStreamApiError, JetStreamApiCodes, DeliverPolicy, StorageType, RetentionPolicy,
-  type JetStreamClient, type JetStreamManager, type JetStreamPublishOptions, type StreamInfo,
+  jetstream,
+  jetstreamManager,
+  JetStreamApiError,
+  JetStreamApiCodes,
+  DeliverPolicy,
+  StorageType,
+  RetentionPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JetStreamPublishOptions,
+  type StreamInfo,
 } from '@nats-io/jetstream';
-import { decodeEvent, definitionOf, validateData, type EventInput, type EventType, type HydraEvent } from './catalog.ts';
+import {
+  decodeEvent,
+  definitionOf,
+  validateData,
+  type EventInput,
+  type EventType,
+  type HydraEvent,
+} from './catalog.ts';
 import type { EventMetadata } from './envelope.ts';
 import { ConcurrencyConflictError } from './errors.ts';
 import { namesFor, type Names } from './subjects.ts';
@@ -47,8 +63,14 @@ export class EventLog {
     private readonly producer: string,
   ) {}
 
-  static async open(opts: { natsUrl: string; namespace: string; producer: string; nc?: NatsConnection }): Promise<EventLog> {
-    const nc = opts.nc ?? (await connect({ servers: opts.natsUrl, name: `hydra:${opts.producer}`, maxReconnectAttempts: -1 }));
+  static async open(opts: {
+    natsUrl: string;
+    namespace: string;
+    producer: string;
+    nc?: NatsConnection;
+  }): Promise<EventLog> {
+    const nc =
+      opts.nc ?? (await connect({ servers: opts.natsUrl, name: `hydra:${opts.producer}`, maxReconnectAttempts: -1 }));
     const jsm = await jetstreamManager(nc);
     const log = new EventLog(nc, jetstream(nc), jsm, namesFor(opts.namespace), opts.producer);
     await log.ensureStream();
@@ -63,8 +85,13 @@ export class EventLog {
       if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)) throw err;
       try {
         await this.jsm.streams.add({
-          name: stream, subjects: [all], storage: StorageType.File, retention: RetentionPolicy.Limits,
-          max_age: 0, duplicate_window: DUPLICATE_WINDOW_NS, allow_direct: true,
+          name: stream,
+          subjects: [all],
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          max_age: 0,
+          duplicate_window: DUPLICATE_WINDOW_NS,
+          allow_direct: true,
         });
       } catch (addErr) {
         // Another process created it between our info and add: that is fine.
@@ -90,14 +117,16 @@ export class EventLog {
    */
   async appendMany(events: readonly AnyNewEvent[]): Promise<AppendResult[]> {
     const encoded = events.map((e) => ({ e, ...this.encode(e as NewEvent<EventType>) }));
-    return Promise.all(encoded.map(async ({ e, subject, payload, id, options }) => {
-      try {
-        const ack = await this.js.publish(subject, payload, options);
-        return { seq: ack.seq, subject, id, duplicate: ack.duplicate };
-      } catch (err) {
-        throw this.translate(err, subject, e.expectedLastSubjectSeq);
-      }
-    }));
+    return Promise.all(
+      encoded.map(async ({ e, subject, payload, id, options }) => {
+        try {
+          const ack = await this.js.publish(subject, payload, options);
+          return { seq: ack.seq, subject, id, duplicate: ack.duplicate };
+        } catch (err) {
+          throw this.translate(err, subject, e.expectedLastSubjectSeq);
+        }
+      }),
+    );
   }
 
   private encode<T extends EventType>(event: NewEvent<T>) {
@@ -107,16 +136,26 @@ export class EventLog {
     const id = event.id ?? randomUUID();
     const subject = this.names.subject(event.type, key);
     const envelope = {
-      id, type: event.type, version: def.version, time: new Date().toISOString(), key, data,
+      id,
+      type: event.type,
+      version: def.version,
+      time: new Date().toISOString(),
+      key,
+      data,
       metadata: { ...event.metadata, producer: event.metadata.producer || this.producer },
     };
     const options: Partial<JetStreamPublishOptions> = { msgID: id };
-    if (event.expectedLastSubjectSeq !== undefined) options.expect = { lastSubjectSequence: event.expectedLastSubjectSeq };
+    if (event.expectedLastSubjectSeq !== undefined)
+      options.expect = { lastSubjectSequence: event.expectedLastSubjectSeq };
     return { subject, payload: JSON.stringify(envelope), id, options };
   }
 
   private translate(err: unknown, subject: string, expected: number | undefined): unknown {
-    if (expected !== undefined && err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence) {
+    if (
+      expected !== undefined &&
+      err instanceof JetStreamApiError &&
+      err.code === JetStreamApiCodes.StreamWrongLastSequence
+    ) {
       return new ConcurrencyConflictError(subject, expected, { cause: err });
     }
     return err;
@@ -143,7 +182,9 @@ export class EventLog {
     const from = Math.max(1, opts.fromSeq ?? 1);
     if (until < from) return;
     const consumer = await this.js.consumers.get(this.names.stream, {
-      filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from,
+      filter_subjects: filter,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: from,
     });
     const messages = await consumer.consume({ max_messages: 1000 });
     try {

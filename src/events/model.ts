@@ -20,7 +20,12 @@ export const modelImported = defineEvent({
 
 export const modelSignedOff = defineEvent({
   type: 'model.signed-off',
-  schema: z.object({ modelId: tokenSchema, plotType: tokenSchema, user: z.string().max(100), comment: z.string().max(2000).optional() }),
+  schema: z.object({
+    modelId: tokenSchema,
+    plotType: tokenSchema,
+    user: z.string().max(100),
+    comment: z.string().max(2000).optional(),
+  }),
   description: 'An expert approved a model for use.',
   key: (d) => d.plotType,
 });
@@ -40,7 +45,12 @@ export const modelActivated = defineEvent({
 
 export const modelRetired = defineEvent({
   type: 'model.retired',
-  schema: z.object({ modelId: tokenSchema, plotType: tokenSchema, user: z.string().max(100), reason: z.string().max(2000).optional() }),
+  schema: z.object({
+    modelId: tokenSchema,
+    plotType: tokenSchema,
+    user: z.string().max(100),
+    reason: z.string().max(2000).optional(),
+  }),
   description: 'A model was taken out of use.',
   key: (d) => d.plotType,
 });

@@ -10,8 +10,10 @@ export const labelSpecSchema = z.object({
 
 /** A rectangle in image coordinates (pixels of the original image) blanked before inference. */
 export const maskRegionSchema = z.object({
-  x: z.number().int().min(0), y: z.number().int().min(0),
-  width: z.number().int().positive(), height: z.number().int().positive(),
+  x: z.number().int().min(0),
+  y: z.number().int().min(0),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
   reason: z.string().max(200).optional(),
 });
 

@@ -27,7 +27,9 @@ export const evaluationSchema = z.object({
   thresholds: z.record(z.string(), z.number().min(0).max(1)),
   accuracy: z.number().min(0).max(1),
   calibrationError: z.number().min(0),
-  misclassified: z.array(z.object({ imageId: sha256Schema, label: tokenSchema, predicted: tokenSchema, confidence: z.number() })),
+  misclassified: z.array(
+    z.object({ imageId: sha256Schema, label: tokenSchema, predicted: tokenSchema, confidence: z.number() }),
+  ),
 });
 export type Evaluation = z.infer<typeof evaluationSchema>;
 
@@ -72,14 +74,25 @@ export const trainingCompleted = defineEvent({
     labels: z.array(tokenSchema),
     evaluation: evaluationSchema,
     dataset: z.object({
-      size: z.number().int(), train: z.number().int(), validation: z.number().int(), manifestHash: sha256Schema, perLabel: z.record(z.string(), z.number().int()),
+      size: z.number().int(),
+      train: z.number().int(),
+      validation: z.number().int(),
+      manifestHash: sha256Schema,
+      perLabel: z.record(z.string(), z.number().int()),
       /** Labelled images left out because their bytes could not be loaded or decoded. */
       skipped: z.number().int().min(0).optional(),
     }),
     parameters: trainingParametersSchema,
     frameworks: z.record(z.string(), z.string()),
     durationSeconds: z.number().min(0),
-    trainer: z.object({ device: z.string(), epochsRun: z.number().int(), bestEpoch: z.number().int(), imagesPerSecond: z.number().min(0) }).optional(),
+    trainer: z
+      .object({
+        device: z.string(),
+        epochsRun: z.number().int(),
+        bestEpoch: z.number().int(),
+        imagesPerSecond: z.number().min(0),
+      })
+      .optional(),
     /** Blobs (SHA-256) kept with the model: the trainer's softmax on every validation image, and its info.json. */
     artifacts: z.object({ valPredictions: sha256Schema, info: sha256Schema }).optional(),
   }),
@@ -92,7 +105,15 @@ export const trainingFailed = defineEvent({
   schema: z.object({
     trainingId: tokenSchema,
     plotType: tokenSchema,
-    code: z.enum(['too-few-labels', 'nan-loss', 'out-of-memory', 'no-torch', 'trainer-crashed', 'dataset-error', 'invalid-request']),
+    code: z.enum([
+      'too-few-labels',
+      'nan-loss',
+      'out-of-memory',
+      'no-torch',
+      'trainer-crashed',
+      'dataset-error',
+      'invalid-request',
+    ]),
     reason: z.string().max(4000),
   }),
   description: 'A training run failed, with the reason.',

@@ -11,29 +11,42 @@ const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString(
 beforeAll(async () => {
   h = await openHttpEnv('http_app', { expectedRoles: ['projections', 'inference'] });
   const heat = await h.blobs.put(await heatmapPng());
-  for (const [k, [name, bad]] of ([['CDC_ring', false], ['FCAL_ring', true], ['BCAL_ring', false]] as const).entries()) {
-    for (let i = 0; i < 3; i++) ids[`${name}${i}`] = (await h.blobs.put(await plotPng(10 * k + i, { bad: bad && i > 0 }))).sha256;
+  for (const [k, [name, bad]] of (
+    [
+      ['CDC_ring', false],
+      ['FCAL_ring', true],
+      ['BCAL_ring', false],
+    ] as const
+  ).entries()) {
+    for (let i = 0; i < 3; i++)
+      ids[`${name}${i}`] = (await h.blobs.put(await plotPng(10 * k + i, { bad: bad && i > 0 }))).sha256;
   }
   await h.append([
-    fact.plotType('CDC_ring', 'CDC', { title: XSS }), fact.plotType('FCAL_ring', 'FCAL'), fact.plotType('BCAL_ring', 'BCAL'),
+    fact.plotType('CDC_ring', 'CDC', { title: XSS }),
+    fact.plotType('FCAL_ring', 'FCAL'),
+    fact.plotType('BCAL_ring', 'BCAL'),
     fact.plotType('RF_hidden', 'RF', { hidden: true }),
   ]);
   for (let i = 0; i < 3; i++) {
     const at = minutesAgo(30 - i * 10);
     await h.append([
-      fact.arrived(ids[`CDC_ring${i}`]!, 'CDC_ring', 5000 + i, i, at), fact.arrived(ids[`FCAL_ring${i}`]!, 'FCAL_ring', 5000 + i, i, at),
+      fact.arrived(ids[`CDC_ring${i}`]!, 'CDC_ring', 5000 + i, i, at),
+      fact.arrived(ids[`FCAL_ring${i}`]!, 'FCAL_ring', 5000 + i, i, at),
       fact.arrived(ids[`BCAL_ring${i}`]!, 'BCAL_ring', 5000 + i, i, at),
     ]);
     await h.append([
       fact.verdict(ids[`CDC_ring${i}`]!, 'CDC_ring', 'Good', 0.02),
-      fact.verdict(ids[`FCAL_ring${i}`]!, 'FCAL_ring', i > 0 ? 'Bad' : 'Good', i > 0 ? 0.93 : 0.1, { heatmap: i > 0 ? heat.sha256 : undefined }),
+      fact.verdict(ids[`FCAL_ring${i}`]!, 'FCAL_ring', i > 0 ? 'Bad' : 'Good', i > 0 ? 0.93 : 0.1, {
+        heatmap: i > 0 ? heat.sha256 : undefined,
+      }),
       fact.verdict(ids[`BCAL_ring${i}`]!, 'BCAL_ring', 'Bad', 0.55, { confirmed: false }),
     ]);
   }
 });
 afterAll(async () => h?.close());
 
-const get = (url: string, headers: Record<string, string> = {}) => h.app.inject({ method: 'GET', url, headers: { accept: 'text/html', ...headers } });
+const get = (url: string, headers: Record<string, string> = {}) =>
+  h.app.inject({ method: 'GET', url, headers: { accept: 'text/html', ...headers } });
 
 describe('Run page', () => {
   it('serves a whole page with Bad first, Unconfirmed next, hidden plot types tucked away, all escaped', async () => {
@@ -119,7 +132,19 @@ describe('Log, Timeline, Status', () => {
 
   it('shows processes, read models, images per day and the news form; /metrics, /healthz, /readyz', async () => {
     const now = new Date().toISOString();
-    await h.status.put('proc.testhost.42', JSON.stringify({ key: 'proc.testhost.42', roles: ['projections'], host: 'testhost', pid: 42, startedAt: now, at: now, intervalMs: 5000, stats: { projections: { handled: 12, failed: 0, lastMs: 3.5, histogram: { 10: 4, 100: 1 } } } }));
+    await h.status.put(
+      'proc.testhost.42',
+      JSON.stringify({
+        key: 'proc.testhost.42',
+        roles: ['projections'],
+        host: 'testhost',
+        pid: 42,
+        startedAt: now,
+        at: now,
+        intervalMs: 5000,
+        stats: { projections: { handled: 12, failed: 0, lastMs: 3.5, histogram: { 10: 4, 100: 1 } } },
+      }),
+    );
     await new Promise((r) => setTimeout(r, 200));
     const b = (await get('/status')).body;
     expect(b).toMatch(/<td>projections<\/td><td>testhost<\/td><td class="num">42<\/td>/);
@@ -130,41 +155,100 @@ describe('Log, Timeline, Status', () => {
     expect(m.headers['content-type']).toMatch(/^text\/plain; version=0.0.4/);
     expect(m.body).toContain('hydra_plot_problem{plot_type="FCAL_ring",detector="FCAL",state="bad"} 1');
     expect(m.body).toContain('hydra_role_live{role="inference"} 0');
-    expect(m.body).toContain('hydra_role_processing_ms_bucket{role="projections",host="testhost",pid="42",le="+Inf"} 5');
+    expect(m.body).toContain(
+      'hydra_role_processing_ms_bucket{role="projections",host="testhost",pid="42",le="+Inf"} 5',
+    );
     expect(JSON.parse((await get('/healthz')).body)).toEqual({ status: 'ok' });
     const ready = await get('/readyz');
     expect(ready.statusCode).toBe(200);
-    expect(JSON.parse(ready.body)).toMatchObject({ status: 'ready', checks: { database: { ok: true }, nats: { ok: true } } });
+    expect(JSON.parse(ready.body)).toMatchObject({
+      status: 'ready',
+      checks: { database: { ok: true }, nats: { ok: true } },
+    });
   });
 });
 
 describe('actions', () => {
   it('posts a news banner as an event, escaped on the Run page, and takes it down', async () => {
-    const res = await h.app.inject({ method: 'POST', url: '/news', headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' }, payload: new URLSearchParams({ text: `Beam off ${XSS}`, level: 'warning', user: 'admin' }).toString() });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/news',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' },
+      payload: new URLSearchParams({ text: `Beam off ${XSS}`, level: 'warning', user: 'admin' }).toString(),
+    });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('Posted');
     await h.caughtUp(0);
     const page = (await get('/')).body;
     expect(page).toContain('class="banner news warning"');
     expect(page).toContain('Beam off &lt;script&gt;');
-    const clear = await h.app.inject({ method: 'POST', url: '/news', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'action=clear&user=admin' });
+    const clear = await h.app.inject({
+      method: 'POST',
+      url: '/news',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'action=clear&user=admin',
+    });
     expect(clear.statusCode).toBe(303);
     await h.caughtUp(0);
     expect((await get('/')).body).not.toContain('banner news');
-    const bad = await h.app.inject({ method: 'POST', url: '/news', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'user=admin' });
+    const bad = await h.app.inject({
+      method: 'POST',
+      url: '/news',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'user=admin',
+    });
     expect(bad.statusCode).toBe(400);
-    const cross = await h.app.inject({ method: 'POST', url: '/news', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example', host: 'localhost' }, payload: 'text=x&user=a' });
+    const cross = await h.app.inject({
+      method: 'POST',
+      url: '/news',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'http://evil.example',
+        host: 'localhost',
+      },
+      payload: 'text=x&user=a',
+    });
     expect(cross.statusCode).toBe(403);
   });
 
   it('acknowledges an alarm with a comment, shown escaped', async () => {
-    await h.append([{ type: 'alarm.raised', metadata: meta, data: { alarmId: 'al-fcal', plotType: 'FCAL_ring', detector: 'FCAL', run: 5001, label: 'Bad', confidence: 0.93, firstImageId: ids.FCAL_ring1!, imageIds: [ids.FCAL_ring1!, ids.FCAL_ring2!], raisedAt: minutesAgo(20) } }]);
+    await h.append([
+      {
+        type: 'alarm.raised',
+        metadata: meta,
+        data: {
+          alarmId: 'al-fcal',
+          plotType: 'FCAL_ring',
+          detector: 'FCAL',
+          run: 5001,
+          label: 'Bad',
+          confidence: 0.93,
+          firstImageId: ids.FCAL_ring1!,
+          imageIds: [ids.FCAL_ring1!, ids.FCAL_ring2!],
+          raisedAt: minutesAgo(20),
+        },
+      },
+    ]);
     expect((await get('/')).body).toMatch(/<strong>ALARM<\/strong> FCAL_ring[\s\S]*Acknowledge/);
-    const res = await h.app.inject({ method: 'POST', url: '/alarms/al-fcal/ack', headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' }, payload: new URLSearchParams({ user: 'shift lead', comment: XSS }).toString() });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/alarms/al-fcal/ack',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' },
+      payload: new URLSearchParams({ user: 'shift lead', comment: XSS }).toString(),
+    });
     expect(res.statusCode).toBe(204);
     await h.caughtUp(0);
     const page = (await get('/')).body;
     expect(page).toContain('acknowledged by shift lead: “&lt;script&gt;alert(1)&lt;/script&gt;”');
-    expect((await h.app.inject({ method: 'POST', url: '/alarms/nope/ack', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'user=x' })).statusCode).toBe(404);
+    expect(
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/alarms/nope/ack',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: 'user=x',
+        })
+      ).statusCode,
+    ).toBe(404);
   });
 });

@@ -54,9 +54,12 @@ function stateOf(r: PlotStatusRow): TileState {
     case 'classified':
       if (!r.confirmed) return 'unconfirmed';
       return isBadLabel(r.labels, r.verdict ?? '') ? 'bad' : 'ok';
-    case 'failed': return 'failed';
-    case 'skipped': return 'skipped';
-    default: return r.lastArrivedAt ? 'pending' : 'empty';
+    case 'failed':
+      return 'failed';
+    case 'skipped':
+      return 'skipped';
+    default:
+      return r.lastArrivedAt ? 'pending' : 'empty';
   }
 }
 
@@ -65,17 +68,34 @@ export function tileOf(r: PlotStatusRow, now: number, staleMs: number): Tile {
   const label = r.verdict;
   const tucked = r.hidden || r.ignored;
   return {
-    plotType: r.plotType, title: r.title, detector: r.detector ?? 'Not configured', state, label,
-    colour: r.labels.find((l) => l.name === label)?.colour ?? null, confidence: r.confidence,
-    imageId: r.imageId ?? r.lastImageId, heatmap: r.heatmap, arrivedAt: r.arrivedAt ?? r.lastArrivedAt, decidedAt: r.decidedAt,
-    lastArrivedAt: r.lastArrivedAt, run: r.run, chunk: r.chunk, reason: r.reason, streakSince: r.streakSince, streakCount: r.streakCount,
+    plotType: r.plotType,
+    title: r.title,
+    detector: r.detector ?? 'Not configured',
+    state,
+    label,
+    colour: r.labels.find((l) => l.name === label)?.colour ?? null,
+    confidence: r.confidence,
+    imageId: r.imageId ?? r.lastImageId,
+    heatmap: r.heatmap,
+    arrivedAt: r.arrivedAt ?? r.lastArrivedAt,
+    decidedAt: r.decidedAt,
+    lastArrivedAt: r.lastArrivedAt,
+    run: r.run,
+    chunk: r.chunk,
+    reason: r.reason,
+    streakSince: r.streakSince,
+    streakCount: r.streakCount,
     stale: !tucked && r.lastArrivedAt !== null && now - Date.parse(r.lastArrivedAt) > staleMs,
-    tucked, hidden: r.hidden, ignored: r.ignored, labels: r.labels,
+    tucked,
+    hidden: r.hidden,
+    ignored: r.ignored,
+    labels: r.labels,
   };
 }
 
 const rank = (t: Tile) => TILE_STATES.indexOf(t.state);
-const byRankThenName = (a: Tile, b: Tile) => rank(a) - rank(b) || (a.streakSince ?? '').localeCompare(b.streakSince ?? '') || a.plotType.localeCompare(b.plotType);
+const byRankThenName = (a: Tile, b: Tile) =>
+  rank(a) - rank(b) || (a.streakSince ?? '').localeCompare(b.streakSince ?? '') || a.plotType.localeCompare(b.plotType);
 
 /** Tiles grouped by detector; Bad and Unconfirmed float to the top of their group, and groups with problems to the top of the page. */
 export function buildBoard(rows: readonly PlotStatusRow[], now: number, staleMs: number): Board {
@@ -83,15 +103,32 @@ export function buildBoard(rows: readonly PlotStatusRow[], now: number, staleMs:
   const shown = tiles.filter((t) => !t.tucked);
   const byDetector = new Map<string, Tile[]>();
   for (const t of shown) byDetector.set(t.detector, [...(byDetector.get(t.detector) ?? []), t]);
-  const groups = [...byDetector].map(([detector, ts]) => {
-    const sorted = ts.sort(byRankThenName);
-    return { detector, tiles: sorted, bad: ts.filter((t) => t.state === 'bad').length, unconfirmed: ts.filter((t) => t.state === 'unconfirmed').length };
-  }).sort((a, b) => rank(a.tiles[0]!) - rank(b.tiles[0]!) || a.detector.localeCompare(b.detector));
-  const counts = Object.fromEntries(TILE_STATES.map((s) => [s, shown.filter((t) => t.state === s).length])) as Record<TileState, number>;
-  const newest = shown.reduce<string | null>((m, t) => (t.lastArrivedAt && (!m || t.lastArrivedAt > m) ? t.lastArrivedAt : m), null);
+  const groups = [...byDetector]
+    .map(([detector, ts]) => {
+      const sorted = ts.sort(byRankThenName);
+      return {
+        detector,
+        tiles: sorted,
+        bad: ts.filter((t) => t.state === 'bad').length,
+        unconfirmed: ts.filter((t) => t.state === 'unconfirmed').length,
+      };
+    })
+    .sort((a, b) => rank(a.tiles[0]!) - rank(b.tiles[0]!) || a.detector.localeCompare(b.detector));
+  const counts = Object.fromEntries(TILE_STATES.map((s) => [s, shown.filter((t) => t.state === s).length])) as Record<
+    TileState,
+    number
+  >;
+  const newest = shown.reduce<string | null>(
+    (m, t) => (t.lastArrivedAt && (!m || t.lastArrivedAt > m) ? t.lastArrivedAt : m),
+    null,
+  );
   return {
-    groups, tucked: tiles.filter((t) => t.tucked).sort((a, b) => a.plotType.localeCompare(b.plotType)), counts,
-    newestArrivalAt: newest, stale: shown.length > 0 && (newest === null || now - Date.parse(newest) > staleMs), plotTypes: shown.length,
+    groups,
+    tucked: tiles.filter((t) => t.tucked).sort((a, b) => a.plotType.localeCompare(b.plotType)),
+    counts,
+    newestArrivalAt: newest,
+    stale: shown.length > 0 && (newest === null || now - Date.parse(newest) > staleMs),
+    plotTypes: shown.length,
   };
 }
 
@@ -104,13 +141,15 @@ export interface RoleHealth {
 }
 
 /** A heartbeat older than three intervals (and at least 15 s) means its process is gone or stuck. */
-export const heartbeatLive = (hb: Heartbeat, now: number): boolean => now - Date.parse(hb.at) <= Math.max(3 * hb.intervalMs, 15_000);
+export const heartbeatLive = (hb: Heartbeat, now: number): boolean =>
+  now - Date.parse(hb.at) <= Math.max(3 * hb.intervalMs, 15_000);
 
 /** Every role Hydra needs, and whether some live process runs it. */
 export function roleHealth(heartbeats: readonly Heartbeat[], expected: readonly string[], now: number): RoleHealth[] {
   const names = [...new Set([...expected, ...heartbeats.flatMap((h) => h.roles)])];
   return names.map((role) => {
-    const procs = heartbeats.filter((h) => h.roles.includes(role))
+    const procs = heartbeats
+      .filter((h) => h.roles.includes(role))
       .map((h) => ({ host: h.host, pid: h.pid, at: h.at, live: heartbeatLive(h, now) }));
     const lastSeen = procs.reduce<string | null>((m, p) => (!m || p.at > m ? p.at : m), null);
     return { role, live: procs.some((p) => p.live), lastSeen, processes: procs };

@@ -1,7 +1,12 @@
 /** An error a page can show: an HTTP status, a stable code, and the underlying cause. */
 export class HttpError extends Error {
   override readonly name: string = 'HttpError';
-  constructor(readonly status: number, readonly code: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -22,7 +27,15 @@ export class ForbiddenError extends HttpError {
 
 export class RequestValidationError extends HttpError {
   override readonly name = 'RequestValidationError';
-  constructor(readonly issues: readonly { path: readonly PropertyKey[]; message: string }[], options?: { cause?: unknown }) {
-    super(400, 'HYDRA_HTTP_BAD_REQUEST', issues.map((i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`).join('; '), options);
+  constructor(
+    readonly issues: readonly { path: readonly PropertyKey[]; message: string }[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      400,
+      'HYDRA_HTTP_BAD_REQUEST',
+      issues.map((i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`).join('; '),
+      options,
+    );
   }
 }

@@ -6,7 +6,11 @@ function formatter(tz: string, withDate: boolean): Intl.DateTimeFormat {
   let f = formatters.get(key);
   if (!f) {
     f = new Intl.DateTimeFormat('en-CA', {
-      timeZone: tz, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone: tz,
+      hourCycle: 'h23',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
       ...(withDate ? { year: 'numeric', month: '2-digit', day: '2-digit' } : {}),
     });
     formatters.set(key, f);
@@ -15,7 +19,11 @@ function formatter(tz: string, withDate: boolean): Intl.DateTimeFormat {
 }
 
 function parts(iso: string, tz: string, withDate: boolean): Record<string, string> {
-  return Object.fromEntries(formatter(tz, withDate).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return Object.fromEntries(
+    formatter(tz, withDate)
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
 }
 
 /** 14:03:22 */
@@ -53,7 +61,8 @@ export function duration(ms: number): string {
   return `${Math.round(s / 86400)} d`;
 }
 
-export const percent = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}%`);
+export const percent = (x: number | null | undefined): string =>
+  x === null || x === undefined ? '–' : `${Math.round(x * 100)}%`;
 
 export const count = (n: number): string => n.toLocaleString('en-US');
 
@@ -72,7 +81,14 @@ export function inkOn(colour: string): '#000000' | '#ffffff' {
 /** Offset of a time zone from UTC at an instant, in ms (positive east of Greenwich). */
 function offsetMs(at: number, tz: string): number {
   const p = parts(new Date(at).toISOString(), tz, true);
-  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour) % 24, Number(p.minute), Number(p.second));
+  const asUtc = Date.UTC(
+    Number(p.year),
+    Number(p.month) - 1,
+    Number(p.day),
+    Number(p.hour) % 24,
+    Number(p.minute),
+    Number(p.second),
+  );
   return asUtc - Math.floor(at / 1000) * 1000;
 }
 
@@ -80,7 +96,14 @@ function offsetMs(at: number, tz: string): number {
 export function zonedToUtc(local: string, tz: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(local.trim());
   if (!m) throw new RangeError(`not a date or date-time: ${local}`);
-  const guess = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+  const guess = Date.UTC(
+    Number(m[1]),
+    Number(m[2]) - 1,
+    Number(m[3]),
+    Number(m[4] ?? 0),
+    Number(m[5] ?? 0),
+    Number(m[6] ?? 0),
+  );
   let t = guess - offsetMs(guess, tz);
   t = guess - offsetMs(t, tz);
   return new Date(t).toISOString();

@@ -11,7 +11,14 @@ export class Html {
 
 export type Part = Html | string | number | boolean | null | undefined | readonly Part[];
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+};
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
@@ -35,9 +42,14 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
 export const trusted = (markup: string): Html => new Html(markup);
 
 /** A URL path from segments, each percent-encoded; query values likewise. */
-export function href(path: readonly (string | number)[], query: Record<string, string | number | undefined | null> = {}): string {
-  const p = '/' + path.map((s) => encodeURIComponent(String(s))).join('/');
-  const q = Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== '')
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+export function href(
+  path: readonly (string | number)[],
+  query: Record<string, string | number | undefined | null> = {},
+): string {
+  const p = `/${path.map((s) => encodeURIComponent(String(s))).join('/')}`;
+  const q = Object.entries(query)
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    .join('&');
   return q ? `${p}?${q}` : p;
 }

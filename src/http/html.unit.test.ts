@@ -17,6 +17,8 @@ describe('html', () => {
   });
 
   it('builds paths with encoded segments and query values', () => {
-    expect(href(['images', 'a/b?c'], { plot: 'x y', page: 2, none: undefined, empty: '' })).toBe('/images/a%2Fb%3Fc?plot=x%20y&page=2');
+    expect(href(['images', 'a/b?c'], { plot: 'x y', page: 2, none: undefined, empty: '' })).toBe(
+      '/images/a%2Fb%3Fc?plot=x%20y&page=2',
+    );
   });
 });

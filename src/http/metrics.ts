@@ -29,7 +29,9 @@ export function exposition(metrics: readonly Metric[]): string {
     if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(m.name)) throw new Error(`bad metric name ${m.name}`);
     out.push(`# HELP ${m.name} ${escapeHelp(m.help)}`, `# TYPE ${m.name} ${m.type}`);
     for (const s of m.samples) {
-      const labels = Object.entries(s.labels ?? {}).map(([k, v]) => `${k}="${escapeLabel(String(v))}"`).join(',');
+      const labels = Object.entries(s.labels ?? {})
+        .map(([k, v]) => `${k}="${escapeLabel(String(v))}"`)
+        .join(',');
       out.push(`${m.name}${s.suffix ?? ''}${labels ? `{${labels}}` : ''} ${value(s.value)}`);
     }
   }
@@ -41,8 +43,10 @@ export function exposition(metrics: readonly Metric[]): string {
  * cumulative and end with +Inf.
  */
 export function cumulativeBuckets(histogram: Readonly<Record<string, number>>): { le: string; count: number }[] {
-  const bounds = Object.entries(histogram).map(([le, n]) => ({ le: le === '+Inf' || le === 'Infinity' ? Infinity : Number(le), n }))
-    .filter((b) => !Number.isNaN(b.le)).sort((a, b) => a.le - b.le);
+  const bounds = Object.entries(histogram)
+    .map(([le, n]) => ({ le: le === '+Inf' || le === 'Infinity' ? Infinity : Number(le), n }))
+    .filter((b) => !Number.isNaN(b.le))
+    .sort((a, b) => a.le - b.le);
   let total = 0;
   const out = bounds.map((b) => {
     total += b.n;

@@ -13,11 +13,20 @@ export interface Server {
 }
 
 /** Builds the app on an open Hydra and listens on the configured address. */
-export async function startServer(hydra: Hydra, opts: { expectedRoles: () => readonly string[]; port?: number; host?: string; upload?: UploadOptions }): Promise<Server> {
+export async function startServer(
+  hydra: Hydra,
+  opts: { expectedRoles: () => readonly string[]; port?: number; host?: string; upload?: UploadOptions },
+): Promise<Server> {
   const app = await buildApp({
     deps: {
-      config: hydra.config, db: hydra.database.db, pool: hydra.database.pool, log: hydra.log, blobs: hydra.blobs,
-      status: hydra.status, expectedRoles: opts.expectedRoles, clock: Date.now,
+      config: hydra.config,
+      db: hydra.database.db,
+      pool: hydra.database.pool,
+      log: hydra.log,
+      blobs: hydra.blobs,
+      status: hydra.status,
+      expectedRoles: opts.expectedRoles,
+      clock: Date.now,
     },
     logger: { level: hydra.config.HYDRA_LOG_LEVEL === 'debug' ? 'info' : 'warn' },
     ...(opts.upload ? { upload: opts.upload } : {}),
@@ -26,5 +35,10 @@ export async function startServer(hydra: Hydra, opts: { expectedRoles: () => rea
   await app.listen({ port: opts.port ?? hydra.config.HYDRA_HTTP_PORT, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  return { app, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, stats: () => ({ ...app.requestStats }), close: () => app.close() };
+  return {
+    app,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    stats: () => ({ ...app.requestStats }),
+    close: () => app.close(),
+  };
 }

@@ -18,13 +18,23 @@ export interface Verdict {
 }
 
 /** Scores to a verdict: the top label, confirmed only above its own threshold. Pure. */
-export function decide(labels: readonly string[], probabilities: readonly number[], thresholds: Readonly<Record<string, number>>): Verdict {
+export function decide(
+  labels: readonly string[],
+  probabilities: readonly number[],
+  thresholds: Readonly<Record<string, number>>,
+): Verdict {
   let best = 0;
   for (let i = 1; i < probabilities.length; i++) if (probabilities[i]! > probabilities[best]!) best = i;
   const verdict = labels[best]!;
   const confidence = probabilities[best]!;
   const scores = Object.fromEntries(labels.map((l, i) => [l, round(probabilities[i]!)]));
-  return { scores, verdict, verdictIndex: best, confidence: round(confidence), confirmed: confidence > (thresholds[verdict] ?? 0.5) };
+  return {
+    scores,
+    verdict,
+    verdictIndex: best,
+    confidence: round(confidence),
+    confirmed: confidence > (thresholds[verdict] ?? 0.5),
+  };
 }
 
 const round = (x: number) => Math.round(Math.min(1, Math.max(0, x)) * 1e6) / 1e6;

@@ -4,7 +4,8 @@ import { heatmapSize, normalise, peak } from './heatmap.ts';
 import { plotTypeSpecSchema } from '../events/plottype.ts';
 import { plotTypeSpec } from '../../test/support/events.ts';
 
-const spec = (heatmap: 'always' | 'bad' | 'never' = 'bad') => plotTypeSpecSchema.parse({ ...plotTypeSpec('CDC_occupancy'), heatmap });
+const spec = (heatmap: 'always' | 'bad' | 'never' = 'bad') =>
+  plotTypeSpecSchema.parse({ ...plotTypeSpec('CDC_occupancy'), heatmap });
 
 describe('verdicts', () => {
   it('turns logits into probabilities that sum to one', () => {
@@ -16,7 +17,11 @@ describe('verdicts', () => {
 
   it('confirms a verdict only above its own threshold', () => {
     const labels = ['Good', 'Bad'];
-    expect(decide(labels, [0.3, 0.7], { Good: 0.5, Bad: 0.6 })).toMatchObject({ verdict: 'Bad', confidence: 0.7, confirmed: true });
+    expect(decide(labels, [0.3, 0.7], { Good: 0.5, Bad: 0.6 })).toMatchObject({
+      verdict: 'Bad',
+      confidence: 0.7,
+      confirmed: true,
+    });
     expect(decide(labels, [0.3, 0.7], { Good: 0.5, Bad: 0.8 })).toMatchObject({ verdict: 'Bad', confirmed: false });
     expect(decide(labels, [0.9, 0.1], {}).confirmed).toBe(true);
   });
@@ -28,7 +33,11 @@ describe('verdicts', () => {
     expect(samplingReason(spec(), bad)).toBe('bad');
     expect(samplingReason(spec(), good)).toBeNull();
     expect(samplingReason(spec(), unsure)).toBe('unconfirmed');
-    expect([wantsHeatmap(spec(), bad), wantsHeatmap(spec(), good), wantsHeatmap(spec(), unsure)]).toEqual([true, false, true]);
+    expect([wantsHeatmap(spec(), bad), wantsHeatmap(spec(), good), wantsHeatmap(spec(), unsure)]).toEqual([
+      true,
+      false,
+      true,
+    ]);
     expect(wantsHeatmap(spec('always'), good)).toBe(true);
     expect(wantsHeatmap(spec('never'), bad)).toBe(false);
   });

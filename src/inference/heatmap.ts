@@ -2,7 +2,13 @@ import sharp from 'sharp';
 
 /** A perceptual colour ramp (dark blue → cyan → yellow → red), alpha rising with the value. */
 function ramp(v: number): [number, number, number, number] {
-  const stops: [number, number, number, number][] = [[0, 0, 0, 0], [0.25, 0, 90, 255], [0.5, 0, 220, 220], [0.75, 255, 220, 0], [1, 255, 30, 0]];
+  const stops: [number, number, number, number][] = [
+    [0, 0, 0, 0],
+    [0.25, 0, 90, 255],
+    [0.5, 0, 220, 220],
+    [0.75, 255, 220, 0],
+    [1, 255, 30, 0],
+  ];
   let i = 0;
   while (i < stops.length - 2 && v > stops[i + 1]![0]) i++;
   const [x0, r0, g0, b0] = stops[i]!;
@@ -37,7 +43,12 @@ export function peak(map: ArrayLike<number>, width: number): { x: number; y: num
  * The overlay's size: the source's aspect, about 2 pixels per map cell. The map is coarse (1/8 of the
  * model input), so more pixels add nothing but encoding time; the browser stretches it smoothly over the image.
  */
-export function heatmapSize(camWidth: number, camHeight: number, width: number, height: number): { width: number; height: number } {
+export function heatmapSize(
+  camWidth: number,
+  camHeight: number,
+  width: number,
+  height: number,
+): { width: number; height: number } {
   const scale = Math.min(1, (camWidth * 2) / width, (camHeight * 2) / height);
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
@@ -46,7 +57,13 @@ export function heatmapSize(camWidth: number, camHeight: number, width: number, 
  * Renders a class activation map as a transparent coloured PNG in the source image's proportions, to be
  * laid over it (the pages set its opacity). Smooth upsampling, as the map is coarse.
  */
-export async function heatmapPng(cam: ArrayLike<number>, camWidth: number, camHeight: number, width: number, height: number): Promise<Buffer> {
+export async function heatmapPng(
+  cam: ArrayLike<number>,
+  camWidth: number,
+  camHeight: number,
+  width: number,
+  height: number,
+): Promise<Buffer> {
   const norm = normalise(cam);
   const rgba = Buffer.alloc(camWidth * camHeight * 4);
   for (let i = 0; i < norm.length; i++) rgba.set(ramp(norm[i]!), i * 4);

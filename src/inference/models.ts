@@ -33,7 +33,12 @@ export class ActiveModels {
   private readonly noModelSince = new Map<string, number>();
   private sub: Subscription | null = null;
 
-  constructor(private readonly pool: Pool, private readonly blobs: BlobStore, private readonly log: EventLog, private readonly say: (l: string) => void = () => undefined) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly blobs: BlobStore,
+    private readonly log: EventLog,
+    private readonly say: (l: string) => void = () => undefined,
+  ) {}
 
   start(): void {
     this.sub = this.log.nc.subscribe(this.log.names.filter('model'), {
@@ -41,7 +46,8 @@ export class ActiveModels {
         const item = readItem(msg.data, 0, msg.subject);
         if (!item.ok) return;
         const e = item.event;
-        if (e.type === 'model.activated' || e.type === 'model.retired') void this.refresh(e.data.plotType, e.type === 'model.activated' ? e.data.modelId : null);
+        if (e.type === 'model.activated' || e.type === 'model.retired')
+          void this.refresh(e.data.plotType, e.type === 'model.activated' ? e.data.modelId : null);
       },
     });
   }
@@ -59,20 +65,26 @@ export class ActiveModels {
       p = undefined;
     }
     if (!p) {
-      p = this.load(plotType).then((m) => {
-        if (!m) this.noModelSince.set(plotType, Date.now());
-        return m;
-      }, (err: unknown) => {
-        this.byPlotType.delete(plotType);
-        throw err;
-      });
+      p = this.load(plotType).then(
+        (m) => {
+          if (!m) this.noModelSince.set(plotType, Date.now());
+          return m;
+        },
+        (err: unknown) => {
+          this.byPlotType.delete(plotType);
+          throw err;
+        },
+      );
       this.byPlotType.set(plotType, p);
     }
     return p;
   }
 
   private async activeRow(plotType: string): Promise<ModelRow | null> {
-    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT * FROM models WHERE plot_type = ? AND status = 'active' ORDER BY activated_at DESC LIMIT 1", [plotType]);
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      "SELECT * FROM models WHERE plot_type = ? AND status = 'active' ORDER BY activated_at DESC LIMIT 1",
+      [plotType],
+    );
     return rows[0] ? (store.fromDriver(rows[0]) as unknown as ModelRow) : null;
   }
 
@@ -81,7 +93,12 @@ export class ActiveModels {
     if (!row) return null;
     const session = await this.session(row.onnx);
     return {
-      modelId: row.modelId, plotType, labels: row.labels, thresholds: row.thresholds, input: row.input, session,
+      modelId: row.modelId,
+      plotType,
+      labels: row.labels,
+      thresholds: row.thresholds,
+      input: row.input,
+      session,
       hasCams: session.outputNames.includes('cams'),
     };
   }
@@ -99,7 +116,11 @@ export class ActiveModels {
   private async refresh(plotType: string, modelId: string | null): Promise<void> {
     for (let i = 0; i < 100; i++) {
       const row = await this.activeRow(plotType).catch(() => undefined);
-      if (row !== undefined && (modelId === null ? row?.modelId !== undefined || row === null : row?.modelId === modelId)) break;
+      if (
+        row !== undefined &&
+        (modelId === null ? row?.modelId !== undefined || row === null : row?.modelId === modelId)
+      )
+        break;
       await sleep(100);
     }
     const next = this.load(plotType);

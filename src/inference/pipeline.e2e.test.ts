@@ -33,7 +33,12 @@ const RUN = 71500;
 const truth = new Map<string, { chunk: number; plot: string; label: string; region: PixelBox | null }>();
 
 const spec = (name: string, extra: Partial<PlotTypeSpec> = {}) =>
-  plotTypeSpecSchema.parse({ ...plotTypeSpec(plotTypeInfo(name)!), input: { width: 96, height: 72, channels: 3 }, collectPercent: 0, ...extra });
+  plotTypeSpecSchema.parse({
+    ...plotTypeSpec(plotTypeInfo(name)!),
+    input: { width: 96, height: 72, channels: 3 },
+    collectPercent: 0,
+    ...extra,
+  });
 
 async function events(): Promise<HydraEvent[]> {
   const out: HydraEvent[] = [];
@@ -53,10 +58,19 @@ async function until<T>(fn: () => Promise<T | undefined>, ms = 60_000): Promise<
 async function verdictsFor(n: number, run = RUN) {
   return until(async () => {
     const evs = await events();
-    const arrived = evs.filter((e): e is HydraEventOf<'image.arrived'> => e.type === 'image.arrived' && e.data.run === run);
+    const arrived = evs.filter(
+      (e): e is HydraEventOf<'image.arrived'> => e.type === 'image.arrived' && e.data.run === run,
+    );
     const ids = new Set(arrived.map((a) => a.data.imageId));
-    type Outcome = HydraEventOf<'inference.completed'> | HydraEventOf<'inference.skipped'> | HydraEventOf<'inference.failed'>;
-    const done = evs.filter((e): e is Outcome => (e.type === 'inference.completed' || e.type === 'inference.skipped' || e.type === 'inference.failed') && ids.has(e.data.imageId));
+    type Outcome =
+      | HydraEventOf<'inference.completed'>
+      | HydraEventOf<'inference.skipped'>
+      | HydraEventOf<'inference.failed'>;
+    const done = evs.filter(
+      (e): e is Outcome =>
+        (e.type === 'inference.completed' || e.type === 'inference.skipped' || e.type === 'inference.failed') &&
+        ids.has(e.data.imageId),
+    );
     if (arrived.length < n || new Set(done.map((d) => d.data.imageId)).size < arrived.length) return undefined;
     return { arrived, evs, done };
   });
@@ -64,10 +78,17 @@ async function verdictsFor(n: number, run = RUN) {
 
 beforeAll(async () => {
   env = await openTestEnv('pipeline');
-  log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test', nc: env.nc });
+  log = await EventLog.open({
+    natsUrl: env.config.NATS_URL,
+    namespace: env.config.HYDRA_NAMESPACE,
+    producer: 'test',
+    nc: env.nc,
+  });
   blobs = await BlobStore.open(env.nc, log.names.blobBucket);
   fcal = spec('FCAL_occupancy');
-  await log.appendMany([fcal, spec('RF_timing')].map((s) => ({ type: 'plottype.defined', metadata: meta, data: s }) as const));
+  await log.appendMany(
+    [fcal, spec('RF_timing')].map((s) => ({ type: 'plottype.defined', metadata: meta, data: s }) as const),
+  );
   registry = await PlotTypeRegistry.open(log);
   runner = new ProjectionRunner(env.database.pool, log, erase(modelsProjection));
   runner.start();
@@ -77,7 +98,14 @@ beforeAll(async () => {
   models.start();
   dirs = await tempDirs('pipeline');
   const ingestor = new Ingestor(log, blobs, registry, dirs, { maxBytes: 20_000_000, maxPixels: 40_000_000 }, meta);
-  feeder = new Feeder(ingestor, { inbox: dirs.inbox, graceMs: 2000, settleMs: 0, concurrency: 4, after: 'delete', archiveDir: dirs.archive });
+  feeder = new Feeder(ingestor, {
+    inbox: dirs.inbox,
+    graceMs: 2000,
+    settleMs: 0,
+    concurrency: 4,
+    after: 'delete',
+    archiveDir: dirs.archive,
+  });
   feeder.start();
   await until(async () => (await models.forPlotType('FCAL_occupancy')) ?? undefined);
 }, 420_000); // a real model is trained on 2 cores, maybe beside other test files
@@ -98,16 +126,39 @@ describe('inference', () => {
     await alarms.start();
     try {
       await simulate({
-        inbox: dirs.inbox, run: RUN, chunks: 8, interval: 0, width: 400, height: 300, plotTypes: ['FCAL_occupancy', 'RF_timing'],
+        inbox: dirs.inbox,
+        run: RUN,
+        chunks: 8,
+        interval: 0,
+        width: 400,
+        height: 300,
+        plotTypes: ['FCAL_occupancy', 'RF_timing'],
         fail: [{ plotType: 'FCAL_occupancy', mode: 'dead_crate', chunk: 5, severity: 1 }],
-        onImage: (entry) => truth.set(`${entry.plotType}:${entry.chunk}`, { chunk: entry.chunk, plot: entry.plotType, label: entry.label, region: entry.region }),
+        onImage: (entry) =>
+          truth.set(`${entry.plotType}:${entry.chunk}`, {
+            chunk: entry.chunk,
+            plot: entry.plotType,
+            label: entry.label,
+            region: entry.region,
+          }),
       });
       const { arrived, evs } = await verdictsFor(16);
       const byImage = new Map(arrived.map((a) => [a.data.imageId, a.data]));
       const completed = evs.filter((e): e is HydraEventOf<'inference.completed'> => e.type === 'inference.completed');
-      const fcalVerdicts = completed.map((c) => ({ chunk: byImage.get(c.data.imageId)!.chunk, c: c.data })).sort((a, b) => a.chunk - b.chunk);
+      const fcalVerdicts = completed
+        .map((c) => ({ chunk: byImage.get(c.data.imageId)!.chunk, c: c.data }))
+        .sort((a, b) => a.chunk - b.chunk);
       expect(fcalVerdicts.map((v) => v.chunk)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-      expect(fcalVerdicts.map((v) => v.c.verdict)).toEqual(['Good', 'Good', 'Good', 'Good', 'Good', 'Bad', 'Bad', 'Bad']);
+      expect(fcalVerdicts.map((v) => v.c.verdict)).toEqual([
+        'Good',
+        'Good',
+        'Good',
+        'Good',
+        'Good',
+        'Bad',
+        'Bad',
+        'Bad',
+      ]);
       for (const v of fcalVerdicts) {
         expect(Object.keys(v.c.scores).sort()).toEqual(['Bad', 'Good']);
         expect(v.c.timings.modelMs).toBeGreaterThan(0);
@@ -121,7 +172,9 @@ describe('inference', () => {
       for (const v of fcalVerdicts.filter((x) => x.c.verdict === 'Bad')) {
         const region = truth.get(`FCAL_occupancy:${v.chunk}`)!.region!;
         expect(v.c.heatmap).toBeDefined();
-        const { data, info } = await sharp(Buffer.from(await blobs.get(v.c.heatmap!))).raw().toBuffer({ resolveWithObject: true });
+        const { data, info } = await sharp(Buffer.from(await blobs.get(v.c.heatmap!)))
+          .raw()
+          .toBuffer({ resolveWithObject: true });
         let best = 0;
         for (let i = 3; i < data.length; i += 4) if (data[i]! > data[best * 4 + 3]!) best = (i - 3) / 4;
         // The overlay keeps the image's proportions at the map's own resolution: scale back to source pixels.
@@ -134,7 +187,9 @@ describe('inference', () => {
         expect(y).toBeLessThanOrEqual(region.y + region.height + cell);
       }
       // Confirmed Bad and Unconfirmed images join the labelling queue.
-      const queued = evs.filter((e) => e.type === 'image.sampled' && e.data.reason !== 'unbiased').map((e) => e.type === 'image.sampled' && e.data.imageId);
+      const queued = evs
+        .filter((e) => e.type === 'image.sampled' && e.data.reason !== 'unbiased')
+        .map((e) => e.type === 'image.sampled' && e.data.imageId);
       for (const v of fcalVerdicts) {
         if (v.c.verdict === 'Bad' || !v.c.confirmed) expect(queued).toContain(v.c.imageId);
       }
@@ -144,7 +199,11 @@ describe('inference', () => {
         return alarms.stats.handled >= 8 && r.length > 0 ? r : undefined;
       });
       expect(raised).toHaveLength(1);
-      expect(raised[0]!.type === 'alarm.raised' && raised[0]!.data).toMatchObject({ plotType: 'FCAL_occupancy', run: RUN, label: 'Bad' });
+      expect(raised[0]!.type === 'alarm.raised' && raised[0]!.data).toMatchObject({
+        plotType: 'FCAL_occupancy',
+        run: RUN,
+        label: 'Bad',
+      });
     } finally {
       await alarms.stop();
       await worker.stop();
@@ -152,11 +211,25 @@ describe('inference', () => {
   }, 120_000);
 
   it('gives every image exactly one verdict with two and with four workers on one stream', async () => {
-    for (const [n, run] of [[2, RUN + 1], [4, RUN + 2]] as const) {
-      const workers = Array.from({ length: n }, (_, i) => new InferenceWorker(log, blobs, registry, models, { name: `w${i}`, batchSize: 4 }));
+    for (const [n, run] of [
+      [2, RUN + 1],
+      [4, RUN + 2],
+    ] as const) {
+      const workers = Array.from(
+        { length: n },
+        (_, i) => new InferenceWorker(log, blobs, registry, models, { name: `w${i}`, batchSize: 4 }),
+      );
       workers.forEach((w) => w.start());
       try {
-        await simulate({ inbox: dirs.inbox, run, chunks: 24, interval: 0, width: 400, height: 300, plotTypes: ['FCAL_occupancy'] });
+        await simulate({
+          inbox: dirs.inbox,
+          run,
+          chunks: 24,
+          interval: 0,
+          width: 400,
+          height: 300,
+          plotTypes: ['FCAL_occupancy'],
+        });
         const { done } = await verdictsFor(24, run);
         await new Promise((r) => setTimeout(r, 1000)); // a second verdict, were there one, would be in by now
         const again = (await verdictsFor(24, run)).done;
@@ -176,27 +249,57 @@ describe('inference', () => {
     // Where the simulator puts this run's dead crate (a dry run into a folder nobody watches).
     let region: PixelBox | null = null;
     await simulate({
-      inbox: `${dirs.root}/dry`, run: RUN + 3, chunks: 1, interval: 0, width: 400, height: 300, plotTypes: ['FCAL_occupancy'],
-      fail: [{ plotType: 'FCAL_occupancy', mode: 'dead_crate', chunk: 0, severity: 1 }], onImage: (e) => (region = e.region),
+      inbox: `${dirs.root}/dry`,
+      run: RUN + 3,
+      chunks: 1,
+      interval: 0,
+      width: 400,
+      height: 300,
+      plotTypes: ['FCAL_occupancy'],
+      fail: [{ plotType: 'FCAL_occupancy', mode: 'dead_crate', chunk: 0, severity: 1 }],
+      onImage: (e) => (region = e.region),
     });
     if (!region) throw new Error('the simulator reported no failed region');
     region = region as PixelBox;
-    const masked = { ...fcal, masks: [{ x: Math.max(0, region.x - 4), y: Math.max(0, region.y - 4), width: region.width + 8, height: region.height + 8, reason: 'accepted: crate off for repair' }] };
+    const masked = {
+      ...fcal,
+      masks: [
+        {
+          x: Math.max(0, region.x - 4),
+          y: Math.max(0, region.y - 4),
+          width: region.width + 8,
+          height: region.height + 8,
+          reason: 'accepted: crate off for repair',
+        },
+      ],
+    };
     await log.append({ type: 'plottype.updated', metadata: meta, data: masked });
     await until(async () => (registry.get('FCAL_occupancy')?.masks.length ? true : undefined));
-    const { modelId, valAccuracy } = await trainAndActivate(log, blobs, registry.get('FCAL_occupancy')!, { mode: 'dead_crate', seed: 2 });
+    const { modelId, valAccuracy } = await trainAndActivate(log, blobs, registry.get('FCAL_occupancy')!, {
+      mode: 'dead_crate',
+      seed: 2,
+    });
     expect(valAccuracy).toBeGreaterThanOrEqual(0.9);
     await until(async () => ((await models.forPlotType('FCAL_occupancy'))?.modelId === modelId ? true : undefined));
     const worker = new InferenceWorker(log, blobs, registry, models);
     worker.start();
     try {
       await simulate({
-        inbox: dirs.inbox, run: RUN + 3, chunks: 3, firstChunk: 0, interval: 0, width: 400, height: 300, plotTypes: ['FCAL_occupancy'],
+        inbox: dirs.inbox,
+        run: RUN + 3,
+        chunks: 3,
+        firstChunk: 0,
+        interval: 0,
+        width: 400,
+        height: 300,
+        plotTypes: ['FCAL_occupancy'],
         fail: [{ plotType: 'FCAL_occupancy', mode: 'dead_crate', chunk: 0, severity: 1 }],
       });
       const { evs, arrived } = await verdictsFor(3, RUN + 3);
       const ids = new Set(arrived.map((a) => a.data.imageId));
-      const verdicts = evs.filter((e): e is HydraEventOf<'inference.completed'> => e.type === 'inference.completed' && ids.has(e.data.imageId));
+      const verdicts = evs.filter(
+        (e): e is HydraEventOf<'inference.completed'> => e.type === 'inference.completed' && ids.has(e.data.imageId),
+      );
       expect(verdicts.map((v) => v.data.modelId)).toEqual([modelId, modelId, modelId]);
       expect(verdicts.map((v) => v.data.verdict)).toEqual(['Good', 'Good', 'Good']);
     } finally {

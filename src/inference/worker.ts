@@ -13,7 +13,11 @@ import { heatmapPng, heatmapSize } from './heatmap.ts';
 import type { ActiveModels, LoadedModel } from './models.ts';
 
 type Arrived = HydraEventOf<'image.arrived'>;
-interface Job { readonly msg: JsMsg; readonly event: Arrived; readonly received: number }
+interface Job {
+  readonly msg: JsMsg;
+  readonly event: Arrived;
+  readonly received: number;
+}
 
 export interface InferenceStats {
   handled: number;
@@ -33,9 +37,17 @@ const MAX_DELIVER = 5;
  * spreads the images among them; under a backlog each pull is a batch, run through the model at once.
  */
 export class InferenceWorker {
-  readonly stats: InferenceStats = { handled: 0, failed: 0, lastMs: 0, batches: 0, histogram: {}, phases: { blobs: 0, preprocess: 0, model: 0, heatmaps: 0, append: 0 } };
+  readonly stats: InferenceStats = {
+    handled: 0,
+    failed: 0,
+    lastMs: 0,
+    batches: 0,
+    histogram: {},
+    phases: { blobs: 0, preprocess: 0, model: 0, heatmaps: 0, append: 0 },
+  };
   private stopped = false;
   private loop: Promise<void> | null = null;
+  // biome-ignore lint/suspicious/noConfusingVoidType: nats.js types close() so
   private current: { close(): Promise<void | Error> } | null = null;
   private readonly metadata: EventMetadata;
 
@@ -46,7 +58,10 @@ export class InferenceWorker {
     private readonly models: ActiveModels,
     private readonly opts: { batchSize?: number; name?: string; say?: (l: string) => void } = {},
   ) {
-    this.metadata = { correlationId: 'inference', producer: `inference@${opts.name ?? `${os.hostname()}:${process.pid}`}` };
+    this.metadata = {
+      correlationId: 'inference',
+      producer: `inference@${opts.name ?? `${os.hostname()}:${process.pid}`}`,
+    };
   }
 
   get consumerName(): string {
@@ -69,12 +84,18 @@ export class InferenceWorker {
       await jsm.consumers.info(names.stream, this.consumerName);
     } catch (err) {
       if (!(err instanceof JetStreamApiError)) throw err;
-      await jsm.consumers.add(names.stream, {
-        durable_name: this.consumerName, ack_policy: AckPolicy.Explicit, filter_subject: names.filter('image.arrived'),
-        ack_wait: 30_000_000_000, max_deliver: MAX_DELIVER + 1, max_ack_pending: 1000,
-      }).catch((e: unknown) => {
-        if (!(e instanceof JetStreamApiError)) throw e; // another worker created it first
-      });
+      await jsm.consumers
+        .add(names.stream, {
+          durable_name: this.consumerName,
+          ack_policy: AckPolicy.Explicit,
+          filter_subject: names.filter('image.arrived'),
+          ack_wait: 30_000_000_000,
+          max_deliver: MAX_DELIVER + 1,
+          max_ack_pending: 1000,
+        })
+        .catch((e: unknown) => {
+          if (!(e instanceof JetStreamApiError)) throw e; // another worker created it first
+        });
     }
   }
 
@@ -91,7 +112,9 @@ export class InferenceWorker {
           for await (const m of messages) {
             const item = readItem(m.data, m.seq, m.subject);
             if (!item.ok || item.event.type !== 'image.arrived') {
-              this.opts.say?.(`inference: message ${m.seq} is not an image.arrived event (${item.ok ? item.event.type : item.error.message}); terminated`);
+              this.opts.say?.(
+                `inference: message ${m.seq} is not an image.arrived event (${item.ok ? item.event.type : item.error.message}); terminated`,
+              );
               m.term();
               continue;
             }
@@ -120,7 +143,8 @@ export class InferenceWorker {
     const byPlot = new Map<string, Job[]>();
     for (const j of jobs) {
       // Tried often enough: record the failure instead of trying forever.
-      if (j.msg.info.deliveryCount >= MAX_DELIVER) events.push(this.failed(j, `gave up after ${j.msg.info.deliveryCount} attempts`));
+      if (j.msg.info.deliveryCount >= MAX_DELIVER)
+        events.push(this.failed(j, `gave up after ${j.msg.info.deliveryCount} attempts`));
       else byPlot.set(j.event.data.plotType, [...(byPlot.get(j.event.data.plotType) ?? []), j]);
     }
     try {
@@ -144,7 +168,12 @@ export class InferenceWorker {
 
   private failed(j: Job, reason: string, modelId?: string): AnyNewEvent {
     const { imageId, plotType } = j.event.data;
-    return { type: 'inference.failed', id: `inference.failed:${imageId}`, metadata: this.meta(j), data: { imageId, plotType, reason: reason.slice(0, 2000), ...(modelId ? { modelId } : {}) } };
+    return {
+      type: 'inference.failed',
+      id: `inference.failed:${imageId}`,
+      metadata: this.meta(j),
+      data: { imageId, plotType, reason: reason.slice(0, 2000), ...(modelId ? { modelId } : {}) },
+    };
   }
 
   private meta(j: Job): EventMetadata {
@@ -152,9 +181,15 @@ export class InferenceWorker {
   }
 
   private async classifyGroup(plotType: string, group: Job[]): Promise<AnyNewEvent[]> {
-    const skipped = (reason: 'no-active-model' | 'ignored' | 'retired-plot-type') => group.map((j): AnyNewEvent => ({
-      type: 'inference.skipped', id: `inference.skipped:${j.event.data.imageId}`, metadata: this.meta(j), data: { imageId: j.event.data.imageId, plotType, reason },
-    }));
+    const skipped = (reason: 'no-active-model' | 'ignored' | 'retired-plot-type') =>
+      group.map(
+        (j): AnyNewEvent => ({
+          type: 'inference.skipped',
+          id: `inference.skipped:${j.event.data.imageId}`,
+          metadata: this.meta(j),
+          data: { imageId: j.event.data.imageId, plotType, reason },
+        }),
+      );
     const spec = this.registry.get(plotType);
     if (!spec) return skipped('retired-plot-type');
     if (spec.ignore) return skipped('ignored');
@@ -171,8 +206,15 @@ export class InferenceWorker {
     const tPre = performance.now();
     this.stats.phases.blobs += tPre - tBlobs;
     const ok = group.map((_, i) => !(bytes[i] instanceof Error));
-    const batch = await preprocessBatch(bytes.map((b) => (b instanceof Error ? new Uint8Array(0) : b)),
-      { width: model.input.width, height: model.input.height, channels: model.input.channels as 1 | 3, masks: spec.masks });
+    const batch = await preprocessBatch(
+      bytes.map((b) => (b instanceof Error ? new Uint8Array(0) : b)),
+      {
+        width: model.input.width,
+        height: model.input.height,
+        channels: model.input.channels as 1 | 3,
+        masks: spec.masks,
+      },
+    );
     this.stats.phases.preprocess += performance.now() - tPre;
     const preprocessMs = (performance.now() - tPre) / group.length;
 
@@ -193,43 +235,73 @@ export class InferenceWorker {
     const tModel = performance.now();
     let outputs: ort.InferenceSession.OnnxValueMapType;
     try {
-      outputs = await model.session.run({ [model.session.inputNames[0]!]: new ort.Tensor('float32', toFloat32(input), [good.length, c, h, w]) });
+      outputs = await model.session.run({
+        [model.session.inputNames[0]!]: new ort.Tensor('float32', toFloat32(input), [good.length, c, h, w]),
+      });
     } catch (err) {
-      return [...out, ...good.map((gi) => this.failed(group[gi]!, `the model failed: ${(err as Error).message}`, model.modelId))];
+      return [
+        ...out,
+        ...good.map((gi) => this.failed(group[gi]!, `the model failed: ${(err as Error).message}`, model.modelId)),
+      ];
     }
     this.stats.phases.model += performance.now() - tModel;
     const modelMs = (performance.now() - tModel) / good.length;
     const logits = outputs.logits!.data as Float32Array;
     const k = model.labels.length;
     const cams = model.hasCams ? outputs.cams : undefined;
-    const verdicts = good.map((_, n) => decide(model.labels, softmax(logits.subarray(n * k, (n + 1) * k)), model.thresholds));
+    const verdicts = good.map((_, n) =>
+      decide(model.labels, softmax(logits.subarray(n * k, (n + 1) * k)), model.thresholds),
+    );
     // Heatmaps are rendered and stored side by side, not one after another.
     const tHeat = performance.now();
-    const heatmaps = await Promise.all(verdicts.map(async (v, n) => {
-      if (!cams || !wantsHeatmap(spec, v)) return undefined;
-      const d = group[good[n]!]!.event.data;
-      const [, , ch, cw] = cams.dims as number[];
-      const cells = ch! * cw!;
-      const camData = (cams.data as Float32Array).subarray((n * k + v.verdictIndex) * cells, (n * k + v.verdictIndex + 1) * cells);
-      const size = heatmapSize(cw!, ch!, d.width, d.height);
-      return (await this.blobs.put(await heatmapPng(camData, cw!, ch!, size.width, size.height), 'image/png')).sha256;
-    }));
+    const heatmaps = await Promise.all(
+      verdicts.map(async (v, n) => {
+        if (!cams || !wantsHeatmap(spec, v)) return undefined;
+        const d = group[good[n]!]!.event.data;
+        const [, , ch, cw] = cams.dims as number[];
+        const cells = ch! * cw!;
+        const camData = (cams.data as Float32Array).subarray(
+          (n * k + v.verdictIndex) * cells,
+          (n * k + v.verdictIndex + 1) * cells,
+        );
+        const size = heatmapSize(cw!, ch!, d.width, d.height);
+        return (await this.blobs.put(await heatmapPng(camData, cw!, ch!, size.width, size.height), 'image/png')).sha256;
+      }),
+    );
     this.stats.phases.heatmaps += performance.now() - tHeat;
     verdicts.forEach((v, n) => {
       const j = group[good[n]!]!;
       const d = j.event.data;
       const heatmap = heatmaps[n];
       out.push({
-        type: 'inference.completed', id: `inference.completed:${d.imageId}`, metadata: this.meta(j),
+        type: 'inference.completed',
+        id: `inference.completed:${d.imageId}`,
+        metadata: this.meta(j),
         data: {
-          imageId: d.imageId, plotType, modelId: model.modelId, scores: v.scores, verdict: v.verdict, confidence: v.confidence, confirmed: v.confirmed,
+          imageId: d.imageId,
+          plotType,
+          modelId: model.modelId,
+          scores: v.scores,
+          verdict: v.verdict,
+          confidence: v.confidence,
+          confirmed: v.confirmed,
           ...(heatmap ? { heatmap } : {}),
-          timings: { queueMs: Math.max(0, j.received - Date.parse(d.arrivedAt)), preprocessMs: round(preprocessMs), modelMs: round(modelMs) },
+          timings: {
+            queueMs: Math.max(0, j.received - Date.parse(d.arrivedAt)),
+            preprocessMs: round(preprocessMs),
+            modelMs: round(modelMs),
+          },
           worker: this.metadata.producer,
         },
       });
       const reason = samplingReason(spec, v);
-      if (reason) out.push({ type: 'image.sampled', id: `image.sampled:${reason}:${d.imageId}`, metadata: this.meta(j), data: { imageId: d.imageId, plotType, reason } });
+      if (reason)
+        out.push({
+          type: 'image.sampled',
+          id: `image.sampled:${reason}:${d.imageId}`,
+          metadata: this.meta(j),
+          data: { imageId: d.imageId, plotType, reason },
+        });
     });
     return out;
   }

@@ -15,29 +15,48 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 function startFeeder(): ChildProcess {
   return spawn(process.execPath, [path.join(root, 'bin/hydra.js'), 'worker', 'ingest'], {
-    cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      ...process.env, NATS_URL: env.config.NATS_URL, DATABASE_URL: env.config.DATABASE_URL, HYDRA_NAMESPACE: env.config.HYDRA_NAMESPACE,
-      HYDRA_INBOX: dirs.inbox, HYDRA_VAR_DIR: dirs.root, HYDRA_INGEST_GRACE_MS: '300', HYDRA_INGEST_CONCURRENCY: '8',
+      ...process.env,
+      NATS_URL: env.config.NATS_URL,
+      DATABASE_URL: env.config.DATABASE_URL,
+      HYDRA_NAMESPACE: env.config.HYDRA_NAMESPACE,
+      HYDRA_INBOX: dirs.inbox,
+      HYDRA_VAR_DIR: dirs.root,
+      HYDRA_INGEST_GRACE_MS: '300',
+      HYDRA_INGEST_CONCURRENCY: '8',
     },
   });
 }
-const pngsIn = async (dir: string) => (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.name !== 'run.json').length;
+const pngsIn = async (dir: string) =>
+  (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.name !== 'run.json')
+    .length;
 /** Resolves once the worker says it watches the inbox: from then on it is taking files. */
-const watching = (child: ChildProcess) => new Promise<void>((resolve) => {
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes('ingest: watching')) resolve();
+const watching = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ingest: watching')) resolve();
+    });
+    child.once('exit', () => resolve());
   });
-  child.once('exit', () => resolve());
-});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   env = await openTestEnv('crash');
-  log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test', nc: env.nc });
-  await log.appendMany(plotTypeSpecs().map((s) => ({ type: 'plottype.defined', metadata: meta, data: { ...s, collectPercent: 30 } }) as const));
+  log = await EventLog.open({
+    natsUrl: env.config.NATS_URL,
+    namespace: env.config.HYDRA_NAMESPACE,
+    producer: 'test',
+    nc: env.nc,
+  });
+  await log.appendMany(
+    plotTypeSpecs().map(
+      (s) => ({ type: 'plottype.defined', metadata: meta, data: { ...s, collectPercent: 30 } }) as const,
+    ),
+  );
   dirs = await tempDirs('crash');
 });
 afterAll(async () => env.cleanup());
@@ -60,7 +79,10 @@ describe('feeder crash safety', () => {
       leftAfterKill.push(await pngsIn(dirs.inbox));
     }
     // At least one kill landed mid-stream: some files taken, some not.
-    expect(leftAfterKill.some((n) => n > 0 && n < total), JSON.stringify(leftAfterKill)).toBe(true);
+    expect(
+      leftAfterKill.some((n) => n > 0 && n < total),
+      JSON.stringify(leftAfterKill),
+    ).toBe(true);
     const child = startFeeder();
     const deadline = Date.now() + 60_000;
     while ((await pngsIn(dirs.inbox)) > 0 && Date.now() < deadline) await sleep(200);

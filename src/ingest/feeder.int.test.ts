@@ -36,17 +36,34 @@ async function until(check: () => Promise<boolean>, ms = 30_000) {
   }
   throw new Error(`timed out; inbox has ${JSON.stringify(await allFiles(dirs.inbox))}`);
 }
-const allFiles = async (dir: string) => (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+const allFiles = async (dir: string) =>
+  (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
 
 beforeAll(async () => {
   env = await openTestEnv('feeder', { migrate: false });
-  log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test', nc: env.nc });
+  log = await EventLog.open({
+    natsUrl: env.config.NATS_URL,
+    namespace: env.config.HYDRA_NAMESPACE,
+    producer: 'test',
+    nc: env.nc,
+  });
   blobs = await BlobStore.open(env.nc, log.names.blobBucket);
-  await log.appendMany(['CDC_occupancy', 'FCAL_occupancy'].map((n) => ({ type: 'plottype.defined', metadata: meta, data: spec(n) }) as const));
+  await log.appendMany(
+    ['CDC_occupancy', 'FCAL_occupancy'].map(
+      (n) => ({ type: 'plottype.defined', metadata: meta, data: spec(n) }) as const,
+    ),
+  );
   registry = await PlotTypeRegistry.open(log);
   dirs = await tempDirs('feeder');
   ingestor = new Ingestor(log, blobs, registry, dirs, { maxBytes: 5_000_000, maxPixels: 40_000_000 }, meta);
-  feeder = new Feeder(ingestor, { inbox: dirs.inbox, graceMs: 400, settleMs: 0, concurrency: 4, after: 'delete', archiveDir: dirs.archive });
+  feeder = new Feeder(ingestor, {
+    inbox: dirs.inbox,
+    graceMs: 400,
+    settleMs: 0,
+    concurrency: 4,
+    after: 'delete',
+    archiveDir: dirs.archive,
+  });
   feeder.start();
 });
 afterAll(async () => {
@@ -57,11 +74,20 @@ afterAll(async () => {
 
 describe('directory feeder', () => {
   it('ingests a simulated run, rejects every bad file with its reason, and leaves the inbox empty', async () => {
-    const sim = await simulate({ inbox: dirs.inbox, run: 101072, chunks: 2, interval: 0, width: 400, height: 300, plotTypes: ['CDC_occupancy', 'FCAL_occupancy'] });
+    const sim = await simulate({
+      inbox: dirs.inbox,
+      run: 101072,
+      chunks: 2,
+      interval: 0,
+      width: 400,
+      height: 300,
+      plotTypes: ['CDC_occupancy', 'FCAL_occupancy'],
+    });
     const corpus = await badCorpus(path.join(dirs.inbox, 'misc'));
     // The same bytes under another name: one image, not two.
     const { renderPlot } = await import('../../fixtures/generator/index.ts');
-    const same = (await renderPlot({ plotType: 'CDC_occupancy', label: 'Good', seed: 123, width: 300, height: 200 })).png;
+    const same = (await renderPlot({ plotType: 'CDC_occupancy', label: 'Good', seed: 123, width: 300, height: 200 }))
+      .png;
     await writeFile(path.join(dirs.inbox, 'misc', 'CDC_occupancy-05_0001.png'), same);
     await writeFile(path.join(dirs.inbox, 'misc', 'CDC_occupancy-06_0001.png'), same);
     expect(sim.images).toBe(4);

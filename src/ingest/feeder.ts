@@ -25,11 +25,22 @@ export interface Sighting {
 
 /** Temp names that writers rename into place later, and sidecars: never images. */
 export function isCandidate(name: string): boolean {
-  return !name.startsWith('.') && !/\.(tmp|part|partial|swp|crdownload|reason\.txt)$/i.test(name) && name !== SIDECAR && !name.endsWith('.json');
+  return (
+    !name.startsWith('.') &&
+    !/\.(tmp|part|partial|swp|crdownload|reason\.txt)$/i.test(name) &&
+    name !== SIDECAR &&
+    !name.endsWith('.json')
+  );
 }
 
 /** A file may be read once it has not changed for settleMs. Pure. */
-export function settled(prev: Sighting | undefined, size: number, mtimeMs: number, now: number, settleMs: number): Sighting & { ready: boolean } {
+export function settled(
+  prev: Sighting | undefined,
+  size: number,
+  mtimeMs: number,
+  now: number,
+  settleMs: number,
+): Sighting & { ready: boolean } {
   const same = prev && prev.size === size && prev.mtimeMs === mtimeMs;
   const since = same ? prev.since : now;
   return { size, mtimeMs, since, ready: now - since >= settleMs };
@@ -51,7 +62,15 @@ export interface FeederStats {
  * rejected as truncated. Any failure to store leaves the file where it is, to be tried again.
  */
 export class Feeder {
-  readonly stats: FeederStats = { handled: 0, failed: 0, lastMs: 0, arrived: 0, rejected: 0, unassigned: 0, duplicates: 0 };
+  readonly stats: FeederStats = {
+    handled: 0,
+    failed: 0,
+    lastMs: 0,
+    arrived: 0,
+    rejected: 0,
+    unassigned: 0,
+    duplicates: 0,
+  };
   private readonly sightings = new Map<string, Sighting>();
   private readonly inFlight = new Set<string>();
   private readonly queue: string[] = [];
@@ -64,7 +83,10 @@ export class Feeder {
   private stopped = false;
   private readonly retryAfter = new Map<string, number>();
 
-  constructor(private readonly ingestor: Ingestor, private readonly opts: FeederOptions) {}
+  constructor(
+    private readonly ingestor: Ingestor,
+    private readonly opts: FeederOptions,
+  ) {}
 
   start(): void {
     try {
@@ -100,7 +122,8 @@ export class Feeder {
       this.rescan = true;
       return;
     }
-    this.scanning = this.scan().catch((err: unknown) => this.opts.say?.(`ingest: scan failed: ${(err as Error).message}`))
+    this.scanning = this.scan()
+      .catch((err: unknown) => this.opts.say?.(`ingest: scan failed: ${(err as Error).message}`))
       .finally(() => {
         this.scanning = null;
         if (this.rescan) {
@@ -194,7 +217,12 @@ export class Feeder {
       }
     }
     const run = await runInfoFor(file, this.opts.inbox);
-    const outcome = await this.ingestor.ingest(bytes, { source: rel, fileName: name, run: run.run, ...(run.runPeriod ? { runPeriod: run.runPeriod } : {}) });
+    const outcome = await this.ingestor.ingest(bytes, {
+      source: rel,
+      fileName: name,
+      run: run.run,
+      ...(run.runPeriod ? { runPeriod: run.runPeriod } : {}),
+    });
     await this.finish(outcome, file, run.run);
     this.stats.handled++;
     this.stats.lastMs = performance.now() - t0;
@@ -208,7 +236,8 @@ export class Feeder {
       case 'arrived':
         if (o.duplicate) this.stats.duplicates++;
         else this.stats.arrived++;
-        if (this.opts.after === 'archive') await moveFile(file, path.join(this.opts.archiveDir, String(run), path.basename(file)));
+        if (this.opts.after === 'archive')
+          await moveFile(file, path.join(this.opts.archiveDir, String(run), path.basename(file)));
         else await unlink(file).catch(() => undefined);
         return;
       case 'unassigned':

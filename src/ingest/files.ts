@@ -38,6 +38,9 @@ export async function writeNew(p: string, data: string | Uint8Array): Promise<st
 /** A name safe on any file system, for files we keep: no separators, no dot-dot, printable. */
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? 'file';
-  const cleaned = base.replace(/[^\p{L}\p{N}._ -]/gu, '_').replace(/^\.+/, '_').slice(0, 180);
+  const cleaned = base
+    .replace(/[^\p{L}\p{N}._ -]/gu, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 180);
   return cleaned || 'file';
 }

@@ -32,14 +32,31 @@ export interface ImageSource {
 }
 
 export type IngestOutcome =
-  | { readonly kind: 'arrived'; readonly imageId: string; readonly plotType: string; readonly duplicate: boolean; readonly sampled: boolean; readonly seq: number }
+  | {
+      readonly kind: 'arrived';
+      readonly imageId: string;
+      readonly plotType: string;
+      readonly duplicate: boolean;
+      readonly sampled: boolean;
+      readonly seq: number;
+    }
   | { readonly kind: 'unassigned'; readonly imageId: string; readonly plotName: string; readonly keptPath: string }
-  | { readonly kind: 'rejected'; readonly code: ImageProblemCode | 'bad-name' | 'bad-request'; readonly reason: string; readonly rejectionId: string; readonly quarantinePath: string };
+  | {
+      readonly kind: 'rejected';
+      readonly code: ImageProblemCode | 'bad-name' | 'bad-request';
+      readonly reason: string;
+      readonly rejectionId: string;
+      readonly quarantinePath: string;
+    };
 
 /** The problem found in bytes, before anything is stored. Pure. */
 export function inspect(bytes: Uint8Array, limits: IngestLimits) {
   if (bytes.length > limits.maxBytes) {
-    return { ok: false as const, code: 'too-large' as const, reason: `the file is ${bytes.length} bytes, over the limit of ${limits.maxBytes}` };
+    return {
+      ok: false as const,
+      code: 'too-large' as const,
+      reason: `the file is ${bytes.length} bytes, over the limit of ${limits.maxBytes}`,
+    };
   }
   return checkPng(bytes, limits);
 }
@@ -80,16 +97,32 @@ export class Ingestor {
     const events: AnyNewEvent[] = [];
     if (existing === 0) {
       events.push({
-        type: 'image.arrived', id: `image.arrived:${imageId}`, metadata: this.metadata,
+        type: 'image.arrived',
+        id: `image.arrived:${imageId}`,
+        metadata: this.metadata,
         data: {
-          imageId, plotType: match.plotType, run: match.run ?? src.run, ...(src.runPeriod ? { runPeriod: src.runPeriod } : {}),
-          chunk: match.chunk, pad: match.pad, arrivedAt: now.toISOString(), width: check.width, height: check.height,
-          bytes: bytes.length, source: src.source.slice(0, 1000),
+          imageId,
+          plotType: match.plotType,
+          run: match.run ?? src.run,
+          ...(src.runPeriod ? { runPeriod: src.runPeriod } : {}),
+          chunk: match.chunk,
+          pad: match.pad,
+          arrivedAt: now.toISOString(),
+          width: check.width,
+          height: check.height,
+          bytes: bytes.length,
+          source: src.source.slice(0, 1000),
         },
       });
     }
     // Sampled with the arrival, and again (deduplicated) when a crash came between the two.
-    if (sampled) events.push({ type: 'image.sampled', id: `image.sampled:unbiased:${imageId}`, metadata: this.metadata, data: { imageId, plotType: match.plotType, reason: 'unbiased' } });
+    if (sampled)
+      events.push({
+        type: 'image.sampled',
+        id: `image.sampled:unbiased:${imageId}`,
+        metadata: this.metadata,
+        data: { imageId, plotType: match.plotType, reason: 'unbiased' },
+      });
     const results = events.length ? await this.log.appendMany(events) : [];
     // Two copies racing past the lookup meet the stream's dedup instead: the ack says which one lost.
     const duplicate = existing > 0 || (existing === 0 && results[0]?.duplicate === true);
@@ -100,36 +133,80 @@ export class Ingestor {
   resolve(src: ImageSource): NameResult {
     if (src.declared) {
       const { plotType, pad, chunk } = src.declared;
-      return this.registry.get(plotType) ? { kind: 'matched', match: { plotType, pad, chunk } } : { kind: 'unassigned', plotName: plotType, pad, chunk };
+      return this.registry.get(plotType)
+        ? { kind: 'matched', match: { plotType, pad, chunk } }
+        : { kind: 'unassigned', plotName: plotType, pad, chunk };
     }
     return matchFileName(src.fileName, this.registry.active());
   }
 
-  private async keepUnassigned(bytes: Uint8Array, imageId: string, src: ImageSource, plotName: string, now: Date): Promise<IngestOutcome> {
+  private async keepUnassigned(
+    bytes: Uint8Array,
+    imageId: string,
+    src: ImageSource,
+    plotName: string,
+    now: Date,
+  ): Promise<IngestOutcome> {
     const safePlot = safeFileName(plotName);
     const keptPath = path.join(this.dirs.unassigned, safePlot, `${imageId.slice(0, 16)}-${safeFileName(src.fileName)}`);
     await this.blobs.put(bytes, 'image/png', { sha256: imageId });
     // The bytes are kept with what we knew of them, so re-ingest needs nothing else.
-    await writeNew(`${keptPath}.json`, JSON.stringify({ source: src.source, fileName: src.fileName, run: src.run, runPeriod: src.runPeriod, declared: src.declared }));
+    await writeNew(
+      `${keptPath}.json`,
+      JSON.stringify({
+        source: src.source,
+        fileName: src.fileName,
+        run: src.run,
+        runPeriod: src.runPeriod,
+        declared: src.declared,
+      }),
+    );
     const stored = await writeNew(keptPath, bytes);
     await this.log.append({
-      type: 'image.unassigned', id: `image.unassigned:${imageId}`, metadata: this.metadata,
-      data: { imageId, plotName: plotName.slice(0, 200), source: src.source.slice(0, 1000), keptPath: stored, arrivedAt: now.toISOString() },
+      type: 'image.unassigned',
+      id: `image.unassigned:${imageId}`,
+      metadata: this.metadata,
+      data: {
+        imageId,
+        plotName: plotName.slice(0, 200),
+        source: src.source.slice(0, 1000),
+        keptPath: stored,
+        arrivedAt: now.toISOString(),
+      },
     });
     return { kind: 'unassigned', imageId, plotName, keptPath: stored };
   }
 
   /** Records the rejection first, then quarantines: a crash in between repeats the (deduplicated) event. */
-  async reject(bytes: Uint8Array, imageId: string, src: ImageSource, code: ImageProblemCode | 'bad-name' | 'bad-request', reason: string, now: Date): Promise<IngestOutcome> {
+  async reject(
+    bytes: Uint8Array,
+    imageId: string,
+    src: ImageSource,
+    code: ImageProblemCode | 'bad-name' | 'bad-request',
+    reason: string,
+    now: Date,
+  ): Promise<IngestOutcome> {
     const rejectionId = createHash('sha256').update(`${src.source}\0${imageId}`).digest('hex').slice(0, 40);
     const day = now.toISOString().slice(0, 10);
-    const quarantinePath = path.join(this.dirs.quarantine, day, `${rejectionId.slice(0, 12)}-${safeFileName(src.fileName)}`);
+    const quarantinePath = path.join(
+      this.dirs.quarantine,
+      day,
+      `${rejectionId.slice(0, 12)}-${safeFileName(src.fileName)}`,
+    );
     if ((await this.log.lastSubjectSeq('image.rejected', rejectionId)) === 0) {
       await this.log.append({
-        type: 'image.rejected', id: `image.rejected:${rejectionId}`, metadata: this.metadata,
+        type: 'image.rejected',
+        id: `image.rejected:${rejectionId}`,
+        metadata: this.metadata,
         data: {
-          rejectionId, source: src.source.slice(0, 1000), code, reason: reason.slice(0, 2000), size: bytes.length,
-          ...(bytes.length ? { sha256: imageId } : {}), quarantinePath, rejectedAt: now.toISOString(),
+          rejectionId,
+          source: src.source.slice(0, 1000),
+          code,
+          reason: reason.slice(0, 2000),
+          size: bytes.length,
+          ...(bytes.length ? { sha256: imageId } : {}),
+          quarantinePath,
+          rejectedAt: now.toISOString(),
         },
       });
     }
@@ -137,7 +214,10 @@ export class Ingestor {
   }
 
   /** Puts rejected bytes or a rejected file where the event says they are, beside a reason file. */
-  static async quarantine(outcome: Extract<IngestOutcome, { kind: 'rejected' }>, what: { file?: string; bytes?: Uint8Array }): Promise<void> {
+  static async quarantine(
+    outcome: Extract<IngestOutcome, { kind: 'rejected' }>,
+    what: { file?: string; bytes?: Uint8Array },
+  ): Promise<void> {
     if (what.file) await moveFile(what.file, outcome.quarantinePath);
     else if (what.bytes) await writeNew(outcome.quarantinePath, what.bytes);
     await writeNew(`${outcome.quarantinePath}.reason.txt`, `${outcome.code}: ${outcome.reason}\n`);

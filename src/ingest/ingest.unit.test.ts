@@ -8,7 +8,10 @@ import { isCandidate, settled } from './feeder.ts';
 import { safeFileName } from './files.ts';
 import { createHash } from 'node:crypto';
 
-const png = (w = 40, h = 30) => sharp({ create: { width: w, height: h, channels: 3, background: '#ffffff' } }).png().toBuffer();
+const png = (w = 40, h = 30) =>
+  sharp({ create: { width: w, height: h, channels: 3, background: '#ffffff' } })
+    .png()
+    .toBuffer();
 const limits = { maxPixels: 10_000_000 };
 const spec = (name: string, pattern = DEFAULT_PATTERN) => ({ name, pattern }) as never;
 
@@ -22,20 +25,38 @@ describe('PNG structure check', () => {
     expect(checkPng(good.subarray(0, good.length - 20), limits)).toMatchObject({ ok: false, code: 'truncated' });
     expect(checkPng(good.subarray(0, 5), limits)).toMatchObject({ ok: false, code: 'truncated' });
     const jpeg = await sharp(good).jpeg().toBuffer();
-    expect(checkPng(jpeg, limits)).toMatchObject({ ok: false, code: 'not-image', reason: expect.stringMatching(/JPEG/) });
+    expect(checkPng(jpeg, limits)).toMatchObject({
+      ok: false,
+      code: 'not-image',
+      reason: expect.stringMatching(/JPEG/),
+    });
     expect(checkPng(Buffer.from('hello, this is text'), limits)).toMatchObject({ ok: false, code: 'not-image' });
     const flipped = Buffer.from(good);
     flipped[good.length - 20] = flipped[good.length - 20]! ^ 0xff; // inside the image data
-    expect(checkPng(flipped, limits)).toMatchObject({ ok: false, code: 'unreadable', reason: expect.stringMatching(/CRC/) });
+    expect(checkPng(flipped, limits)).toMatchObject({
+      ok: false,
+      code: 'unreadable',
+      reason: expect.stringMatching(/CRC/),
+    });
     expect(checkPng(await png(400, 300), { maxPixels: 1000 })).toMatchObject({ ok: false, code: 'too-large' });
   });
 });
 
 describe('file names', () => {
-  const types = [spec('CDC_occupancy'), spec('FCAL_occupancy'), spec('custom', '^hall-(?<run>\\d+)-(?<pad>\\d+)-(?<chunk>\\d+)\\.png$')];
+  const types = [
+    spec('CDC_occupancy'),
+    spec('FCAL_occupancy'),
+    spec('custom', '^hall-(?<run>\\d+)-(?<pad>\\d+)-(?<chunk>\\d+)\\.png$'),
+  ];
   it('finds the plot type, pad and chunk', () => {
-    expect(matchFileName('CDC_occupancy-01_0007.png', types)).toEqual({ kind: 'matched', match: { plotType: 'CDC_occupancy', pad: 1, chunk: 7 } });
-    expect(matchFileName('hall-101072-2-3.png', types)).toEqual({ kind: 'matched', match: { plotType: 'custom', pad: 2, chunk: 3, run: 101072 } });
+    expect(matchFileName('CDC_occupancy-01_0007.png', types)).toEqual({
+      kind: 'matched',
+      match: { plotType: 'CDC_occupancy', pad: 1, chunk: 7 },
+    });
+    expect(matchFileName('hall-101072-2-3.png', types)).toEqual({
+      kind: 'matched',
+      match: { plotType: 'custom', pad: 2, chunk: 3, run: 101072 },
+    });
   });
   it('keeps images of unconfigured types and refuses names it cannot read', () => {
     expect(matchFileName('NEW_plot-01_0001.png', types)).toMatchObject({ kind: 'unassigned', plotName: 'NEW_plot' });

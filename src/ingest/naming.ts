@@ -54,8 +54,13 @@ export function matchFileName(fileName: string, plotTypes: Iterable<PlotTypeSpec
     return { kind: 'matched', match: { plotType: pt.name, pad, chunk, ...(run !== undefined ? { run } : {}) } };
   }
   const d = regexOf(DEFAULT_PATTERN)!.exec(fileName);
-  if (d?.groups) return { kind: 'unassigned', plotName: d.groups.plot!, pad: Number(d.groups.pad), chunk: Number(d.groups.chunk) };
+  if (d?.groups)
+    return { kind: 'unassigned', plotName: d.groups.plot!, pad: Number(d.groups.pad), chunk: Number(d.groups.chunk) };
   const stem = fileName.replace(/\.png$/i, '');
-  if (/\.png$/i.test(fileName) && /^[A-Za-z0-9_-]{1,128}$/.test(stem)) return { kind: 'unassigned', plotName: stem, pad: 0, chunk: 0 };
-  return { kind: 'bad-name', reason: `file name ${JSON.stringify(fileName)} does not follow <plotname>-<pad:02d>_<chunk:04d>.png or any configured pattern` };
+  if (/\.png$/i.test(fileName) && /^[A-Za-z0-9_-]{1,128}$/.test(stem))
+    return { kind: 'unassigned', plotName: stem, pad: 0, chunk: 0 };
+  return {
+    kind: 'bad-name',
+    reason: `file name ${JSON.stringify(fileName)} does not follow <plotname>-<pad:02d>_<chunk:04d>.png or any configured pattern`,
+  };
 }

@@ -37,23 +37,36 @@ export function checkPng(bytes: Uint8Array, limits: { maxPixels: number }): PngC
   let sawIdat = false;
   let first = true;
   while (pos < buf.length) {
-    if (pos + 8 > buf.length) return { ok: false, code: 'truncated', reason: `the PNG ends at byte ${buf.length}, inside a chunk header` };
+    if (pos + 8 > buf.length)
+      return { ok: false, code: 'truncated', reason: `the PNG ends at byte ${buf.length}, inside a chunk header` };
     const length = buf.readUInt32BE(pos);
     const type = buf.subarray(pos + 4, pos + 8).toString('latin1');
-    if (!/^[A-Za-z]{4}$/.test(type)) return { ok: false, code: 'unreadable', reason: `corrupt chunk type at byte ${pos}` };
+    if (!/^[A-Za-z]{4}$/.test(type))
+      return { ok: false, code: 'unreadable', reason: `corrupt chunk type at byte ${pos}` };
     const end = pos + 12 + length;
-    if (end > buf.length) return { ok: false, code: 'truncated', reason: `the PNG ends at byte ${buf.length}, inside chunk ${type} that needs ${end} bytes` };
+    if (end > buf.length)
+      return {
+        ok: false,
+        code: 'truncated',
+        reason: `the PNG ends at byte ${buf.length}, inside chunk ${type} that needs ${end} bytes`,
+      };
     const crc = buf.readUInt32BE(pos + 8 + length);
     if (crc32(buf.subarray(pos + 4, pos + 8 + length)) !== crc) {
       return { ok: false, code: 'unreadable', reason: `chunk ${type} at byte ${pos} fails its CRC check` };
     }
     if (first) {
-      if (type !== 'IHDR' || length !== 13) return { ok: false, code: 'unreadable', reason: 'the PNG does not start with an IHDR chunk' };
+      if (type !== 'IHDR' || length !== 13)
+        return { ok: false, code: 'unreadable', reason: 'the PNG does not start with an IHDR chunk' };
       width = buf.readUInt32BE(pos + 8);
       height = buf.readUInt32BE(pos + 12);
-      if (width === 0 || height === 0) return { ok: false, code: 'unreadable', reason: `the PNG declares a ${width}x${height} image` };
+      if (width === 0 || height === 0)
+        return { ok: false, code: 'unreadable', reason: `the PNG declares a ${width}x${height} image` };
       if (width * height > limits.maxPixels) {
-        return { ok: false, code: 'too-large', reason: `the PNG is ${width}x${height} = ${width * height} pixels, over the limit of ${limits.maxPixels}` };
+        return {
+          ok: false,
+          code: 'too-large',
+          reason: `the PNG is ${width}x${height} = ${width * height} pixels, over the limit of ${limits.maxPixels}`,
+        };
       }
       first = false;
     }
@@ -64,5 +77,9 @@ export function checkPng(bytes: Uint8Array, limits: { maxPixels: number }): PngC
     }
     pos = end;
   }
-  return { ok: false, code: 'truncated', reason: `the PNG ends at byte ${buf.length} without its IEND chunk (half-written?)` };
+  return {
+    ok: false,
+    code: 'truncated',
+    reason: `the PNG ends at byte ${buf.length} without its IEND chunk (half-written?)`,
+  };
 }

@@ -16,7 +16,12 @@ const keptMetaSchema = z.object({
  * Ingests again the kept images of a plot type that has just been defined (or every kept image at
  * start-up). Images whose type is still unknown stay where they are.
  */
-export async function reingestUnassigned(ingestor: Ingestor, unassignedDir: string, plotName?: string, say?: (l: string) => void): Promise<number> {
+export async function reingestUnassigned(
+  ingestor: Ingestor,
+  unassignedDir: string,
+  plotName?: string,
+  say?: (l: string) => void,
+): Promise<number> {
   let dirs: string[];
   try {
     dirs = plotName ? [safeFileName(plotName)] : await readdir(unassignedDir);

@@ -18,7 +18,12 @@ export class CsvError extends Error {
 /** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. Returns rows with their line numbers. */
 export function parseCsv(text: string): { line: number; cells: string[] }[] {
   const rows: { line: number; cells: string[] }[] = [];
-  let cells: string[] = [], cell = '', quoted = false, line = 1, rowLine = 1, i = 0;
+  let cells: string[] = [],
+    cell = '',
+    quoted = false,
+    line = 1,
+    rowLine = 1,
+    i = 0;
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const endRow = () => {
     cells.push(cell);
@@ -29,17 +34,43 @@ export function parseCsv(text: string): { line: number; cells: string[] }[] {
   while (i < src.length) {
     const ch = src[i]!;
     if (quoted) {
-      if (ch === '"' && src[i + 1] === '"') { cell += '"'; i += 2; continue; }
-      if (ch === '"') { quoted = false; i++; continue; }
+      if (ch === '"' && src[i + 1] === '"') {
+        cell += '"';
+        i += 2;
+        continue;
+      }
+      if (ch === '"') {
+        quoted = false;
+        i++;
+        continue;
+      }
       if (ch === '\n') line++;
       cell += ch;
       i++;
       continue;
     }
-    if (ch === '"' && cell === '') { quoted = true; i++; continue; }
-    if (ch === ',') { cells.push(cell); cell = ''; i++; continue; }
-    if (ch === '\r' && src[i + 1] === '\n') { i++; continue; }
-    if (ch === '\n') { endRow(); line++; rowLine = line; i++; continue; }
+    if (ch === '"' && cell === '') {
+      quoted = true;
+      i++;
+      continue;
+    }
+    if (ch === ',') {
+      cells.push(cell);
+      cell = '';
+      i++;
+      continue;
+    }
+    if (ch === '\r' && src[i + 1] === '\n') {
+      i++;
+      continue;
+    }
+    if (ch === '\n') {
+      endRow();
+      line++;
+      rowLine = line;
+      i++;
+      continue;
+    }
     cell += ch;
     i++;
   }
@@ -48,8 +79,17 @@ export function parseCsv(text: string): { line: number; cells: string[] }[] {
   return rows;
 }
 
-const optionalInt = z.string().trim().refine((s) => /^\d{0,9}$/.test(s), 'a whole number').transform((s) => (s === '' ? undefined : Number(s)));
-const optionalText = (max: number) => z.string().trim().max(max).transform((s) => (s === '' ? undefined : s));
+const optionalInt = z
+  .string()
+  .trim()
+  .refine((s) => /^\d{0,9}$/.test(s), 'a whole number')
+  .transform((s) => (s === '' ? undefined : Number(s)));
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .transform((s) => (s === '' ? undefined : s));
 
 export const labelRowSchema = z.object({
   file: z.string().trim().min(1, 'file is empty'),
@@ -89,8 +129,10 @@ export function parseLabelCsv(text: string): { rows: LabelRow[]; problems: RowPr
   if (all.length === 0) throw new CsvError('the file is empty');
   const header = all[0]!.cells.map((h) => h.trim().toLowerCase());
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length) throw new CsvError(`the header line lacks column(s) ${missing.join(', ')} (it has: ${header.join(', ')})`);
-  const rows: LabelRow[] = [], problems: RowProblem[] = [];
+  if (missing.length)
+    throw new CsvError(`the header line lacks column(s) ${missing.join(', ')} (it has: ${header.join(', ')})`);
+  const rows: LabelRow[] = [],
+    problems: RowProblem[] = [];
   for (const { line, cells } of all.slice(1)) {
     const record: Record<string, string> = {};
     header.forEach((h, k) => {
@@ -98,15 +140,24 @@ export function parseLabelCsv(text: string): { rows: LabelRow[]; problems: RowPr
     });
     const r = labelRowSchema.safeParse(record);
     if (!r.success) {
-      problems.push({ line, message: r.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ') });
+      problems.push({
+        line,
+        message: r.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; '),
+      });
       continue;
     }
     const d = r.data;
     rows.push({
-      line, file: d.file, plotType: d.plot_type, label: d.label,
-      ...(d.user ? { user: d.user } : {}), ...(d.comment ? { comment: d.comment } : {}),
-      ...(d.run !== undefined ? { run: d.run } : {}), ...(d.run_period ? { runPeriod: d.run_period } : {}),
-      ...(d.chunk !== undefined ? { chunk: d.chunk } : {}), ...(d.pad !== undefined ? { pad: d.pad } : {}),
+      line,
+      file: d.file,
+      plotType: d.plot_type,
+      label: d.label,
+      ...(d.user ? { user: d.user } : {}),
+      ...(d.comment ? { comment: d.comment } : {}),
+      ...(d.run !== undefined ? { run: d.run } : {}),
+      ...(d.run_period ? { runPeriod: d.run_period } : {}),
+      ...(d.chunk !== undefined ? { chunk: d.chunk } : {}),
+      ...(d.pad !== undefined ? { pad: d.pad } : {}),
     });
   }
   return { rows, problems };

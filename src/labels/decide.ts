@@ -13,12 +13,20 @@ export interface PlotTypeLookup {
   get(name: string): PlotTypeSpec | undefined;
 }
 
-export type LabelErrorCode = 'HYDRA_LABEL_UNKNOWN_PLOT_TYPE' | 'HYDRA_LABEL_NOT_ALLOWED' | 'HYDRA_LABEL_UNKNOWN_IMAGE' | 'HYDRA_LABEL_WRONG_PLOT_TYPE';
+export type LabelErrorCode =
+  | 'HYDRA_LABEL_UNKNOWN_PLOT_TYPE'
+  | 'HYDRA_LABEL_NOT_ALLOWED'
+  | 'HYDRA_LABEL_UNKNOWN_IMAGE'
+  | 'HYDRA_LABEL_WRONG_PLOT_TYPE';
 
 export class LabelError extends Error {
   override readonly name = 'LabelError';
   readonly status = 400;
-  constructor(readonly code: LabelErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: LabelErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -34,11 +42,23 @@ export interface LabelCommand {
 export const allowedLabels = (spec: PlotTypeSpec): string[] => spec.labels.map((l) => l.name);
 
 /** Why a (plot type, label) pair cannot be used, or null when it can. */
-export function labelProblem(plotTypes: PlotTypeLookup, plotType: string, label: string): { code: LabelErrorCode; message: string } | null {
+export function labelProblem(
+  plotTypes: PlotTypeLookup,
+  plotType: string,
+  label: string,
+): { code: LabelErrorCode; message: string } | null {
   const spec = plotTypes.get(plotType);
-  if (!spec) return { code: 'HYDRA_LABEL_UNKNOWN_PLOT_TYPE', message: `plot type "${plotType}" is not configured (hydra plot-types list)` };
+  if (!spec)
+    return {
+      code: 'HYDRA_LABEL_UNKNOWN_PLOT_TYPE',
+      message: `plot type "${plotType}" is not configured (hydra plot-types list)`,
+    };
   const allowed = allowedLabels(spec);
-  if (!allowed.includes(label)) return { code: 'HYDRA_LABEL_NOT_ALLOWED', message: `label "${label}" is not one of ${plotType}'s labels: ${allowed.join(', ')}` };
+  if (!allowed.includes(label))
+    return {
+      code: 'HYDRA_LABEL_NOT_ALLOWED',
+      message: `label "${label}" is not one of ${plotType}'s labels: ${allowed.join(', ')}`,
+    };
   return null;
 }
 
@@ -58,7 +78,10 @@ export function importLabelId(imageId: string, label: string, user: string): str
 
 function data(cmd: LabelCommand) {
   return {
-    imageId: cmd.imageId, plotType: cmd.plotType, label: cmd.label, user: cmd.user,
+    imageId: cmd.imageId,
+    plotType: cmd.plotType,
+    label: cmd.label,
+    user: cmd.user,
     ...(cmd.comment ? { comment: cmd.comment } : {}),
   };
 }

@@ -18,7 +18,11 @@ export class LabelImportError extends Error {
   override readonly name = 'LabelImportError';
   readonly code = 'HYDRA_LABEL_IMPORT_INVALID';
   readonly status = 400;
-  constructor(readonly file: string, readonly problems: readonly RowProblem[], options?: { cause?: unknown }) {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly RowProblem[],
+    options?: { cause?: unknown },
+  ) {
     super(describeProblems(file, problems), options);
   }
 }
@@ -36,7 +40,11 @@ export type CheckedFile = { readonly imageId: string } | { readonly problem: str
  * Pure: the problems of a parsed file given the plot types and what reading each row's image gave.
  * Also flags one image listed twice with different labels (which one would win is not obvious).
  */
-export function validateRows(rows: readonly LabelRow[], plotTypes: PlotTypeLookup, files: ReadonlyMap<number, CheckedFile>): RowProblem[] {
+export function validateRows(
+  rows: readonly LabelRow[],
+  plotTypes: PlotTypeLookup,
+  files: ReadonlyMap<number, CheckedFile>,
+): RowProblem[] {
   const problems: RowProblem[] = [];
   const seen = new Map<string, LabelRow>();
   for (const row of rows) {
@@ -53,7 +61,10 @@ export function validateRows(rows: readonly LabelRow[], plotTypes: PlotTypeLooku
     }
     const first = seen.get(f.imageId);
     if (first && (first.label !== row.label || first.plotType !== row.plotType)) {
-      problems.push({ line: row.line, message: `${row.file} is the same image as ${first.file} on line ${first.line}, labelled ${row.plotType}/${row.label} here but ${first.plotType}/${first.label} there` });
+      problems.push({
+        line: row.line,
+        message: `${row.file} is the same image as ${first.file} on line ${first.line}, labelled ${row.plotType}/${row.label} here but ${first.plotType}/${first.label} there`,
+      });
     } else if (!first) {
       seen.set(f.imageId, row);
     }
@@ -91,9 +102,15 @@ export interface ImportOptions {
 }
 
 /** Runs fn over items with at most `limit` in flight, in order of start; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>, tick?: (done: number) => void): Promise<R[]> {
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+  tick?: (done: number) => void,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
-  let next = 0, done = 0;
+  let next = 0,
+    done = 0;
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
@@ -109,18 +126,24 @@ export async function importLabels(deps: ImportDeps, csvFile: string, opts: Impo
   const dir = path.dirname(path.resolve(csvFile));
   const { rows, problems: parseProblems } = parseLabelCsv(await readFile(csvFile, 'utf8'));
   const limit = opts.concurrency ?? 8;
-  const progress = (phase: ImportProgress['phase'], total: number) => (done: number) => opts.onProgress?.({ phase, done, total });
+  const progress = (phase: ImportProgress['phase'], total: number) => (done: number) =>
+    opts.onProgress?.({ phase, done, total });
 
   // 1. Check everything: labels against the plot types, every image readable and a sound PNG.
-  const checked = await mapLimit(rows, limit, async (row): Promise<CheckedFile> => {
-    try {
-      const bytes = await readFile(path.resolve(dir, row.file));
-      const ok = deps.ingestor.inspect(bytes);
-      return ok.ok ? { imageId: sha256Hex(bytes) } : { problem: `${ok.code}: ${ok.reason}` };
-    } catch (err) {
-      return { problem: `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
-    }
-  }, progress('checking', rows.length));
+  const checked = await mapLimit(
+    rows,
+    limit,
+    async (row): Promise<CheckedFile> => {
+      try {
+        const bytes = await readFile(path.resolve(dir, row.file));
+        const ok = deps.ingestor.inspect(bytes);
+        return ok.ok ? { imageId: sha256Hex(bytes) } : { problem: `${ok.code}: ${ok.reason}` };
+      } catch (err) {
+        return { problem: `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+      }
+    },
+    progress('checking', rows.length),
+  );
   const files = new Map(rows.map((r, i) => [r.line, checked[i]!]));
   const problems = [...parseProblems, ...validateRows(rows, deps.plotTypes, files)].sort((a, b) => a.line - b.line);
   if (problems.length) throw new LabelImportError(csvFile, problems);
@@ -134,39 +157,74 @@ export async function importLabels(deps: ImportDeps, csvFile: string, opts: Impo
   });
   const unique = [...byImage.entries()];
   let imagesNew = 0;
-  await mapLimit(unique, limit, async ([imageId, row]) => {
-    const bytes = await readFile(path.resolve(dir, row.file));
-    const outcome = await deps.ingestor.ingest(bytes, {
-      source: row.file.slice(0, 1000), fileName: path.basename(row.file), run: row.run ?? 0,
-      ...(row.runPeriod ? { runPeriod: row.runPeriod } : {}),
-      declared: { plotType: row.plotType, pad: row.pad ?? 1, chunk: row.chunk ?? 0 },
-    });
-    if (outcome.kind !== 'arrived') throw new Error(`${row.file} (line ${row.line}) was not ingested: ${outcome.kind === 'rejected' ? outcome.reason : outcome.kind}`);
-    if (outcome.imageId !== imageId) throw new Error(`${row.file} changed while it was imported`);
-    if (!outcome.duplicate) imagesNew++;
-  }, progress('ingesting', unique.length));
+  await mapLimit(
+    unique,
+    limit,
+    async ([imageId, row]) => {
+      const bytes = await readFile(path.resolve(dir, row.file));
+      const outcome = await deps.ingestor.ingest(bytes, {
+        source: row.file.slice(0, 1000),
+        fileName: path.basename(row.file),
+        run: row.run ?? 0,
+        ...(row.runPeriod ? { runPeriod: row.runPeriod } : {}),
+        declared: { plotType: row.plotType, pad: row.pad ?? 1, chunk: row.chunk ?? 0 },
+      });
+      if (outcome.kind !== 'arrived')
+        throw new Error(
+          `${row.file} (line ${row.line}) was not ingested: ${outcome.kind === 'rejected' ? outcome.reason : outcome.kind}`,
+        );
+      if (outcome.imageId !== imageId) throw new Error(`${row.file} changed while it was imported`);
+      if (!outcome.duplicate) imagesNew++;
+    },
+    progress('ingesting', unique.length),
+  );
 
   // 3. Append the labels that change something, with dedup ids: importing again stores nothing.
-  const current = deps.pool ? await currentLabels(deps.pool, unique.map(([id]) => id)) : new Map<string, { label: string; user: string }>();
-  const wanted = unique.map(([imageId, row]) => ({ imageId, row, user: row.user ?? opts.user }))
-    .filter(({ imageId, row, user }) => !(current.get(imageId)?.label === row.label && current.get(imageId)?.user === user));
+  const current = deps.pool
+    ? await currentLabels(
+        deps.pool,
+        unique.map(([id]) => id),
+      )
+    : new Map<string, { label: string; user: string }>();
+  const wanted = unique
+    .map(([imageId, row]) => ({ imageId, row, user: row.user ?? opts.user }))
+    .filter(
+      ({ imageId, row, user }) => !(current.get(imageId)?.label === row.label && current.get(imageId)?.user === user),
+    );
   let appended = 0;
   const tick = progress('labelling', wanted.length);
   for (let i = 0; i < wanted.length; i += 500) {
-    const batch = wanted.slice(i, i + 500).map(({ imageId, row, user }) => labelAssigned(
-      { imageId, plotType: row.plotType, label: row.label, user, ...(row.comment ? { comment: row.comment } : {}) },
-      opts.metadata, importLabelId(imageId, row.label, user)));
+    const batch = wanted
+      .slice(i, i + 500)
+      .map(({ imageId, row, user }) =>
+        labelAssigned(
+          { imageId, plotType: row.plotType, label: row.label, user, ...(row.comment ? { comment: row.comment } : {}) },
+          opts.metadata,
+          importLabelId(imageId, row.label, user),
+        ),
+      );
     const results = await deps.log.appendMany(batch);
     appended += results.filter((r) => !r.duplicate).length;
     tick(Math.min(wanted.length, i + 500));
   }
-  return { rows: rows.length, images: unique.length, imagesNew, labelsAppended: appended, labelsUnchanged: unique.length - appended };
+  return {
+    rows: rows.length,
+    images: unique.length,
+    imagesNew,
+    labelsAppended: appended,
+    labelsUnchanged: unique.length - appended,
+  };
 }
 
-async function currentLabels(pool: Pool, imageIds: readonly string[]): Promise<Map<string, { label: string; user: string }>> {
+async function currentLabels(
+  pool: Pool,
+  imageIds: readonly string[],
+): Promise<Map<string, { label: string; user: string }>> {
   const out = new Map<string, { label: string; user: string }>();
   for (let i = 0; i < imageIds.length; i += 500) {
-    const [rows] = await pool.query<RowDataPacket[]>('SELECT image_id, label, user FROM labels WHERE image_id IN (?)', [imageIds.slice(i, i + 500)]);
+    const [rows] = await pool.query<RowDataPacket[]>('SELECT image_id, label, user FROM labels WHERE image_id IN (?)', [
+      imageIds.slice(i, i + 500),
+    ]);
     for (const r of rows) out.set(String(r.image_id), { label: String(r.label), user: String(r.user) });
   }
   return out;

@@ -1,7 +1,14 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { EventMetadata } from '../events/envelope.ts';
 import { readItem, type AppendResult, type EventLog } from '../events/log.ts';
-import { checkLabel, labelAssigned, labelRetracted, LabelError, type LabelCommand, type PlotTypeLookup } from './decide.ts';
+import {
+  checkLabel,
+  labelAssigned,
+  labelRetracted,
+  LabelError,
+  type LabelCommand,
+  type PlotTypeLookup,
+} from './decide.ts';
 
 export interface LabelDeps {
   readonly log: EventLog;
@@ -11,7 +18,9 @@ export interface LabelDeps {
 /** The plot type an image arrived as, from its image.arrived event; null when it never arrived. */
 export async function arrivedPlotType(log: EventLog, imageId: string): Promise<string | null> {
   try {
-    const m = await log.jsm.streams.getMessage(log.names.stream, { last_by_subj: log.names.subject('image.arrived', imageId) });
+    const m = await log.jsm.streams.getMessage(log.names.stream, {
+      last_by_subj: log.names.subject('image.arrived', imageId),
+    });
     if (!m) return null;
     const item = readItem(m.data, m.seq, m.subject);
     return item.ok && item.event.type === 'image.arrived' ? item.event.data.plotType : null;
@@ -26,7 +35,10 @@ async function check(deps: LabelDeps, cmd: LabelCommand): Promise<void> {
   const arrived = await arrivedPlotType(deps.log, cmd.imageId);
   if (arrived === null) throw new LabelError('HYDRA_LABEL_UNKNOWN_IMAGE', `no image ${cmd.imageId} has arrived`);
   if (arrived !== cmd.plotType) {
-    throw new LabelError('HYDRA_LABEL_WRONG_PLOT_TYPE', `image ${cmd.imageId} is a ${arrived} plot, not ${cmd.plotType}`);
+    throw new LabelError(
+      'HYDRA_LABEL_WRONG_PLOT_TYPE',
+      `image ${cmd.imageId} is a ${arrived} plot, not ${cmd.plotType}`,
+    );
   }
 }
 
@@ -35,13 +47,21 @@ async function check(deps: LabelDeps, cmd: LabelCommand): Promise<void> {
  * label is not one of the plot type's, or the image is unknown or of another plot type.
  * `id` makes a retried request (same id) store nothing new.
  */
-export async function assignLabel(deps: LabelDeps, cmd: LabelCommand, opts: { metadata: EventMetadata; id?: string }): Promise<AppendResult> {
+export async function assignLabel(
+  deps: LabelDeps,
+  cmd: LabelCommand,
+  opts: { metadata: EventMetadata; id?: string },
+): Promise<AppendResult> {
   await check(deps, cmd);
   return deps.log.append(labelAssigned(cmd, opts.metadata, opts.id));
 }
 
 /** Withdraws a label (only the current one matters: retracting an older label changes nothing). */
-export async function retractLabel(deps: LabelDeps, cmd: LabelCommand, opts: { metadata: EventMetadata; id?: string }): Promise<AppendResult> {
+export async function retractLabel(
+  deps: LabelDeps,
+  cmd: LabelCommand,
+  opts: { metadata: EventMetadata; id?: string },
+): Promise<AppendResult> {
   await check(deps, cmd);
   return deps.log.append(labelRetracted(cmd, opts.metadata, opts.id));
 }

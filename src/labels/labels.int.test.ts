@@ -30,9 +30,21 @@ beforeAll(async () => {
   env = await openTestEnv('labels');
   dir = await mkdtemp(path.join(tmpdir(), 'hydra-labels-'));
   hydra = await openHydra({ ...env.config, HYDRA_VAR_DIR: dir }, { producer: 'test' });
-  await hydra.log.appendMany(plotTypeSpecs().filter((s) => s.name === PT || s.name === 'CDC_occupancy').map((s) => ({ type: 'plottype.defined', metadata: meta, data: s }) as const));
+  await hydra.log.appendMany(
+    plotTypeSpecs()
+      .filter((s) => s.name === PT || s.name === 'CDC_occupancy')
+      .map((s) => ({ type: 'plottype.defined', metadata: meta, data: s }) as const),
+  );
   ({ ingestor, registry } = await openIngestor(hydra, 'test'));
-  manifest = await generateDataset({ outDir: dir, perClass: 4, seed: 3, width: 160, height: 120, plotTypes: [PT, 'CDC_occupancy'], labels: ['Good', 'Bad'] });
+  manifest = await generateDataset({
+    outDir: dir,
+    perClass: 4,
+    seed: 3,
+    width: 160,
+    height: 120,
+    plotTypes: [PT, 'CDC_occupancy'],
+    labels: ['Good', 'Bad'],
+  });
   runner = new ProjectionRunner(hydra.database.pool, hydra.log, erase(labelsProjection));
   runner.start();
 });
@@ -51,13 +63,25 @@ const opts = { user: 'alice', metadata: meta };
 describe('label import', () => {
   it('checks the whole file first: one bad row (label, unreadable image) and nothing is stored', async () => {
     const rows = manifest.images.filter((e) => e.plotType === PT);
-    await writeFile(path.join(dir, 'bad.csv'), toCsv([...rows, { ...rows[0]!, file: 'missing.png' }, { ...rows[1]!, label: 'Cosmic' }, { ...rows[2]!, label: 'Bad' }]));
+    await writeFile(
+      path.join(dir, 'bad.csv'),
+      toCsv([
+        ...rows,
+        { ...rows[0]!, file: 'missing.png' },
+        { ...rows[1]!, label: 'Cosmic' },
+        { ...rows[2]!, label: 'Bad' },
+      ]),
+    );
     const before = (await hydra.log.streamInfo()).state.last_seq;
     const err = await importLabels(deps(), path.join(dir, 'bad.csv'), opts).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LabelImportError);
     expect((err as LabelImportError).problems.map((p) => p.line)).toEqual([10, 11, 12]);
-    expect((err as LabelImportError).message).toContain(`line 11: label "Cosmic" is not one of ${PT}'s labels: Good, Bad, NoData`);
-    expect((err as LabelImportError).message).toContain(`line 12: ${rows[2]!.file} is the same image as ${rows[2]!.file} on line 4, labelled ${PT}/Bad here but ${PT}/Good there`);
+    expect((err as LabelImportError).message).toContain(
+      `line 11: label "Cosmic" is not one of ${PT}'s labels: Good, Bad, NoData`,
+    );
+    expect((err as LabelImportError).message).toContain(
+      `line 12: ${rows[2]!.file} is the same image as ${rows[2]!.file} on line 4, labelled ${PT}/Bad here but ${PT}/Good there`,
+    );
     expect((err as LabelImportError).message).toContain('line 10: missing.png: cannot read it (ENOENT)');
     expect((await hydra.log.streamInfo()).state.last_seq).toBe(before);
   });
@@ -65,13 +89,21 @@ describe('label import', () => {
   it('ingests each image as an arrival and labels it; importing again stores nothing new', async () => {
     await writeFile(path.join(dir, 'labels.csv'), toCsv(manifest.images));
     const progress: string[] = [];
-    const s = await importLabels(deps(), path.join(dir, 'labels.csv'), { ...opts, onProgress: (p) => progress.push(`${p.phase}:${p.done}/${p.total}`) });
+    const s = await importLabels(deps(), path.join(dir, 'labels.csv'), {
+      ...opts,
+      onProgress: (p) => progress.push(`${p.phase}:${p.done}/${p.total}`),
+    });
     expect(s).toEqual({ rows: 16, images: 16, imagesNew: 16, labelsAppended: 16, labelsUnchanged: 0 });
     expect(progress).toContain('labelling:16/16');
     const arrivals = await readMatching(hydra.log, env.names.filter('image.arrived'));
     expect(arrivals.map((e) => e.key).sort()).toEqual(manifest.images.map((e) => e.sha256).sort());
     const first = arrivals.find((e) => e.key === manifest.images[0]!.sha256)!;
-    expect(first.data).toMatchObject({ plotType: manifest.images[0]!.plotType, run: manifest.images[0]!.run, chunk: manifest.images[0]!.chunk, source: manifest.images[0]!.file });
+    expect(first.data).toMatchObject({
+      plotType: manifest.images[0]!.plotType,
+      run: manifest.images[0]!.run,
+      chunk: manifest.images[0]!.chunk,
+      source: manifest.images[0]!.file,
+    });
     expect(await hydra.blobs.has(manifest.images[0]!.sha256)).toBe(true);
 
     const again = await importLabels(deps(), path.join(dir, 'labels.csv'), opts); // within the dedup window
@@ -90,9 +122,16 @@ describe('assignLabel / retractLabel', () => {
   it('label a stored image of its own plot type only, with one of its labels', async () => {
     const img = manifest.images.find((e) => e.plotType === PT && e.label === 'Good')!;
     const cmd = { imageId: img.sha256, plotType: PT, label: 'Bad', user: 'carol', comment: 'timing peak shifted' };
-    await expect(assignLabel(deps(), { ...cmd, imageId: 'f'.repeat(64) }, { metadata: meta })).rejects.toMatchObject({ code: 'HYDRA_LABEL_UNKNOWN_IMAGE' });
-    await expect(assignLabel(deps(), { ...cmd, plotType: 'CDC_occupancy' }, { metadata: meta })).rejects.toMatchObject({ code: 'HYDRA_LABEL_WRONG_PLOT_TYPE' });
-    await expect(assignLabel(deps(), { ...cmd, label: 'Cosmic' }, { metadata: meta })).rejects.toMatchObject({ code: 'HYDRA_LABEL_NOT_ALLOWED', message: expect.stringContaining('Good, Bad, NoData') });
+    await expect(assignLabel(deps(), { ...cmd, imageId: 'f'.repeat(64) }, { metadata: meta })).rejects.toMatchObject({
+      code: 'HYDRA_LABEL_UNKNOWN_IMAGE',
+    });
+    await expect(assignLabel(deps(), { ...cmd, plotType: 'CDC_occupancy' }, { metadata: meta })).rejects.toMatchObject({
+      code: 'HYDRA_LABEL_WRONG_PLOT_TYPE',
+    });
+    await expect(assignLabel(deps(), { ...cmd, label: 'Cosmic' }, { metadata: meta })).rejects.toMatchObject({
+      code: 'HYDRA_LABEL_NOT_ALLOWED',
+      message: expect.stringContaining('Good, Bad, NoData'),
+    });
     const a = await assignLabel(deps(), cmd, { metadata: meta, id: 'click-1' });
     expect((await assignLabel(deps(), cmd, { metadata: meta, id: 'click-1' })).duplicate).toBe(true); // a retried click
     const r = await retractLabel(deps(), cmd, { metadata: meta });

@@ -7,18 +7,28 @@ import { CsvError, parseCsv, parseLabelCsv } from './csv.ts';
 import { checkLabel, importLabelId, labelAssigned, LabelError, labelProblem, labelRetracted } from './decide.ts';
 import { describeProblems, validateRows } from './import.ts';
 
-const spec = (name: string, labels: string[]): PlotTypeSpec => plotTypeSpecSchema.parse({
-  name, detector: 'CDC', pattern: '^(?<plot>.+)-(?<pad>\\d+)_(?<chunk>\\d+)\\.png$',
-  labels: labels.map((l) => ({ name: l, colour: '#123456' })), input: { width: 64, height: 48, channels: 3 },
-});
-const plotTypes = new Map([['CDC_occupancy', spec('CDC_occupancy', ['Good', 'Bad', 'NoData'])], ['RF_timing', spec('RF_timing', ['Good', 'Bad'])]]);
+const spec = (name: string, labels: string[]): PlotTypeSpec =>
+  plotTypeSpecSchema.parse({
+    name,
+    detector: 'CDC',
+    pattern: '^(?<plot>.+)-(?<pad>\\d+)_(?<chunk>\\d+)\\.png$',
+    labels: labels.map((l) => ({ name: l, colour: '#123456' })),
+    input: { width: 64, height: 48, channels: 3 },
+  });
+const plotTypes = new Map([
+  ['CDC_occupancy', spec('CDC_occupancy', ['Good', 'Bad', 'NoData'])],
+  ['RF_timing', spec('RF_timing', ['Good', 'Bad'])],
+]);
 const sha = (c: string) => c.repeat(64);
 const meta = { correlationId: 'c', producer: 'test' };
 
 describe('label decisions', () => {
   it("accepts only the plot type's labels, naming the allowed ones", () => {
     expect(labelProblem(plotTypes, 'CDC_occupancy', 'NoData')).toBeNull();
-    expect(labelProblem(plotTypes, 'RF_timing', 'NoData')).toMatchObject({ code: 'HYDRA_LABEL_NOT_ALLOWED', message: expect.stringContaining('Good, Bad') });
+    expect(labelProblem(plotTypes, 'RF_timing', 'NoData')).toMatchObject({
+      code: 'HYDRA_LABEL_NOT_ALLOWED',
+      message: expect.stringContaining('Good, Bad'),
+    });
     expect(labelProblem(plotTypes, 'TOF_timing', 'Good')).toMatchObject({ code: 'HYDRA_LABEL_UNKNOWN_PLOT_TYPE' });
     expect(() => checkLabel(plotTypes, 'RF_timing', 'good')).toThrow(LabelError);
   });
@@ -26,7 +36,14 @@ describe('label decisions', () => {
   it('gives an import the same dedup id for the same image, label and user only', () => {
     const a = importLabelId(sha('a'), 'Good', 'alice');
     expect(importLabelId(sha('a'), 'Good', 'alice')).toBe(a);
-    expect(new Set([a, importLabelId(sha('a'), 'Bad', 'alice'), importLabelId(sha('a'), 'Good', 'bob'), importLabelId(sha('b'), 'Good', 'alice')]).size).toBe(4);
+    expect(
+      new Set([
+        a,
+        importLabelId(sha('a'), 'Bad', 'alice'),
+        importLabelId(sha('a'), 'Good', 'bob'),
+        importLabelId(sha('b'), 'Good', 'alice'),
+      ]).size,
+    ).toBe(4);
     expect(a.length).toBeLessThanOrEqual(200);
   });
 
@@ -50,7 +67,9 @@ describe('label decisions', () => {
 describe('label CSV', () => {
   it('parses quoted fields with commas, quotes and newlines, CRLF and a BOM', () => {
     expect(parseCsv('\ufeffa,b\r\n"x, y","say ""hi""\nthere"\r\n\n3,\n')).toEqual([
-      { line: 1, cells: ['a', 'b'] }, { line: 2, cells: ['x, y', 'say "hi"\nthere'] }, { line: 5, cells: ['3', ''] },
+      { line: 1, cells: ['a', 'b'] },
+      { line: 2, cells: ['x, y', 'say "hi"\nthere'] },
+      { line: 5, cells: ['3', ''] },
     ]);
     expect(() => parseCsv('a\n"open')).toThrow(CsvError);
   });
@@ -64,14 +83,24 @@ describe('label CSV', () => {
     const { rows, problems } = parseLabelCsv(csv);
     expect(problems).toEqual([]);
     expect(rows).toEqual([
-      { line: 2, file: 'CDC_occupancy/Bad/0000.png', plotType: 'CDC_occupancy', label: 'Bad', run: 71400, runPeriod: 'RunPeriod-2022-05', chunk: 12 },
+      {
+        line: 2,
+        file: 'CDC_occupancy/Bad/0000.png',
+        plotType: 'CDC_occupancy',
+        label: 'Bad',
+        run: 71400,
+        runPeriod: 'RunPeriod-2022-05',
+        chunk: 12,
+      },
       { line: 3, file: 'RF_timing/Good/0000.png', plotType: 'RF_timing', label: 'Good' },
     ]);
   });
 
   it('reports a missing column, and every bad line with its number', () => {
     expect(() => parseLabelCsv('file,label\na.png,Good\n')).toThrow(/lacks column\(s\) plot_type/);
-    const { rows, problems } = parseLabelCsv('file,plot_type,label,run\na.png,CDC,Good,12\n,CDC,Good,\nb.png,C D C,Good,\nc.png,CDC,Good,x\n');
+    const { rows, problems } = parseLabelCsv(
+      'file,plot_type,label,run\na.png,CDC,Good,12\n,CDC,Good,\nb.png,C D C,Good,\nc.png,CDC,Good,x\n',
+    );
     expect(rows.map((r) => r.line)).toEqual([2]);
     expect(problems.map((p) => p.line)).toEqual([3, 4, 5]);
     expect(problems[2]!.message).toContain('run');
@@ -79,18 +108,34 @@ describe('label CSV', () => {
 });
 
 describe('validateRows', () => {
-  const rows = parseLabelCsv([
-    'file,plot_type,label',
-    'a.png,CDC_occupancy,Good', 'b.png,RF_timing,NoData', 'c.png,CDC_occupancy,Bad', 'd.png,CDC_occupancy,Good', 'e.png,CDC_occupancy,Bad', 'a2.png,CDC_occupancy,Good',
-  ].join('\n')).rows;
+  const rows = parseLabelCsv(
+    [
+      'file,plot_type,label',
+      'a.png,CDC_occupancy,Good',
+      'b.png,RF_timing,NoData',
+      'c.png,CDC_occupancy,Bad',
+      'd.png,CDC_occupancy,Good',
+      'e.png,CDC_occupancy,Bad',
+      'a2.png,CDC_occupancy,Good',
+    ].join('\n'),
+  ).rows;
 
   it('lists each bad row with the allowed labels, unreadable images, and one image labelled two ways', () => {
-    const files = new Map([[2, { imageId: sha('a') }], [3, { imageId: sha('b') }], [4, { problem: 'truncated: PNG ends early' }], [5, { imageId: sha('d') }], [6, { imageId: sha('d') }], [7, { imageId: sha('a') }]]);
+    const files = new Map([
+      [2, { imageId: sha('a') }],
+      [3, { imageId: sha('b') }],
+      [4, { problem: 'truncated: PNG ends early' }],
+      [5, { imageId: sha('d') }],
+      [6, { imageId: sha('d') }],
+      [7, { imageId: sha('a') }],
+    ]);
     const problems = validateRows(rows, plotTypes, files);
     expect(problems.map((p) => p.line)).toEqual([3, 4, 6]);
     expect(problems[0]!.message).toBe(`label "NoData" is not one of RF_timing's labels: Good, Bad`);
     expect(problems[1]!.message).toContain('c.png: truncated');
-    expect(problems[2]!.message).toContain('e.png is the same image as d.png on line 5, labelled CDC_occupancy/Bad here but CDC_occupancy/Good there');
+    expect(problems[2]!.message).toContain(
+      'e.png is the same image as d.png on line 5, labelled CDC_occupancy/Bad here but CDC_occupancy/Good there',
+    );
     const text = describeProblems('labels.csv', problems, 2);
     expect(text).toContain('3 bad row(s), nothing imported');
     expect(text).toContain('line 3: label "NoData"');

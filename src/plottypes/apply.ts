@@ -34,7 +34,8 @@ export function parsePlotTypesYaml(text: string, file = 'the file'): PlotTypeSpe
     const where = `entry ${i + 1}${typeof name === 'string' ? ` (${name})` : ''}`;
     const parsed = plotTypeSpecSchema.safeParse(entry);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push(`${where}: ${issue.path.join('.') || '(entry)'}: ${issue.message}`);
+      for (const issue of parsed.error.issues)
+        problems.push(`${where}: ${issue.path.join('.') || '(entry)'}: ${issue.message}`);
       return;
     }
     const spec = parsed.data;
@@ -42,12 +43,15 @@ export function parsePlotTypesYaml(text: string, file = 'the file'): PlotTypeSpe
     if (pp) problems.push(`${where}: pattern: ${pp}`);
     const labels = spec.labels.map((l) => l.name);
     if (new Set(labels).size !== labels.length) problems.push(`${where}: labels: a label is listed twice`);
-    for (const l of spec.alarmPolicy.labels) if (!labels.includes(l)) problems.push(`${where}: alarmPolicy.labels: "${l}" is not one of the labels (${labels.join(', ')})`);
+    for (const l of spec.alarmPolicy.labels)
+      if (!labels.includes(l))
+        problems.push(`${where}: alarmPolicy.labels: "${l}" is not one of the labels (${labels.join(', ')})`);
     if (seen.has(spec.name)) problems.push(`${where}: name: "${spec.name}" appears twice in the file`);
     seen.add(spec.name);
     specs.push(spec);
   });
-  if (problems.length) throw new PlotTypeFileError(`${file}: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
+  if (problems.length)
+    throw new PlotTypeFileError(`${file}: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
   return specs;
 }
 
@@ -56,16 +60,26 @@ export type PlotTypeChange =
   | { readonly kind: 'update'; readonly spec: PlotTypeSpec; readonly fields: string[] }
   | { readonly kind: 'unchanged'; readonly name: string };
 
-const canonical = (v: unknown): string => JSON.stringify(v, (_k, val: unknown) =>
-  val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => a.localeCompare(b))) : val);
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, val: unknown) =>
+    val && typeof val === 'object' && !Array.isArray(val)
+      ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => a.localeCompare(b)))
+      : val,
+  );
 
 /** What applying `wanted` to the current registry changes: applying the same file twice changes nothing. */
-export function planPlotTypes(wanted: readonly PlotTypeSpec[], current: ReadonlyMap<string, { spec: PlotTypeSpec; retired: boolean }>): PlotTypeChange[] {
+export function planPlotTypes(
+  wanted: readonly PlotTypeSpec[],
+  current: ReadonlyMap<string, { spec: PlotTypeSpec; retired: boolean }>,
+): PlotTypeChange[] {
   return wanted.map((spec) => {
     const cur = current.get(spec.name);
     if (!cur) return { kind: 'define', spec };
-    const fields = Object.keys({ ...spec, ...cur.spec }).filter((k) =>
-      canonical((spec as Record<string, unknown>)[k]) !== canonical((cur.spec as Record<string, unknown>)[k]));
-    return fields.length === 0 && !cur.retired ? { kind: 'unchanged', name: spec.name } : { kind: 'update', spec, fields: cur.retired ? [...fields, 'retired'] : fields };
+    const fields = Object.keys({ ...spec, ...cur.spec }).filter(
+      (k) => canonical((spec as Record<string, unknown>)[k]) !== canonical((cur.spec as Record<string, unknown>)[k]),
+    );
+    return fields.length === 0 && !cur.retired
+      ? { kind: 'unchanged', name: spec.name }
+      : { kind: 'update', spec, fields: cur.retired ? [...fields, 'retired'] : fields };
   });
 }

@@ -9,7 +9,11 @@ describe('plot-types file', () => {
     expect(specs[0]).toMatchObject({ name: 'CDC_occupancy', collectPercent: 5, ignore: false, masks: [] });
   });
   it('lists every problem with where it is', () => {
-    const bad = stringify([{ ...plotTypeSpec('A'), labels: [{ name: 'Good', colour: 'green' }] }, { ...plotTypeSpec('B'), pattern: '(' }, plotTypeSpec('B')]);
+    const bad = stringify([
+      { ...plotTypeSpec('A'), labels: [{ name: 'Good', colour: 'green' }] },
+      { ...plotTypeSpec('B'), pattern: '(' },
+      plotTypeSpec('B'),
+    ]);
     try {
       parsePlotTypesYaml(bad, 'pt.yaml');
       expect.unreachable();
@@ -30,6 +34,9 @@ describe('plot-types file', () => {
     const current = new Map(specs.map((s) => [s.name, { spec: s, retired: false }]));
     expect(planPlotTypes(specs, current).map((c) => c.kind)).toEqual(['unchanged', 'unchanged']);
     const changed = [{ ...specs[0]!, collectPercent: 50 }, specs[1]!];
-    expect(planPlotTypes(changed, current)).toMatchObject([{ kind: 'update', fields: ['collectPercent'] }, { kind: 'unchanged' }]);
+    expect(planPlotTypes(changed, current)).toMatchObject([
+      { kind: 'update', fields: ['collectPercent'] },
+      { kind: 'unchanged' },
+    ]);
   });
 });

@@ -18,13 +18,27 @@ export async function currentPlotTypes(log: EventLog): Promise<Map<string, { spe
  * Appends what a plot-types file changes. Each append demands the subject's last sequence it saw,
  * so two admins applying at once cannot silently overwrite each other.
  */
-export async function applyPlotTypes(log: EventLog, wanted: readonly PlotTypeSpec[], metadata: EventMetadata): Promise<PlotTypeChange[]> {
+export async function applyPlotTypes(
+  log: EventLog,
+  wanted: readonly PlotTypeSpec[],
+  metadata: EventMetadata,
+): Promise<PlotTypeChange[]> {
   const changes = planPlotTypes(wanted, await currentPlotTypes(log));
   for (const c of changes) {
     if (c.kind === 'define') {
-      await log.append({ type: 'plottype.defined', metadata, data: c.spec, expectedLastSubjectSeq: await log.lastSubjectSeq('plottype.defined', c.spec.name) });
+      await log.append({
+        type: 'plottype.defined',
+        metadata,
+        data: c.spec,
+        expectedLastSubjectSeq: await log.lastSubjectSeq('plottype.defined', c.spec.name),
+      });
     } else if (c.kind === 'update') {
-      await log.append({ type: 'plottype.updated', metadata, data: c.spec, expectedLastSubjectSeq: await log.lastSubjectSeq('plottype.updated', c.spec.name) });
+      await log.append({
+        type: 'plottype.updated',
+        metadata,
+        data: c.spec,
+        expectedLastSubjectSeq: await log.lastSubjectSeq('plottype.updated', c.spec.name),
+      });
     }
   }
   return changes;

@@ -25,7 +25,10 @@ export class PlotTypeRegistry {
 
   private async start(): Promise<void> {
     const filter = this.log.names.filter('plottype');
-    const consumer = await this.log.js.consumers.get(this.log.names.stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.All });
+    const consumer = await this.log.js.consumers.get(this.log.names.stream, {
+      filter_subjects: filter,
+      deliver_policy: DeliverPolicy.All,
+    });
     let last = 0;
     try {
       const m = await this.log.jsm.streams.getMessage(this.log.names.stream, { last_by_subj: filter });
@@ -45,7 +48,8 @@ export class PlotTypeRegistry {
           const next = plotTypesProjection.evolve(this.rows.get(e.key) ?? null, e, e.key);
           if (next) {
             this.rows.set(e.key, next);
-            const kind = e.type === 'plottype.defined' ? 'defined' : e.type === 'plottype.updated' ? 'updated' : 'retired';
+            const kind =
+              e.type === 'plottype.defined' ? 'defined' : e.type === 'plottype.updated' ? 'updated' : 'retired';
             for (const l of this.listeners) l(next.spec, kind);
           }
         }

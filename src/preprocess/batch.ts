@@ -1,4 +1,11 @@
-import { BACKGROUND, inputSize, preprocess, preprocessSpecSchema, PreprocessError, type PreprocessSpec } from './preprocess.ts';
+import {
+  BACKGROUND,
+  inputSize,
+  preprocess,
+  preprocessSpecSchema,
+  PreprocessError,
+  type PreprocessSpec,
+} from './preprocess.ts';
 
 export type BatchItemResult =
   | { readonly ok: true; readonly sourceWidth: number; readonly sourceHeight: number }
@@ -16,7 +23,9 @@ export interface PreprocessedBatch {
  * `concurrency` bounds how many decodes are in flight (sharp runs them on libuv's thread pool).
  */
 export async function preprocessBatch(
-  images: readonly Uint8Array[], specIn: PreprocessSpec, opts: { concurrency?: number } = {},
+  images: readonly Uint8Array[],
+  specIn: PreprocessSpec,
+  opts: { concurrency?: number } = {},
 ): Promise<PreprocessedBatch> {
   const spec = preprocessSpecSchema.parse(specIn);
   const size = inputSize(spec);

@@ -36,7 +36,11 @@ export type PreprocessErrorCode = 'image-empty' | 'image-undecodable' | 'image-t
 
 export class PreprocessError extends Error {
   override readonly name = 'PreprocessError';
-  constructor(readonly code: PreprocessErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: PreprocessErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -67,7 +71,10 @@ export function inputSize(spec: { width: number; height: number; channels: numbe
 
 export async function preprocess(bytes: Uint8Array, specIn: PreprocessSpec): Promise<Preprocessed> {
   const parsed = preprocessSpecSchema.safeParse(specIn);
-  if (!parsed.success) throw new PreprocessError('invalid-spec', `invalid preprocessing spec: ${parsed.error.message}`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new PreprocessError('invalid-spec', `invalid preprocessing spec: ${parsed.error.message}`, {
+      cause: parsed.error,
+    });
   const spec = parsed.data;
   if (bytes.length === 0) throw new PreprocessError('image-empty', 'image is empty (0 bytes)');
 
@@ -77,15 +84,23 @@ export async function preprocess(bytes: Uint8Array, specIn: PreprocessSpec): Pro
   let out: Buffer;
   try {
     // libvips writes a one-band raw input back out as sRGB unless told to stay grey.
-    const resized = sharp(source.data, { raw: { width: source.width, height: source.height, channels: spec.channels } })
-      .resize(spec.width, spec.height, RESIZE);
-    const { data, info } = await (spec.channels === 1 ? resized.toColourspace('b-w') : resized).raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== spec.channels) throw new Error(`resized to ${info.channels} channels, expected ${spec.channels}`);
+    const resized = sharp(source.data, {
+      raw: { width: source.width, height: source.height, channels: spec.channels },
+    }).resize(spec.width, spec.height, RESIZE);
+    const { data, info } = await (spec.channels === 1 ? resized.toColourspace('b-w') : resized)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== spec.channels)
+      throw new Error(`resized to ${info.channels} channels, expected ${spec.channels}`);
     out = data;
   } catch (cause) {
     throw new PreprocessError('image-undecodable', `resizing failed: ${(cause as Error).message}`, { cause });
   }
-  return { pixels: toPlanar(out, spec.width, spec.height, spec.channels), sourceWidth: source.width, sourceHeight: source.height };
+  return {
+    pixels: toPlanar(out, spec.width, spec.height, spec.channels),
+    sourceWidth: source.width,
+    sourceHeight: source.height,
+  };
 }
 
 /** Decodes to interleaved raw pixels at source size: alpha flattened onto white, 1 or 3 channels. */
@@ -93,7 +108,9 @@ async function decode(bytes: Uint8Array, channels: 1 | 3): Promise<{ data: Buffe
   try {
     // failOn 'truncated': a half-written file (the feeder can see one) is an error, while harmless
     // warnings such as an odd colour profile chunk are not.
-    let pipeline = sharp(bytes, { failOn: 'truncated', limitInputPixels: MAX_SOURCE_PIXELS }).flatten({ background: '#ffffff' });
+    let pipeline = sharp(bytes, { failOn: 'truncated', limitInputPixels: MAX_SOURCE_PIXELS }).flatten({
+      background: '#ffffff',
+    });
     pipeline = channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== channels) throw new Error(`decoded to ${info.channels} channels, expected ${channels}`);
@@ -107,8 +124,10 @@ async function decode(bytes: Uint8Array, channels: 1 | 3): Promise<{ data: Buffe
 
 /** Fills a rectangle (clipped to the image) of an interleaved raw image with the background colour. */
 export function blank(data: Uint8Array, width: number, height: number, channels: number, m: MaskRect): void {
-  const x0 = Math.min(m.x, width), x1 = Math.min(m.x + m.width, width);
-  const y0 = Math.min(m.y, height), y1 = Math.min(m.y + m.height, height);
+  const x0 = Math.min(m.x, width),
+    x1 = Math.min(m.x + m.width, width);
+  const y0 = Math.min(m.y, height),
+    y1 = Math.min(m.y + m.height, height);
   if (x1 <= x0 || y1 <= y0) return;
   for (let y = y0; y < y1; y++) data.fill(BACKGROUND, (y * width + x0) * channels, (y * width + x1) * channels);
 }

@@ -3,18 +3,28 @@ import sharp from 'sharp';
 import { preprocess, PreprocessError, preprocessBatch, toFloat32 } from './index.ts';
 
 /** A solid-colour PNG, optionally with rectangles of other colours drawn on it (made in memory). */
-async function png(width: number, height: number, background: { r: number; g: number; b: number; alpha?: number },
-  rects: { x: number; y: number; width: number; height: number; colour: string }[] = []): Promise<Buffer> {
+async function png(
+  width: number,
+  height: number,
+  background: { r: number; g: number; b: number; alpha?: number },
+  rects: { x: number; y: number; width: number; height: number; colour: string }[] = [],
+): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${rects
-    .map((r) => `<rect x="${r.x}" y="${r.y}" width="${r.width}" height="${r.height}" fill="${r.colour}"/>`).join('')}</svg>`;
+    .map((r) => `<rect x="${r.x}" y="${r.y}" width="${r.width}" height="${r.height}" fill="${r.colour}"/>`)
+    .join('')}</svg>`;
   return sharp({ create: { width, height, channels: 4, background: { alpha: 1, ...background } } })
-    .composite([{ input: Buffer.from(svg), left: 0, top: 0 }]).png().toBuffer();
+    .composite([{ input: Buffer.from(svg), left: 0, top: 0 }])
+    .png()
+    .toBuffer();
 }
 
 const at = (p: Uint8Array, w: number, h: number, c: number, x: number, y: number): number => p[c * w * h + y * w + x]!;
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
-  const err = await promise.then(() => null, (e: unknown) => e);
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(PreprocessError);
   expect((err as PreprocessError).code).toBe(code);
 }
@@ -30,9 +40,13 @@ describe('preprocess', () => {
   });
 
   it('keeps colour positions apart in the planes (planar, not interleaved)', async () => {
-    const img = await png(20, 10, { r: 255, g: 255, b: 255 }, [{ x: 0, y: 0, width: 10, height: 10, colour: '#0000ff' }]);
+    const img = await png(20, 10, { r: 255, g: 255, b: 255 }, [
+      { x: 0, y: 0, width: 10, height: 10, colour: '#0000ff' },
+    ]);
     const r = await preprocess(img, { width: 20, height: 10, channels: 3 });
-    expect([at(r.pixels, 20, 10, 0, 2, 5), at(r.pixels, 20, 10, 1, 2, 5), at(r.pixels, 20, 10, 2, 2, 5)]).toEqual([0, 0, 255]);
+    expect([at(r.pixels, 20, 10, 0, 2, 5), at(r.pixels, 20, 10, 1, 2, 5), at(r.pixels, 20, 10, 2, 2, 5)]).toEqual([
+      0, 0, 255,
+    ]);
     expect([at(r.pixels, 20, 10, 0, 15, 5), at(r.pixels, 20, 10, 2, 15, 5)]).toEqual([255, 255]);
   });
 
@@ -45,7 +59,10 @@ describe('preprocess', () => {
     expect(v).toBeLessThan(200);
     expect(grey.pixels.every((x) => x === v)).toBe(true);
 
-    const greyPng = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#505050' } }).greyscale().png().toBuffer();
+    const greyPng = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#505050' } })
+      .greyscale()
+      .png()
+      .toBuffer();
     const rgb = await preprocess(greyPng, { width: 4, height: 4, channels: 3 });
     expect(rgb.pixels).toHaveLength(48);
     expect(rgb.pixels.every((x) => x === 0x50)).toBe(true);
@@ -60,7 +77,12 @@ describe('preprocess', () => {
   it('blanks masks given in source pixels, landing in the matching place after resizing', async () => {
     // Black 200x100 source; mask the top-right quadrant (source pixels 100..199 x 0..49); model input 20x10.
     const img = await png(200, 100, { r: 0, g: 0, b: 0 });
-    const r = await preprocess(img, { width: 20, height: 10, channels: 1, masks: [{ x: 100, y: 0, width: 100, height: 50 }] });
+    const r = await preprocess(img, {
+      width: 20,
+      height: 10,
+      channels: 1,
+      masks: [{ x: 100, y: 0, width: 100, height: 50 }],
+    });
     for (let y = 0; y < 10; y++) {
       for (let x = 0; x < 20; x++) {
         const v = at(r.pixels, 20, 10, 0, x, y);
@@ -76,14 +98,24 @@ describe('preprocess', () => {
 
   it('clips masks that reach past the image and ignores ones wholly outside', async () => {
     const img = await png(50, 50, { r: 0, g: 0, b: 0 });
-    const r = await preprocess(img, { width: 10, height: 10, channels: 1, masks: [{ x: 40, y: 40, width: 500, height: 500 }, { x: 900, y: 0, width: 5, height: 5 }] });
+    const r = await preprocess(img, {
+      width: 10,
+      height: 10,
+      channels: 1,
+      masks: [
+        { x: 40, y: 40, width: 500, height: 500 },
+        { x: 900, y: 0, width: 5, height: 5 },
+      ],
+    });
     expect(at(r.pixels, 10, 10, 0, 9, 9)).toBe(255);
     expect(at(r.pixels, 10, 10, 0, 0, 0)).toBe(0);
   });
 
   it('is deterministic, and the batch variant gives the same bytes in order', async () => {
     const a = await png(64, 48, { r: 10, g: 200, b: 30 }, [{ x: 5, y: 7, width: 11, height: 3, colour: '#ff00ff' }]);
-    const b = await png(64, 48, { r: 250, g: 250, b: 250 }, [{ x: 30, y: 20, width: 20, height: 20, colour: '#123456' }]);
+    const b = await png(64, 48, { r: 250, g: 250, b: 250 }, [
+      { x: 30, y: 20, width: 20, height: 20, colour: '#123456' },
+    ]);
     const spec = { width: 17, height: 13, channels: 3 as const, masks: [{ x: 1, y: 1, width: 9, height: 9 }] };
     const first = await preprocess(a, spec);
     const again = await preprocess(a, spec);

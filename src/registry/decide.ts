@@ -8,18 +8,32 @@ import type { ModelRow } from '../projections/models/table.ts';
  */
 
 export type RegistryErrorCode =
-  | 'HYDRA_MODEL_UNKNOWN' | 'HYDRA_MODEL_RETIRED' | 'HYDRA_MODEL_NOT_SIGNED_OFF' | 'HYDRA_MODEL_ALREADY_ACTIVE'
-  | 'HYDRA_NOT_ADMIN' | 'HYDRA_MODEL_INCOMPATIBLE' | 'HYDRA_PLOT_TYPE_UNKNOWN';
+  | 'HYDRA_MODEL_UNKNOWN'
+  | 'HYDRA_MODEL_RETIRED'
+  | 'HYDRA_MODEL_NOT_SIGNED_OFF'
+  | 'HYDRA_MODEL_ALREADY_ACTIVE'
+  | 'HYDRA_NOT_ADMIN'
+  | 'HYDRA_MODEL_INCOMPATIBLE'
+  | 'HYDRA_PLOT_TYPE_UNKNOWN';
 
 const STATUS: Record<RegistryErrorCode, number> = {
-  HYDRA_MODEL_UNKNOWN: 404, HYDRA_MODEL_RETIRED: 409, HYDRA_MODEL_NOT_SIGNED_OFF: 409, HYDRA_MODEL_ALREADY_ACTIVE: 409,
-  HYDRA_NOT_ADMIN: 403, HYDRA_MODEL_INCOMPATIBLE: 400, HYDRA_PLOT_TYPE_UNKNOWN: 404,
+  HYDRA_MODEL_UNKNOWN: 404,
+  HYDRA_MODEL_RETIRED: 409,
+  HYDRA_MODEL_NOT_SIGNED_OFF: 409,
+  HYDRA_MODEL_ALREADY_ACTIVE: 409,
+  HYDRA_NOT_ADMIN: 403,
+  HYDRA_MODEL_INCOMPATIBLE: 400,
+  HYDRA_PLOT_TYPE_UNKNOWN: 404,
 };
 
 export class RegistryError extends Error {
   override readonly name = 'RegistryError';
   readonly status: number;
-  constructor(readonly code: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: RegistryErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.status = STATUS[code];
   }
@@ -56,7 +70,10 @@ function known(models: Models, modelId: string): ModelRow {
   return m;
 }
 
-export function decideSignOff(models: Models, cmd: { modelId: string; user: string; comment?: string }): EventInput<'model.signed-off'> {
+export function decideSignOff(
+  models: Models,
+  cmd: { modelId: string; user: string; comment?: string },
+): EventInput<'model.signed-off'> {
   const m = known(models, cmd.modelId);
   if (m.status === 'retired') throw new RegistryError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is retired`);
   return { modelId: m.modelId, plotType: m.plotType, user: cmd.user, ...(cmd.comment ? { comment: cmd.comment } : {}) };
@@ -75,12 +92,22 @@ export function activationProblem(models: Models, cmd: ActivateCommand): Registr
   const m = models.get(cmd.modelId);
   if (!m) return new RegistryError('HYDRA_MODEL_UNKNOWN', `no model "${cmd.modelId}" (hydra models list)`);
   if (m.status === 'retired') return new RegistryError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is retired`);
-  if (m.status === 'active') return new RegistryError('HYDRA_MODEL_ALREADY_ACTIVE', `model ${m.modelId} is already ${m.plotType}'s active model`);
+  if (m.status === 'active')
+    return new RegistryError(
+      'HYDRA_MODEL_ALREADY_ACTIVE',
+      `model ${m.modelId} is already ${m.plotType}'s active model`,
+    );
   if (cmd.override && !cmd.admins.includes(cmd.user)) {
-    return new RegistryError('HYDRA_NOT_ADMIN', `only an admin may override the sign-off; ${cmd.user} is not one of HYDRA_ADMINS (${cmd.admins.join(', ') || 'none set'})`);
+    return new RegistryError(
+      'HYDRA_NOT_ADMIN',
+      `only an admin may override the sign-off; ${cmd.user} is not one of HYDRA_ADMINS (${cmd.admins.join(', ') || 'none set'})`,
+    );
   }
   if (!m.signedOffBy && !cmd.override) {
-    return new RegistryError('HYDRA_MODEL_NOT_SIGNED_OFF', `model ${m.modelId} has not been signed off by an expert: hydra models signoff ${m.modelId} --user NAME (or an admin activates it with --override)`);
+    return new RegistryError(
+      'HYDRA_MODEL_NOT_SIGNED_OFF',
+      `model ${m.modelId} has not been signed off by an expert: hydra models signoff ${m.modelId} --user NAME (or an admin activates it with --override)`,
+    );
   }
   return null;
 }
@@ -91,10 +118,19 @@ export function decideActivation(models: Models, cmd: ActivateCommand): EventInp
   if (problem) throw problem;
   const m = models.get(cmd.modelId)!;
   const previous = activeModel(models, m.plotType);
-  return { modelId: m.modelId, plotType: m.plotType, user: cmd.user, override: cmd.override, ...(previous ? { previousModelId: previous.modelId } : {}) };
+  return {
+    modelId: m.modelId,
+    plotType: m.plotType,
+    user: cmd.user,
+    override: cmd.override,
+    ...(previous ? { previousModelId: previous.modelId } : {}),
+  };
 }
 
-export function decideRetire(models: Models, cmd: { modelId: string; user: string; reason?: string }): EventInput<'model.retired'> {
+export function decideRetire(
+  models: Models,
+  cmd: { modelId: string; user: string; reason?: string },
+): EventInput<'model.retired'> {
   const m = known(models, cmd.modelId);
   if (m.status === 'retired') throw new RegistryError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is already retired`);
   return { modelId: m.modelId, plotType: m.plotType, user: cmd.user, ...(cmd.reason ? { reason: cmd.reason } : {}) };

@@ -17,7 +17,9 @@ export interface OnnxInfo {
   readonly inputs: readonly OnnxValueInfo[];
   readonly outputs: readonly OnnxValueInfo[];
   /** What a run on one white image gave: the dims of every output, or the error. */
-  readonly probe: { readonly ok: true; readonly dims: Readonly<Record<string, readonly number[]>> } | { readonly ok: false; readonly error: string };
+  readonly probe:
+    | { readonly ok: true; readonly dims: Readonly<Record<string, readonly number[]>> }
+    | { readonly ok: false; readonly error: string };
 }
 
 export interface ExpectedModel {
@@ -25,7 +27,8 @@ export interface ExpectedModel {
   readonly labels: readonly string[];
 }
 
-const dimOk = (d: number | string | undefined, want: number): boolean => d === undefined || typeof d === 'string' || d === want || d === -1;
+const dimOk = (d: number | string | undefined, want: number): boolean =>
+  d === undefined || typeof d === 'string' || d === want || d === -1;
 const show = (s: readonly (number | string)[] | null | undefined): string => (s ? `[${s.join(', ')}]` : 'unknown');
 
 /** Every reason the model does not fit (empty: it fits). Pure. */
@@ -33,35 +36,51 @@ export function onnxProblems(info: OnnxInfo, want: ExpectedModel): string[] {
   const { width: W, height: H, channels: C } = want.input;
   const K = want.labels.length;
   const problems: string[] = [];
-  if (info.inputs.length !== 1) problems.push(`the model must have exactly one input, it has ${info.inputs.length} (${info.inputs.map((i) => i.name).join(', ')})`);
+  if (info.inputs.length !== 1)
+    problems.push(
+      `the model must have exactly one input, it has ${info.inputs.length} (${info.inputs.map((i) => i.name).join(', ')})`,
+    );
   const input = info.inputs[0];
   if (input) {
-    if (input.type && input.type !== 'float32') problems.push(`input ${input.name} must be float32, it is ${input.type}`);
+    if (input.type && input.type !== 'float32')
+      problems.push(`input ${input.name} must be float32, it is ${input.type}`);
     const s = input.shape;
     if (s && (s.length !== 4 || !dimOk(s[1], C) || !dimOk(s[2], H) || !dimOk(s[3], W))) {
-      problems.push(`input ${input.name} must be [N, ${C}, ${H}, ${W}] (the plot type's channels, height, width), it is ${show(s)}`);
+      problems.push(
+        `input ${input.name} must be [N, ${C}, ${H}, ${W}] (the plot type's channels, height, width), it is ${show(s)}`,
+      );
     }
   }
   const logits = info.outputs.find((o) => o.name === 'logits');
-  if (!logits) problems.push(`the model needs an output named "logits"; it has ${info.outputs.map((o) => o.name).join(', ') || 'none'}`);
+  if (!logits)
+    problems.push(
+      `the model needs an output named "logits"; it has ${info.outputs.map((o) => o.name).join(', ') || 'none'}`,
+    );
   else if (logits.shape && (logits.shape.length !== 2 || !dimOk(logits.shape[1], K))) {
-    problems.push(`output logits must be [N, ${K}] (one column per label: ${want.labels.join(', ')}), it is ${show(logits.shape)}`);
+    problems.push(
+      `output logits must be [N, ${K}] (one column per label: ${want.labels.join(', ')}), it is ${show(logits.shape)}`,
+    );
   }
   const cams = info.outputs.find((o) => o.name === 'cams');
-  if (cams?.shape && (cams.shape.length !== 4 || !dimOk(cams.shape[1], K))) problems.push(`output cams must be [N, ${K}, h, w], it is ${show(cams.shape)}`);
+  if (cams?.shape && (cams.shape.length !== 4 || !dimOk(cams.shape[1], K)))
+    problems.push(`output cams must be [N, ${K}, h, w], it is ${show(cams.shape)}`);
   if (!info.probe.ok) {
     problems.push(`running it on a ${C}x${H}x${W} input failed: ${info.probe.error}`);
   } else if (problems.length === 0) {
     const l = info.probe.dims.logits;
-    if (!l || l.length !== 2 || l[0] !== 1 || l[1] !== K) problems.push(`on one image it gave logits ${show(l ?? null)}, expected [1, ${K}]`);
+    if (l?.length !== 2 || l[0] !== 1 || l[1] !== K)
+      problems.push(`on one image it gave logits ${show(l ?? null)}, expected [1, ${K}]`);
     const c = info.probe.dims.cams;
-    if (c && (c.length !== 4 || c[0] !== 1 || c[1] !== K)) problems.push(`on one image it gave cams ${show(c)}, expected [1, ${K}, h, w]`);
+    if (c && (c.length !== 4 || c[0] !== 1 || c[1] !== K))
+      problems.push(`on one image it gave cams ${show(c)}, expected [1, ${K}, h, w]`);
   }
   return problems;
 }
 
 function valueInfo(m: ort.InferenceSession.ValueMetadata): OnnxValueInfo {
-  return m.isTensor ? { name: m.name, type: m.type, shape: m.shape.length ? [...m.shape] : null } : { name: m.name, shape: null };
+  return m.isTensor
+    ? { name: m.name, type: m.type, shape: m.shape.length ? [...m.shape] : null }
+    : { name: m.name, shape: null };
 }
 
 export class OnnxLoadError extends Error {
@@ -82,11 +101,19 @@ export async function inspectOnnx(bytes: Uint8Array, input: ExpectedModel['input
     throw new OnnxLoadError(`ONNX Runtime cannot load the model: ${(cause as Error).message}`, { cause });
   }
   try {
-    const inputs = session.inputMetadata.map(valueInfo), outputs = session.outputMetadata.map(valueInfo);
+    const inputs = session.inputMetadata.map(valueInfo),
+      outputs = session.outputMetadata.map(valueInfo);
     let probe: OnnxInfo['probe'];
     try {
       const n = input.channels * input.height * input.width;
-      const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(n).fill(255), [1, input.channels, input.height, input.width]) });
+      const out = await session.run({
+        [session.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(n).fill(255), [
+          1,
+          input.channels,
+          input.height,
+          input.width,
+        ]),
+      });
       probe = { ok: true, dims: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v.dims]])) };
     } catch (err) {
       probe = { ok: false, error: (err as Error).message.slice(0, 500) };

@@ -14,18 +14,42 @@ const hex = (c: string) => c.repeat(64);
 const admins: string[] = [];
 
 async function trained(modelId: string, plotType = 'CDC_occupancy'): Promise<void> {
-  const evaluation = evaluate({ labels: ['Good', 'Bad'], trueLabels: [0, 1], probabilities: [[0.9, 0.1], [0.2, 0.8]], imageIds: [hex('1'), hex('2')] });
+  const evaluation = evaluate({
+    labels: ['Good', 'Bad'],
+    trueLabels: [0, 1],
+    probabilities: [
+      [0.9, 0.1],
+      [0.2, 0.8],
+    ],
+    imageIds: [hex('1'), hex('2')],
+  });
   await log.append({
-    type: 'training.completed', metadata: meta, data: {
-      trainingId: `t-${modelId}`, plotType, modelId, onnx: hex('a'), input: { width: 64, height: 48, channels: 3 }, labels: ['Good', 'Bad'], evaluation,
-      dataset: { size: 10, train: 8, validation: 2, manifestHash: hex('b'), perLabel: { Good: 5, Bad: 5 } }, parameters: {}, frameworks: { torch: '2.4' }, durationSeconds: 3,
+    type: 'training.completed',
+    metadata: meta,
+    data: {
+      trainingId: `t-${modelId}`,
+      plotType,
+      modelId,
+      onnx: hex('a'),
+      input: { width: 64, height: 48, channels: 3 },
+      labels: ['Good', 'Bad'],
+      evaluation,
+      dataset: { size: 10, train: 8, validation: 2, manifestHash: hex('b'), perLabel: { Good: 5, Bad: 5 } },
+      parameters: {},
+      frameworks: { torch: '2.4' },
+      durationSeconds: 3,
     },
   });
 }
 
 beforeAll(async () => {
   env = await openTestEnv('registry', { migrate: false });
-  log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test', nc: env.nc });
+  log = await EventLog.open({
+    natsUrl: env.config.NATS_URL,
+    namespace: env.config.HYDRA_NAMESPACE,
+    producer: 'test',
+    nc: env.nc,
+  });
   for (const id of ['m1', 'm2', 'm3']) await trained(id);
   await trained('other', 'RF_timing');
   for (const id of ['m1', 'm2', 'm3']) await signOffModel(log, { modelId: id, user: 'expert' }, meta);
@@ -42,7 +66,11 @@ describe('model registry on the stream', () => {
       if (++arrived === 2) release();
       await bothDecided;
     };
-    const results = await Promise.allSettled(['m1', 'm2'].map((modelId) => activateModel(log, { modelId, user: 'expert', override: false, admins }, meta, { beforeAppend: hold })));
+    const results = await Promise.allSettled(
+      ['m1', 'm2'].map((modelId) =>
+        activateModel(log, { modelId, user: 'expert', override: false, admins }, meta, { beforeAppend: hold }),
+      ),
+    );
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
@@ -50,12 +78,17 @@ describe('model registry on the stream', () => {
     expect(isConcurrencyConflict(lost[0]!.reason)).toBe(true);
     expect(await readMatching(log, env.names.filter('model.activated'))).toHaveLength(1);
 
-    const winner = results[0]!.status === 'fulfilled' ? 'm1' : 'm2', loser = winner === 'm1' ? 'm2' : 'm1';
+    const winner = results[0]!.status === 'fulfilled' ? 'm1' : 'm2',
+      loser = winner === 'm1' ? 'm2' : 'm1';
     expect(activeModel(await readModels(log, 'CDC_occupancy'), 'CDC_occupancy')?.modelId).toBe(winner);
     const retried = await activateModel(log, { modelId: loser, user: 'expert', override: false, admins }, meta);
     expect(retried.previousModelId).toBe(winner);
     const models = await readModels(log, 'CDC_occupancy');
-    expect([models.get(winner)!.status, models.get(loser)!.status, models.get('m3')!.status]).toEqual(['signed-off', 'active', 'signed-off']);
+    expect([models.get(winner)!.status, models.get(loser)!.status, models.get('m3')!.status]).toEqual([
+      'signed-off',
+      'active',
+      'signed-off',
+    ]);
     expect([...models.keys()].sort()).toEqual(['m1', 'm2', 'm3']); // only this plot type's
   });
 
@@ -66,7 +99,11 @@ describe('model registry on the stream', () => {
     expect(activeModel(all, 'CDC_occupancy')).toBeUndefined();
     expect(all.get('m3')!.status).toBe('retired');
     expect(a.previousModelId).toMatch(/^m[12]$/);
-    await expect(activateModel(log, { modelId: 'other', user: 'expert', override: false, admins }, meta)).rejects.toMatchObject({ code: 'HYDRA_MODEL_NOT_SIGNED_OFF' });
-    await expect(signOffModel(log, { modelId: 'ghost', user: 'expert' }, meta)).rejects.toMatchObject({ code: 'HYDRA_MODEL_UNKNOWN' });
+    await expect(
+      activateModel(log, { modelId: 'other', user: 'expert', override: false, admins }, meta),
+    ).rejects.toMatchObject({ code: 'HYDRA_MODEL_NOT_SIGNED_OFF' });
+    await expect(signOffModel(log, { modelId: 'ghost', user: 'expert' }, meta)).rejects.toMatchObject({
+      code: 'HYDRA_MODEL_UNKNOWN',
+    });
   });
 });

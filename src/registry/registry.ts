@@ -6,7 +6,14 @@ import type { AppendResult, EventLog } from '../events/log.ts';
 import type { PlotTypeLookup } from '../labels/decide.ts';
 import type { ModelRow } from '../projections/models/table.ts';
 import { importedModelId } from '../training/plan.ts';
-import { decideActivation, decideRetire, decideSignOff, foldModels, RegistryError, type ActivateCommand } from './decide.ts';
+import {
+  decideActivation,
+  decideRetire,
+  decideSignOff,
+  foldModels,
+  RegistryError,
+  type ActivateCommand,
+} from './decide.ts';
 import { inspectOnnx, onnxProblems } from './onnx.ts';
 
 /**
@@ -19,12 +26,21 @@ import { inspectOnnx, onnxProblems } from './onnx.ts';
 /** Every model (of one plot type, or all), folded from training.completed and model.* events. */
 export async function readModels(log: EventLog, plotType?: string): Promise<Map<string, ModelRow>> {
   const modelFilter = plotType ? `${log.names.namespace}.model.*.${encodeKey(plotType)}` : log.names.filter('model');
-  const [trained, model] = await Promise.all([readMatching(log, log.names.filter('training.completed')), readMatching(log, modelFilter)]);
-  const events = [...trained.filter((e) => !plotType || (e.type === 'training.completed' && e.data.plotType === plotType)), ...model].sort((a, b) => a.seq - b.seq);
+  const [trained, model] = await Promise.all([
+    readMatching(log, log.names.filter('training.completed')),
+    readMatching(log, modelFilter),
+  ]);
+  const events = [
+    ...trained.filter((e) => !plotType || (e.type === 'training.completed' && e.data.plotType === plotType)),
+    ...model,
+  ].sort((a, b) => a.seq - b.seq);
   return foldModels(events);
 }
 
-async function modelState(log: EventLog, modelId: string): Promise<{ plotType: string; models: Map<string, ModelRow>; activatedSeq: number }> {
+async function modelState(
+  log: EventLog,
+  modelId: string,
+): Promise<{ plotType: string; models: Map<string, ModelRow>; activatedSeq: number }> {
   const all = await readModels(log);
   const m = all.get(modelId);
   if (!m) throw new RegistryError('HYDRA_MODEL_UNKNOWN', `no model "${modelId}" (hydra models list)`);
@@ -33,22 +49,48 @@ async function modelState(log: EventLog, modelId: string): Promise<{ plotType: s
   return { plotType: m.plotType, models: await readModels(log, m.plotType), activatedSeq };
 }
 
-export async function signOffModel(log: EventLog, cmd: { modelId: string; user: string; comment?: string }, metadata: EventMetadata): Promise<AppendResult> {
+export async function signOffModel(
+  log: EventLog,
+  cmd: { modelId: string; user: string; comment?: string },
+  metadata: EventMetadata,
+): Promise<AppendResult> {
   const { models } = await modelState(log, cmd.modelId);
-  return log.append({ type: 'model.signed-off', metadata: { ...metadata, user: cmd.user }, data: decideSignOff(models, cmd) });
+  return log.append({
+    type: 'model.signed-off',
+    metadata: { ...metadata, user: cmd.user },
+    data: decideSignOff(models, cmd),
+  });
 }
 
-export async function activateModel(log: EventLog, cmd: ActivateCommand, metadata: EventMetadata, hooks: { beforeAppend?: () => Promise<void> } = {}): Promise<AppendResult & { previousModelId?: string }> {
+export async function activateModel(
+  log: EventLog,
+  cmd: ActivateCommand,
+  metadata: EventMetadata,
+  hooks: { beforeAppend?: () => Promise<void> } = {},
+): Promise<AppendResult & { previousModelId?: string }> {
   const { models, activatedSeq } = await modelState(log, cmd.modelId);
   const data = decideActivation(models, cmd);
   await hooks.beforeAppend?.(); // tests hold two activations here to make them race
-  const r = await log.append({ type: 'model.activated', metadata: { ...metadata, user: cmd.user }, data, expectedLastSubjectSeq: activatedSeq });
+  const r = await log.append({
+    type: 'model.activated',
+    metadata: { ...metadata, user: cmd.user },
+    data,
+    expectedLastSubjectSeq: activatedSeq,
+  });
   return { ...r, ...(data.previousModelId ? { previousModelId: data.previousModelId } : {}) };
 }
 
-export async function retireModel(log: EventLog, cmd: { modelId: string; user: string; reason?: string }, metadata: EventMetadata): Promise<AppendResult> {
+export async function retireModel(
+  log: EventLog,
+  cmd: { modelId: string; user: string; reason?: string },
+  metadata: EventMetadata,
+): Promise<AppendResult> {
   const { models } = await modelState(log, cmd.modelId);
-  return log.append({ type: 'model.retired', metadata: { ...metadata, user: cmd.user }, data: decideRetire(models, cmd) });
+  return log.append({
+    type: 'model.retired',
+    metadata: { ...metadata, user: cmd.user },
+    data: decideRetire(models, cmd),
+  });
 }
 
 export interface ImportModelCommand {
@@ -65,7 +107,10 @@ export function importLabelProblems(labels: readonly string[], allowed: readonly
   if (labels.length < 2) problems.push(`a model needs two labels or more, got ${labels.join(', ') || 'none'}`);
   if (new Set(labels).size !== labels.length) problems.push(`labels repeat: ${labels.join(', ')}`);
   const foreign = labels.filter((l) => !allowed.includes(l));
-  if (foreign.length) problems.push(`${foreign.join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not among the plot type's labels (${allowed.join(', ')})`);
+  if (foreign.length)
+    problems.push(
+      `${foreign.join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not among the plot type's labels (${allowed.join(', ')})`,
+    );
   return problems;
 }
 
@@ -74,18 +119,45 @@ export function importLabelProblems(labels: readonly string[], allowed: readonly
  * one logit per label), stored by its SHA-256, and recorded as model.imported (then signed off and
  * activated like a trained one). Importing the same bytes again returns the model already registered.
  */
-export async function importModel(deps: { log: EventLog; blobs: BlobStore; plotTypes: PlotTypeLookup }, cmd: ImportModelCommand, metadata: EventMetadata): Promise<{ modelId: string; onnx: string; created: boolean }> {
+export async function importModel(
+  deps: { log: EventLog; blobs: BlobStore; plotTypes: PlotTypeLookup },
+  cmd: ImportModelCommand,
+  metadata: EventMetadata,
+): Promise<{ modelId: string; onnx: string; created: boolean }> {
   const spec = deps.plotTypes.get(cmd.plotType);
-  if (!spec) throw new RegistryError('HYDRA_PLOT_TYPE_UNKNOWN', `plot type "${cmd.plotType}" is not configured (hydra plot-types list)`);
-  const labelProblems = importLabelProblems(cmd.labels, spec.labels.map((l) => l.name));
-  const problems = labelProblems.length ? labelProblems : onnxProblems(await inspectOnnx(cmd.bytes, spec.input), { input: spec.input, labels: cmd.labels });
-  if (problems.length) throw new RegistryError('HYDRA_MODEL_INCOMPATIBLE', `the model does not fit ${cmd.plotType}:\n  ${problems.join('\n  ')}`);
+  if (!spec)
+    throw new RegistryError(
+      'HYDRA_PLOT_TYPE_UNKNOWN',
+      `plot type "${cmd.plotType}" is not configured (hydra plot-types list)`,
+    );
+  const labelProblems = importLabelProblems(
+    cmd.labels,
+    spec.labels.map((l) => l.name),
+  );
+  const problems = labelProblems.length
+    ? labelProblems
+    : onnxProblems(await inspectOnnx(cmd.bytes, spec.input), { input: spec.input, labels: cmd.labels });
+  if (problems.length)
+    throw new RegistryError(
+      'HYDRA_MODEL_INCOMPATIBLE',
+      `the model does not fit ${cmd.plotType}:\n  ${problems.join('\n  ')}`,
+    );
   const blob = await deps.blobs.put(cmd.bytes, 'application/onnx');
   const modelId = importedModelId(cmd.plotType, blob.sha256);
   if ((await readModels(deps.log, cmd.plotType)).has(modelId)) return { modelId, onnx: blob.sha256, created: false };
   const r = await deps.log.append({
-    type: 'model.imported', id: `model.imported:${modelId}`, metadata: { ...metadata, user: cmd.user },
-    data: { modelId, plotType: cmd.plotType, onnx: blob.sha256, input: { ...spec.input }, labels: [...cmd.labels], user: cmd.user, ...(cmd.comment ? { comment: cmd.comment } : {}) },
+    type: 'model.imported',
+    id: `model.imported:${modelId}`,
+    metadata: { ...metadata, user: cmd.user },
+    data: {
+      modelId,
+      plotType: cmd.plotType,
+      onnx: blob.sha256,
+      input: { ...spec.input },
+      labels: [...cmd.labels],
+      user: cmd.user,
+      ...(cmd.comment ? { comment: cmd.comment } : {}),
+    },
   });
   return { modelId, onnx: blob.sha256, created: !r.duplicate };
 }

@@ -1,19 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../training/evaluate.ts';
 import { eventStream } from '../../test/support/projection-spec.ts';
-import { activationProblem, activeModel, decideActivation, decideRetire, decideSignOff, foldModels, RegistryError } from './decide.ts';
+import {
+  activationProblem,
+  activeModel,
+  decideActivation,
+  decideRetire,
+  decideSignOff,
+  foldModels,
+  RegistryError,
+} from './decide.ts';
 import { onnxProblems, type OnnxInfo } from './onnx.ts';
 import { importLabelProblems } from './registry.ts';
 
 const hex = (c: string) => c.repeat(64);
-const evaluation = evaluate({ labels: ['Good', 'Bad'], trueLabels: [0, 1], probabilities: [[0.8, 0.2], [0.3, 0.7]], imageIds: [hex('1'), hex('2')] });
+const evaluation = evaluate({
+  labels: ['Good', 'Bad'],
+  trueLabels: [0, 1],
+  probabilities: [
+    [0.8, 0.2],
+    [0.3, 0.7],
+  ],
+  imageIds: [hex('1'), hex('2')],
+});
 
 function history() {
   const stored = eventStream();
-  const trained = (modelId: string, plotType = 'CDC') => stored('training.completed', {
-    trainingId: `t-${modelId}`, plotType, modelId, onnx: hex('a'), input: { width: 64, height: 48, channels: 3 }, labels: ['Good', 'Bad'], evaluation,
-    dataset: { size: 10, train: 8, validation: 2, manifestHash: hex('b'), perLabel: { Good: 5, Bad: 5 } }, parameters: {}, frameworks: { torch: '2' }, durationSeconds: 1,
-  });
+  const trained = (modelId: string, plotType = 'CDC') =>
+    stored('training.completed', {
+      trainingId: `t-${modelId}`,
+      plotType,
+      modelId,
+      onnx: hex('a'),
+      input: { width: 64, height: 48, channels: 3 },
+      labels: ['Good', 'Bad'],
+      evaluation,
+      dataset: { size: 10, train: 8, validation: 2, manifestHash: hex('b'), perLabel: { Good: 5, Bad: 5 } },
+      parameters: {},
+      frameworks: { torch: '2' },
+      durationSeconds: 1,
+    });
   return { stored, trained };
 }
 
@@ -22,43 +48,85 @@ const admins = ['root'];
 describe('registry decisions', () => {
   const { stored, trained } = history();
   const events = [
-    trained('m1'), trained('m2'), trained('m3'), trained('x1', 'RF'),
+    trained('m1'),
+    trained('m2'),
+    trained('m3'),
+    trained('x1', 'RF'),
     stored('model.signed-off', { modelId: 'm1', plotType: 'CDC', user: 'expert' }),
     stored('model.signed-off', { modelId: 'm2', plotType: 'CDC', user: 'expert', comment: 'fine' }),
     stored('model.activated', { modelId: 'm1', plotType: 'CDC', user: 'expert' }),
   ];
   const models = foldModels(events);
 
-  it('folds the stream with the read model\'s own evolve', () => {
-    expect([...models.values()].map((m) => [m.modelId, m.status])).toEqual([['m1', 'active'], ['m2', 'signed-off'], ['m3', 'trained'], ['x1', 'trained']]);
+  it("folds the stream with the read model's own evolve", () => {
+    expect([...models.values()].map((m) => [m.modelId, m.status])).toEqual([
+      ['m1', 'active'],
+      ['m2', 'signed-off'],
+      ['m3', 'trained'],
+      ['x1', 'trained'],
+    ]);
     expect(activeModel(models, 'CDC')?.modelId).toBe('m1');
     expect(activeModel(models, 'RF')).toBeUndefined();
   });
 
   it('activates a signed-off model, naming the one it replaces', () => {
-    expect(decideActivation(models, { modelId: 'm2', user: 'expert', override: false, admins })).toEqual({ modelId: 'm2', plotType: 'CDC', user: 'expert', override: false, previousModelId: 'm1' });
-    const after = foldModels([...events, stored('model.activated', decideActivation(models, { modelId: 'm2', user: 'expert', override: false, admins }))]);
+    expect(decideActivation(models, { modelId: 'm2', user: 'expert', override: false, admins })).toEqual({
+      modelId: 'm2',
+      plotType: 'CDC',
+      user: 'expert',
+      override: false,
+      previousModelId: 'm1',
+    });
+    const after = foldModels([
+      ...events,
+      stored('model.activated', decideActivation(models, { modelId: 'm2', user: 'expert', override: false, admins })),
+    ]);
     expect([after.get('m1')!.status, after.get('m2')!.status]).toEqual(['signed-off', 'active']);
   });
 
   it('refuses a model without sign-off unless an admin overrides', () => {
-    expect(activationProblem(models, { modelId: 'm3', user: 'expert', override: false, admins })?.code).toBe('HYDRA_MODEL_NOT_SIGNED_OFF');
-    expect(activationProblem(models, { modelId: 'm3', user: 'expert', override: true, admins })?.code).toBe('HYDRA_NOT_ADMIN');
-    expect(decideActivation(models, { modelId: 'm3', user: 'root', override: true, admins })).toMatchObject({ override: true, previousModelId: 'm1' });
-    expect(decideActivation(models, { modelId: 'x1', user: 'root', override: true, admins })).not.toHaveProperty('previousModelId');
+    expect(activationProblem(models, { modelId: 'm3', user: 'expert', override: false, admins })?.code).toBe(
+      'HYDRA_MODEL_NOT_SIGNED_OFF',
+    );
+    expect(activationProblem(models, { modelId: 'm3', user: 'expert', override: true, admins })?.code).toBe(
+      'HYDRA_NOT_ADMIN',
+    );
+    expect(decideActivation(models, { modelId: 'm3', user: 'root', override: true, admins })).toMatchObject({
+      override: true,
+      previousModelId: 'm1',
+    });
+    expect(decideActivation(models, { modelId: 'x1', user: 'root', override: true, admins })).not.toHaveProperty(
+      'previousModelId',
+    );
   });
 
   it('refuses unknown, retired and already active models', () => {
-    expect(activationProblem(models, { modelId: 'nope', user: 'e', override: false, admins })?.code).toBe('HYDRA_MODEL_UNKNOWN');
-    expect(activationProblem(models, { modelId: 'm1', user: 'e', override: false, admins })?.code).toBe('HYDRA_MODEL_ALREADY_ACTIVE');
-    const retired = foldModels([...events, stored('model.retired', decideRetire(models, { modelId: 'm1', user: 'e' }))]);
+    expect(activationProblem(models, { modelId: 'nope', user: 'e', override: false, admins })?.code).toBe(
+      'HYDRA_MODEL_UNKNOWN',
+    );
+    expect(activationProblem(models, { modelId: 'm1', user: 'e', override: false, admins })?.code).toBe(
+      'HYDRA_MODEL_ALREADY_ACTIVE',
+    );
+    const retired = foldModels([
+      ...events,
+      stored('model.retired', decideRetire(models, { modelId: 'm1', user: 'e' })),
+    ]);
     expect(retired.get('m1')!.status).toBe('retired');
     expect(activeModel(retired, 'CDC')).toBeUndefined(); // retiring the active model leaves none
-    expect(activationProblem(retired, { modelId: 'm1', user: 'e', override: false, admins })?.code).toBe('HYDRA_MODEL_RETIRED');
+    expect(activationProblem(retired, { modelId: 'm1', user: 'e', override: false, admins })?.code).toBe(
+      'HYDRA_MODEL_RETIRED',
+    );
     expect(() => decideRetire(retired, { modelId: 'm1', user: 'e' })).toThrow(RegistryError);
     expect(() => decideSignOff(retired, { modelId: 'm1', user: 'e' })).toThrow(/retired/);
-    expect(() => decideSignOff(models, { modelId: 'zz', user: 'e' })).toThrow(expect.objectContaining({ code: 'HYDRA_MODEL_UNKNOWN', status: 404 }));
-    expect(decideSignOff(models, { modelId: 'm3', user: 'e', comment: 'ok' })).toEqual({ modelId: 'm3', plotType: 'CDC', user: 'e', comment: 'ok' });
+    expect(() => decideSignOff(models, { modelId: 'zz', user: 'e' })).toThrow(
+      expect.objectContaining({ code: 'HYDRA_MODEL_UNKNOWN', status: 404 }),
+    );
+    expect(decideSignOff(models, { modelId: 'm3', user: 'e', comment: 'ok' })).toEqual({
+      modelId: 'm3',
+      plotType: 'CDC',
+      user: 'e',
+      comment: 'ok',
+    });
   });
 });
 
@@ -66,25 +134,53 @@ describe('ONNX compatibility', () => {
   const want = { input: { width: 160, height: 120, channels: 3 }, labels: ['Good', 'Bad', 'NoData'] };
   const fits: OnnxInfo = {
     inputs: [{ name: 'input', type: 'float32', shape: ['batch', 3, 120, 160] }],
-    outputs: [{ name: 'logits', type: 'float32', shape: ['batch', 3] }, { name: 'features', shape: ['batch', 128, 15, 20] }, { name: 'cams', type: 'float32', shape: ['batch', 3, 15, 20] }],
+    outputs: [
+      { name: 'logits', type: 'float32', shape: ['batch', 3] },
+      { name: 'features', shape: ['batch', 128, 15, 20] },
+      { name: 'cams', type: 'float32', shape: ['batch', 3, 15, 20] },
+    ],
     probe: { ok: true, dims: { logits: [1, 3], features: [1, 128, 15, 20], cams: [1, 3, 15, 20] } },
   };
 
   it('accepts our exported shape, with or without cams', () => {
     expect(onnxProblems(fits, want)).toEqual([]);
-    expect(onnxProblems({ ...fits, outputs: fits.outputs.slice(0, 1), probe: { ok: true, dims: { logits: [1, 3] } } }, want)).toEqual([]);
+    expect(
+      onnxProblems({ ...fits, outputs: fits.outputs.slice(0, 1), probe: { ok: true, dims: { logits: [1, 3] } } }, want),
+    ).toEqual([]);
   });
 
   it('names each mismatch: input size, channels, type, logits columns, cams, missing logits, a failed run', () => {
-    expect(onnxProblems({ ...fits, inputs: [{ name: 'x', type: 'float32', shape: [1, 1, 120, 160] }] }, want)).toEqual(['input x must be [N, 3, 120, 160] (the plot type\'s channels, height, width), it is [1, 1, 120, 160]']);
-    expect(onnxProblems({ ...fits, inputs: [{ name: 'x', type: 'uint8', shape: ['n', 3, 120, 160] }] }, want)[0]).toContain('float32');
-    expect(onnxProblems({ ...fits, inputs: [{ name: 'x', type: 'float32', shape: ['n', 120, 160, 3] }] }, want)).toHaveLength(1);
-    expect(onnxProblems({ ...fits, outputs: [{ name: 'logits', shape: ['n', 2] }], probe: { ok: true, dims: { logits: [1, 2] } } }, want)[0]).toContain('one column per label: Good, Bad, NoData');
-    expect(onnxProblems({ ...fits, outputs: [{ name: 'probs', shape: ['n', 3] }] }, want)[0]).toContain('an output named "logits"; it has probs');
-    expect(onnxProblems({ ...fits, outputs: [fits.outputs[0]!, { name: 'cams', shape: ['n', 2, 15, 20] }] }, want)[0]).toContain('cams must be [N, 3, h, w]');
-    expect(onnxProblems({ ...fits, probe: { ok: false, error: 'Got invalid dimensions' } }, want)[0]).toContain('running it on a 3x120x160 input failed: Got invalid dimensions');
+    expect(onnxProblems({ ...fits, inputs: [{ name: 'x', type: 'float32', shape: [1, 1, 120, 160] }] }, want)).toEqual([
+      "input x must be [N, 3, 120, 160] (the plot type's channels, height, width), it is [1, 1, 120, 160]",
+    ]);
+    expect(
+      onnxProblems({ ...fits, inputs: [{ name: 'x', type: 'uint8', shape: ['n', 3, 120, 160] }] }, want)[0],
+    ).toContain('float32');
+    expect(
+      onnxProblems({ ...fits, inputs: [{ name: 'x', type: 'float32', shape: ['n', 120, 160, 3] }] }, want),
+    ).toHaveLength(1);
+    expect(
+      onnxProblems(
+        { ...fits, outputs: [{ name: 'logits', shape: ['n', 2] }], probe: { ok: true, dims: { logits: [1, 2] } } },
+        want,
+      )[0],
+    ).toContain('one column per label: Good, Bad, NoData');
+    expect(onnxProblems({ ...fits, outputs: [{ name: 'probs', shape: ['n', 3] }] }, want)[0]).toContain(
+      'an output named "logits"; it has probs',
+    );
+    expect(
+      onnxProblems({ ...fits, outputs: [fits.outputs[0]!, { name: 'cams', shape: ['n', 2, 15, 20] }] }, want)[0],
+    ).toContain('cams must be [N, 3, h, w]');
+    expect(onnxProblems({ ...fits, probe: { ok: false, error: 'Got invalid dimensions' } }, want)[0]).toContain(
+      'running it on a 3x120x160 input failed: Got invalid dimensions',
+    );
     // Symbolic dims everywhere: the run on one image decides.
-    expect(onnxProblems({ ...fits, outputs: [{ name: 'logits', shape: null }], probe: { ok: true, dims: { logits: [1, 4] } } }, want)[0]).toContain('gave logits [1, 4], expected [1, 3]');
+    expect(
+      onnxProblems(
+        { ...fits, outputs: [{ name: 'logits', shape: null }], probe: { ok: true, dims: { logits: [1, 4] } } },
+        want,
+      )[0],
+    ).toContain('gave logits [1, 4], expected [1, 3]');
     expect(onnxProblems({ ...fits, inputs: [] }, want)[0]).toContain('exactly one input');
   });
 
@@ -92,6 +188,8 @@ describe('ONNX compatibility', () => {
     expect(importLabelProblems(['Good', 'Bad'], ['Good', 'Bad', 'NoData'])).toEqual([]);
     expect(importLabelProblems(['Good'], ['Good', 'Bad'])[0]).toContain('two labels or more');
     expect(importLabelProblems(['Good', 'Good'], ['Good', 'Bad'])[0]).toContain('repeat');
-    expect(importLabelProblems(['Good', 'Broken'], ['Good', 'Bad'])).toEqual(["Broken is not among the plot type's labels (Good, Bad)"]);
+    expect(importLabelProblems(['Good', 'Broken'], ['Good', 'Bad'])).toEqual([
+      "Broken is not among the plot type's labels (Good, Bad)",
+    ]);
   });
 });

@@ -13,7 +13,10 @@ export function candidatePaths(name: string, pathEnv: string | undefined): strin
 }
 
 const isExecutable = (file: string): Promise<boolean> =>
-  access(file, constants.X_OK).then(() => true, () => false);
+  access(file, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 
 /** The first executable called `name` on PATH or in sbin, or undefined. */
 export async function findExecutable(name: string, pathEnv = process.env.PATH): Promise<string | undefined> {
@@ -24,7 +27,10 @@ export async function findExecutable(name: string, pathEnv = process.env.PATH): 
 }
 
 /** The first of several names that is found (e.g. chromium under its various names). */
-export async function findFirstExecutable(names: readonly string[], pathEnv = process.env.PATH): Promise<string | undefined> {
+export async function findFirstExecutable(
+  names: readonly string[],
+  pathEnv = process.env.PATH,
+): Promise<string | undefined> {
   for (const name of names) {
     const found = await findExecutable(name, pathEnv);
     if (found) return found;
@@ -52,7 +58,9 @@ export interface TorchPython {
 
 /** Where to look for the trainer's Python, in order: HYDRA_PYTHON, Debian's /usr/bin/python3, python3 on PATH. */
 export function torchPythonCandidates(hydraPython: string | undefined, pathPython: string | undefined): string[] {
-  const list = [hydraPython, '/usr/bin/python3', pathPython].filter((p): p is string => typeof p === 'string' && p !== '');
+  const list = [hydraPython, '/usr/bin/python3', pathPython].filter(
+    (p): p is string => typeof p === 'string' && p !== '',
+  );
   return [...new Set(list)];
 }
 
@@ -78,7 +86,10 @@ export function forgetTorchPython(): void {
  * The first interpreter that imports torch, looking at HYDRA_PYTHON, then /usr/bin/python3, then python3
  * on PATH; undefined when none does. Importing torch takes a second or more, so the answer is cached.
  */
-export function findTorchPython(hydraPython = process.env.HYDRA_PYTHON, pathEnv = process.env.PATH): Promise<TorchPython | undefined> {
+export function findTorchPython(
+  hydraPython = process.env.HYDRA_PYTHON,
+  pathEnv = process.env.PATH,
+): Promise<TorchPython | undefined> {
   const key = `${hydraPython ?? ''}\0${pathEnv ?? ''}`;
   let found = torchCache.get(key);
   if (!found) {

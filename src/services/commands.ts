@@ -53,17 +53,30 @@ export function mariadbInstallCommand(bin: string, dataDir: string, asRoot: bool
     bin,
     args: [
       // --no-defaults: the machine's /etc/mysql settings (user=mysql, its datadir) are not ours.
-      '--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db',
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
       ...(asRoot ? ['--user=root'] : []),
     ],
   };
 }
 
-export function mariadbdCommand(bin: string, dataDir: string, socket: string, port: number, asRoot: boolean): CommandLine {
+export function mariadbdCommand(
+  bin: string,
+  dataDir: string,
+  socket: string,
+  port: number,
+  asRoot: boolean,
+): CommandLine {
   return {
     bin,
     args: [
-      '--no-defaults', `--datadir=${dataDir}`, `--socket=${socket}`, `--port=${port}`, '--bind-address=127.0.0.1',
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      `--socket=${socket}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
       ...(asRoot ? ['--user=root'] : []),
     ],
   };

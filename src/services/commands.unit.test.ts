@@ -1,26 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import {
-  mariadbInstallCommand, mariadbUrlFor, mariadbdCommand, natsServerCommand, natsUrlFor, redactUrl, servicesLayout,
+  mariadbInstallCommand,
+  mariadbUrlFor,
+  mariadbdCommand,
+  natsServerCommand,
+  natsUrlFor,
+  redactUrl,
+  servicesLayout,
 } from './commands.ts';
 import { argsNameDir } from './proc.ts';
 
 describe('command lines', () => {
   it('starts nats-server on 127.0.0.1 with JetStream and our store directory', () => {
     expect(natsServerCommand('/usr/sbin/nats-server', 41000, '/v/services/nats')).toEqual({
-      bin: '/usr/sbin/nats-server', args: ['-a', '127.0.0.1', '-p', '41000', '-js', '-sd', '/v/services/nats'],
+      bin: '/usr/sbin/nats-server',
+      args: ['-a', '127.0.0.1', '-p', '41000', '-js', '-sd', '/v/services/nats'],
     });
   });
 
   it('initialises MariaDB without the machine defaults, root by password-less TCP login; --user=root only as root', () => {
     expect(mariadbInstallCommand('mariadb-install-db', '/v/m', false).args).toEqual([
-      '--no-defaults', '--datadir=/v/m', '--auth-root-authentication-method=normal', '--skip-test-db',
+      '--no-defaults',
+      '--datadir=/v/m',
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
     ]);
     expect(mariadbInstallCommand('mariadb-install-db', '/v/m', true).args.at(-1)).toBe('--user=root');
   });
 
   it('starts mariadbd on its own socket and port, bound to 127.0.0.1', () => {
     expect(mariadbdCommand('/usr/sbin/mariadbd', '/v/m', '/v/m.sock', 41001, false).args).toEqual([
-      '--no-defaults', '--datadir=/v/m', '--socket=/v/m.sock', '--port=41001', '--bind-address=127.0.0.1',
+      '--no-defaults',
+      '--datadir=/v/m',
+      '--socket=/v/m.sock',
+      '--port=41001',
+      '--bind-address=127.0.0.1',
     ]);
     expect(mariadbdCommand('/usr/sbin/mariadbd', '/v/m', '/v/m.sock', 41001, true).args).toContain('--user=root');
   });
@@ -56,7 +70,9 @@ describe('servicesLayout', () => {
 describe('URLs', () => {
   it('gives embedded servers 127.0.0.1 URLs, MariaDB keeping the configured database name', () => {
     expect(natsUrlFor(41000)).toBe('nats://127.0.0.1:41000');
-    expect(mariadbUrlFor(41001, 'mysql://app:secret@db.example:3306/hydra_prod')).toBe('mysql://root@127.0.0.1:41001/hydra_prod');
+    expect(mariadbUrlFor(41001, 'mysql://app:secret@db.example:3306/hydra_prod')).toBe(
+      'mysql://root@127.0.0.1:41001/hydra_prod',
+    );
   });
 
   it('hides passwords in logs', () => {

@@ -18,44 +18,78 @@ export interface DoctorCheck {
 export function nodeCheck(version: string): DoctorCheck {
   const major = Number.parseInt(version.replace(/^v/, '').split('.')[0] ?? '', 10);
   const ok = Number.isInteger(major) && major >= MIN_NODE_MAJOR;
-  return { name: 'node', ok, detail: `${version}${ok ? '' : `: Hydra needs Node ${MIN_NODE_MAJOR} or newer`}`, missing: [] };
+  return {
+    name: 'node',
+    ok,
+    detail: `${version}${ok ? '' : `: Hydra needs Node ${MIN_NODE_MAJOR} or newer`}`,
+    missing: [],
+  };
 }
 
 /** A server is fine when its configured URL answers, or when the binaries to start our own are there. */
 export function serverCheck(
-  name: string, envKey: string, url: string, answers: boolean, bins: readonly (readonly [Installable, string | undefined])[],
+  name: string,
+  envKey: string,
+  url: string,
+  answers: boolean,
+  bins: readonly (readonly [Installable, string | undefined])[],
 ): DoctorCheck {
   if (answers) return { name, ok: true, detail: `${envKey} ${redactUrl(url)} answers`, missing: [] };
   const missing = bins.filter(([, file]) => !file).map(([bin]) => bin);
   const found = bins.filter(([, file]) => file).map(([, file]) => file);
   return missing.length === 0
     ? { name, ok: true, detail: `${envKey} does not answer; Hydra starts its own (${found.join(', ')})`, missing }
-    : { name, ok: false, detail: `${envKey} does not answer, and ${missing.join(', ')} not found to start one`, missing };
+    : {
+        name,
+        ok: false,
+        detail: `${envKey} does not answer, and ${missing.join(', ')} not found to start one`,
+        missing,
+      };
 }
 
 export async function collectChecks(config: Config): Promise<DoctorCheck[]> {
   const [nats, db, natsBin, mariadbd, installDb, torch, chromium, alertmanager] = await Promise.all([
-    probeNats(config.NATS_URL), probeMysql(config.DATABASE_URL),
-    findExecutable('nats-server'), findExecutable('mariadbd'), findExecutable('mariadb-install-db'),
-    findTorchPython(config.HYDRA_PYTHON), findChromium(), findAlertmanager(),
+    probeNats(config.NATS_URL),
+    probeMysql(config.DATABASE_URL),
+    findExecutable('nats-server'),
+    findExecutable('mariadbd'),
+    findExecutable('mariadb-install-db'),
+    findTorchPython(config.HYDRA_PYTHON),
+    findChromium(),
+    findAlertmanager(),
   ]);
   return [
     nodeCheck(process.version),
     serverCheck('NATS', 'NATS_URL', config.NATS_URL, nats.answers, [['nats-server', natsBin]]),
-    serverCheck('MariaDB', 'DATABASE_URL', config.DATABASE_URL, db.answers, [['mariadbd', mariadbd], ['mariadb-install-db', installDb]]),
+    serverCheck('MariaDB', 'DATABASE_URL', config.DATABASE_URL, db.answers, [
+      ['mariadbd', mariadbd],
+      ['mariadb-install-db', installDb],
+    ]),
     torch
       ? { name: 'python3 + torch', ok: true, detail: `${torch.python} (torch ${torch.torchVersion})`, missing: [] }
-      : { name: 'python3 + torch', ok: false, detail: 'no Python that imports torch (HYDRA_PYTHON, /usr/bin/python3, python3 on PATH)', missing: ['torch'] },
+      : {
+          name: 'python3 + torch',
+          ok: false,
+          detail: 'no Python that imports torch (HYDRA_PYTHON, /usr/bin/python3, python3 on PATH)',
+          missing: ['torch'],
+        },
     chromium
       ? { name: 'chromium', ok: true, detail: chromium, missing: [] }
       : { name: 'chromium', ok: false, detail: 'no chromium on PATH (the page tests drive it)', missing: ['chromium'] },
     alertmanager
       ? { name: 'alertmanager', ok: true, detail: alertmanager, missing: [] }
-      : { name: 'alertmanager', ok: false, detail: 'no prometheus-alertmanager (the alarm tests run a real one)', missing: ['alertmanager'] },
+      : {
+          name: 'alertmanager',
+          ok: false,
+          detail: 'no prometheus-alertmanager (the alarm tests run a real one)',
+          missing: ['alertmanager'],
+        },
   ];
 }
 
-export const missingOf = (checks: readonly DoctorCheck[]): Installable[] => [...new Set(checks.flatMap((c) => c.missing))];
+export const missingOf = (checks: readonly DoctorCheck[]): Installable[] => [
+  ...new Set(checks.flatMap((c) => c.missing)),
+];
 
 export function formatCheck(c: DoctorCheck): string {
   return `  ${c.ok ? 'ok     ' : 'MISSING'}  ${c.name.padEnd(16)} ${c.detail}`;
@@ -70,7 +104,10 @@ export interface DoctorResult {
 }
 
 /** Checks everything Hydra needs; with `install`, installs what is missing when this process can. */
-export async function runDoctor(config: Config, opts: { install: boolean; log: (line: string) => void }): Promise<DoctorResult> {
+export async function runDoctor(
+  config: Config,
+  opts: { install: boolean; log: (line: string) => void },
+): Promise<DoctorResult> {
   let checks = await collectChecks(config);
   let installed: string[] = [];
   const missing = missingOf(checks);
@@ -84,8 +121,11 @@ export async function runDoctor(config: Config, opts: { install: boolean; log: (
   }
   const still = missingOf(checks);
   const plan = installPlan(still, await installAbility());
-  const manualCommand = plan.kind === 'nothing' ? undefined
-    : plan.kind === 'manual' ? plan.command
-      : `hydra doctor --install   (or: ${plan.commands.map((c) => c.join(' ')).join(' && ')})`;
+  const manualCommand =
+    plan.kind === 'nothing'
+      ? undefined
+      : plan.kind === 'manual'
+        ? plan.command
+        : `hydra doctor --install   (or: ${plan.commands.map((c) => c.join(' ')).join(' && ')})`;
   return { ok: checks.every((c) => c.ok), checks, installed, manualCommand };
 }

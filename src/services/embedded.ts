@@ -4,7 +4,12 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { findExecutable } from './binaries.ts';
 import {
-  mariadbdCommand, mariadbInstallCommand, natsServerCommand, natsUrlFor, type CommandLine, type ServicesLayout,
+  mariadbdCommand,
+  mariadbInstallCommand,
+  natsServerCommand,
+  natsUrlFor,
+  type CommandLine,
+  type ServicesLayout,
 } from './commands.ts';
 import { ServiceError } from './errors.ts';
 import { installMissing, type Installable } from './install.ts';
@@ -23,7 +28,10 @@ export interface StartContext {
 }
 
 /** Finds the binaries, installing their Debian package first when they are missing and we can. */
-export async function requireBinaries<const N extends Installable>(names: readonly N[], log: (line: string) => void): Promise<Record<N, string>> {
+export async function requireBinaries<const N extends Installable>(
+  names: readonly N[],
+  log: (line: string) => void,
+): Promise<Record<N, string>> {
   const find = async (): Promise<Map<N, string | undefined>> =>
     new Map(await Promise.all(names.map(async (n) => [n, await findExecutable(n)] as const)));
   let found = await find();
@@ -35,7 +43,8 @@ export async function requireBinaries<const N extends Installable>(names: readon
   const out = {} as Record<N, string>;
   for (const n of names) {
     const file = found.get(n);
-    if (!file) throw new ServiceError('HYDRA_SERVICE_BINARY_MISSING', `${n} is still missing after installing its package`);
+    if (!file)
+      throw new ServiceError('HYDRA_SERVICE_BINARY_MISSING', `${n} is still missing after installing its package`);
     out[n] = file;
   }
   return out;
@@ -51,10 +60,14 @@ const sizeOf = async (file: string): Promise<number> => (await stat(file).catch(
 
 /** Polls `probe` until it answers; gives up when the child exits or the time is up. */
 export async function waitUntilAnswers(
-  probe: () => Promise<ProbeResult>, timeoutMs: number, child?: ChildProcess,
+  probe: () => Promise<ProbeResult>,
+  timeoutMs: number,
+  child?: ChildProcess,
 ): Promise<ProbeResult & { exited: boolean }> {
   let exited = child ? child.exitCode !== null || child.signalCode !== null : false;
-  child?.once('exit', () => { exited = true; });
+  child?.once('exit', () => {
+    exited = true;
+  });
   const deadline = Date.now() + timeoutMs;
   let last: ProbeResult = { answers: false, reason: 'not probed yet' };
   while (!exited && Date.now() < deadline) {
@@ -68,7 +81,13 @@ export async function waitUntilAnswers(
 type Launch = (port: number) => { cmd: CommandLine; url: string; probe: (url: string) => Promise<ProbeResult> };
 
 /** Starts a server on a free port and waits until it answers; a lost race for the port is retried. */
-async function launch(what: string, dataDir: string, logFile: string, make: Launch, ctx: StartContext): Promise<EmbeddedServer> {
+async function launch(
+  what: string,
+  dataDir: string,
+  logFile: string,
+  make: Launch,
+  ctx: StartContext,
+): Promise<EmbeddedServer> {
   const timeoutMs = ctx.startTimeoutMs ?? 60_000;
   for (let attempt = 1; ; attempt++) {
     const port = await freePort(attempt === 1 ? ctx.preferredPort : undefined);
@@ -78,7 +97,9 @@ async function launch(what: string, dataDir: string, logFile: string, make: Laun
     const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
     const pid = child.pid;
     if (pid === undefined) {
-      throw new ServiceError('HYDRA_SERVICE_START_FAILED', `${what}: could not start ${cmd.bin}`, { cause: await spawnFailed });
+      throw new ServiceError('HYDRA_SERVICE_START_FAILED', `${what}: could not start ${cmd.bin}`, {
+        cause: await spawnFailed,
+      });
     }
     const result = await waitUntilAnswers(() => probe(url), timeoutMs, child);
     if (result.answers) {
@@ -87,8 +108,10 @@ async function launch(what: string, dataDir: string, logFile: string, make: Laun
     const tail = await logTail(logFile, logStart);
     if (!result.exited) await stopProcess(pid, dataDir, 5_000);
     if (result.exited && attempt < 3 && /address already in use/i.test(tail)) continue;
-    throw new ServiceError('HYDRA_SERVICE_START_FAILED',
-      `${what} ${result.exited ? 'exited' : `did not answer within ${timeoutMs / 1000} s`} (last: ${result.reason}); ${logFile} ends:\n${tail}`);
+    throw new ServiceError(
+      'HYDRA_SERVICE_START_FAILED',
+      `${what} ${result.exited ? 'exited' : `did not answer within ${timeoutMs / 1000} s`} (last: ${result.reason}); ${logFile} ends:\n${tail}`,
+    );
   }
 }
 
@@ -96,9 +119,17 @@ export async function startNats(ctx: StartContext): Promise<EmbeddedServer> {
   const { 'nats-server': bin } = await requireBinaries(['nats-server'], ctx.log);
   const { natsStoreDir, natsLog } = ctx.layout;
   await mkdir(natsStoreDir, { recursive: true });
-  return launch('nats-server', natsStoreDir, natsLog, (port) => ({
-    cmd: natsServerCommand(bin, port, natsStoreDir), url: natsUrlFor(port), probe: (u) => probeNats(u),
-  }), ctx);
+  return launch(
+    'nats-server',
+    natsStoreDir,
+    natsLog,
+    (port) => ({
+      cmd: natsServerCommand(bin, port, natsStoreDir),
+      url: natsUrlFor(port),
+      probe: (u) => probeNats(u),
+    }),
+    ctx,
+  );
 }
 
 /** Creates the data directory on first use (mariadb-install-db), then starts mariadbd on its own socket and port. */
@@ -109,16 +140,28 @@ export async function startMariadb(ctx: StartContext): Promise<EmbeddedServer> {
   if (!existsSync(path.join(dataDir, 'mysql'))) {
     await rm(dataDir, { recursive: true, force: true }); // a half-made directory from an interrupted install
     ctx.log(`creating MariaDB data directory ${dataDir}`);
-    const code = await runLogged(mariadbInstallCommand(bins['mariadb-install-db'], dataDir, ctx.asRoot), mariadbInstallLog);
+    const code = await runLogged(
+      mariadbInstallCommand(bins['mariadb-install-db'], dataDir, ctx.asRoot),
+      mariadbInstallLog,
+    );
     if (code !== 0) {
       const tail = await logTail(mariadbInstallLog);
       await rm(dataDir, { recursive: true, force: true });
-      throw new ServiceError('HYDRA_SERVICE_START_FAILED', `mariadb-install-db exited with ${code}; ${mariadbInstallLog} ends:\n${tail}`);
+      throw new ServiceError(
+        'HYDRA_SERVICE_START_FAILED',
+        `mariadb-install-db exited with ${code}; ${mariadbInstallLog} ends:\n${tail}`,
+      );
     }
   }
-  return launch('mariadbd', dataDir, mariadbLog, (port) => ({
-    cmd: mariadbdCommand(bins.mariadbd, dataDir, mariadbSocket, port, ctx.asRoot),
-    url: `mysql://root@127.0.0.1:${port}/`,
-    probe: (u) => probeMysql(u),
-  }), ctx);
+  return launch(
+    'mariadbd',
+    dataDir,
+    mariadbLog,
+    (port) => ({
+      cmd: mariadbdCommand(bins.mariadbd, dataDir, mariadbSocket, port, ctx.asRoot),
+      url: `mysql://root@127.0.0.1:${port}/`,
+      probe: (u) => probeMysql(u),
+    }),
+    ctx,
+  );
 }

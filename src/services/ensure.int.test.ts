@@ -45,8 +45,10 @@ describe('ensureServices against closed ports', () => {
     varDir = await mkdtemp(path.join(os.tmpdir(), 'hydra-svc-'));
     const [natsPort, dbPort] = [await freePort(), await freePort()]; // bound and released: nothing listens there
     config = loadConfig({
-      ...process.env, HYDRA_VAR_DIR: varDir,
-      NATS_URL: `nats://127.0.0.1:${natsPort}`, DATABASE_URL: `mysql://root@127.0.0.1:${dbPort}/svc_test`,
+      ...process.env,
+      HYDRA_VAR_DIR: varDir,
+      NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      DATABASE_URL: `mysql://root@127.0.0.1:${dbPort}/svc_test`,
     });
     first = await ensureServices(config);
   });
@@ -83,7 +85,8 @@ describe('ensureServices against closed ports', () => {
     expect(again.mariadb.server?.pid).toBe(first.mariadb.server?.pid);
     const { rows } = await servicesStatus(config);
     expect(rows.filter((r) => r.inUse).map((r) => [r.name, r.where, r.answers])).toEqual([
-      ['nats', 'embedded', true], ['mariadb', 'embedded', true],
+      ['nats', 'embedded', true],
+      ['mariadb', 'embedded', true],
     ]);
     const found = await findServices(config);
     expect(found.nats?.url).toBe(first.natsUrl);
@@ -109,7 +112,8 @@ describe('ensureServices against closed ports', () => {
   it('down stops exactly those servers and frees their ports; up again brings back the same ports and data', async () => {
     const stopped = await stopServices(config);
     expect(stopped.map((s) => [s.name, s.outcome, s.portClosed])).toEqual([
-      ['nats', 'stopped', true], ['mariadb', 'stopped', true],
+      ['nats', 'stopped', true],
+      ['mariadb', 'stopped', true],
     ]);
     for (const s of [first.nats.server, first.mariadb.server]) {
       expect(s && (await isOurProcess(s.pid, s.dataDir))).toBe(false);
@@ -136,7 +140,12 @@ describe('ensureServices with answering URLs', () => {
   it('uses the configured servers and starts nothing', async () => {
     const varDir = await mkdtemp(path.join(os.tmpdir(), 'hydra-svc-'));
     try {
-      const config = loadConfig({ ...process.env, HYDRA_VAR_DIR: varDir, NATS_URL: inject('natsUrl'), DATABASE_URL: inject('databaseUrl') });
+      const config = loadConfig({
+        ...process.env,
+        HYDRA_VAR_DIR: varDir,
+        NATS_URL: inject('natsUrl'),
+        DATABASE_URL: inject('databaseUrl'),
+      });
       const s = await ensureServices(config);
       expect(s.nats).toMatchObject({ source: 'configured', started: false, url: config.NATS_URL });
       expect(s.mariadb).toMatchObject({ source: 'configured', started: false, url: config.DATABASE_URL });

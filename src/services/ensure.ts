@@ -6,7 +6,15 @@ import { withLock } from './lock.ts';
 import { probeMysql, probeNats, type ProbeResult } from './probe.ts';
 import { isOurProcess, stopProcess } from './proc.ts';
 import { resolveService, type ServiceFacts } from './resolve.ts';
-import { preferredPort, readState, withServer, writeState, type EmbeddedServer, type ServiceName, type ServicesState } from './state.ts';
+import {
+  preferredPort,
+  readState,
+  withServer,
+  writeState,
+  type EmbeddedServer,
+  type ServiceName,
+  type ServicesState,
+} from './state.ts';
 
 /** Where one service is being used from. */
 export interface ServiceEndpoint {
@@ -43,9 +51,20 @@ interface ServiceSpec {
 }
 
 const SPECS: readonly ServiceSpec[] = [
-  { name: 'nats', label: 'NATS', envKey: 'NATS_URL', probe: (u) => probeNats(u), start: startNats, urlOf: (s) => s.url },
   {
-    name: 'mariadb', label: 'MariaDB', envKey: 'DATABASE_URL', probe: (u) => probeMysql(u), start: startMariadb,
+    name: 'nats',
+    label: 'NATS',
+    envKey: 'NATS_URL',
+    probe: (u) => probeNats(u),
+    start: startNats,
+    urlOf: (s) => s.url,
+  },
+  {
+    name: 'mariadb',
+    label: 'MariaDB',
+    envKey: 'DATABASE_URL',
+    probe: (u) => probeMysql(u),
+    start: startMariadb,
     urlOf: (s, c) => mariadbUrlFor(s.port, c.DATABASE_URL),
   },
 ];
@@ -63,24 +82,43 @@ async function rememberedFacts(spec: ServiceSpec, state: ServicesState): Promise
 
 /** Runs the embedded half of the resolution for one service, holding the lock; returns the state to keep. */
 async function ensureEmbedded(
-  spec: ServiceSpec, config: Config, configured: ProbeResult, layout: ServicesLayout, opts: ServicesOptions,
+  spec: ServiceSpec,
+  config: Config,
+  configured: ProbeResult,
+  layout: ServicesLayout,
+  opts: ServicesOptions,
 ): Promise<ServiceEndpoint> {
   const log = opts.log ?? (() => undefined);
   const { state } = await readState(layout.stateFile);
   const decision = resolveService({ configured, remembered: await rememberedFacts(spec, state) });
-  const endpoint = (server: EmbeddedServer, started: boolean): ServiceEndpoint =>
-    ({ name: spec.name, url: spec.urlOf(server, config), source: 'embedded', started, server });
+  const endpoint = (server: EmbeddedServer, started: boolean): ServiceEndpoint => ({
+    name: spec.name,
+    url: spec.urlOf(server, config),
+    source: 'embedded',
+    started,
+    server,
+  });
   if (decision.kind === 'reuse') {
-    log(`${spec.label}: using the embedded server Hydra started (pid ${decision.server.pid}) at ${spec.urlOf(decision.server, config)}`);
+    log(
+      `${spec.label}: using the embedded server Hydra started (pid ${decision.server.pid}) at ${spec.urlOf(decision.server, config)}`,
+    );
     return endpoint(decision.server, false);
   }
   if (decision.kind === 'wait') {
     const waited = await waitUntilAnswers(() => spec.probe(decision.server.url), opts.startTimeoutMs ?? 30_000);
     if (waited.answers) return endpoint(decision.server, false);
-    log(`${spec.label}: the embedded server (pid ${decision.server.pid}) does not answer (${waited.reason}); restarting it`);
+    log(
+      `${spec.label}: the embedded server (pid ${decision.server.pid}) does not answer (${waited.reason}); restarting it`,
+    );
     await stopProcess(decision.server.pid, decision.server.dataDir);
   }
-  const ctx: StartContext = { layout, asRoot: asRoot(), log, startTimeoutMs: opts.startTimeoutMs, preferredPort: preferredPort(state, spec.name) };
+  const ctx: StartContext = {
+    layout,
+    asRoot: asRoot(),
+    log,
+    startTimeoutMs: opts.startTimeoutMs,
+    preferredPort: preferredPort(state, spec.name),
+  };
   const server = await spec.start(ctx);
   const fresh = await readState(layout.stateFile);
   await writeState(layout.stateFile, withServer(fresh.state, spec.name, server));

@@ -2,8 +2,12 @@
 export class ServiceError extends Error {
   override readonly name = 'ServiceError';
   constructor(
-    readonly code: 'HYDRA_SERVICE_START_FAILED' | 'HYDRA_SERVICE_BINARY_MISSING' | 'HYDRA_SERVICE_STOP_FAILED'
-      | 'HYDRA_SERVICE_LOCKED' | 'HYDRA_SERVICE_INSTALL_FAILED',
+    readonly code:
+      | 'HYDRA_SERVICE_START_FAILED'
+      | 'HYDRA_SERVICE_BINARY_MISSING'
+      | 'HYDRA_SERVICE_STOP_FAILED'
+      | 'HYDRA_SERVICE_LOCKED'
+      | 'HYDRA_SERVICE_INSTALL_FAILED',
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -37,7 +37,8 @@ export function installPlan(missing: readonly Installable[], can: InstallAbility
   if (can.hasAptGet && can.isRoot) return { kind: 'apt', packages, commands: [['apt-get', 'update'], install] };
   if (can.hasAptGet) return { kind: 'manual', packages, command: `sudo apt-get update && sudo ${install.join(' ')}` };
   return {
-    kind: 'manual', packages,
+    kind: 'manual',
+    packages,
     command: `install ${packages.join(', ')} (Debian package names) with this system's package manager`,
   };
 }
@@ -74,7 +75,10 @@ export async function installMissing(missing: readonly Installable[], log: (line
   const plan = installPlan(missing, await installAbility());
   if (plan.kind === 'nothing') return [];
   if (plan.kind === 'manual') {
-    throw new ServiceError('HYDRA_SERVICE_BINARY_MISSING', `missing ${plan.packages.join(', ')}; run:\n  ${plan.command}`);
+    throw new ServiceError(
+      'HYDRA_SERVICE_BINARY_MISSING',
+      `missing ${plan.packages.join(', ')}; run:\n  ${plan.command}`,
+    );
   }
   for (const argv of plan.commands) {
     if (argv[1] === 'update' && aptUpdated) continue;

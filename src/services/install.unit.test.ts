@@ -10,15 +10,20 @@ describe('installPlan', () => {
 
   it('as root with apt-get: update, then install only the missing packages, each once', () => {
     expect(installPlan(['mariadbd', 'mariadb-install-db', 'torch'], { isRoot: true, hasAptGet: true })).toEqual({
-      kind: 'apt', packages: ['mariadb-server', 'python3-torch'],
-      commands: [['apt-get', 'update'], ['apt-get', 'install', '-y', 'mariadb-server', 'python3-torch']],
+      kind: 'apt',
+      packages: ['mariadb-server', 'python3-torch'],
+      commands: [
+        ['apt-get', 'update'],
+        ['apt-get', 'install', '-y', 'mariadb-server', 'python3-torch'],
+      ],
     });
   });
 
   it('without root: the one exact command to run', () => {
     const plan = installPlan(['nats-server', 'chromium'], { isRoot: false, hasAptGet: true });
     expect(plan).toEqual({
-      kind: 'manual', packages: ['nats-server', 'chromium'],
+      kind: 'manual',
+      packages: ['nats-server', 'chromium'],
       command: 'sudo apt-get update && sudo apt-get install -y nats-server chromium',
     });
   });
@@ -30,8 +35,13 @@ describe('installPlan', () => {
   });
 
   it('maps binaries to their Debian packages', () => {
-    expect(packagesFor(['nats-server', 'mariadbd', 'torch', 'chromium', 'alertmanager']))
-      .toEqual(['nats-server', 'mariadb-server', 'python3-torch', 'chromium', 'prometheus-alertmanager']);
+    expect(packagesFor(['nats-server', 'mariadbd', 'torch', 'chromium', 'alertmanager'])).toEqual([
+      'nats-server',
+      'mariadb-server',
+      'python3-torch',
+      'chromium',
+      'prometheus-alertmanager',
+    ]);
   });
 });
 
@@ -43,14 +53,22 @@ describe('doctor checks', () => {
   });
 
   it('needs no server binary when the configured URL answers', () => {
-    expect(serverCheck('NATS', 'NATS_URL', 'nats://x:4222', true, [['nats-server', undefined]]))
-      .toMatchObject({ ok: true, missing: [] });
+    expect(serverCheck('NATS', 'NATS_URL', 'nats://x:4222', true, [['nats-server', undefined]])).toMatchObject({
+      ok: true,
+      missing: [],
+    });
   });
 
   it('needs the binaries to start one when the configured URL is silent', () => {
-    const found = serverCheck('MariaDB', 'DATABASE_URL', 'mysql://x/h', false, [['mariadbd', '/usr/sbin/mariadbd'], ['mariadb-install-db', '/usr/bin/mariadb-install-db']]);
+    const found = serverCheck('MariaDB', 'DATABASE_URL', 'mysql://x/h', false, [
+      ['mariadbd', '/usr/sbin/mariadbd'],
+      ['mariadb-install-db', '/usr/bin/mariadb-install-db'],
+    ]);
     expect(found).toMatchObject({ ok: true, missing: [] });
-    const lacking = serverCheck('MariaDB', 'DATABASE_URL', 'mysql://x/h', false, [['mariadbd', undefined], ['mariadb-install-db', '/usr/bin/mariadb-install-db']]);
+    const lacking = serverCheck('MariaDB', 'DATABASE_URL', 'mysql://x/h', false, [
+      ['mariadbd', undefined],
+      ['mariadb-install-db', '/usr/bin/mariadb-install-db'],
+    ]);
     expect(lacking).toMatchObject({ ok: false, missing: ['mariadbd'] });
     expect(missingOf([lacking, nodeCheck('v18.0.0'), lacking])).toEqual(['mariadbd']);
   });
@@ -63,14 +81,21 @@ describe('doctor checks', () => {
 describe('where binaries are looked for', () => {
   it('searches PATH first, then the sbin directories an ordinary PATH lacks', () => {
     expect(candidatePaths('mariadbd', '/usr/local/bin:/usr/bin')).toEqual([
-      '/usr/local/bin/mariadbd', '/usr/bin/mariadbd', '/usr/local/sbin/mariadbd', '/usr/sbin/mariadbd', '/sbin/mariadbd',
+      '/usr/local/bin/mariadbd',
+      '/usr/bin/mariadbd',
+      '/usr/local/sbin/mariadbd',
+      '/usr/sbin/mariadbd',
+      '/sbin/mariadbd',
     ]);
     expect(candidatePaths('/opt/nats/nats-server', '/usr/bin')).toEqual(['/opt/nats/nats-server']);
   });
 
   it('tries HYDRA_PYTHON, then /usr/bin/python3, then python3 on PATH, each once', () => {
-    expect(torchPythonCandidates('/opt/venv/bin/python', '/root/.pyenv/shims/python3'))
-      .toEqual(['/opt/venv/bin/python', '/usr/bin/python3', '/root/.pyenv/shims/python3']);
+    expect(torchPythonCandidates('/opt/venv/bin/python', '/root/.pyenv/shims/python3')).toEqual([
+      '/opt/venv/bin/python',
+      '/usr/bin/python3',
+      '/root/.pyenv/shims/python3',
+    ]);
     expect(torchPythonCandidates(undefined, '/usr/bin/python3')).toEqual(['/usr/bin/python3']);
   });
 });

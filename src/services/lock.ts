@@ -34,7 +34,10 @@ export async function withLock<T>(file: string, fn: () => Promise<T>, timeoutMs 
       continue;
     }
     if (Date.now() > deadline) {
-      throw new ServiceError('HYDRA_SERVICE_LOCKED', `${file} is held by pid ${owner}; another hydra command is starting services`);
+      throw new ServiceError(
+        'HYDRA_SERVICE_LOCKED',
+        `${file} is held by pid ${owner}; another hydra command is starting services`,
+      );
     }
     await sleep(200);
   }

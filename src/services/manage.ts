@@ -21,11 +21,15 @@ export interface ServiceStatus {
   readonly inUse: boolean;
 }
 
-const PROBES: Record<ServiceName, (url: string) => Promise<ProbeResult>> = { nats: (u) => probeNats(u), mariadb: (u) => probeMysql(u) };
+const PROBES: Record<ServiceName, (url: string) => Promise<ProbeResult>> = {
+  nats: (u) => probeNats(u),
+  mariadb: (u) => probeMysql(u),
+};
 const NAMES: readonly ServiceName[] = ['nats', 'mariadb'];
-const configuredUrl = (config: Config, name: ServiceName): string => (name === 'nats' ? config.NATS_URL : config.DATABASE_URL);
+const configuredUrl = (config: Config, name: ServiceName): string =>
+  name === 'nats' ? config.NATS_URL : config.DATABASE_URL;
 const embeddedUrl = (config: Config, name: ServiceName, s: EmbeddedServer): string =>
-  (name === 'nats' ? s.url : mariadbUrlFor(s.port, config.DATABASE_URL));
+  name === 'nats' ? s.url : mariadbUrlFor(s.port, config.DATABASE_URL);
 
 export interface ServicesReport {
   readonly rows: readonly ServiceStatus[];
@@ -37,21 +41,32 @@ export interface ServicesReport {
 export async function servicesStatus(config: Config): Promise<ServicesReport> {
   const parse = await readState(layoutFor(config).stateFile);
   const { state } = parse;
-  const rows = await Promise.all(NAMES.map(async (name): Promise<ServiceStatus[]> => {
-    const url = configuredUrl(config, name);
-    const c = await PROBES[name](url);
-    const out: ServiceStatus[] = [{ name, where: 'configured', url: redactUrl(url), answers: c.answers, reason: c.reason, inUse: c.answers }];
-    const s = state[name];
-    if (s) {
-      const running = await isOurProcess(s.pid, s.dataDir);
-      const e = running ? await PROBES[name](s.url) : { answers: false, reason: 'not running' };
-      out.push({
-        name, where: 'embedded', url: embeddedUrl(config, name, s), answers: e.answers, reason: e.reason,
-        pid: s.pid, running, logFile: s.logFile, inUse: !c.answers && e.answers,
-      });
-    }
-    return out;
-  }));
+  const rows = await Promise.all(
+    NAMES.map(async (name): Promise<ServiceStatus[]> => {
+      const url = configuredUrl(config, name);
+      const c = await PROBES[name](url);
+      const out: ServiceStatus[] = [
+        { name, where: 'configured', url: redactUrl(url), answers: c.answers, reason: c.reason, inUse: c.answers },
+      ];
+      const s = state[name];
+      if (s) {
+        const running = await isOurProcess(s.pid, s.dataDir);
+        const e = running ? await PROBES[name](s.url) : { answers: false, reason: 'not running' };
+        out.push({
+          name,
+          where: 'embedded',
+          url: embeddedUrl(config, name, s),
+          answers: e.answers,
+          reason: e.reason,
+          pid: s.pid,
+          running,
+          logFile: s.logFile,
+          inUse: !c.answers && e.answers,
+        });
+      }
+      return out;
+    }),
+  );
   return parse.ok ? { rows: rows.flat() } : { rows: rows.flat(), stateProblem: parse.problem };
 }
 
@@ -86,7 +101,9 @@ export async function stopServices(config: Config, opts: ServicesOptions = {}): 
       if (!s) continue;
       const outcome = await stopProcess(s.pid, s.dataDir);
       const portClosed = await portIsClosed(s.port);
-      log(`${name}: pid ${s.pid} ${outcome === 'gone' ? 'was not running' : outcome}; port ${s.port} ${portClosed ? 'free' : 'still answers'}`);
+      log(
+        `${name}: pid ${s.pid} ${outcome === 'gone' ? 'was not running' : outcome}; port ${s.port} ${portClosed ? 'free' : 'still answers'}`,
+      );
       results.push({ name, pid: s.pid, port: s.port, outcome, portClosed });
       state = withServer(state, name, undefined);
       await writeState(layout.stateFile, state);

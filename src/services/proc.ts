@@ -27,7 +27,7 @@ function tryBind(port: number): Promise<number | undefined> {
 
 /** A port nobody listens on right now: `preferred` when it is free (a restarted server keeps its port), else one the kernel picks. */
 export async function freePort(preferred?: number): Promise<number> {
-  const got = (preferred ? await tryBind(preferred) : undefined) ?? await tryBind(0);
+  const got = (preferred ? await tryBind(preferred) : undefined) ?? (await tryBind(0));
   if (!got) throw new Error('no free port on 127.0.0.1');
   return got;
 }
@@ -36,7 +36,10 @@ export async function freePort(preferred?: number): Promise<number> {
 export function portIsClosed(port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect({ host: '127.0.0.1', port });
-    const done = (closed: boolean): void => { sock.destroy(); resolve(closed); };
+    const done = (closed: boolean): void => {
+      sock.destroy();
+      resolve(closed);
+    };
     sock.setTimeout(timeoutMs, () => done(false));
     sock.once('connect', () => done(false));
     sock.once('error', () => done(true));
@@ -52,7 +55,8 @@ export async function commandLineOf(pid: number): Promise<string[] | undefined> 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && process.platform === 'linux') return undefined;
   }
-  try { // no /proc (macOS): ask ps; arguments come back joined by spaces
+  try {
+    // no /proc (macOS): ask ps; arguments come back joined by spaces
     const { stdout } = await execFileP('ps', ['-o', 'args=', '-p', String(pid)]);
     const line = stdout.trim();
     return line ? line.split(/\s+/) : undefined;
@@ -95,7 +99,11 @@ export function runLogged(cmd: CommandLine, logFile: string): Promise<number> {
 }
 
 /** SIGTERM, then SIGKILL after the grace period; resolves once the process is gone. */
-export async function stopProcess(pid: number, dataDir: string, graceMs = 30_000): Promise<'stopped' | 'killed' | 'gone'> {
+export async function stopProcess(
+  pid: number,
+  dataDir: string,
+  graceMs = 30_000,
+): Promise<'stopped' | 'killed' | 'gone'> {
   if (!(await isOurProcess(pid, dataDir))) return 'gone';
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;

@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_STATE, parseState, preferredPort, withServer, type EmbeddedServer } from './state.ts';
 
 const nats: EmbeddedServer = {
-  pid: 100, port: 40001, url: 'nats://127.0.0.1:40001', dataDir: '/v/services/nats',
-  logFile: '/v/services/nats.log', startedAt: '2026-01-01T00:00:00.000Z',
+  pid: 100,
+  port: 40001,
+  url: 'nats://127.0.0.1:40001',
+  dataDir: '/v/services/nats',
+  logFile: '/v/services/nats.log',
+  startedAt: '2026-01-01T00:00:00.000Z',
 };
 
 describe('parseState', () => {

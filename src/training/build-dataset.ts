@@ -28,7 +28,10 @@ export interface BuildDatasetOptions extends FinishOptions {
  * An image that cannot be loaded or decoded is skipped and reported, not fatal: one corrupt file among
  * thousands should not stop a training run.
  */
-export async function buildDataset(sources: Iterable<DatasetSource> | AsyncIterable<DatasetSource>, opts: BuildDatasetOptions): Promise<{ dataset: DatasetFile; skipped: SkippedImage[] }> {
+export async function buildDataset(
+  sources: Iterable<DatasetSource> | AsyncIterable<DatasetSource>,
+  opts: BuildDatasetOptions,
+): Promise<{ dataset: DatasetFile; skipped: SkippedImage[] }> {
   const writer = await DatasetWriter.create(opts.dir, opts.header);
   const skipped: SkippedImage[] = [];
   const spec = { ...opts.header.input, masks: [...opts.masks] };
@@ -38,12 +41,22 @@ export async function buildDataset(sources: Iterable<DatasetSource> | AsyncItera
   const flush = async (): Promise<void> => {
     const batch = pending;
     pending = [];
-    const loaded = await Promise.all(batch.map((s) => s.load().then((bytes) => ({ bytes }), (e: unknown) => ({ error: e as Error }))));
+    const loaded = await Promise.all(
+      batch.map((s) =>
+        s.load().then(
+          (bytes) => ({ bytes }),
+          (e: unknown) => ({ error: e as Error }),
+        ),
+      ),
+    );
     const ok = loaded.flatMap((l, i) => ('bytes' in l ? [{ source: batch[i]!, bytes: l.bytes }] : []));
     loaded.forEach((l, i) => {
       if ('error' in l) skipped.push({ imageId: batch[i]!.imageId, code: 'image-missing', reason: l.error.message });
     });
-    const result = await preprocessBatch(ok.map((o) => o.bytes), spec);
+    const result = await preprocessBatch(
+      ok.map((o) => o.bytes),
+      spec,
+    );
     const size = spec.width * spec.height * spec.channels;
     for (let i = 0; i < ok.length; i++) {
       const r = result.results[i]!;

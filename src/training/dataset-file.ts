@@ -29,32 +29,41 @@ export const datasetSampleSchema = z.object({
 });
 export type DatasetSample = z.infer<typeof datasetSampleSchema>;
 
-export const datasetFileSchema = z.object({
-  format: z.literal('hydra-dataset'),
-  version: z.literal(1),
-  plotType: tokenSchema.optional(),
-  labels: z.array(tokenSchema).min(2),
-  input: datasetInputSchema,
-  count: z.number().int().min(0),
-  pixels: z.object({ file: z.literal(PIXELS_FILE), dtype: z.literal('uint8'), layout: z.literal('NCHW') }),
-  samples: z.array(datasetSampleSchema),
-  sampling: z.object({
-    method: z.enum(['none', 'balanced', 'weighted']),
-    lossWeights: z.array(z.number().min(0)),
-    samplerWeights: z.array(z.number().min(0)),
-  }),
-  validationFraction: z.number().gt(0).lt(1),
-  seed: z.number().int().min(0),
-  /** SHA-256 of the sorted "imageId<TAB>label" lines: what was trained on, independent of order. */
-  manifestHash: sha256Schema,
-}).refine((d) => d.samples.length === d.count, { message: 'count does not match samples' })
+export const datasetFileSchema = z
+  .object({
+    format: z.literal('hydra-dataset'),
+    version: z.literal(1),
+    plotType: tokenSchema.optional(),
+    labels: z.array(tokenSchema).min(2),
+    input: datasetInputSchema,
+    count: z.number().int().min(0),
+    pixels: z.object({ file: z.literal(PIXELS_FILE), dtype: z.literal('uint8'), layout: z.literal('NCHW') }),
+    samples: z.array(datasetSampleSchema),
+    sampling: z.object({
+      method: z.enum(['none', 'balanced', 'weighted']),
+      lossWeights: z.array(z.number().min(0)),
+      samplerWeights: z.array(z.number().min(0)),
+    }),
+    validationFraction: z.number().gt(0).lt(1),
+    seed: z.number().int().min(0),
+    /** SHA-256 of the sorted "imageId<TAB>label" lines: what was trained on, independent of order. */
+    manifestHash: sha256Schema,
+  })
+  .refine((d) => d.samples.length === d.count, { message: 'count does not match samples' })
   .refine((d) => d.samples.every((s) => s.label < d.labels.length), { message: 'a sample label index is out of range' })
-  .refine((d) => d.sampling.lossWeights.length === d.labels.length && d.sampling.samplerWeights.length === d.labels.length, { message: 'one weight per label' });
+  .refine(
+    (d) => d.sampling.lossWeights.length === d.labels.length && d.sampling.samplerWeights.length === d.labels.length,
+    { message: 'one weight per label' },
+  );
 export type DatasetFile = z.infer<typeof datasetFileSchema>;
 
 export class DatasetError extends Error {
   override readonly name = 'DatasetError';
-  constructor(readonly code: 'dataset-invalid' | 'duplicate-image' | 'unknown-label' | 'wrong-size', message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: 'dataset-invalid' | 'duplicate-image' | 'unknown-label' | 'wrong-size',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -84,13 +93,20 @@ export class DatasetWriter {
   private readonly seen = new Set<string>();
   private readonly sampleBytes: number;
 
-  private constructor(readonly dir: string, private readonly header: DatasetHeader, private readonly file: FileHandle) {
+  private constructor(
+    readonly dir: string,
+    private readonly header: DatasetHeader,
+    private readonly file: FileHandle,
+  ) {
     this.sampleBytes = header.input.width * header.input.height * header.input.channels;
   }
 
   static async create(dir: string, header: DatasetHeader): Promise<DatasetWriter> {
     if (new Set(header.labels).size !== header.labels.length || header.labels.length < 2) {
-      throw new DatasetError('dataset-invalid', `a dataset needs two or more distinct labels, got ${header.labels.join(', ')}`);
+      throw new DatasetError(
+        'dataset-invalid',
+        `a dataset needs two or more distinct labels, got ${header.labels.join(', ')}`,
+      );
     }
     await mkdir(dir, { recursive: true });
     await rm(path.join(dir, DATASET_JSON), { force: true });
@@ -103,9 +119,11 @@ export class DatasetWriter {
 
   async add(imageId: string, label: string, pixels: Uint8Array): Promise<void> {
     const index = this.header.labels.indexOf(label);
-    if (index < 0) throw new DatasetError('unknown-label', `label ${label} is not one of ${this.header.labels.join(', ')}`);
+    if (index < 0)
+      throw new DatasetError('unknown-label', `label ${label} is not one of ${this.header.labels.join(', ')}`);
     if (this.seen.has(imageId)) throw new DatasetError('duplicate-image', `image ${imageId} added twice`);
-    if (pixels.length !== this.sampleBytes) throw new DatasetError('wrong-size', `sample has ${pixels.length} bytes, expected ${this.sampleBytes}`);
+    if (pixels.length !== this.sampleBytes)
+      throw new DatasetError('wrong-size', `sample has ${pixels.length} bytes, expected ${this.sampleBytes}`);
     this.seen.add(imageId);
     this.added.push({ imageId, label, index });
     await this.file.write(pixels);
@@ -114,7 +132,9 @@ export class DatasetWriter {
   async finish(opts: FinishOptions): Promise<DatasetFile> {
     await this.file.close();
     const split = stratifiedSplit(this.added, opts.validationFraction, opts.seed);
-    const trainCounts = this.header.labels.map((_, k) => this.added.filter((s, i) => s.index === k && split[i] === 'train').length);
+    const trainCounts = this.header.labels.map(
+      (_, k) => this.added.filter((s, i) => s.index === k && split[i] === 'train').length,
+    );
     const dataset = datasetFileSchema.parse({
       format: 'hydra-dataset',
       version: 1,
@@ -146,10 +166,13 @@ export async function readDatasetMeta(dir: string): Promise<DatasetFile> {
   try {
     json = JSON.parse(await readFile(path.join(dir, DATASET_JSON), 'utf8'));
   } catch (cause) {
-    throw new DatasetError('dataset-invalid', `cannot read ${DATASET_JSON} in ${dir}: ${(cause as Error).message}`, { cause });
+    throw new DatasetError('dataset-invalid', `cannot read ${DATASET_JSON} in ${dir}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   const parsed = datasetFileSchema.safeParse(json);
-  if (!parsed.success) throw new DatasetError('dataset-invalid', `bad ${DATASET_JSON}: ${parsed.error.message}`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new DatasetError('dataset-invalid', `bad ${DATASET_JSON}: ${parsed.error.message}`, { cause: parsed.error });
   const d = parsed.data;
   const expected = d.count * d.input.width * d.input.height * d.input.channels;
   const size = (await stat(path.join(dir, PIXELS_FILE))).size;

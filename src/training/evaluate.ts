@@ -33,14 +33,20 @@ export function bin(confidence: number, bins = HISTOGRAM_BINS): number {
  * higher threshold wins (asking a human costs less than a wrong confirmed verdict). With no positive
  * sample F1 is undefined and the threshold is 0.5.
  */
-export function bestF1Threshold(scores: readonly number[], positive: readonly boolean[]): { threshold: number; f1: number } {
+export function bestF1Threshold(
+  scores: readonly number[],
+  positive: readonly boolean[],
+): { threshold: number; f1: number } {
   const total = positive.filter(Boolean).length;
   if (total === 0) return { threshold: 0.5, f1: 0 };
   const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
-  let tp = 0, fp = 0, best = { threshold: 1, f1: 0 };
+  let tp = 0,
+    fp = 0,
+    best = { threshold: 1, f1: 0 };
   for (let k = 0; k < order.length; k++) {
     const i = order[k]!;
-    if (positive[i]) tp++; else fp++;
+    if (positive[i]) tp++;
+    else fp++;
     const next = order[k + 1];
     if (next !== undefined && scores[next] === scores[i]) continue; // take a group of equal scores whole
     const f1 = (2 * tp) / (2 * tp + fp + (total - tp));
@@ -51,10 +57,16 @@ export function bestF1Threshold(scores: readonly number[], positive: readonly bo
 }
 
 /** Expected calibration error: sum over confidence bins of (bin share) * |accuracy - mean confidence|. */
-export function expectedCalibrationError(confidence: readonly number[], correct: readonly boolean[], bins = HISTOGRAM_BINS): number {
+export function expectedCalibrationError(
+  confidence: readonly number[],
+  correct: readonly boolean[],
+  bins = HISTOGRAM_BINS,
+): number {
   const n = confidence.length;
   if (n === 0) return 0;
-  const count = new Array<number>(bins).fill(0), conf = new Array<number>(bins).fill(0), hits = new Array<number>(bins).fill(0);
+  const count = new Array<number>(bins).fill(0),
+    conf = new Array<number>(bins).fill(0),
+    hits = new Array<number>(bins).fill(0);
   confidence.forEach((c, i) => {
     const b = bin(c, bins);
     count[b]! += 1;
@@ -62,35 +74,51 @@ export function expectedCalibrationError(confidence: readonly number[], correct:
     if (correct[i]) hits[b]! += 1;
   });
   let ece = 0;
-  for (let b = 0; b < bins; b++) if (count[b]! > 0) ece += (count[b]! / n) * Math.abs(hits[b]! / count[b]! - conf[b]! / count[b]!);
+  for (let b = 0; b < bins; b++)
+    if (count[b]! > 0) ece += (count[b]! / n) * Math.abs(hits[b]! / count[b]! - conf[b]! / count[b]!);
   return ece;
 }
 
 export function evaluate(input: EvaluationInput): Evaluation {
   const { labels, trueLabels, probabilities, imageIds } = input;
-  const K = labels.length, n = trueLabels.length;
-  if (probabilities.length !== n || imageIds.length !== n) throw new RangeError('trueLabels, probabilities and imageIds must have one entry per sample');
+  const K = labels.length,
+    n = trueLabels.length;
+  if (probabilities.length !== n || imageIds.length !== n)
+    throw new RangeError('trueLabels, probabilities and imageIds must have one entry per sample');
   const confusion = labels.map(() => new Array<number>(K).fill(0));
   const histograms = labels.map(() => labels.map(() => new Array<number>(HISTOGRAM_BINS).fill(0)));
   const predicted = probabilities.map((p) => argmax(p));
   const confidence = probabilities.map((p, i) => p[predicted[i]!]!);
   const misclassified: Evaluation['misclassified'] = [];
   for (let i = 0; i < n; i++) {
-    const t = trueLabels[i]!, p = predicted[i]!;
-    if (t < 0 || t >= K || probabilities[i]!.length !== K) throw new RangeError(`sample ${i}: label or probabilities do not match ${K} labels`);
+    const t = trueLabels[i]!,
+      p = predicted[i]!;
+    if (t < 0 || t >= K || probabilities[i]!.length !== K)
+      throw new RangeError(`sample ${i}: label or probabilities do not match ${K} labels`);
     confusion[t]![p]! += 1;
     histograms[t]![p]![bin(confidence[i]!)]! += 1;
-    if (t !== p) misclassified.push({ imageId: imageIds[i]!, label: labels[t]!, predicted: labels[p]!, confidence: confidence[i]! });
+    if (t !== p)
+      misclassified.push({
+        imageId: imageIds[i]!,
+        label: labels[t]!,
+        predicted: labels[p]!,
+        confidence: confidence[i]!,
+      });
   }
   misclassified.sort((a, b) => b.confidence - a.confidence); // the most confidently wrong first
-  const precision: Record<string, number> = {}, recall: Record<string, number> = {}, thresholds: Record<string, number> = {};
+  const precision: Record<string, number> = {},
+    recall: Record<string, number> = {},
+    thresholds: Record<string, number> = {};
   labels.forEach((name, k) => {
     const tp = confusion[k]![k]!;
     const predictedK = confusion.reduce((s, row) => s + row[k]!, 0);
     const actualK = confusion[k]!.reduce((s, v) => s + v, 0);
     precision[name] = predictedK > 0 ? tp / predictedK : 0;
     recall[name] = actualK > 0 ? tp / actualK : 0;
-    thresholds[name] = bestF1Threshold(probabilities.map((p) => p[k]!), trueLabels.map((t) => t === k)).threshold;
+    thresholds[name] = bestF1Threshold(
+      probabilities.map((p) => p[k]!),
+      trueLabels.map((t) => t === k),
+    ).threshold;
   });
   const correct = predicted.map((p, i) => p === trueLabels[i]);
   return evaluationSchema.parse({

@@ -19,7 +19,11 @@ describe('evaluate', () => {
   const ev = evaluate({ labels, trueLabels, probabilities, imageIds: trueLabels.map((_, i) => id(i)) });
 
   it('counts the confusion matrix with true labels as rows', () => {
-    expect(ev.confusion).toEqual([[2, 1, 0], [0, 2, 0], [0, 0, 1]]);
+    expect(ev.confusion).toEqual([
+      [2, 1, 0],
+      [0, 2, 0],
+      [0, 0, 1],
+    ]);
     expect(ev.accuracy).toBeCloseTo(5 / 6);
   });
 
@@ -27,7 +31,9 @@ describe('evaluate', () => {
     expect(ev.confidenceHistograms[0]![0]).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
     expect(ev.confidenceHistograms[0]![1]).toEqual([0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
     expect(ev.confidenceHistograms[1]![1]![7]! + ev.confidenceHistograms[1]![1]![8]!).toBe(2);
-    ev.confidenceHistograms.forEach((row, t) => row.forEach((h, p) => expect(h.reduce((a, b) => a + b, 0)).toBe(ev.confusion[t]![p])));
+    ev.confidenceHistograms.forEach((row, t) =>
+      row.forEach((h, p) => expect(h.reduce((a, b) => a + b, 0)).toBe(ev.confusion[t]![p])),
+    );
   });
 
   it('gives per-class precision and recall', () => {
@@ -50,7 +56,9 @@ describe('evaluate', () => {
 
   it('rejects inconsistent input', () => {
     expect(() => evaluate({ labels, trueLabels: [0], probabilities: [[1, 0]], imageIds: [id(0)] })).toThrow(RangeError);
-    expect(() => evaluate({ labels, trueLabels: [0, 1], probabilities: [[1, 0, 0]], imageIds: [id(0)] })).toThrow(RangeError);
+    expect(() => evaluate({ labels, trueLabels: [0, 1], probabilities: [[1, 0, 0]], imageIds: [id(0)] })).toThrow(
+      RangeError,
+    );
   });
 });
 

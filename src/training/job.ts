@@ -47,10 +47,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Returns the projections still behind after the wait (the run goes on with what they have).
  */
 export async function waitForReadModels(pool: Pool, log: EventLog, timeoutMs: number): Promise<string[]> {
-  const targets = [['labels', await log.lastSeqMatching(log.names.filter('label'))], ['images', await log.lastSeqMatching(log.names.filter('image'))]] as const;
+  const targets = [
+    ['labels', await log.lastSeqMatching(log.names.filter('label'))],
+    ['images', await log.lastSeqMatching(log.names.filter('image'))],
+  ] as const;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [rows] = await pool.query<RowDataPacket[]>('SELECT name, seq FROM projection_checkpoints WHERE name IN (?)', [targets.map(([n]) => n)]);
+    const [rows] = await pool.query<RowDataPacket[]>('SELECT name, seq FROM projection_checkpoints WHERE name IN (?)', [
+      targets.map(([n]) => n),
+    ]);
     const at = new Map(rows.map((r) => [String(r.name), Number(r.seq)]));
     const behind = targets.filter(([n, target]) => (at.get(n) ?? 0) < target).map(([n]) => n);
     if (behind.length === 0 || Date.now() >= deadline) return behind;
@@ -60,23 +65,38 @@ export async function waitForReadModels(pool: Pool, log: EventLog, timeoutMs: nu
 
 /** Every image of a plot type with its current label (labels joined with images: only stored images). */
 export async function labelledImages(db: Db, plotType: string): Promise<LabelledImage[]> {
-  return db.select({ imageId: labels.imageId, label: labels.label }).from(labels)
+  return db
+    .select({ imageId: labels.imageId, label: labels.label })
+    .from(labels)
     .innerJoin(images, eq(images.imageId, labels.imageId))
     .where(and(eq(labels.plotType, plotType), eq(images.plotType, plotType)));
 }
 
-export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingRequest, opts: { signal?: AbortSignal; onProgress?: (p: TrainerProgress) => void } = {}): Promise<JobOutcome> {
+export async function runTrainingJob(
+  deps: TrainingJobDeps,
+  request: TrainingRequest,
+  opts: { signal?: AbortSignal; onProgress?: (p: TrainerProgress) => void } = {},
+): Promise<JobOutcome> {
   const t0 = performance.now();
-  const fail = (code: EventInput<'training.failed'>['code'], reason: string): JobOutcome => ({ kind: 'failed', data: failedData(request, code, reason) });
+  const fail = (code: EventInput<'training.failed'>['code'], reason: string): JobOutcome => ({
+    kind: 'failed',
+    data: failedData(request, code, reason),
+  });
   const spec = deps.plotTypes.get(request.plotType);
   if (!spec) return fail('dataset-error', `plot type "${request.plotType}" is not configured (or was retired)`);
   const parameters = request.parameters;
 
   const behind = await waitForReadModels(deps.pool, deps.log, deps.readModelWaitMs);
-  if (behind.length) deps.say(`training ${request.trainingId}: read model(s) ${behind.join(', ')} still behind the stream after ${deps.readModelWaitMs} ms; training on what they hold`);
+  if (behind.length)
+    deps.say(
+      `training ${request.trainingId}: read model(s) ${behind.join(', ')} still behind the stream after ${deps.readModelWaitMs} ms; training on what they hold`,
+    );
   const plan = planDataset(spec, await labelledImages(deps.db, request.plotType), parameters);
   if (!plan.ok) return fail(plan.code, plan.reason);
-  if (plan.unused.length) deps.say(`training ${request.trainingId}: no labelled images of ${plan.unused.join(', ')}; the model will not have those labels`);
+  if (plan.unused.length)
+    deps.say(
+      `training ${request.trainingId}: no labelled images of ${plan.unused.join(', ')}; the model will not have those labels`,
+    );
 
   const dir = path.join(deps.workDir, request.trainingId);
   await rm(dir, { recursive: true, force: true });
@@ -85,27 +105,39 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingReq
     let built;
     try {
       built = await buildDataset(sources, {
-        dir: path.join(dir, 'dataset'), header: { labels: plan.labels, input: spec.input, plotType: spec.name }, masks: spec.masks,
-        validationFraction: parameters.validationFraction, seed: parameters.seed, sampling: plan.sampling,
+        dir: path.join(dir, 'dataset'),
+        header: { labels: plan.labels, input: spec.input, plotType: spec.name },
+        masks: spec.masks,
+        validationFraction: parameters.validationFraction,
+        seed: parameters.seed,
+        sampling: plan.sampling,
       });
     } catch (err) {
       if (err instanceof DatasetError || err instanceof PreprocessError) return fail('dataset-error', err.message);
       throw err;
     }
-    for (const s of built.skipped.slice(0, 5)) deps.say(`training ${request.trainingId}: skipped image ${s.imageId.slice(0, 12)} (${s.code}: ${s.reason})`);
-    deps.say(`training ${request.trainingId}: ${built.dataset.count} images of ${plan.labels.join('/')} at ${spec.input.width}x${spec.input.height}x${spec.input.channels}${built.skipped.length ? `, ${built.skipped.length} skipped` : ''}`);
+    for (const s of built.skipped.slice(0, 5))
+      deps.say(`training ${request.trainingId}: skipped image ${s.imageId.slice(0, 12)} (${s.code}: ${s.reason})`);
+    deps.say(
+      `training ${request.trainingId}: ${built.dataset.count} images of ${plan.labels.join('/')} at ${spec.input.width}x${spec.input.height}x${spec.input.channels}${built.skipped.length ? `, ${built.skipped.length} skipped` : ''}`,
+    );
 
     const r = await runTrainer({
-      datasetDir: path.join(dir, 'dataset'), outDir: path.join(dir, 'out'), parameters: { ...parameters, sampling: plan.sampling },
-      ...(deps.python ? { python: deps.python } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
+      datasetDir: path.join(dir, 'dataset'),
+      outDir: path.join(dir, 'out'),
+      parameters: { ...parameters, sampling: plan.sampling },
+      ...(deps.python ? { python: deps.python } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     if (!r.ok) return r.code === 'cancelled' ? { kind: 'cancelled' } : fail(r.code, r.reason);
 
     const preds = await readValPredictions(r.valPredictionsPath);
     const evaluation = evaluate({
-      labels: preds.labels, trueLabels: preds.samples.map((s) => s.label),
-      probabilities: preds.samples.map((s) => s.probabilities), imageIds: preds.samples.map((s) => s.imageId),
+      labels: preds.labels,
+      trueLabels: preds.samples.map((s) => s.label),
+      probabilities: preds.samples.map((s) => s.probabilities),
+      imageIds: preds.samples.map((s) => s.imageId),
     });
     const info = await readTrainerInfo(r.infoPath);
     const onnx = await deps.blobs.put(await readFile(r.modelPath), 'application/onnx');
@@ -115,11 +147,29 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingReq
     return {
       kind: 'completed',
       data: completedData({
-        request, spec, plan, parameters, evaluation, onnx: onnx.sha256,
-        dataset: { size: built.dataset.count, train: counts.train, validation: counts.validation, manifestHash: built.dataset.manifestHash, perLabel: counts.perLabel },
-        frameworks: info.frameworks, durationSeconds: (performance.now() - t0) / 1000,
-        trainer: { device: r.device, epochsRun: r.epochsRun, bestEpoch: r.bestEpoch, imagesPerSecond: r.imagesPerSecond },
-        artifacts: { valPredictions: valPredictions.sha256, info: infoBlob.sha256 }, skipped: built.skipped.length,
+        request,
+        spec,
+        plan,
+        parameters,
+        evaluation,
+        onnx: onnx.sha256,
+        dataset: {
+          size: built.dataset.count,
+          train: counts.train,
+          validation: counts.validation,
+          manifestHash: built.dataset.manifestHash,
+          perLabel: counts.perLabel,
+        },
+        frameworks: info.frameworks,
+        durationSeconds: (performance.now() - t0) / 1000,
+        trainer: {
+          device: r.device,
+          epochsRun: r.epochsRun,
+          bestEpoch: r.bestEpoch,
+          imagesPerSecond: r.imagesPerSecond,
+        },
+        artifacts: { valPredictions: valPredictions.sha256, info: infoBlob.sha256 },
+        skipped: built.skipped.length,
       }),
     };
   } finally {

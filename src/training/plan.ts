@@ -35,7 +35,11 @@ export interface PlanFailure {
  * model then has no output for it) rather than failing the run; two labels at least are needed, and
  * each one used needs `minPerClass` images (the trainer checks the same).
  */
-export function planDataset(spec: PlotTypeSpec, rows: readonly LabelledImage[], params: TrainingParameters): DatasetPlan | PlanFailure {
+export function planDataset(
+  spec: PlotTypeSpec,
+  rows: readonly LabelledImage[],
+  params: TrainingParameters,
+): DatasetPlan | PlanFailure {
   const names = spec.labels.map((l) => l.name);
   const counts = new Map<string, number>(names.map((n) => [n, 0]));
   const items: LabelledImage[] = [];
@@ -52,17 +56,30 @@ export function planDataset(spec: PlotTypeSpec, rows: readonly LabelledImage[], 
   const perLabel = Object.fromEntries(labels.map((l) => [l, counts.get(l)!]));
   const show = names.map((n) => `${n}: ${counts.get(n)}`).join(', ');
   if (labels.length < 2) {
-    return { ok: false, code: 'too-few-labels', reason: `${spec.name} needs labelled images of at least two labels to train; it has ${show}` };
+    return {
+      ok: false,
+      code: 'too-few-labels',
+      reason: `${spec.name} needs labelled images of at least two labels to train; it has ${show}`,
+    };
   }
   const short = labels.filter((l) => counts.get(l)! < params.minPerClass);
   if (short.length) {
     return {
-      ok: false, code: 'too-few-labels',
+      ok: false,
+      code: 'too-few-labels',
       reason: `each label needs at least ${params.minPerClass} labelled images; too few for ${short.map((l) => `${l}: ${counts.get(l)}`).join(', ')} (${spec.name} has ${show})`,
     };
   }
   items.sort((a, b) => (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : 0));
-  return { ok: true, labels, items, perLabel, unused: names.filter((n) => counts.get(n) === 0), ignored, sampling: params.sampling ?? spec.sampling };
+  return {
+    ok: true,
+    labels,
+    items,
+    perLabel,
+    unused: names.filter((n) => counts.get(n) === 0),
+    ignored,
+    sampling: params.sampling ?? spec.sampling,
+  };
 }
 
 const short = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 10);
@@ -90,7 +107,13 @@ export interface CompletedParts {
   readonly parameters: TrainingParameters;
   readonly evaluation: Evaluation;
   readonly onnx: string;
-  readonly dataset: { size: number; train: number; validation: number; manifestHash: string; perLabel: Record<string, number> };
+  readonly dataset: {
+    size: number;
+    train: number;
+    validation: number;
+    manifestHash: string;
+    perLabel: Record<string, number>;
+  };
   readonly frameworks: Readonly<Record<string, string>>;
   readonly durationSeconds: number;
   readonly trainer: { device: string; epochsRun: number; bestEpoch: number; imagesPerSecond: number };
@@ -118,7 +141,11 @@ export function completedData(p: CompletedParts): EventInput<'training.completed
 
 export type FailureCode = EventData<'training.failed'>['code'];
 
-export function failedData(request: Pick<TrainingRequest, 'trainingId' | 'plotType'>, code: FailureCode, reason: string): EventInput<'training.failed'> {
+export function failedData(
+  request: Pick<TrainingRequest, 'trainingId' | 'plotType'>,
+  code: FailureCode,
+  reason: string,
+): EventInput<'training.failed'> {
   return { trainingId: request.trainingId, plotType: request.plotType, code, reason: reason.slice(0, 4000) };
 }
 
@@ -142,7 +169,10 @@ export function salvageRequestIds(payload: string, seq: number): { trainingId: s
 }
 
 /** One line of console progress for an epoch. */
-export function progressLine(trainingId: string, p: { epoch: number; epochs: number; loss: number; valAccuracy: number; imagesPerSecond?: number; valLoss?: number }): string {
+export function progressLine(
+  trainingId: string,
+  p: { epoch: number; epochs: number; loss: number; valAccuracy: number; imagesPerSecond?: number; valLoss?: number },
+): string {
   const ips = p.imagesPerSecond !== undefined ? `, ${Math.round(p.imagesPerSecond)} img/s` : '';
   const vl = p.valLoss !== undefined ? ` val loss ${p.valLoss.toFixed(4)}` : '';
   return `training ${trainingId}: epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}${vl} val acc ${(100 * p.valAccuracy).toFixed(1)}%${ips}`;

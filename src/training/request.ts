@@ -19,12 +19,29 @@ export interface TrainCommand {
   readonly trainingId?: string;
 }
 
-export async function requestTraining(log: EventLog, plotTypes: PlotTypeLookup, cmd: TrainCommand, metadata: Omit<EventMetadata, 'correlationId'>): Promise<AppendResult & { trainingId: string }> {
-  if (!plotTypes.get(cmd.plotType)) throw new RegistryError('HYDRA_PLOT_TYPE_UNKNOWN', `plot type "${cmd.plotType}" is not configured (hydra plot-types list)`);
+export async function requestTraining(
+  log: EventLog,
+  plotTypes: PlotTypeLookup,
+  cmd: TrainCommand,
+  metadata: Omit<EventMetadata, 'correlationId'>,
+): Promise<AppendResult & { trainingId: string }> {
+  if (!plotTypes.get(cmd.plotType))
+    throw new RegistryError(
+      'HYDRA_PLOT_TYPE_UNKNOWN',
+      `plot type "${cmd.plotType}" is not configured (hydra plot-types list)`,
+    );
   const trainingId = cmd.trainingId ?? newTrainingId(cmd.plotType, new Date(), randomBytes(4).toString('hex'));
   const r = await log.append({
-    type: 'training.requested', id: `training.requested:${trainingId}`, metadata: { ...metadata, correlationId: trainingId },
-    data: { trainingId, plotType: cmd.plotType, parameters: trainingParametersSchema.parse(cmd.parameters), reason: cmd.reason, requester: cmd.requester },
+    type: 'training.requested',
+    id: `training.requested:${trainingId}`,
+    metadata: { ...metadata, correlationId: trainingId },
+    data: {
+      trainingId,
+      plotType: cmd.plotType,
+      parameters: trainingParametersSchema.parse(cmd.parameters),
+      reason: cmd.reason,
+      requester: cmd.requester,
+    },
   });
   return { ...r, trainingId };
 }
@@ -37,9 +54,14 @@ export type TrainingOutcome =
  * Follows one training's events from the start (progress as it comes) until its outcome, which it
  * returns. `signal` gives up waiting (the training itself goes on).
  */
-export async function followTraining(log: EventLog, trainingId: string, opts: { onEvent?: (e: HydraEvent) => void; signal?: AbortSignal } = {}): Promise<TrainingOutcome | null> {
+export async function followTraining(
+  log: EventLog,
+  trainingId: string,
+  opts: { onEvent?: (e: HydraEvent) => void; signal?: AbortSignal } = {},
+): Promise<TrainingOutcome | null> {
   const consumer = await log.js.consumers.get(log.names.stream, {
-    filter_subjects: `${log.names.namespace}.training.*.${encodeKey(trainingId)}`, deliver_policy: DeliverPolicy.All,
+    filter_subjects: `${log.names.namespace}.training.*.${encodeKey(trainingId)}`,
+    deliver_policy: DeliverPolicy.All,
   });
   const messages = await consumer.consume({ max_messages: 100 });
   const stop = () => void messages.close();

@@ -41,7 +41,8 @@ export function validationCount(n: number, fraction: number): number {
  * (seed, label), and the first validationCount() of them validate. Returns one Split per input item.
  */
 export function stratifiedSplit(items: readonly LabelledImage[], validationFraction: number, seed: number): Split[] {
-  if (!(validationFraction > 0 && validationFraction < 1)) throw new RangeError(`validationFraction must be in (0, 1), got ${validationFraction}`);
+  if (!(validationFraction > 0 && validationFraction < 1))
+    throw new RangeError(`validationFraction must be in (0, 1), got ${validationFraction}`);
   const byLabel = new Map<string, number[]>();
   items.forEach((it, i) => {
     const list = byLabel.get(it.label) ?? [];
@@ -50,7 +51,9 @@ export function stratifiedSplit(items: readonly LabelledImage[], validationFract
   });
   const out: Split[] = new Array<Split>(items.length).fill('train');
   for (const [label, indices] of byLabel) {
-    indices.sort((a, b) => (items[a]!.imageId < items[b]!.imageId ? -1 : items[a]!.imageId > items[b]!.imageId ? 1 : a - b));
+    indices.sort((a, b) =>
+      items[a]!.imageId < items[b]!.imageId ? -1 : items[a]!.imageId > items[b]!.imageId ? 1 : a - b,
+    );
     const rand = prng((seed ^ hash32(label)) >>> 0);
     for (let i = indices.length - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1));

@@ -4,7 +4,9 @@ import { prng, samplingWeights, stratifiedSplit, validationCount } from './split
 
 const id = (s: string): string => createHash('sha256').update(s).digest('hex');
 const dataset = (counts: Record<string, number>) =>
-  Object.entries(counts).flatMap(([label, n]) => Array.from({ length: n }, (_, i) => ({ imageId: id(`${label}${i}`), label })));
+  Object.entries(counts).flatMap(([label, n]) =>
+    Array.from({ length: n }, (_, i) => ({ imageId: id(`${label}${i}`), label })),
+  );
 
 describe('stratifiedSplit', () => {
   it('validates the same fraction of every class', () => {
@@ -27,7 +29,12 @@ describe('stratifiedSplit', () => {
   });
 
   it('keeps at least one image on each side of a class with two or more, none from a singleton', () => {
-    expect([validationCount(1, 0.5), validationCount(2, 0.01), validationCount(2, 0.99), validationCount(10, 0.25)]).toEqual([0, 1, 1, 3]);
+    expect([
+      validationCount(1, 0.5),
+      validationCount(2, 0.01),
+      validationCount(2, 0.99),
+      validationCount(10, 0.25),
+    ]).toEqual([0, 1, 1, 3]);
     expect(() => stratifiedSplit([], 0, 1)).toThrow(RangeError);
   });
 });
@@ -52,7 +59,8 @@ describe('samplingWeights', () => {
 
 describe('prng', () => {
   it('is reproducible and spread over [0, 1)', () => {
-    const a = prng(42), b = prng(42);
+    const a = prng(42),
+      b = prng(42);
     const xs = Array.from({ length: 1000 }, () => a());
     expect(xs.slice(0, 5)).toEqual(Array.from({ length: 5 }, () => b()));
     expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);

@@ -8,7 +8,10 @@ import { trainingParametersSchema, type TrainingParameters } from '../events/tra
 import { findTorchPython } from '../services/index.ts';
 
 /** The Python trainer that ships with Hydra. */
-export const TRAINER_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../trainer/hydra_trainer.py');
+export const TRAINER_SCRIPT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../trainer/hydra_trainer.py',
+);
 export const TORCH_INSTALL = 'apt-get install python3-torch (Debian/Ubuntu) or pip install torch';
 
 /**
@@ -24,23 +27,54 @@ export async function defaultPython(): Promise<string> {
 // ---- what the trainer prints, one JSON object per stdout line
 
 const startedLine = z.object({
-  event: z.literal('started'), device: z.string(), labels: z.array(z.string()), train: z.number().int(), validation: z.number().int(),
-  per_label: z.record(z.string(), z.number().int()), input: z.array(z.number().int()), frameworks: z.record(z.string(), z.string()),
+  event: z.literal('started'),
+  device: z.string(),
+  labels: z.array(z.string()),
+  train: z.number().int(),
+  validation: z.number().int(),
+  per_label: z.record(z.string(), z.number().int()),
+  input: z.array(z.number().int()),
+  frameworks: z.record(z.string(), z.string()),
 });
 const epochLine = z.object({
-  event: z.literal('epoch'), epoch: z.number().int(), epochs: z.number().int(), loss: z.number(), val_loss: z.number(),
-  val_accuracy: z.number(), lr: z.number(), images_per_second: z.number(), seconds: z.number(), cpu_seconds: z.number().optional(),
+  event: z.literal('epoch'),
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  loss: z.number(),
+  val_loss: z.number(),
+  val_accuracy: z.number(),
+  lr: z.number(),
+  images_per_second: z.number(),
+  seconds: z.number(),
+  cpu_seconds: z.number().optional(),
 });
 const completedLine = z.object({
-  event: z.literal('completed'), model: z.string(), val_predictions: z.string(), info: z.string(), epochs_run: z.number().int(),
-  best_epoch: z.number().int(), val_loss: z.number(), val_accuracy: z.number(), images_per_second: z.number(),
-  duration_s: z.number(), device: z.string(), frameworks: z.record(z.string(), z.string()),
+  event: z.literal('completed'),
+  model: z.string(),
+  val_predictions: z.string(),
+  info: z.string(),
+  epochs_run: z.number().int(),
+  best_epoch: z.number().int(),
+  val_loss: z.number(),
+  val_accuracy: z.number(),
+  images_per_second: z.number(),
+  duration_s: z.number(),
+  device: z.string(),
+  frameworks: z.record(z.string(), z.string()),
 });
 const failedLine = z.object({ event: z.literal('failed'), code: z.string(), reason: z.string() });
 export const trainerLineSchema = z.discriminatedUnion('event', [startedLine, epochLine, completedLine, failedLine]);
 export type TrainerLine = z.infer<typeof trainerLineSchema>;
 
-export const trainerFailureCodes = ['too-few-labels', 'nan-loss', 'out-of-memory', 'no-torch', 'trainer-crashed', 'dataset-error', 'cancelled'] as const;
+export const trainerFailureCodes = [
+  'too-few-labels',
+  'nan-loss',
+  'out-of-memory',
+  'no-torch',
+  'trainer-crashed',
+  'dataset-error',
+  'cancelled',
+] as const;
 export type TrainerFailureCode = (typeof trainerFailureCodes)[number];
 
 export interface TrainerStarted {
@@ -132,17 +166,29 @@ export async function runTrainer(opts: RunTrainerOptions): Promise<TrainerOutcom
   await mkdir(opts.outDir, { recursive: true });
   if (opts.signal?.aborted) return { ok: false, code: 'cancelled', reason: 'cancelled before start' };
 
-  const child = spawn(python, [opts.script ?? TRAINER_SCRIPT, '--dataset', opts.datasetDir, '--out', opts.outDir, '--params', JSON.stringify(parameters)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PYTHONUNBUFFERED: '1', ...opts.env },
-  });
+  const child = spawn(
+    python,
+    [
+      opts.script ?? TRAINER_SCRIPT,
+      '--dataset',
+      opts.datasetDir,
+      '--out',
+      opts.outDir,
+      '--params',
+      JSON.stringify(parameters),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PYTHONUNBUFFERED: '1', ...opts.env },
+    },
+  );
   let stderr = '';
   let final: TrainerOutcome | undefined;
   let cancelled = false;
 
   child.stderr.setEncoding('utf8');
   createInterface({ input: child.stderr }).on('line', (line) => {
-    stderr = (stderr + line + '\n').slice(-STDERR_TAIL);
+    stderr = `${stderr + line}\n`.slice(-STDERR_TAIL);
     opts.onLog?.(line);
   });
   const stdoutDone = new Promise<void>((resolve) => {
@@ -151,18 +197,39 @@ export async function runTrainer(opts: RunTrainerOptions): Promise<TrainerOutcom
       const msg = parseTrainerLine(line);
       if (!msg) return opts.onLog?.(line);
       if (msg.event === 'started') {
-        opts.onStarted?.({ device: msg.device, labels: msg.labels, train: msg.train, validation: msg.validation, perLabel: msg.per_label, frameworks: msg.frameworks });
+        opts.onStarted?.({
+          device: msg.device,
+          labels: msg.labels,
+          train: msg.train,
+          validation: msg.validation,
+          perLabel: msg.per_label,
+          frameworks: msg.frameworks,
+        });
       } else if (msg.event === 'epoch') {
         opts.onProgress?.({
-          epoch: msg.epoch, epochs: msg.epochs, loss: msg.loss, valLoss: msg.val_loss, valAccuracy: msg.val_accuracy,
-          learningRate: msg.lr, imagesPerSecond: msg.images_per_second, seconds: msg.seconds,
+          epoch: msg.epoch,
+          epochs: msg.epochs,
+          loss: msg.loss,
+          valLoss: msg.val_loss,
+          valAccuracy: msg.val_accuracy,
+          learningRate: msg.lr,
+          imagesPerSecond: msg.images_per_second,
+          seconds: msg.seconds,
           ...(msg.cpu_seconds !== undefined ? { cpuSeconds: msg.cpu_seconds } : {}),
         });
       } else if (msg.event === 'completed') {
         final = {
-          ok: true, modelPath: path.resolve(opts.outDir, msg.model), valPredictionsPath: path.resolve(opts.outDir, msg.val_predictions),
-          infoPath: path.resolve(opts.outDir, msg.info), epochsRun: msg.epochs_run, bestEpoch: msg.best_epoch, valLoss: msg.val_loss,
-          valAccuracy: msg.val_accuracy, imagesPerSecond: msg.images_per_second, durationSeconds: msg.duration_s, device: msg.device,
+          ok: true,
+          modelPath: path.resolve(opts.outDir, msg.model),
+          valPredictionsPath: path.resolve(opts.outDir, msg.val_predictions),
+          infoPath: path.resolve(opts.outDir, msg.info),
+          epochsRun: msg.epochs_run,
+          bestEpoch: msg.best_epoch,
+          valLoss: msg.val_loss,
+          valAccuracy: msg.val_accuracy,
+          imagesPerSecond: msg.images_per_second,
+          durationSeconds: msg.duration_s,
+          device: msg.device,
           frameworks: msg.frameworks,
         };
       } else {
@@ -179,14 +246,17 @@ export async function runTrainer(opts: RunTrainerOptions): Promise<TrainerOutcom
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: NodeJS.ErrnoException }>((resolve) => {
+  const exit = await new Promise<
+    { code: number | null; signal: NodeJS.Signals | null } | { error: NodeJS.ErrnoException }
+  >((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => resolve({ error }));
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
   opts.signal?.removeEventListener('abort', onAbort);
   if ('error' in exit) {
     return {
-      ok: false, code: 'no-torch',
+      ok: false,
+      code: 'no-torch',
       reason: `cannot run the Python interpreter ${python} (${exit.error.code ?? exit.error.message}). Install torch: ${TORCH_INSTALL}; then set HYDRA_PYTHON to that python`,
     };
   }
@@ -195,10 +265,17 @@ export async function runTrainer(opts: RunTrainerOptions): Promise<TrainerOutcom
 }
 
 /** How a finished child process ended, from its last trainer line, exit status and stderr. */
-export function settle(final: TrainerOutcome | undefined, exit: { code: number | null; signal: NodeJS.Signals | null }, cancelled: boolean, stderr: string): TrainerOutcome {
+export function settle(
+  final: TrainerOutcome | undefined,
+  exit: { code: number | null; signal: NodeJS.Signals | null },
+  cancelled: boolean,
+  stderr: string,
+): TrainerOutcome {
   if (cancelled && !final?.ok) return { ok: false, code: 'cancelled', reason: 'training was cancelled' };
   if (final && (final.ok ? exit.code === 0 : true)) return final;
-  const how = exit.signal ? `was killed by ${exit.signal}${exit.signal === 'SIGKILL' ? ' (out of memory?)' : ''}` : `exited with status ${exit.code}`;
+  const how = exit.signal
+    ? `was killed by ${exit.signal}${exit.signal === 'SIGKILL' ? ' (out of memory?)' : ''}`
+    : `exited with status ${exit.code}`;
   const tail = stderr.trim() ? `; stderr:\n${stderr.trim().slice(-STDERR_TAIL)}` : '';
   return { ok: false, code: 'trainer-crashed', reason: `the trainer ${how} without reporting a result${tail}` };
 }

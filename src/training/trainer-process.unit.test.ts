@@ -3,9 +3,15 @@ import { parseTrainerLine, settle, toFailureCode, type TrainerOutcome } from './
 
 describe('parseTrainerLine', () => {
   it('reads the trainer events and ignores anything else', () => {
-    const epoch = parseTrainerLine('{"event": "epoch", "epoch": 2, "epochs": 5, "loss": 0.3, "val_loss": 0.4, "val_accuracy": 0.9, "lr": 0.001, "images_per_second": 800, "seconds": 0.2}');
+    const epoch = parseTrainerLine(
+      '{"event": "epoch", "epoch": 2, "epochs": 5, "loss": 0.3, "val_loss": 0.4, "val_accuracy": 0.9, "lr": 0.001, "images_per_second": 800, "seconds": 0.2}',
+    );
     expect(epoch).toMatchObject({ event: 'epoch', epoch: 2, val_accuracy: 0.9 });
-    expect(parseTrainerLine('{"event": "failed", "code": "nan-loss", "reason": "x"}')).toEqual({ event: 'failed', code: 'nan-loss', reason: 'x' });
+    expect(parseTrainerLine('{"event": "failed", "code": "nan-loss", "reason": "x"}')).toEqual({
+      event: 'failed',
+      code: 'nan-loss',
+      reason: 'x',
+    });
     expect(parseTrainerLine('============= Diagnostic Run torch.onnx.export =============')).toBeNull();
     expect(parseTrainerLine('{"event": "epoch", "epoch": "two"}')).toBeNull();
     expect(parseTrainerLine('{not json')).toBeNull();
@@ -24,7 +30,12 @@ describe('settle', () => {
     expect(settle(failed, { code: 2, signal: null }, false, '')).toBe(failed);
   });
   it('turns an exit without a result into trainer-crashed with the stderr tail', () => {
-    const r = settle(undefined, { code: 1, signal: null }, false, 'Traceback (most recent call last):\nValueError: boom\n');
+    const r = settle(
+      undefined,
+      { code: 1, signal: null },
+      false,
+      'Traceback (most recent call last):\nValueError: boom\n',
+    );
     expect(r).toMatchObject({ ok: false, code: 'trainer-crashed' });
     expect(!r.ok && r.reason).toContain('ValueError: boom');
     expect(settle(completed, { code: null, signal: 'SIGKILL' }, false, '').ok).toBe(false); // a result, then killed: not trusted
@@ -32,6 +43,9 @@ describe('settle', () => {
     expect(!killed.ok && killed.reason).toContain('SIGKILL');
   });
   it('reports cancellation as cancelled', () => {
-    expect(settle(undefined, { code: null, signal: 'SIGTERM' }, true, '')).toMatchObject({ ok: false, code: 'cancelled' });
+    expect(settle(undefined, { code: null, signal: 'SIGTERM' }, true, '')).toMatchObject({
+      ok: false,
+      code: 'cancelled',
+    });
   });
 });

@@ -13,10 +13,20 @@ import { readTrainerInfo, readValPredictions, type ValPredictions } from './trai
 import { runTrainer, type TrainerCompleted, type TrainerProgress } from './trainer-process.ts';
 
 // Real sharp, real PyTorch (Debian's python3-torch), real onnxruntime: a tiny model on synthetic plots.
-const SIZE = 64, SRC_W = 240, SRC_H = 180;
+const SIZE = 64,
+  SRC_W = 240,
+  SRC_H = 180;
 const input = { width: SIZE, height: SIZE, channels: 1 as const };
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-const params = { epochs: 10, batchSize: 16, learningRate: 0.003, patience: 4, seed: 3, minPerClass: 5, device: 'cpu' as const };
+const params = {
+  epochs: 10,
+  batchSize: 16,
+  learningRate: 0.003,
+  patience: 4,
+  seed: 3,
+  minPerClass: 5,
+  device: 'cpu' as const,
+};
 
 let dir: string;
 let plots: SyntheticPlot[];
@@ -27,21 +37,42 @@ let preds: ValPredictions;
 
 async function makeDataset(name: string, items: SyntheticPlot[]): Promise<string> {
   const d = path.join(dir, name);
-  await buildDataset(items.map((p) => ({ imageId: sha(p.png), label: p.label, load: async () => p.png })),
-    { dir: d, header: { labels: ['Good', 'Bad'], input }, masks: [], validationFraction: 0.25, seed: 1, sampling: 'balanced' });
+  await buildDataset(
+    items.map((p) => ({ imageId: sha(p.png), label: p.label, load: async () => p.png })),
+    {
+      dir: d,
+      header: { labels: ['Good', 'Bad'], input },
+      masks: [],
+      validationFraction: 0.25,
+      seed: 1,
+      sampling: 'balanced',
+    },
+  );
   return d;
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'hydra-trainer-'));
   plots = await syntheticPlots(160, 11, { width: SRC_W, height: SRC_H });
-  const built = await buildDataset(plots.map((p) => ({ imageId: sha(p.png), label: p.label, load: async () => p.png })), {
-    dir: path.join(dir, 'ds'), header: { labels: ['Good', 'Bad'], input, plotType: 'occupancy' }, masks: [],
-    validationFraction: 0.25, seed: 1, sampling: 'balanced',
-  });
+  const built = await buildDataset(
+    plots.map((p) => ({ imageId: sha(p.png), label: p.label, load: async () => p.png })),
+    {
+      dir: path.join(dir, 'ds'),
+      header: { labels: ['Good', 'Bad'], input, plotType: 'occupancy' },
+      masks: [],
+      validationFraction: 0.25,
+      seed: 1,
+      sampling: 'balanced',
+    },
+  );
   dataset = built.dataset;
   progress = [];
-  const r = await runTrainer({ datasetDir: path.join(dir, 'ds'), outDir: path.join(dir, 'out'), parameters: params, onProgress: (p) => progress.push(p) });
+  const r = await runTrainer({
+    datasetDir: path.join(dir, 'ds'),
+    outDir: path.join(dir, 'out'),
+    parameters: params,
+    onProgress: (p) => progress.push(p),
+  });
   if (!r.ok) throw new Error(`training failed: ${r.code}: ${r.reason}`);
   outcome = r;
   preds = await readValPredictions(r.valPredictionsPath);
@@ -57,7 +88,8 @@ describe('dataset file', () => {
     expect(meta.count).toBe(160);
     expect(meta.samples.filter((s) => s.split === 'validation')).toHaveLength(40);
     expect(meta.manifestHash).toBe(manifestHash(plots.map((p) => ({ imageId: sha(p.png), label: p.label }))));
-    const k = 37, n = SIZE * SIZE;
+    const k = 37,
+      n = SIZE * SIZE;
     const plot = plots.find((p) => sha(p.png) === meta.samples[k]!.imageId)!;
     const direct = await preprocess(plot.png, { ...input, masks: [] });
     expect(Buffer.from(pixels.subarray(k * n, (k + 1) * n)).equals(Buffer.from(direct.pixels))).toBe(true);
@@ -69,9 +101,23 @@ describe('dataset file', () => {
     const sources = [
       ...good.map((p) => ({ imageId: sha(p.png), label: p.label, load: async () => p.png })),
       { imageId: sha(Buffer.from('half')), label: 'Good', load: async () => good[0]!.png.subarray(0, 200) },
-      { imageId: sha(Buffer.from('gone')), label: 'Bad', load: async () => { throw new Error('not in the object store'); } },
+      {
+        imageId: sha(Buffer.from('gone')),
+        label: 'Bad',
+        load: async () => {
+          throw new Error('not in the object store');
+        },
+      },
     ];
-    const r = await buildDataset(sources, { dir: path.join(dir, 'skips'), header: { labels: ['Good', 'Bad'], input }, masks: [], validationFraction: 0.25, seed: 1, sampling: 'none', chunk: 5 });
+    const r = await buildDataset(sources, {
+      dir: path.join(dir, 'skips'),
+      header: { labels: ['Good', 'Bad'], input },
+      masks: [],
+      validationFraction: 0.25,
+      seed: 1,
+      sampling: 'none',
+      chunk: 5,
+    });
     expect(r.dataset.count).toBe(12);
     expect(r.skipped.map((s) => s.code).sort()).toEqual(['image-missing', 'image-undecodable']);
     const { meta } = await readDataset(path.join(dir, 'skips'));
@@ -89,7 +135,12 @@ describe('trainer', () => {
     const info = await readTrainerInfo(outcome.infoPath);
     expect(info.frameworks.torch).toMatch(/^\d/);
     expect(info.parameters).toMatchObject({ epochs: params.epochs, batchSize: params.batchSize, seed: params.seed });
-    expect(preds.samples.map((s) => s.imageId).sort()).toEqual(dataset.samples.filter((s) => s.split === 'validation').map((s) => s.imageId).sort());
+    expect(preds.samples.map((s) => s.imageId).sort()).toEqual(
+      dataset.samples
+        .filter((s) => s.split === 'validation')
+        .map((s) => s.imageId)
+        .sort(),
+    );
   });
 
   it('exports an ONNX model that agrees with its own validation predictions in onnxruntime', async () => {
@@ -97,7 +148,8 @@ describe('trainer', () => {
     expect(session.inputNames).toEqual(['input']);
     expect(session.outputNames).toEqual(['logits', 'features', 'cams']);
     const { pixels } = await readDataset(path.join(dir, 'ds'));
-    const n = preds.samples.length, size = SIZE * SIZE;
+    const n = preds.samples.length,
+      size = SIZE * SIZE;
     const x = new Float32Array(n * size);
     preds.samples.forEach((s, i) => x.set(pixels.subarray(s.index * size, (s.index + 1) * size), i * size));
     const out = await session.run({ input: new ort.Tensor('float32', x, [n, 1, SIZE, SIZE]) });
@@ -117,16 +169,21 @@ describe('trainer', () => {
     // The Bad class activation map is brightest over the dead rectangle of a Bad image. CAM cells are
     // 8 input pixels wide and the strongest evidence sits on the rectangle's edges, so the peak may fall in
     // the cell just beside it; the map must also be brighter over the rectangle than away from it.
-    const cams = out.cams!.data as Float32Array, side = SIZE / 8, cells = side * side;
-    const fx = side / SRC_W, fy = side / SRC_H;
+    const cams = out.cams!.data as Float32Array,
+      side = SIZE / 8,
+      cells = side * side;
+    const fx = side / SRC_W,
+      fy = side / SRC_H;
     const bad = preds.samples.map((s, i) => ({ s, i })).filter(({ s }) => s.label === 1);
-    let onPeak = 0, brighter = 0;
+    let onPeak = 0,
+      brighter = 0;
     for (const { s, i } of bad) {
       const dead = plots.find((p) => sha(p.png) === s.imageId)!.dead!;
       const [x0, x1, y0, y1] = [dead.x * fx, (dead.x + dead.width) * fx, dead.y * fy, (dead.y + dead.height) * fy];
       const map = Array.from(cams.subarray((i * 2 + 1) * cells, (i * 2 + 2) * cells));
       const inside = (c: number, margin: number): boolean => {
-        const cx = c % side, cy = Math.floor(c / side);
+        const cx = c % side,
+          cy = Math.floor(c / side);
         return cx + 1 > x0 - margin && cx < x1 + margin && cy + 1 > y0 - margin && cy < y1 + margin;
       };
       if (inside(argmax(map), 1)) onPeak++;
@@ -140,8 +197,10 @@ describe('trainer', () => {
 
   it('evaluates its validation predictions consistently with the trainer', () => {
     const ev = evaluate({
-      labels: preds.labels, trueLabels: preds.samples.map((s) => s.label),
-      probabilities: preds.samples.map((s) => s.probabilities), imageIds: preds.samples.map((s) => s.imageId),
+      labels: preds.labels,
+      trueLabels: preds.samples.map((s) => s.label),
+      probabilities: preds.samples.map((s) => s.probabilities),
+      imageIds: preds.samples.map((s) => s.imageId),
     });
     expect(ev.accuracy).toBeCloseTo(outcome.valAccuracy, 6);
     expect(ev.confusion.flat().reduce((a, b) => a + b, 0)).toBe(40);
@@ -149,25 +208,46 @@ describe('trainer', () => {
   });
 
   it('is reproducible: the same dataset and seed give the same predictions', async () => {
-    const again = await runTrainer({ datasetDir: path.join(dir, 'ds'), outDir: path.join(dir, 'again'), parameters: { ...params, epochs: 3 } });
-    const third = await runTrainer({ datasetDir: path.join(dir, 'ds'), outDir: path.join(dir, 'third'), parameters: { ...params, epochs: 3 } });
+    const again = await runTrainer({
+      datasetDir: path.join(dir, 'ds'),
+      outDir: path.join(dir, 'again'),
+      parameters: { ...params, epochs: 3 },
+    });
+    const third = await runTrainer({
+      datasetDir: path.join(dir, 'ds'),
+      outDir: path.join(dir, 'third'),
+      parameters: { ...params, epochs: 3 },
+    });
     if (!again.ok || !third.ok) throw new Error('training failed');
-    const a = await readFile(again.valPredictionsPath, 'utf8'), b = await readFile(third.valPredictionsPath, 'utf8');
+    const a = await readFile(again.valPredictionsPath, 'utf8'),
+      b = await readFile(third.valPredictionsPath, 'utf8');
     expect(a).toBe(b);
   });
 });
 
 describe('trainer failures', () => {
   it('refuses a label with too few images (too-few-labels)', async () => {
-    const few = [...plots.filter((p) => p.label === 'Good').slice(0, 20), ...plots.filter((p) => p.label === 'Bad').slice(0, 3)];
+    const few = [
+      ...plots.filter((p) => p.label === 'Good').slice(0, 20),
+      ...plots.filter((p) => p.label === 'Bad').slice(0, 3),
+    ];
     const d = await makeDataset('few', few);
-    const r = await runTrainer({ datasetDir: d, outDir: path.join(dir, 'few-out'), parameters: { ...params, minPerClass: 5 } });
+    const r = await runTrainer({
+      datasetDir: d,
+      outDir: path.join(dir, 'few-out'),
+      parameters: { ...params, minPerClass: 5 },
+    });
     expect(r).toMatchObject({ ok: false, code: 'too-few-labels' });
     expect(!r.ok && r.reason).toContain('Bad: 3');
   });
 
   it('reports a missing interpreter as no-torch with the install command', async () => {
-    const r = await runTrainer({ datasetDir: path.join(dir, 'ds'), outDir: path.join(dir, 'x'), parameters: params, python: '/nonexistent/python3' });
+    const r = await runTrainer({
+      datasetDir: path.join(dir, 'ds'),
+      outDir: path.join(dir, 'x'),
+      parameters: params,
+      python: '/nonexistent/python3',
+    });
     expect(r).toMatchObject({ ok: false, code: 'no-torch' });
     expect(!r.ok && r.reason).toContain('apt-get install python3-torch');
     expect(!r.ok && r.reason).toContain('pip install torch');
@@ -177,7 +257,12 @@ describe('trainer failures', () => {
     const wrapper = path.join(dir, 'python-without-torch');
     await writeFile(wrapper, '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n'); // -S: no site-packages, so no torch
     await chmod(wrapper, 0o755);
-    const r = await runTrainer({ datasetDir: path.join(dir, 'ds'), outDir: path.join(dir, 'y'), parameters: params, python: wrapper });
+    const r = await runTrainer({
+      datasetDir: path.join(dir, 'ds'),
+      outDir: path.join(dir, 'y'),
+      parameters: params,
+      python: wrapper,
+    });
     expect(r).toMatchObject({ ok: false, code: 'no-torch' });
     expect(!r.ok && r.reason).toMatch(/cannot import torch.*apt-get install python3-torch.*pip install torch/);
   });
@@ -193,15 +278,27 @@ describe('trainer failures', () => {
     // Loss weights beyond float32 make the weighted loss inf/inf = NaN on the first batch.
     const d = await makeDataset('nan', plots.slice(0, 40));
     const meta = JSON.parse(await readFile(path.join(d, 'dataset.json'), 'utf8')) as DatasetFile;
-    await writeFile(path.join(d, 'dataset.json'), JSON.stringify({ ...meta, sampling: { ...meta.sampling, lossWeights: [1e39, 1e39] } }));
-    const r = await runTrainer({ datasetDir: d, outDir: path.join(dir, 'nan-out'), parameters: { ...params, epochs: 2 } });
+    await writeFile(
+      path.join(d, 'dataset.json'),
+      JSON.stringify({ ...meta, sampling: { ...meta.sampling, lossWeights: [1e39, 1e39] } }),
+    );
+    const r = await runTrainer({
+      datasetDir: d,
+      outDir: path.join(dir, 'nan-out'),
+      parameters: { ...params, epochs: 2 },
+    });
     expect(r).toMatchObject({ ok: false, code: 'nan-loss' });
   });
 
   it('turns a crash without a failed line into trainer-crashed with the stderr tail', async () => {
     const script = path.join(dir, 'crash.py');
     await writeFile(script, 'import sys\nprint("not json", flush=True)\nraise ValueError("boom in the trainer")\n');
-    const r = await runTrainer({ datasetDir: path.join(dir, 'ds'), outDir: path.join(dir, 'z'), parameters: params, script });
+    const r = await runTrainer({
+      datasetDir: path.join(dir, 'ds'),
+      outDir: path.join(dir, 'z'),
+      parameters: params,
+      script,
+    });
     expect(r).toMatchObject({ ok: false, code: 'trainer-crashed' });
     expect(!r.ok && r.reason).toContain('ValueError: boom in the trainer');
   });
@@ -209,8 +306,11 @@ describe('trainer failures', () => {
   it('can be cancelled mid-run', async () => {
     const controller = new AbortController();
     const r = await runTrainer({
-      datasetDir: path.join(dir, 'ds'), outDir: path.join(dir, 'cancel'), parameters: { ...params, epochs: 500, patience: 0 },
-      signal: controller.signal, onProgress: () => controller.abort(),
+      datasetDir: path.join(dir, 'ds'),
+      outDir: path.join(dir, 'cancel'),
+      parameters: { ...params, epochs: 500, patience: 0 },
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
     });
     expect(r).toMatchObject({ ok: false, code: 'cancelled' });
   });

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -23,7 +23,8 @@ import { valPredictionsSchema } from './trainer-output.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(root, 'bin/hydra.js');
-const A = 'CDC_occupancy', B = 'FCAL_occupancy';
+const A = 'CDC_occupancy',
+  B = 'FCAL_occupancy';
 const INPUT = { width: 64, height: 48, channels: 3 as const };
 
 let env: TestEnv;
@@ -36,14 +37,24 @@ const workerOutput: string[] = [];
 
 function childEnv(): NodeJS.ProcessEnv {
   return {
-    ...process.env, NATS_URL: env.config.NATS_URL, DATABASE_URL: env.config.DATABASE_URL, HYDRA_NAMESPACE: env.config.HYDRA_NAMESPACE,
-    HYDRA_VAR_DIR: path.join(dir, 'var'), HYDRA_INBOX: path.join(dir, 'var/inbox'), HYDRA_ADMINS: 'root', USER: 'tester',
+    ...process.env,
+    NATS_URL: env.config.NATS_URL,
+    DATABASE_URL: env.config.DATABASE_URL,
+    HYDRA_NAMESPACE: env.config.HYDRA_NAMESPACE,
+    HYDRA_VAR_DIR: path.join(dir, 'var'),
+    HYDRA_INBOX: path.join(dir, 'var/inbox'),
+    HYDRA_ADMINS: 'root',
+    USER: 'tester',
   };
 }
 
 async function hydra(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { cwd: root, env: childEnv(), timeout: 120_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: childEnv(),
+      timeout: 120_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -52,7 +63,11 @@ async function hydra(...args: string[]): Promise<{ code: number; stdout: string;
 }
 
 function startWorker(role: string): void {
-  const child = spawn(process.execPath, [bin, 'worker', role], { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'worker', role], {
+    cwd: root,
+    env: childEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const keep = (d: Buffer) => workerOutput.push(d.toString());
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
@@ -65,11 +80,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   env = await openTestEnv('train_e2e');
   dir = await mkdtemp(path.join(tmpdir(), 'hydra-train-e2e-'));
-  log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test', nc: env.nc });
+  log = await EventLog.open({
+    natsUrl: env.config.NATS_URL,
+    namespace: env.config.HYDRA_NAMESPACE,
+    producer: 'test',
+    nc: env.nc,
+  });
   blobs = await BlobStore.open(env.nc, env.names.blobBucket);
-  const specs = plotTypeSpecs().filter((s) => s.name === A || s.name === B).map((s) => ({ ...s, input: INPUT }));
+  const specs = plotTypeSpecs()
+    .filter((s) => s.name === A || s.name === B)
+    .map((s) => ({ ...s, input: INPUT }));
   await writeFile(path.join(dir, 'plot-types.yaml'), stringify(specs));
-  manifest = await generateDataset({ outDir: dir, perClass: 40, seed: 7, width: 128, height: 96, severity: 'gross', plotTypes: [A, B], labels: ['Good', 'Bad'] });
+  manifest = await generateDataset({
+    outDir: dir,
+    perClass: 40,
+    seed: 7,
+    width: 128,
+    height: 96,
+    severity: 'gross',
+    plotTypes: [A, B],
+    labels: ['Good', 'Bad'],
+  });
   startWorker('projections');
   startWorker('training');
 }, 60_000);
@@ -94,7 +125,7 @@ describe('labels, training and the model registry, end to end', () => {
     expect(await readMatching(log, env.names.filter('image'))).toEqual([]);
   });
 
-  it('imports the generator\'s manifest: every image ingested once, one label each; importing again changes nothing', async () => {
+  it("imports the generator's manifest: every image ingested once, one label each; importing again changes nothing", async () => {
     // A: 40 Good + 40 Bad. B: 40 Good but only 3 Bad, too few to train.
     const bBad = manifest.images.filter((e) => e.plotType === B && e.label === 'Bad').slice(0, 3);
     const chosen = manifest.images.filter((e) => !(e.plotType === B && e.label === 'Bad')).concat(bBad);
@@ -112,7 +143,24 @@ describe('labels, training and the model registry, end to end', () => {
 
   it('trains, streams progress, evaluates; a plot type with too few labels fails with too-few-labels', async () => {
     const [a, b] = await Promise.all([
-      hydra('train', '--plot-type', A, '--epochs', '6', '--batch-size', '8', '--patience', '0', '--seed', '2', '--reason', 'e2e', '--wait', '--timeout', '220'),
+      hydra(
+        'train',
+        '--plot-type',
+        A,
+        '--epochs',
+        '6',
+        '--batch-size',
+        '8',
+        '--patience',
+        '0',
+        '--seed',
+        '2',
+        '--reason',
+        'e2e',
+        '--wait',
+        '--timeout',
+        '220',
+      ),
       hydra('train', '--plot-type', B, '--wait', '--timeout', '220'),
     ]);
     expect(a.code, a.stderr + workerOutput.join('')).toBe(0);
@@ -123,10 +171,18 @@ describe('labels, training and the model registry, end to end', () => {
     expect(b.stderr).toContain('failed: too-few-labels');
     expect(b.stderr).toContain('too few for Bad: 3');
 
-    const done = (await readMatching(log, env.names.filter('training.completed'))) as HydraEventOf<'training.completed'>[];
+    const done = (await readMatching(
+      log,
+      env.names.filter('training.completed'),
+    )) as HydraEventOf<'training.completed'>[];
     expect(done).toHaveLength(1);
     const c = done[0]!.data;
-    expect(c).toMatchObject({ plotType: A, labels: ['Good', 'Bad'], input: INPUT, dataset: { size: 80, train: 64, validation: 16, perLabel: { Good: 40, Bad: 40 } } });
+    expect(c).toMatchObject({
+      plotType: A,
+      labels: ['Good', 'Bad'],
+      input: INPUT,
+      dataset: { size: 80, train: 64, validation: 16, perLabel: { Good: 40, Bad: 40 } },
+    });
     expect(c.parameters).toMatchObject({ epochs: 6, batchSize: 8, seed: 2, sampling: 'balanced' });
     expect(c.frameworks.torch).toMatch(/^\d/);
     expect(Object.keys(c.evaluation.thresholds)).toEqual(['Good', 'Bad']);
@@ -136,8 +192,12 @@ describe('labels, training and the model registry, end to end', () => {
   }, 240_000); // real PyTorch training on 2 cores, perhaps beside other test files
 
   it("stores an ONNX model that agrees in onnxruntime-node with the trainer's validation predictions", async () => {
-    const c = ((await readMatching(log, env.names.filter('training.completed')))[0] as HydraEventOf<'training.completed'>).data;
-    const preds = valPredictionsSchema.parse(JSON.parse(Buffer.from(await blobs.get(c.artifacts!.valPredictions)).toString('utf8')));
+    const c = (
+      (await readMatching(log, env.names.filter('training.completed')))[0] as HydraEventOf<'training.completed'>
+    ).data;
+    const preds = valPredictionsSchema.parse(
+      JSON.parse(Buffer.from(await blobs.get(c.artifacts!.valPredictions)).toString('utf8')),
+    );
     expect(preds.samples).toHaveLength(16);
     const session = await ort.InferenceSession.create(await blobs.get(c.onnx));
     const size = INPUT.width * INPUT.height * INPUT.channels;
@@ -146,7 +206,9 @@ describe('labels, training and the model registry, end to end', () => {
       // The image as stored, preprocessed by the one shared function, exactly as inference will.
       x.set(toFloat32((await preprocess(await blobs.get(s.imageId), { ...INPUT, masks: [] })).pixels), i * size);
     }
-    const out = await session.run({ input: new ort.Tensor('float32', x, [preds.samples.length, 3, INPUT.height, INPUT.width]) });
+    const out = await session.run({
+      input: new ort.Tensor('float32', x, [preds.samples.length, 3, INPUT.height, INPUT.width]),
+    });
     const logits = out.logits!.data as Float32Array;
     let correct = 0;
     preds.samples.forEach((s, i) => {
@@ -162,25 +224,52 @@ describe('labels, training and the model registry, end to end', () => {
   });
 
   it('activates a model only after sign-off (or an admin override); imports a foreign ONNX after checking it', async () => {
-    const c = ((await readMatching(log, env.names.filter('training.completed')))[0] as HydraEventOf<'training.completed'>).data;
+    const c = (
+      (await readMatching(log, env.names.filter('training.completed')))[0] as HydraEventOf<'training.completed'>
+    ).data;
     await writeFile(path.join(dir, 'model.onnx'), await blobs.get(c.onnx));
     const [early, wrong] = await Promise.all([
       hydra('models', 'activate', c.modelId, '--user', 'bob'),
       // The same ONNX offered as B's model: its input fits (same size), its two logits fit Good,Bad only.
-      hydra('models', 'import', path.join(dir, 'model.onnx'), '--plot-type', B, '--labels', 'Good,Bad,NoData', '--user', 'bob'),
+      hydra(
+        'models',
+        'import',
+        path.join(dir, 'model.onnx'),
+        '--plot-type',
+        B,
+        '--labels',
+        'Good,Bad,NoData',
+        '--user',
+        'bob',
+      ),
     ]);
     expect(early.code).toBe(1);
     expect(early.stderr).toContain('has not been signed off');
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain('output logits must be [N, 3] (one column per label: Good, Bad, NoData), it is [batch, 2]');
+    expect(wrong.stderr).toContain(
+      'output logits must be [N, 3] (one column per label: Good, Bad, NoData), it is [batch, 2]',
+    );
 
     const [act, importedId] = await Promise.all([
       (async () => {
-        expect((await hydra('models', 'signoff', c.modelId, '--user', 'bob', '--comment', 'confusion matrix looks right')).code).toBe(0);
+        expect(
+          (await hydra('models', 'signoff', c.modelId, '--user', 'bob', '--comment', 'confusion matrix looks right'))
+            .code,
+        ).toBe(0);
         return hydra('models', 'activate', c.modelId, '--user', 'bob');
       })(),
       (async () => {
-        const imported = await hydra('models', 'import', path.join(dir, 'model.onnx'), '--plot-type', B, '--labels', 'Good,Bad', '--user', 'bob');
+        const imported = await hydra(
+          'models',
+          'import',
+          path.join(dir, 'model.onnx'),
+          '--plot-type',
+          B,
+          '--labels',
+          'Good,Bad',
+          '--user',
+          'bob',
+        );
         expect(imported.code, imported.stderr).toBe(0);
         const id = /imported (\S+)/.exec(imported.stdout)![1]!;
         const noAdmin = await hydra('models', 'activate', id, '--user', 'bob', '--override');
@@ -197,13 +286,17 @@ describe('labels, training and the model registry, end to end', () => {
     expect(list).toMatch(new RegExp(`${importedId}\\s+${B}\\s+active\\s+imported`));
     let rows: RowDataPacket[] = [];
     for (let i = 0; i < 100; i++) {
-      [rows] = await env.database.pool.query<RowDataPacket[]>('SELECT model_id, status, signed_off_by FROM models ORDER BY model_id');
+      [rows] = await env.database.pool.query<RowDataPacket[]>(
+        'SELECT model_id, status, signed_off_by FROM models ORDER BY model_id',
+      );
       if (rows.filter((r) => r.status === 'active').length === 2) break;
       await sleep(100);
     }
-    expect(rows.map((r) => ({ ...r }))).toEqual(expect.arrayContaining([
-      { model_id: c.modelId, status: 'active', signed_off_by: 'bob' },
-      { model_id: importedId, status: 'active', signed_off_by: null },
-    ]));
+    expect(rows.map((r) => ({ ...r }))).toEqual(
+      expect.arrayContaining([
+        { model_id: c.modelId, status: 'active', signed_off_by: 'bob' },
+        { model_id: importedId, status: 'active', signed_off_by: null },
+      ]),
+    );
   });
 });

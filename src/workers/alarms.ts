@@ -12,11 +12,15 @@ export const alarmsRole: Role = {
     const registry = await PlotTypeRegistry.open(hydra.log);
     const store = await AlarmStateStore.open(hydra.nc, hydra.log);
     const c = hydra.config;
-    const notifiers = targetsFromConfig(c).map((t) => new NotifyRunner(hydra.log, t, { retryMaxMs: c.HYDRA_NOTIFY_RETRY_MAX_SECONDS * 1000, logger: say }));
+    const notifiers = targetsFromConfig(c).map(
+      (t) => new NotifyRunner(hydra.log, t, { retryMaxMs: c.HYDRA_NOTIFY_RETRY_MAX_SECONDS * 1000, logger: say }),
+    );
     for (const n of notifiers) await n.start();
     const worker = new AlarmWorker(hydra.log, registry, store, { logger: say });
     await worker.start();
-    say(`alarms: notifying ${notifiers.length ? notifiers.map((n) => n.target.name).join(' and ') : 'nobody (HYDRA_ALARM_WEBHOOK_URL, HYDRA_ALERTMANAGER_URL unset)'}`);
+    say(
+      `alarms: notifying ${notifiers.length ? notifiers.map((n) => n.target.name).join(' and ') : 'nobody (HYDRA_ALARM_WEBHOOK_URL, HYDRA_ALERTMANAGER_URL unset)'}`,
+    );
     return {
       stats: () => ({
         handled: worker.stats.handled,

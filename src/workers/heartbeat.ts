@@ -11,22 +11,40 @@ export const heartbeatSchema = z.object({
   startedAt: z.string(),
   at: z.string(),
   intervalMs: z.number().int().positive(),
-  stats: z.record(z.string(), z.object({
-    handled: z.number(), failed: z.number(), lastMs: z.number(),
-    histogram: z.record(z.string(), z.number()).optional(),
-  })),
+  stats: z.record(
+    z.string(),
+    z.object({
+      handled: z.number(),
+      failed: z.number(),
+      lastMs: z.number(),
+      histogram: z.record(z.string(), z.number()).optional(),
+    }),
+  ),
 });
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 
 /** Writes this process's status to the KV bucket every few seconds; a stale entry means the process is gone. */
-export function startHeartbeat(kv: KV, roles: ReadonlyMap<string, RunningRole>, intervalMs = 5000): { stop(): Promise<void> } {
+export function startHeartbeat(
+  kv: KV,
+  roles: ReadonlyMap<string, RunningRole>,
+  intervalMs = 5000,
+): { stop(): Promise<void> } {
   const host = os.hostname();
   const key = `proc.${host.replace(/[^A-Za-z0-9_-]/g, '_')}.${process.pid}`;
   const startedAt = new Date().toISOString();
   const beat = async () => {
     const stats: Record<string, RoleStats> = {};
     for (const [name, r] of roles) stats[name] = r.stats();
-    const hb: Heartbeat = { key, roles: [...roles.keys()], host, pid: process.pid, startedAt, at: new Date().toISOString(), intervalMs, stats };
+    const hb: Heartbeat = {
+      key,
+      roles: [...roles.keys()],
+      host,
+      pid: process.pid,
+      startedAt,
+      at: new Date().toISOString(),
+      intervalMs,
+      stats,
+    };
     await kv.put(key, JSON.stringify(hb)).catch(() => undefined);
   };
   void beat();

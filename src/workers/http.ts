@@ -14,7 +14,11 @@ export const httpRole: Role = {
     const { ingestor, registry } = await openIngestor(hydra, 'upload');
     const server = await startServer(hydra, {
       expectedRoles: () => expected,
-      upload: { ingestor, maxBytes: hydra.config.HYDRA_MAX_IMAGE_BYTES, ...(hydra.config.HYDRA_API_TOKEN ? { token: hydra.config.HYDRA_API_TOKEN } : {}) },
+      upload: {
+        ingestor,
+        maxBytes: hydra.config.HYDRA_MAX_IMAGE_BYTES,
+        ...(hydra.config.HYDRA_API_TOKEN ? { token: hydra.config.HYDRA_API_TOKEN } : {}),
+      },
     });
     say(`http: pages at ${server.url}/`);
     return {

@@ -6,7 +6,7 @@ import type { Role } from './role.ts';
 /** Runs each arriving image through its plot type's active model (any number of these share the work). */
 export const inferenceRole: Role = {
   name: 'inference',
-  description: 'classifies every arriving image with its plot type\'s active model (ONNX Runtime)',
+  description: "classifies every arriving image with its plot type's active model (ONNX Runtime)",
   async start(hydra, say) {
     const registry = await PlotTypeRegistry.open(hydra.log);
     const models = new ActiveModels(hydra.database.pool, hydra.blobs, hydra.log, say);

@@ -18,12 +18,20 @@ export function ingestDirs(config: Config) {
 }
 
 /** The one Ingestor of a process: the feeder and the upload API share it. */
-export async function openIngestor(hydra: Hydra, producer = 'ingest'): Promise<{ ingestor: Ingestor; registry: PlotTypeRegistry }> {
+export async function openIngestor(
+  hydra: Hydra,
+  producer = 'ingest',
+): Promise<{ ingestor: Ingestor; registry: PlotTypeRegistry }> {
   const registry = await PlotTypeRegistry.open(hydra.log);
   const dirs = ingestDirs(hydra.config);
-  const ingestor = new Ingestor(hydra.log, hydra.blobs, registry, dirs,
+  const ingestor = new Ingestor(
+    hydra.log,
+    hydra.blobs,
+    registry,
+    dirs,
     { maxBytes: hydra.config.HYDRA_MAX_IMAGE_BYTES, maxPixels: hydra.config.HYDRA_MAX_IMAGE_PIXELS },
-    { correlationId: producer, producer });
+    { correlationId: producer, producer },
+  );
   return { ingestor, registry };
 }
 
@@ -36,17 +44,24 @@ export const ingestRole: Role = {
     await mkdir(dirs.inbox, { recursive: true });
     const { ingestor, registry } = await openIngestor(hydra);
     const feeder = new Feeder(ingestor, {
-      inbox: dirs.inbox, graceMs: hydra.config.HYDRA_INGEST_GRACE_MS, settleMs: hydra.config.HYDRA_INGEST_SETTLE_MS,
-      concurrency: hydra.config.HYDRA_INGEST_CONCURRENCY, after: hydra.config.HYDRA_INGEST_AFTER, archiveDir: dirs.archive, say,
+      inbox: dirs.inbox,
+      graceMs: hydra.config.HYDRA_INGEST_GRACE_MS,
+      settleMs: hydra.config.HYDRA_INGEST_SETTLE_MS,
+      concurrency: hydra.config.HYDRA_INGEST_CONCURRENCY,
+      after: hydra.config.HYDRA_INGEST_AFTER,
+      archiveDir: dirs.archive,
+      say,
     });
     // Images of a type nobody had configured come back once it is defined.
     let reingesting = reingestUnassigned(ingestor, dirs.unassigned, undefined, say);
     const off = registry.onChange((spec, kind) => {
       if (kind === 'retired') return;
-      reingesting = reingesting.then(() => reingestUnassigned(ingestor, dirs.unassigned, spec.name, say)).then((n) => {
-        if (n) say(`ingest: ${n} kept image(s) of ${spec.name} ingested now that it is defined`);
-        return n;
-      });
+      reingesting = reingesting
+        .then(() => reingestUnassigned(ingestor, dirs.unassigned, spec.name, say))
+        .then((n) => {
+          if (n) say(`ingest: ${n} kept image(s) of ${spec.name} ingested now that it is defined`);
+          return n;
+        });
     });
     feeder.start();
     say(`ingest: watching ${dirs.inbox}`);

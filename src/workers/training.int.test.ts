@@ -16,7 +16,10 @@ const said: string[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function outcomes(): Promise<HydraEvent[]> {
-  return [...await readMatching(hydra.log, env.names.filter('training.completed')), ...await readMatching(hydra.log, env.names.filter('training.failed'))];
+  return [
+    ...(await readMatching(hydra.log, env.names.filter('training.completed'))),
+    ...(await readMatching(hydra.log, env.names.filter('training.failed'))),
+  ];
 }
 
 async function waitForOutcome(trainingId: string): Promise<HydraEvent> {
@@ -45,7 +48,9 @@ afterAll(async () => {
 });
 
 const request = (trainingId: string, plotType = 'CDC_occupancy') => ({
-  type: 'training.requested' as const, metadata: meta, data: { trainingId, plotType, parameters: {}, reason: 'test', requester: 'alice' },
+  type: 'training.requested' as const,
+  metadata: meta,
+  data: { trainingId, plotType, parameters: {}, reason: 'test', requester: 'alice' },
 });
 
 describe('training worker', () => {
@@ -53,25 +58,44 @@ describe('training worker', () => {
     const { js, names } = hydra.log;
     const garbage = await js.publish(`${names.namespace}.training.requested.x`, 'this is not an event');
     const badParams = JSON.stringify({
-      id: 'r1', type: 'training.requested', version: 1, time: new Date().toISOString(), key: 't-bad', metadata: meta,
+      id: 'r1',
+      type: 'training.requested',
+      version: 1,
+      time: new Date().toISOString(),
+      key: 't-bad',
+      metadata: meta,
       data: { trainingId: 't-bad', plotType: 'CDC_occupancy', parameters: { epochs: -3 }, reason: '', requester: '' },
     });
     await js.publish(`${names.namespace}.training.requested.t-bad`, badParams);
     const first = await waitForOutcome(`invalid-${garbage.seq}`);
     expect(first).toMatchObject({ type: 'training.failed', data: { plotType: 'unknown', code: 'invalid-request' } });
     const second = await waitForOutcome('t-bad');
-    expect(second).toMatchObject({ type: 'training.failed', data: { plotType: 'CDC_occupancy', code: 'invalid-request', reason: expect.stringContaining('epochs') } });
+    expect(second).toMatchObject({
+      type: 'training.failed',
+      data: { plotType: 'CDC_occupancy', code: 'invalid-request', reason: expect.stringContaining('epochs') },
+    });
     expect(second.metadata.producer).toBe('training');
   });
 
   it('records a request for a plot type nobody configured, or without labels, as failed', async () => {
     await hydra.log.appendMany([request('t-ghost', 'NoSuchPlot'), request('t-empty')]);
-    expect((await waitForOutcome('t-ghost')).data).toMatchObject({ code: 'dataset-error', reason: expect.stringContaining('"NoSuchPlot" is not configured') });
-    expect((await waitForOutcome('t-empty')).data).toMatchObject({ code: 'too-few-labels', reason: expect.stringContaining('Good: 0, Bad: 0') });
+    expect((await waitForOutcome('t-ghost')).data).toMatchObject({
+      code: 'dataset-error',
+      reason: expect.stringContaining('"NoSuchPlot" is not configured'),
+    });
+    expect((await waitForOutcome('t-empty')).data).toMatchObject({
+      code: 'too-few-labels',
+      reason: expect.stringContaining('Good: 0, Bad: 0'),
+    });
   });
 
   it('does not train again a redelivered request whose outcome is already recorded', async () => {
-    await hydra.log.append({ type: 'training.failed', id: 'training.outcome:t-done', metadata: meta, data: { trainingId: 't-done', plotType: 'CDC_occupancy', code: 'nan-loss', reason: 'earlier run' } });
+    await hydra.log.append({
+      type: 'training.failed',
+      id: 'training.outcome:t-done',
+      metadata: meta,
+      data: { trainingId: 't-done', plotType: 'CDC_occupancy', code: 'nan-loss', reason: 'earlier run' },
+    });
     await hydra.log.appendMany([request('t-done'), request('t-after')]);
     await waitForOutcome('t-after'); // handled in order: t-done came first
     const mine = (await outcomes()).filter((e) => 'trainingId' in e.data && e.data.trainingId === 't-done');

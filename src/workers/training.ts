@@ -51,12 +51,18 @@ export class TrainingWorker {
       await jsm.consumers.info(names.stream, this.consumerName);
     } catch (err) {
       if (!(err instanceof JetStreamApiError)) throw err;
-      await jsm.consumers.add(names.stream, {
-        durable_name: this.consumerName, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All,
-        filter_subject: names.filter('training.requested'), ack_wait: ACK_WAIT_MS * 1_000_000, max_ack_pending: 64,
-      }).catch((e: unknown) => {
-        if (!(e instanceof JetStreamApiError)) throw e; // another worker created it first
-      });
+      await jsm.consumers
+        .add(names.stream, {
+          durable_name: this.consumerName,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          filter_subject: names.filter('training.requested'),
+          ack_wait: ACK_WAIT_MS * 1_000_000,
+          max_ack_pending: 64,
+        })
+        .catch((e: unknown) => {
+          if (!(e instanceof JetStreamApiError)) throw e; // another worker created it first
+        });
     }
   }
 
@@ -80,7 +86,10 @@ export class TrainingWorker {
 
   private async outcomeExists(trainingId: string): Promise<boolean> {
     const log = this.deps.log;
-    return (await log.lastSubjectSeq('training.completed', trainingId)) > 0 || (await log.lastSubjectSeq('training.failed', trainingId)) > 0;
+    return (
+      (await log.lastSubjectSeq('training.completed', trainingId)) > 0 ||
+      (await log.lastSubjectSeq('training.failed', trainingId)) > 0
+    );
   }
 
   private async handle(m: JsMsg): Promise<void> {
@@ -91,15 +100,28 @@ export class TrainingWorker {
       const why = item.ok ? `an event of type ${item.event.type}` : item.error.message;
       this.deps.say(`training: request at seq ${m.seq} is unusable (${why}); recorded as failed`);
       if (!(await this.outcomeExists(ids.trainingId))) {
-        await this.append({ kind: 'failed', data: failedData(ids, 'invalid-request', `the training request at stream sequence ${m.seq} is invalid: ${why}`) },
-          { correlationId: ids.trainingId, producer: 'training' });
+        await this.append(
+          {
+            kind: 'failed',
+            data: failedData(
+              ids,
+              'invalid-request',
+              `the training request at stream sequence ${m.seq} is invalid: ${why}`,
+            ),
+          },
+          { correlationId: ids.trainingId, producer: 'training' },
+        );
       }
       this.stats.failed++;
       m.ack();
       return;
     }
     const request = item.event.data;
-    const metadata: EventMetadata = { correlationId: item.event.metadata.correlationId, causationId: item.event.id, producer: 'training' };
+    const metadata: EventMetadata = {
+      correlationId: item.event.metadata.correlationId,
+      causationId: item.event.id,
+      producer: 'training',
+    };
     if (await this.outcomeExists(request.trainingId)) {
       this.deps.say(`training ${request.trainingId}: already has its outcome; not training again`);
       m.ack();
@@ -107,7 +129,9 @@ export class TrainingWorker {
     }
     const keepAlive = setInterval(() => m.working(), ACK_WAIT_MS / 3);
     try {
-      this.deps.say(`training ${request.trainingId}: ${request.plotType}, requested by ${request.requester || 'someone'}${request.reason ? ` (${request.reason})` : ''}`);
+      this.deps.say(
+        `training ${request.trainingId}: ${request.plotType}, requested by ${request.requester || 'someone'}${request.reason ? ` (${request.reason})` : ''}`,
+      );
       const outcome = await this.train(request, metadata);
       if (outcome.kind === 'cancelled') {
         m.nak();
@@ -117,7 +141,9 @@ export class TrainingWorker {
       m.ack();
       if (outcome.kind === 'completed') {
         const d = outcome.data;
-        this.deps.say(`training ${request.trainingId}: completed, model ${d.modelId}, validation accuracy ${(100 * d.evaluation.accuracy).toFixed(1)}% (${d.durationSeconds.toFixed(1)} s)`);
+        this.deps.say(
+          `training ${request.trainingId}: completed, model ${d.modelId}, validation accuracy ${(100 * d.evaluation.accuracy).toFixed(1)}% (${d.durationSeconds.toFixed(1)} s)`,
+        );
         this.stats.handled++;
       } else {
         this.deps.say(`training ${request.trainingId}: failed (${outcome.data.code}): ${outcome.data.reason}`);
@@ -131,7 +157,17 @@ export class TrainingWorker {
       const attempts = m.info.deliveryCount;
       this.deps.say(`training ${request.trainingId}: attempt ${attempts} broke: ${(err as Error).message}`);
       if (attempts >= MAX_ATTEMPTS) {
-        await this.append({ kind: 'failed', data: failedData(request, 'trainer-crashed', `gave up after ${attempts} attempts; last error: ${(err as Error).message}`) }, metadata);
+        await this.append(
+          {
+            kind: 'failed',
+            data: failedData(
+              request,
+              'trainer-crashed',
+              `gave up after ${attempts} attempts; last error: ${(err as Error).message}`,
+            ),
+          },
+          metadata,
+        );
         this.stats.failed++;
         m.ack();
       } else {
@@ -150,13 +186,28 @@ export class TrainingWorker {
       signal: this.abort.signal,
       onProgress: (p) => {
         this.deps.say(progressLine(request.trainingId, p));
-        progress = progress.then(() => this.deps.log.append({
-          type: 'training.progress', id: `training.progress:${request.trainingId}:${p.epoch}`, metadata,
-          data: {
-            trainingId: request.trainingId, plotType: request.plotType, epoch: p.epoch, epochs: p.epochs, loss: p.loss,
-            valLoss: p.valLoss, valAccuracy: p.valAccuracy, learningRate: p.learningRate, imagesPerSecond: p.imagesPerSecond,
-          },
-        })).catch((err: unknown) => this.deps.say(`training ${request.trainingId}: progress event not appended: ${(err as Error).message}`));
+        progress = progress
+          .then(() =>
+            this.deps.log.append({
+              type: 'training.progress',
+              id: `training.progress:${request.trainingId}:${p.epoch}`,
+              metadata,
+              data: {
+                trainingId: request.trainingId,
+                plotType: request.plotType,
+                epoch: p.epoch,
+                epochs: p.epochs,
+                loss: p.loss,
+                valLoss: p.valLoss,
+                valAccuracy: p.valAccuracy,
+                learningRate: p.learningRate,
+                imagesPerSecond: p.imagesPerSecond,
+              },
+            }),
+          )
+          .catch((err: unknown) =>
+            this.deps.say(`training ${request.trainingId}: progress event not appended: ${(err as Error).message}`),
+          );
       },
     });
     await progress;
@@ -165,7 +216,8 @@ export class TrainingWorker {
 
   private async append(outcome: Exclude<JobOutcome, { kind: 'cancelled' }>, metadata: EventMetadata): Promise<void> {
     const id = outcomeId(outcome.data.trainingId);
-    if (outcome.kind === 'completed') await this.deps.log.append({ type: 'training.completed', id, metadata, data: outcome.data });
+    if (outcome.kind === 'completed')
+      await this.deps.log.append({ type: 'training.completed', id, metadata, data: outcome.data });
     else await this.deps.log.append({ type: 'training.failed', id, metadata, data: outcome.data });
   }
 }
@@ -173,7 +225,12 @@ export class TrainingWorker {
 export function trainingDeps(hydra: Hydra, plotTypes: PlotTypeRegistry, say: (line: string) => void): TrainingJobDeps {
   const c = hydra.config;
   return {
-    log: hydra.log, blobs: hydra.blobs, pool: hydra.database.pool, db: hydra.database.db, plotTypes, say,
+    log: hydra.log,
+    blobs: hydra.blobs,
+    pool: hydra.database.pool,
+    db: hydra.database.db,
+    plotTypes,
+    say,
     workDir: path.resolve(c.HYDRA_TRAINING_DIR ?? path.join(c.HYDRA_VAR_DIR, 'training')),
     readModelWaitMs: c.HYDRA_TRAINING_READ_MODEL_WAIT_MS,
     ...(c.HYDRA_PYTHON ? { python: c.HYDRA_PYTHON } : {}),
@@ -197,4 +254,3 @@ export const trainingRole: Role = {
     };
   },
 };
-

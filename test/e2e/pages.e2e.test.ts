@@ -10,7 +10,9 @@ import { beat, seed, XSS, XSS_DETECTOR, type Seeded } from './seed.ts';
 const ROLES = ['projections', 'ingest', 'inference', 'alarms', 'http'];
 // Screenshots go to a scratch folder on every run; `HYDRA_SCREENSHOTS=docs/screenshots npx vitest run test/e2e`
 // refreshes the committed ones, so a test run never leaves the working tree changed.
-const SHOTS = process.env.HYDRA_SCREENSHOTS ? path.resolve(process.env.HYDRA_SCREENSHOTS) : mkdtempSync(path.join(os.tmpdir(), 'hydra-shots-'));
+const SHOTS = process.env.HYDRA_SCREENSHOTS
+  ? path.resolve(process.env.HYDRA_SCREENSHOTS)
+  : mkdtempSync(path.join(os.tmpdir(), 'hydra-shots-'));
 
 let h: HttpEnv;
 let s: Seeded;
@@ -24,7 +26,10 @@ beforeAll(async () => {
   h = await openHttpEnv('pages_e2e', { expectedRoles: ROLES, tickMs: 2000 });
   [s] = await Promise.all([seed(h), beat(h, ROLES)]);
   base = await h.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   page.on('dialog', (d) => {
     dialogs.push(d.message());
@@ -41,7 +46,10 @@ afterAll(async () => {
 });
 
 /** Lazy images below the fold would be blank in a full-page screenshot. */
-const loadAllImages = () => page.evaluate(`Promise.all([...document.images].map((i) => { i.loading = 'eager'; return i.decode().catch(() => undefined); }))`);
+const loadAllImages = () =>
+  page.evaluate(
+    `Promise.all([...document.images].map((i) => { i.loading = 'eager'; return i.decode().catch(() => undefined); }))`,
+  );
 const firstTile = () => page.locator('#board .group').first().locator('.tile').first();
 
 describe('the pages in a browser', () => {
@@ -56,12 +64,14 @@ describe('the pages in a browser', () => {
     await h.log.append(fact.arrived(id, 'CDC_drift_time', 101072, 37, new Date().toISOString()));
     const t0 = Date.now();
     await h.log.append(fact.verdict(id, 'CDC_drift_time', 'Bad', 0.96, { heatmap: s.heatmap }));
-    await page.locator('#board section.group:first-of-type .tile:first-child[data-plot="CDC_drift_time"][data-state="bad"]').waitFor({ timeout: 10_000 });
+    await page
+      .locator('#board section.group:first-of-type .tile:first-child[data-plot="CDC_drift_time"][data-state="bad"]')
+      .waitFor({ timeout: 10_000 });
     const pushMs = Date.now() - t0;
     console.log(`verdict appended → Run page updated in ${pushMs} ms`);
     expect(pushMs).toBeLessThan(5000);
     expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
-    expect(await firstTile().locator('.badge').innerText()).toMatch(/Bad\s+96%/);
+    expect(await firstTile().locator('.badge').textContent()).toMatch(/Bad\s+96%/);
   });
 
   it('shows a worker going down on the page, live', async () => {
@@ -77,7 +87,7 @@ describe('the pages in a browser', () => {
     const detail = page.locator('#detail article.detail');
     await detail.waitFor();
     expect(await detail.locator('table.scores tr').count()).toBe(3);
-    expect(await detail.locator('.facts').innerText()).toMatch(/Run\s+101072\s+Chunk\s+37/);
+    expect(await detail.locator('.facts').textContent()).toMatch(/Run\s+101072\s+Chunk\s+37/);
     await detail.locator('.heat-toggle').check();
     expect(await detail.locator('img.heat').isVisible()).toBe(true);
     await page.screenshot({ path: `${SHOTS}/detail.png` });
@@ -93,7 +103,9 @@ describe('the pages in a browser', () => {
     const row = page.locator('#sum-FCAL_occupancy');
     await row.waitFor();
     expect(page.url()).toBe(`${base}/log`);
-    expect(await row.innerText()).toMatch(/Bad since \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\s+run 101071 chunk 27 · 10 images/);
+    expect(await row.textContent()).toMatch(
+      /Bad since \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\s+run 101071 chunk 27 · 10 images/,
+    );
     // FCAL's problem, and the one the first test started on CDC drift time.
     expect(await page.locator('tr[data-streak-start]').count()).toBe(2);
     await loadAllImages();
@@ -106,7 +118,11 @@ describe('the pages in a browser', () => {
   it('draws the Timeline with run boundaries, and the Status page', async () => {
     await page.goto(`${base}/timeline?plot=FCAL_occupancy&span=6h`);
     await page.locator('svg.chart').waitFor();
-    expect(await page.locator('svg.chart .runlab').allTextContents()).toEqual(['run 101070', 'run 101071', 'run 101072']);
+    expect(await page.locator('svg.chart .runlab').allTextContents()).toEqual([
+      'run 101070',
+      'run 101071',
+      'run 101072',
+    ]);
     await page.screenshot({ path: `${SHOTS}/timeline.png`, fullPage: true });
     await page.goto(`${base}/status`);
     await page.locator('table.procs').waitFor();
@@ -118,9 +134,9 @@ describe('the pages in a browser', () => {
   it('shows names and comments made of markup as text, and runs none of it', async () => {
     await page.goto(`${base}/`);
     await page.locator('#live-state.on').waitFor();
-    expect(await page.locator('#tile-XSS_plot .name').innerText()).toBe(XSS);
+    expect(await page.locator('#tile-XSS_plot .name').textContent()).toBe(XSS);
     expect(await page.locator('.group h2', { hasText: XSS_DETECTOR }).count()).toBe(1);
-    expect(await page.locator('.alarm.acknowledged .ack').innerText()).toContain(XSS);
+    expect(await page.locator('.alarm.acknowledged .ack').textContent()).toContain(XSS);
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);

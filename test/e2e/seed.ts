@@ -32,7 +32,12 @@ const runOf = (i: number) => (i < 18 ? 101070 : i < 28 ? 101071 : 101072);
 /** The Bad score of each plot type at step i of N: FCAL occupancy rises and goes Bad; BCAL energy wavers. */
 function badScore(plot: string, i: number): number {
   const noise = ((i * 7919 + plot.length * 104729) % 97) / 97;
-  if (plot === 'FCAL_occupancy') return i < 22 ? 0.04 + 0.05 * noise : i < 26 ? 0.15 + (i - 22) * 0.1 : Math.min(0.97, 0.82 + 0.03 * (i - 26) * noise);
+  if (plot === 'FCAL_occupancy')
+    return i < 22
+      ? 0.04 + 0.05 * noise
+      : i < 26
+        ? 0.15 + (i - 22) * 0.1
+        : Math.min(0.97, 0.82 + 0.03 * (i - 26) * noise);
   if (plot === 'BCAL_energy' && i === N - 1) return 0.52;
   if (plot === 'BCAL_energy') return 0.08 + 0.2 * noise;
   return 0.02 + 0.08 * noise;
@@ -49,7 +54,9 @@ export interface Seeded {
 export async function seed(h: HttpEnv): Promise<Seeded> {
   const now = Date.now();
   const heat = (await h.blobs.put(await heatmapPng())).sha256;
-  await h.append(PLOTS.map((p) => fact.plotType(p.name, p.detector, { ...(p.title ? { title: p.title } : {}), ...p.extra })));
+  await h.append(
+    PLOTS.map((p) => fact.plotType(p.name, p.detector, { ...(p.title ? { title: p.title } : {}), ...p.extra })),
+  );
   const latest: Record<string, string> = {};
   let streakStart = '';
   const events: AnyNewEvent[] = [];
@@ -60,20 +67,73 @@ export async function seed(h: HttpEnv): Promise<Seeded> {
       const isBad = bad > 0.5 && p.name !== 'BCAL_energy';
       const unconfirmed = p.name === 'BCAL_energy' && i === N - 1;
       const shown = i >= N - 2 || isBad || unconfirmed;
-      const id = shown ? (await h.blobs.put(await plotPng(1000 * k + i, { bad: isBad }))).sha256 : randomBytes(32).toString('hex');
+      const id = shown
+        ? (await h.blobs.put(await plotPng(1000 * k + i, { bad: isBad }))).sha256
+        : randomBytes(32).toString('hex');
       if (isBad && !streakStart) streakStart = id;
       events.push(fact.arrived(id, p.name, runOf(i), i + 1, at));
-      if (p.extra?.ignore) events.push({ type: 'inference.skipped', metadata: meta, data: { imageId: id, plotType: p.name, reason: 'ignored' } });
-      else events.push(fact.verdict(id, p.name, isBad || unconfirmed ? 'Bad' : 'Good', Math.round(bad * 1000) / 1000, { confirmed: !unconfirmed, heatmap: isBad || unconfirmed ? heat : undefined }));
+      if (p.extra?.ignore)
+        events.push({
+          type: 'inference.skipped',
+          metadata: meta,
+          data: { imageId: id, plotType: p.name, reason: 'ignored' },
+        });
+      else
+        events.push(
+          fact.verdict(id, p.name, isBad || unconfirmed ? 'Bad' : 'Good', Math.round(bad * 1000) / 1000, {
+            confirmed: !unconfirmed,
+            heatmap: isBad || unconfirmed ? heat : undefined,
+          }),
+        );
       latest[p.name] = id;
     }
   }
   for (let i = 0; i < events.length; i += 200) await h.log.appendMany(events.slice(i, i + 200));
   await h.append([
-    { type: 'alarm.raised', metadata: meta, data: { alarmId: 'al-fcal-1', plotType: 'FCAL_occupancy', detector: 'FCAL', run: 101071, label: 'Bad', confidence: 0.88, firstImageId: streakStart, imageIds: [streakStart], raisedAt: new Date(now - 40 * 60_000).toISOString() } },
-    { type: 'alarm.raised', metadata: meta, data: { alarmId: 'al-xss-1', plotType: 'XSS_plot', detector: XSS_DETECTOR, run: 101072, label: 'Bad', confidence: 0.7, firstImageId: latest.XSS_plot!, imageIds: [latest.XSS_plot!], raisedAt: new Date(now - 20 * 60_000).toISOString() } },
-    { type: 'alarm.acknowledged', metadata: meta, data: { alarmId: 'al-xss-1', plotType: 'XSS_plot', user: 'night shift', comment: XSS } },
-    { type: 'news.posted', metadata: meta, data: { text: 'Beam studies until 06:00: CDC HV ramped to 2100 V. Call the CDC expert (x5321) for anything on CDC plots.', level: 'warning', user: 'run coordinator' } },
+    {
+      type: 'alarm.raised',
+      metadata: meta,
+      data: {
+        alarmId: 'al-fcal-1',
+        plotType: 'FCAL_occupancy',
+        detector: 'FCAL',
+        run: 101071,
+        label: 'Bad',
+        confidence: 0.88,
+        firstImageId: streakStart,
+        imageIds: [streakStart],
+        raisedAt: new Date(now - 40 * 60_000).toISOString(),
+      },
+    },
+    {
+      type: 'alarm.raised',
+      metadata: meta,
+      data: {
+        alarmId: 'al-xss-1',
+        plotType: 'XSS_plot',
+        detector: XSS_DETECTOR,
+        run: 101072,
+        label: 'Bad',
+        confidence: 0.7,
+        firstImageId: latest.XSS_plot!,
+        imageIds: [latest.XSS_plot!],
+        raisedAt: new Date(now - 20 * 60_000).toISOString(),
+      },
+    },
+    {
+      type: 'alarm.acknowledged',
+      metadata: meta,
+      data: { alarmId: 'al-xss-1', plotType: 'XSS_plot', user: 'night shift', comment: XSS },
+    },
+    {
+      type: 'news.posted',
+      metadata: meta,
+      data: {
+        text: 'Beam studies until 06:00: CDC HV ramped to 2100 V. Call the CDC expert (x5321) for anything on CDC plots.',
+        level: 'warning',
+        user: 'run coordinator',
+      },
+    },
   ]);
   return { heatmap: heat, latest, streakStart, now };
 }
@@ -84,9 +144,30 @@ export async function beat(h: HttpEnv, roles: readonly string[]): Promise<void> 
   const startedAt = new Date(Date.now() - 3 * 3600_000 - 17 * 60_000).toISOString();
   for (const [i, role] of roles.entries()) {
     const handled = 1000 + 377 * i;
-    await h.status.put(`proc.ctrl-hydra01.${4100 + i}`, JSON.stringify({
-      key: `proc.ctrl-hydra01.${4100 + i}`, roles: [role], host: 'ctrl-hydra01', pid: 4100 + i, startedAt, at, intervalMs: 60_000,
-      stats: { [role]: { handled, failed: role === 'inference' ? 2 : 0, lastMs: 4 + i * 3.3, histogram: { 5: Math.round(handled * 0.6), 10: Math.round(handled * 0.3), 50: Math.round(handled * 0.08), 250: Math.round(handled * 0.02) } } },
-    }));
+    await h.status.put(
+      `proc.ctrl-hydra01.${4100 + i}`,
+      JSON.stringify({
+        key: `proc.ctrl-hydra01.${4100 + i}`,
+        roles: [role],
+        host: 'ctrl-hydra01',
+        pid: 4100 + i,
+        startedAt,
+        at,
+        intervalMs: 60_000,
+        stats: {
+          [role]: {
+            handled,
+            failed: role === 'inference' ? 2 : 0,
+            lastMs: 4 + i * 3.3,
+            histogram: {
+              5: Math.round(handled * 0.6),
+              10: Math.round(handled * 0.3),
+              50: Math.round(handled * 0.08),
+              250: Math.round(handled * 0.02),
+            },
+          },
+        },
+      }),
+    );
   }
 }

@@ -35,9 +35,15 @@ async function freePort(): Promise<number> {
  * no clustering; its notifications (fired and resolved) go to `webhookUrl`. Alerts live in its memory only:
  * a restart on the same port forgets them, as a real Alertmanager's restart does.
  */
-export async function startAlertmanager(opts: { webhookUrl: string; port?: number }): Promise<RunningAlertmanager & { port: number }> {
+export async function startAlertmanager(opts: {
+  webhookUrl: string;
+  port?: number;
+}): Promise<RunningAlertmanager & { port: number }> {
   const bin = await findAlertmanager();
-  if (!bin) throw new Error('prometheus-alertmanager not found: npm test installs it (hydra doctor --install), or apt-get install -y prometheus-alertmanager');
+  if (!bin)
+    throw new Error(
+      'prometheus-alertmanager not found: npm test installs it (hydra doctor --install), or apt-get install -y prometheus-alertmanager',
+    );
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hydra-am-'));
   const config = [
     'route:',
@@ -54,21 +60,35 @@ export async function startAlertmanager(opts: { webhookUrl: string; port?: numbe
     '',
   ].join('\n');
   await writeFile(path.join(dir, 'alertmanager.yml'), config);
-  const port = opts.port ?? await freePort();
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(bin, [
-    `--config.file=${path.join(dir, 'alertmanager.yml')}`, `--storage.path=${path.join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(
+    bin,
+    [
+      `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   try {
-    await waitFor('alertmanager to be ready', async () => {
-      if (child.exitCode !== null) throw new Error(`alertmanager exited ${child.exitCode}: ${stderr}`);
-      const res = await fetch(`${url}/-/ready`).catch(() => null);
-      return res?.ok === true;
-    }, 15_000, 100);
+    await waitFor(
+      'alertmanager to be ready',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`alertmanager exited ${child.exitCode}: ${stderr}`);
+        const res = await fetch(`${url}/-/ready`).catch(() => null);
+        return res?.ok === true;
+      },
+      15_000,
+      100,
+    );
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

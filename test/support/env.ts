@@ -16,19 +16,30 @@ export interface TestEnv {
 }
 
 export function uniqueId(label: string): string {
-  return `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}_${label}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40);
+  return `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}_${label}`
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 40);
 }
 
 export async function openTestEnv(label: string, opts: { migrate?: boolean } = {}): Promise<TestEnv> {
   const id = uniqueId(label);
   const databaseUrl = withDatabase(inject('databaseUrl'), id);
-  const config = loadConfig({ ...process.env, NATS_URL: inject('natsUrl'), DATABASE_URL: databaseUrl, HYDRA_NAMESPACE: id.replace(/_/g, '-') });
+  const config = loadConfig({
+    ...process.env,
+    NATS_URL: inject('natsUrl'),
+    DATABASE_URL: databaseUrl,
+    HYDRA_NAMESPACE: id.replace(/_/g, '-'),
+  });
   const database = await openDatabase(databaseUrl);
   if (opts.migrate !== false) await migrateDatabase(database);
   const nc = await connect({ servers: config.NATS_URL });
   const names = namesFor(config.HYDRA_NAMESPACE);
   return {
-    config, names, database, nc,
+    config,
+    names,
+    database,
+    nc,
     async cleanup() {
       await database.close();
       await dropDatabase(databaseUrl);

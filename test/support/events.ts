@@ -7,25 +7,45 @@ export const randomSha = () => randomBytes(32).toString('hex');
 
 export function plotTypeSpec(name: string, detector = 'CDC') {
   return {
-    name, detector, pattern: '^(?<plot>[A-Za-z0-9_]+)-(?<pad>\\d{2})_(?<chunk>\\d{4})\\.png$',
-    labels: [{ name: 'Good', colour: '#2e7d32' }, { name: 'Bad', colour: '#c62828', alarms: true }],
+    name,
+    detector,
+    pattern: '^(?<plot>[A-Za-z0-9_]+)-(?<pad>\\d{2})_(?<chunk>\\d{4})\\.png$',
+    labels: [
+      { name: 'Good', colour: '#2e7d32' },
+      { name: 'Bad', colour: '#c62828', alarms: true },
+    ],
     input: { width: 64, height: 48, channels: 1 as const },
   };
 }
 
 export function arrived(imageId: string, plotType: string, i = 0, arrivedAt = '2026-11-26T10:00:00.000Z'): AnyNewEvent {
   return {
-    type: 'image.arrived', id: `arrived:${imageId}`, metadata: meta,
-    data: { imageId, plotType, run: 1000 + (i % 7), chunk: i, pad: 1, arrivedAt, width: 800, height: 600, bytes: 1000 + i, source: `${plotType}-01_${String(i).padStart(4, '0')}.png` },
+    type: 'image.arrived',
+    id: `arrived:${imageId}`,
+    metadata: meta,
+    data: {
+      imageId,
+      plotType,
+      run: 1000 + (i % 7),
+      chunk: i,
+      pad: 1,
+      arrivedAt,
+      width: 800,
+      height: 600,
+      bytes: 1000 + i,
+      source: `${plotType}-01_${String(i).padStart(4, '0')}.png`,
+    },
   };
 }
 
 /** A deterministic mixed history touching every projection, for replay checks. */
 export function mixedHistory(n: number, seed = 1): AnyNewEvent[] {
   let x = seed;
-  const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
   const plots = ['CDC_occupancy', 'FCAL_occupancy', 'BCAL_occupancy', 'RF_timing'];
-  const out: AnyNewEvent[] = plots.map((p) => ({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec(p) }) as AnyNewEvent);
+  const out: AnyNewEvent[] = plots.map(
+    (p) => ({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec(p) }) as AnyNewEvent,
+  );
   const images: { id: string; plot: string }[] = [];
   while (out.length < n) {
     const r = rnd();
@@ -37,27 +57,74 @@ export function mixedHistory(n: number, seed = 1): AnyNewEvent[] {
       out.push(arrived(id, plot, out.length, day));
     } else if (r < 0.6) {
       const im = images[Math.floor(rnd() * images.length)]!;
-      out.push({ type: 'image.sampled', metadata: meta, data: { imageId: im.id, plotType: im.plot, reason: rnd() < 0.5 ? 'unbiased' : 'bad' } });
+      out.push({
+        type: 'image.sampled',
+        metadata: meta,
+        data: { imageId: im.id, plotType: im.plot, reason: rnd() < 0.5 ? 'unbiased' : 'bad' },
+      });
     } else if (r < 0.8) {
       const im = images[Math.floor(rnd() * images.length)]!;
-      out.push({ type: 'label.assigned', metadata: meta, data: { imageId: im.id, plotType: im.plot, label: rnd() < 0.5 ? 'Good' : 'Bad', user: 'expert' } });
+      out.push({
+        type: 'label.assigned',
+        metadata: meta,
+        data: { imageId: im.id, plotType: im.plot, label: rnd() < 0.5 ? 'Good' : 'Bad', user: 'expert' },
+      });
     } else if (r < 0.87) {
       const im = images[Math.floor(rnd() * images.length)]!;
-      out.push({ type: 'label.retracted', metadata: meta, data: { imageId: im.id, plotType: im.plot, label: 'Bad', user: 'expert' } });
+      out.push({
+        type: 'label.retracted',
+        metadata: meta,
+        data: { imageId: im.id, plotType: im.plot, label: 'Bad', user: 'expert' },
+      });
     } else if (r < 0.92) {
-      out.push({ type: 'image.rejected', metadata: meta, data: { rejectionId: `r${out.length}`, source: `junk${out.length}.png`, code: 'truncated', reason: 'PNG ends early', rejectedAt: day } });
+      out.push({
+        type: 'image.rejected',
+        metadata: meta,
+        data: {
+          rejectionId: `r${out.length}`,
+          source: `junk${out.length}.png`,
+          code: 'truncated',
+          reason: 'PNG ends early',
+          rejectedAt: day,
+        },
+      });
     } else if (r < 0.935) {
       const im = images[Math.floor(rnd() * images.length)]!;
       const bad = rnd() < 0.3;
       const conf = 0.5 + rnd() * 0.5;
       out.push({
-        type: 'inference.completed', id: `inference.completed:${im.id}:${out.length}`, metadata: meta,
-        data: { imageId: im.id, plotType: im.plot, modelId: 'm1', scores: bad ? { Good: 1 - conf, Bad: conf } : { Good: conf, Bad: 1 - conf }, verdict: bad ? 'Bad' : 'Good', confidence: conf, confirmed: conf > 0.7, timings: { queueMs: 1, preprocessMs: 2, modelMs: 3 } },
+        type: 'inference.completed',
+        id: `inference.completed:${im.id}:${out.length}`,
+        metadata: meta,
+        data: {
+          imageId: im.id,
+          plotType: im.plot,
+          modelId: 'm1',
+          scores: bad ? { Good: 1 - conf, Bad: conf } : { Good: conf, Bad: 1 - conf },
+          verdict: bad ? 'Bad' : 'Good',
+          confidence: conf,
+          confirmed: conf > 0.7,
+          timings: { queueMs: 1, preprocessMs: 2, modelMs: 3 },
+        },
       });
     } else if (r < 0.96) {
-      out.push({ type: 'image.unassigned', metadata: meta, data: { imageId: shaOf(`u${out.length % 50}`), plotName: 'NEW_plot', source: 'NEW_plot-01_0001.png', keptPath: '/tmp/x', arrivedAt: day } });
+      out.push({
+        type: 'image.unassigned',
+        metadata: meta,
+        data: {
+          imageId: shaOf(`u${out.length % 50}`),
+          plotName: 'NEW_plot',
+          source: 'NEW_plot-01_0001.png',
+          keptPath: '/tmp/x',
+          arrivedAt: day,
+        },
+      });
     } else {
-      out.push({ type: 'plottype.updated', metadata: meta, data: { ...plotTypeSpec(plot), collectPercent: Math.floor(rnd() * 20) } });
+      out.push({
+        type: 'plottype.updated',
+        metadata: meta,
+        data: { ...plotTypeSpec(plot), collectPercent: Math.floor(rnd() * 20) },
+      });
     }
   }
   return out;

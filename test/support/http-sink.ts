@@ -42,7 +42,12 @@ export async function httpSink(opts: { up?: boolean } = {}): Promise<HttpSink> {
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          if (sink.status < 300) sink.received.push({ path: req.url ?? '/', body: text ? JSON.parse(text) as unknown : null, at: Date.now() });
+          if (sink.status < 300)
+            sink.received.push({
+              path: req.url ?? '/',
+              body: text ? (JSON.parse(text) as unknown) : null,
+              at: Date.now(),
+            });
           res.writeHead(sink.status, { 'content-type': 'application/json' }).end('{}');
         });
       });
@@ -52,14 +57,23 @@ export async function httpSink(opts: { up?: boolean } = {}): Promise<HttpSink> {
     async down() {
       const s = server;
       server = null;
-      if (s) await new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); });
+      if (s)
+        await new Promise<void>((r) => {
+          s.close(() => r());
+          s.closeAllConnections();
+        });
     },
   };
   if (opts.up !== false) await sink.up();
   return sink;
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const got = await probe();

@@ -23,14 +23,28 @@ export interface HttpEnv {
   close(): Promise<void>;
 }
 
-export async function openHttpEnv(label: string, opts: { expectedRoles?: string[]; clock?: () => number; config?: Partial<HttpDeps['config']>; tickMs?: number } = {}): Promise<HttpEnv> {
+export async function openHttpEnv(
+  label: string,
+  opts: { expectedRoles?: string[]; clock?: () => number; config?: Partial<HttpDeps['config']>; tickMs?: number } = {},
+): Promise<HttpEnv> {
   const env = await openTestEnv(label);
-  const log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test', nc: env.nc });
+  const log = await EventLog.open({
+    natsUrl: env.config.NATS_URL,
+    namespace: env.config.HYDRA_NAMESPACE,
+    producer: 'test',
+    nc: env.nc,
+  });
   const blobs = await BlobStore.open(env.nc, log.names.blobBucket);
   const status = await new Kvm(env.nc).create(log.names.statusBucket, { history: 1 });
   const deps: HttpDeps = {
-    config: { ...env.config, ...opts.config }, db: env.database.db, pool: env.database.pool, log, blobs, status,
-    expectedRoles: () => opts.expectedRoles ?? [], clock: opts.clock ?? Date.now,
+    config: { ...env.config, ...opts.config },
+    db: env.database.db,
+    pool: env.database.pool,
+    log,
+    blobs,
+    status,
+    expectedRoles: () => opts.expectedRoles ?? [],
+    clock: opts.clock ?? Date.now,
   };
   // Each runner holds one connection for its lock and takes another per batch: a pool of its own.
   const runnerDb = await openDatabase(env.config.DATABASE_URL, { connectionLimit: 2 * allProjections.length + 4 });
@@ -41,7 +55,10 @@ export async function openHttpEnv(label: string, opts: { expectedRoles?: string[
   const caughtUp = async (seq: number) => {
     const end = Date.now() + 20_000;
     while (Date.now() < end) {
-      const [rows] = await env.database.pool.query<RowDataPacket[]>('SELECT MIN(seq) AS low, COUNT(*) AS n FROM projection_checkpoints WHERE name IN (?)', [allProjections.map((p) => p.name)]);
+      const [rows] = await env.database.pool.query<RowDataPacket[]>(
+        'SELECT MIN(seq) AS low, COUNT(*) AS n FROM projection_checkpoints WHERE name IN (?)',
+        [allProjections.map((p) => p.name)],
+      );
       // A read model whose filter matched nothing has no reason to move: compare against what it was sent.
       const lag = await Promise.all(runners.map((r) => r.lag()));
       if (Number(rows[0]?.n) === runners.length && lag.every((l) => l.pending === 0)) return;
@@ -50,7 +67,13 @@ export async function openHttpEnv(label: string, opts: { expectedRoles?: string[
     throw new Error(`read models did not reach ${seq}`);
   };
   return {
-    env, log, blobs, status, deps, app, caughtUp,
+    env,
+    log,
+    blobs,
+    status,
+    deps,
+    app,
+    caughtUp,
     async append(events) {
       const res = await log.appendMany(events);
       const last = Math.max(...res.map((r) => r.seq));
@@ -70,26 +93,67 @@ export async function openHttpEnv(label: string, opts: { expectedRoles?: string[
 export const fact = {
   plotType(name: string, detector: string, extra: Record<string, unknown> = {}): AnyNewEvent {
     return {
-      type: 'plottype.defined', metadata: meta, data: {
-        name, detector, pattern: '^(?<plot>[A-Za-z0-9_]+)-(?<pad>\\d{2})_(?<chunk>\\d{4})\\.png$',
-        labels: [{ name: 'Good', colour: '#2e9e44' }, { name: 'Bad', colour: '#d62728', alarms: true }, { name: 'NoData', colour: '#8c8c8c' }],
-        input: { width: 160, height: 120, channels: 3 }, ...extra,
+      type: 'plottype.defined',
+      metadata: meta,
+      data: {
+        name,
+        detector,
+        pattern: '^(?<plot>[A-Za-z0-9_]+)-(?<pad>\\d{2})_(?<chunk>\\d{4})\\.png$',
+        labels: [
+          { name: 'Good', colour: '#2e9e44' },
+          { name: 'Bad', colour: '#d62728', alarms: true },
+          { name: 'NoData', colour: '#8c8c8c' },
+        ],
+        input: { width: 160, height: 120, channels: 3 },
+        ...extra,
       },
     } as AnyNewEvent;
   },
   arrived(imageId: string, plotType: string, run: number, chunk: number, arrivedAt: string): AnyNewEvent {
     return {
-      type: 'image.arrived', id: `arrived:${imageId}`, metadata: meta,
-      data: { imageId, plotType, run, chunk, pad: 1, arrivedAt, width: 400, height: 300, bytes: 1000, source: `${plotType}-01_${String(chunk).padStart(4, '0')}.png` },
+      type: 'image.arrived',
+      id: `arrived:${imageId}`,
+      metadata: meta,
+      data: {
+        imageId,
+        plotType,
+        run,
+        chunk,
+        pad: 1,
+        arrivedAt,
+        width: 400,
+        height: 300,
+        bytes: 1000,
+        source: `${plotType}-01_${String(chunk).padStart(4, '0')}.png`,
+      },
     };
   },
-  verdict(imageId: string, plotType: string, verdict: 'Good' | 'Bad' | 'NoData', bad: number, opts: { confirmed?: boolean; heatmap?: string } = {}): AnyNewEvent {
-    const scores = verdict === 'NoData' ? { Good: 0.05, Bad: 0.05, NoData: 0.9 } : { Good: Math.round((1 - bad) * 1000) / 1000, Bad: bad, NoData: 0 };
+  verdict(
+    imageId: string,
+    plotType: string,
+    verdict: 'Good' | 'Bad' | 'NoData',
+    bad: number,
+    opts: { confirmed?: boolean; heatmap?: string } = {},
+  ): AnyNewEvent {
+    const scores =
+      verdict === 'NoData'
+        ? { Good: 0.05, Bad: 0.05, NoData: 0.9 }
+        : { Good: Math.round((1 - bad) * 1000) / 1000, Bad: bad, NoData: 0 };
     return {
-      type: 'inference.completed', id: `verdict:${imageId}`, metadata: meta,
+      type: 'inference.completed',
+      id: `verdict:${imageId}`,
+      metadata: meta,
       data: {
-        imageId, plotType, modelId: `${plotType}-m1`, scores, verdict, confidence: Math.max(...Object.values(scores)),
-        confirmed: opts.confirmed ?? true, heatmap: opts.heatmap, timings: { queueMs: 3, preprocessMs: 4, modelMs: 11, publishMs: 1 }, worker: 'test:1',
+        imageId,
+        plotType,
+        modelId: `${plotType}-m1`,
+        scores,
+        verdict,
+        confidence: Math.max(...Object.values(scores)),
+        confirmed: opts.confirmed ?? true,
+        heatmap: opts.heatmap,
+        timings: { queueMs: 3, preprocessMs: 4, modelMs: 11, publishMs: 1 },
+        worker: 'test:1',
       },
     };
   },

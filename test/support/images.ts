@@ -12,12 +12,15 @@ function rainbow(v: number): [number, number, number] {
   return [r, g, b];
 }
 
-export async function plotPng(seed: number, opts: { bad?: boolean; width?: number; height?: number } = {}): Promise<Buffer> {
+export async function plotPng(
+  seed: number,
+  opts: { bad?: boolean; width?: number; height?: number } = {},
+): Promise<Buffer> {
   const w = opts.width ?? 400;
   const h = opts.height ?? 300;
   const px = Buffer.alloc(w * h * 3, 255);
-  let s = seed * 2654435761 >>> 0;
-  const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  let s = (seed * 2654435761) >>> 0;
+  const rnd = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   const cx = w / 2;
   const cy = h / 2;
   const r0 = Math.min(w, h) * (0.25 + 0.05 * ((seed % 5) / 5));
@@ -39,7 +42,9 @@ export async function plotPng(seed: number, opts: { bad?: boolean; width?: numbe
   }
   for (let x = 30; x < w - 10; x++) px.fill(0, ((h - 25) * w + x) * 3, ((h - 25) * w + x) * 3 + 3);
   for (let y = 20; y < h - 25; y++) px.fill(0, (y * w + 30) * 3, (y * w + 30) * 3 + 3);
-  return sharp(px, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+  return sharp(px, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** A class-activation overlay brightest over the dead sector of a Bad plot. */
@@ -57,5 +62,7 @@ export async function heatmapPng(width = 160, height = 120): Promise<Buffer> {
       px[i + 3] = Math.round(220 * v);
     }
   }
-  return sharp(px, { raw: { width, height, channels: 4 } }).png().toBuffer();
+  return sharp(px, { raw: { width, height, channels: 4 } })
+    .png()
+    .toBuffer();
 }

@@ -6,7 +6,13 @@ import { renderPlot } from '../../fixtures/generator/index.ts';
 
 export async function tempDirs(label: string) {
   const root = await mkdtemp(path.join(os.tmpdir(), `hydra-${label}-`));
-  const dirs = { root, inbox: path.join(root, 'inbox'), quarantine: path.join(root, 'quarantine'), unassigned: path.join(root, 'unassigned'), archive: path.join(root, 'archive') };
+  const dirs = {
+    root,
+    inbox: path.join(root, 'inbox'),
+    quarantine: path.join(root, 'quarantine'),
+    unassigned: path.join(root, 'unassigned'),
+    archive: path.join(root, 'archive'),
+  };
   await mkdir(dirs.inbox, { recursive: true });
   return dirs;
 }
@@ -15,7 +21,9 @@ export async function tempDirs(label: string) {
 export async function badCorpus(dir: string): Promise<{ file: string; code: string }[]> {
   await mkdir(dir, { recursive: true });
   const good = (await renderPlot({ plotType: 'CDC_occupancy', label: 'Good', seed: 99, width: 200, height: 150 })).png;
-  const bomb = await sharp({ create: { width: 8000, height: 8000, channels: 3, background: '#000000' } }).png({ compressionLevel: 9 }).toBuffer();
+  const bomb = await sharp({ create: { width: 8000, height: 8000, channels: 3, background: '#000000' } })
+    .png({ compressionLevel: 9 })
+    .toBuffer();
   const items: [string, Uint8Array, string][] = [
     ['CDC_occupancy-01_0100.png', Buffer.alloc(0), 'empty'],
     ['CDC_occupancy-01_0101.png', good.subarray(0, Math.floor(good.length / 2)), 'truncated'],

@@ -18,9 +18,19 @@ import { meta } from './events.ts';
  * mode at random places), stores it, and records it as trained, signed off and active: what an expert
  * would do through the registry, in a few seconds.
  */
-export async function trainAndActivate(log: EventLog, blobs: BlobStore, spec: PlotTypeSpec, opts: {
-  mode: string; perClass?: number; epochs?: number; sourceWidth?: number; sourceHeight?: number; seed?: number;
-}): Promise<{ modelId: string; valAccuracy: number }> {
+export async function trainAndActivate(
+  log: EventLog,
+  blobs: BlobStore,
+  spec: PlotTypeSpec,
+  opts: {
+    mode: string;
+    perClass?: number;
+    epochs?: number;
+    sourceWidth?: number;
+    sourceHeight?: number;
+    seed?: number;
+  },
+): Promise<{ modelId: string; valAccuracy: number }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hydra-model-'));
   try {
     const perClass = opts.perClass ?? 96;
@@ -29,21 +39,63 @@ export async function trainAndActivate(log: EventLog, blobs: BlobStore, spec: Pl
     const seed = opts.seed ?? 1;
     const images: { png: Buffer; label: string }[] = [];
     for (let i = 0; i < perClass; i++) {
-      images.push({ png: (await renderPlot({ plotType: spec.name, label: 'Good', seed: seed * 1000 + i, width: w, height: h, run: 71400 + i })).png, label: 'Good' });
-      images.push({ png: (await renderPlot({ plotType: spec.name, label: 'Bad', seed: seed * 1000 + 500 + i, width: w, height: h, run: 71400 + i, failure: { mode: opts.mode, severity: 1 } })).png, label: 'Bad' });
+      images.push({
+        png: (
+          await renderPlot({
+            plotType: spec.name,
+            label: 'Good',
+            seed: seed * 1000 + i,
+            width: w,
+            height: h,
+            run: 71400 + i,
+          })
+        ).png,
+        label: 'Good',
+      });
+      images.push({
+        png: (
+          await renderPlot({
+            plotType: spec.name,
+            label: 'Bad',
+            seed: seed * 1000 + 500 + i,
+            width: w,
+            height: h,
+            run: 71400 + i,
+            failure: { mode: opts.mode, severity: 1 },
+          })
+        ).png,
+        label: 'Bad',
+      });
     }
     const labels = ['Good', 'Bad'];
     const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-    const { dataset } = await buildDataset(images.map((im) => ({ imageId: sha(im.png), label: im.label, load: async () => im.png })), {
-      dir: path.join(dir, 'ds'), header: { labels, input: spec.input, plotType: spec.name }, masks: spec.masks,
-      validationFraction: 0.25, seed: 1, sampling: 'balanced',
-    });
-    const parameters = { epochs: opts.epochs ?? 20, batchSize: 16, learningRate: 0.003, patience: 10, seed: 1, minPerClass: 5, device: 'cpu' as const };
+    const { dataset } = await buildDataset(
+      images.map((im) => ({ imageId: sha(im.png), label: im.label, load: async () => im.png })),
+      {
+        dir: path.join(dir, 'ds'),
+        header: { labels, input: spec.input, plotType: spec.name },
+        masks: spec.masks,
+        validationFraction: 0.25,
+        seed: 1,
+        sampling: 'balanced',
+      },
+    );
+    const parameters = {
+      epochs: opts.epochs ?? 20,
+      batchSize: 16,
+      learningRate: 0.003,
+      patience: 10,
+      seed: 1,
+      minPerClass: 5,
+      device: 'cpu' as const,
+    };
     const r = await runTrainer({ datasetDir: path.join(dir, 'ds'), outDir: path.join(dir, 'out'), parameters });
     if (!r.ok) throw new Error(`training failed: ${r.code}: ${r.reason}`);
     const preds = await readValPredictions(r.valPredictionsPath);
     const evaluation = evaluate({
-      labels, imageIds: preds.samples.map((s) => s.imageId), trueLabels: preds.samples.map((s) => s.label),
+      labels,
+      imageIds: preds.samples.map((s) => s.imageId),
+      trueLabels: preds.samples.map((s) => s.label),
       probabilities: preds.samples.map((s) => s.probabilities),
     });
     const onnx = await blobs.put(await readFile(r.modelPath), 'application/onnx');
@@ -51,14 +103,33 @@ export async function trainAndActivate(log: EventLog, blobs: BlobStore, spec: Pl
     const trainingId = `t-${randomBytes(4).toString('hex')}`;
     const counts = datasetCounts(dataset);
     await log.append({
-      type: 'training.completed', metadata: meta,
+      type: 'training.completed',
+      metadata: meta,
       data: {
-        trainingId, plotType: spec.name, modelId, onnx: onnx.sha256, input: spec.input, labels, evaluation,
-        dataset: { size: dataset.count, train: counts.train, validation: counts.validation, manifestHash: dataset.manifestHash, perLabel: counts.perLabel },
-        parameters, frameworks: r.frameworks, durationSeconds: r.durationSeconds,
+        trainingId,
+        plotType: spec.name,
+        modelId,
+        onnx: onnx.sha256,
+        input: spec.input,
+        labels,
+        evaluation,
+        dataset: {
+          size: dataset.count,
+          train: counts.train,
+          validation: counts.validation,
+          manifestHash: dataset.manifestHash,
+          perLabel: counts.perLabel,
+        },
+        parameters,
+        frameworks: r.frameworks,
+        durationSeconds: r.durationSeconds,
       },
     });
-    await log.append({ type: 'model.signed-off', metadata: meta, data: { modelId, plotType: spec.name, user: 'expert', comment: 'test model' } });
+    await log.append({
+      type: 'model.signed-off',
+      metadata: meta,
+      data: { modelId, plotType: spec.name, user: 'expert', comment: 'test model' },
+    });
     const lastActivation = await log.lastSubjectSeq('model.activated', spec.name);
     let previousModelId: string | undefined;
     if (lastActivation > 0) {
@@ -66,7 +137,9 @@ export async function trainAndActivate(log: EventLog, blobs: BlobStore, spec: Pl
       previousModelId = (JSON.parse(new TextDecoder().decode(m!.data)) as { data: { modelId: string } }).data.modelId;
     }
     await log.append({
-      type: 'model.activated', metadata: meta, expectedLastSubjectSeq: lastActivation,
+      type: 'model.activated',
+      metadata: meta,
+      expectedLastSubjectSeq: lastActivation,
       data: { modelId, plotType: spec.name, user: 'expert', ...(previousModelId ? { previousModelId } : {}) },
     });
     return { modelId, valAccuracy: r.valAccuracy };

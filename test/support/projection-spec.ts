@@ -1,5 +1,11 @@
 import { expect } from 'vitest';
-import { definitionOf, validateData, type EventInput, type EventType, type HydraEvent } from '../../src/events/catalog.ts';
+import {
+  definitionOf,
+  validateData,
+  type EventInput,
+  type EventType,
+  type HydraEvent,
+} from '../../src/events/catalog.ts';
 import { planBatch } from '../../src/projections/runtime/plan.ts';
 import { erase, type Projection } from '../../src/projections/runtime/projection.ts';
 import type { ReadItem } from '../../src/events/log.ts';
@@ -16,7 +22,17 @@ export function eventStream(start = '2026-11-26T10:00:00.000Z') {
     const time = opts.time ?? new Date(t).toISOString();
     t = Math.max(t, Date.parse(time)) + 1000;
     const key = def.key(valid as never);
-    return { id: `e${seq}`, type, version: def.version, time, key, data: valid, metadata: { correlationId: 'spec', producer: 'spec' }, seq, subject: `spec.${type}.${key}` } as HydraEvent;
+    return {
+      id: `e${seq}`,
+      type,
+      version: def.version,
+      time,
+      key,
+      data: valid,
+      metadata: { correlationId: 'spec', producer: 'spec' },
+      seq,
+      subject: `spec.${type}.${key}`,
+    } as HydraEvent;
   };
 }
 
@@ -26,7 +42,10 @@ const items = (events: readonly HydraEvent[]): ReadItem[] => events.map((event) 
  * Folds events through a projection the way the runner does, and proves the result does not depend
  * on batching and that feeding the same events again (a redelivery) changes nothing. Returns the rows.
  */
-export function project<T extends MySqlTable>(projection: Projection<T>, events: readonly HydraEvent[]): Map<string, T['$inferSelect']> {
+export function project<T extends MySqlTable>(
+  projection: Projection<T>,
+  events: readonly HydraEvent[],
+): Map<string, T['$inferSelect']> {
   const p = erase(projection);
   const once = planBatch(p, new Map(), items(events), 0);
   expect(once.parked).toEqual([]);

@@ -20,7 +20,14 @@ let amHook: HttpSink;
 beforeAll(async () => {
   env = await openTestEnv('notify_am', { migrate: false });
   log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test' });
-  await log.append({ type: 'plottype.defined', metadata: meta, data: { ...plotTypeSpec('FDC_occupancy', 'FDC'), alarmPolicy: { labels: ['Bad'], minConfidence: 0.8, consecutive: 2 } } });
+  await log.append({
+    type: 'plottype.defined',
+    metadata: meta,
+    data: {
+      ...plotTypeSpec('FDC_occupancy', 'FDC'),
+      alarmPolicy: { labels: ['Bad'], minConfidence: 0.8, consecutive: 2 },
+    },
+  });
   registry = await PlotTypeRegistry.open(log);
   amHook = await httpSink();
 });
@@ -37,23 +44,43 @@ function verdict(label: 'Good' | 'Bad', run = 101072): AnyNewEvent[] {
   return [
     { ...a, data: { ...a.data, run } },
     {
-      type: 'inference.completed', metadata: meta,
-      data: { imageId, plotType: 'FDC_occupancy', modelId: 'm', scores: { Good: label === 'Good' ? 0.97 : 0.03, Bad: label === 'Bad' ? 0.97 : 0.03 }, verdict: label, confidence: 0.97, confirmed: true, timings: { queueMs: 0, preprocessMs: 0, modelMs: 0 } },
+      type: 'inference.completed',
+      metadata: meta,
+      data: {
+        imageId,
+        plotType: 'FDC_occupancy',
+        modelId: 'm',
+        scores: { Good: label === 'Good' ? 0.97 : 0.03, Bad: label === 'Bad' ? 0.97 : 0.03 },
+        verdict: label,
+        confidence: 0.97,
+        confirmed: true,
+        timings: { queueMs: 0, preprocessMs: 0, modelMs: 0 },
+      },
     },
   ];
 }
 
 /** What Alertmanager's own webhook receiver got: each notification's status and its alerts' labels. */
-const notified = () => amHook.received.flatMap((r) => {
-  const b = r.body as { status: string; alerts: { status: string; labels: Record<string, string> }[] };
-  return b.alerts.map((a) => ({ status: a.status, labels: a.labels }));
-});
+const notified = () =>
+  amHook.received.flatMap((r) => {
+    const b = r.body as { status: string; alerts: { status: string; labels: Record<string, string> }[] };
+    return b.alerts.map((a) => ({ status: a.status, labels: a.labels }));
+  });
 
 describe('Alertmanager (a real prometheus-alertmanager)', () => {
   it('receives the alarm with its grouping labels, keeps it across its own restart, and receives its resolution', async () => {
     let am = await startAlertmanager({ webhookUrl: `${amHook.url}/am` });
     const resendMs = 1000;
-    const runner = new NotifyRunner(log, alertmanagerTarget(am.url, { links: linksFor('http://hydra.test:8080'), timeoutMs: 2000, severity: 'critical', resendMs }), { retryMaxMs: 500, retryBaseMs: 100 });
+    const runner = new NotifyRunner(
+      log,
+      alertmanagerTarget(am.url, {
+        links: linksFor('http://hydra.test:8080'),
+        timeoutMs: 2000,
+        severity: 'critical',
+        resendMs,
+      }),
+      { retryMaxMs: 500, retryBaseMs: 100 },
+    );
     const worker = new AlarmWorker(log, registry, await AlarmStateStore.open(env.nc, log));
     await runner.start();
     await worker.start();
@@ -65,31 +92,49 @@ describe('Alertmanager (a real prometheus-alertmanager)', () => {
         return a.length > 0 ? a : undefined;
       });
       expect(alert!.labels).toEqual({
-        alertname: 'HydraPlotBad', plot_type: 'FDC_occupancy', detector: 'FDC', run: '101072', severity: 'critical', label: 'Bad', alarm_id: 'FDC_occupancy-1',
+        alertname: 'HydraPlotBad',
+        plot_type: 'FDC_occupancy',
+        detector: 'FDC',
+        run: '101072',
+        severity: 'critical',
+        label: 'Bad',
+        alarm_id: 'FDC_occupancy-1',
       });
       expect(alert!.status.state).toBe('active');
       expect(alert!.annotations).toMatchObject({ summary: 'FDC_occupancy (FDC) is Bad' });
       expect(alert!.annotations.image).toMatch(/^http:\/\/hydra\.test:8080\/images\/[0-9a-f]{64}$/);
       expect(Date.parse(alert!.endsAt)).toBeGreaterThan(Date.now());
       // Alertmanager routes it to its receivers, grouped by plot type, detector and run.
-      await waitFor('Alertmanager to notify its receiver', () => notified().some((n) => n.status === 'firing' && n.labels.alarm_id === 'FDC_occupancy-1'));
-      await acknowledgeAlarm(log, { alarmId: 'FDC_occupancy-1', user: 'shift', comment: 'FDC HV tripped, expert called' });
+      await waitFor('Alertmanager to notify its receiver', () =>
+        notified().some((n) => n.status === 'firing' && n.labels.alarm_id === 'FDC_occupancy-1'),
+      );
+      await acknowledgeAlarm(log, {
+        alarmId: 'FDC_occupancy-1',
+        user: 'shift',
+        comment: 'FDC HV tripped, expert called',
+      });
 
       // Alertmanager keeps alerts in memory: restarted, it knows nothing until Hydra re-sends the open alarm.
       const port = am.port;
       await am.stop();
       am = await startAlertmanager({ webhookUrl: `${amHook.url}/am`, port });
-      const [again] = await waitFor('the open alarm re-sent after the restart', async () => {
-        const a = ours(await am.alerts());
-        return a.length > 0 ? a : undefined;
-      }, 10_000);
+      const [again] = await waitFor(
+        'the open alarm re-sent after the restart',
+        async () => {
+          const a = ours(await am.alerts());
+          return a.length > 0 ? a : undefined;
+        },
+        10_000,
+      );
       expect(again!.labels.alarm_id).toBe('FDC_occupancy-1');
       expect(again!.annotations.description).toContain('Acknowledged by shift: FDC HV tripped, expert called.');
 
       // The plot is good again: the alert ends, leaves the active alerts, and the receiver hears it is resolved.
       await log.appendMany(verdict('Good'));
-      await waitFor('the alert to be resolved', async () => ours(await am.alerts()).length === 0 ? true : undefined);
-      await waitFor('Alertmanager to notify the resolution', () => notified().some((n) => n.status === 'resolved' && n.labels.alarm_id === 'FDC_occupancy-1'));
+      await waitFor('the alert to be resolved', async () => (ours(await am.alerts()).length === 0 ? true : undefined));
+      await waitFor('Alertmanager to notify the resolution', () =>
+        notified().some((n) => n.status === 'resolved' && n.labels.alarm_id === 'FDC_occupancy-1'),
+      );
       // Re-sending stops with the episode: it stays resolved.
       await new Promise((r) => setTimeout(r, resendMs * 1.5));
       expect(ours(await am.alerts())).toEqual([]);

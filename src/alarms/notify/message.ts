@@ -23,20 +23,36 @@ export const webhookPayloadSchema = z.object({
   alarmId: z.string(),
   plotType: z.string(),
   summary: z.string(),
-  alarm: z.object({
-    detector: z.string(), run: z.number().int(), label: z.string(), confidence: z.number(), firstImageId: z.string(),
-    imageCount: z.number().int(), raisedAt: z.string(), state: z.string(),
-    resolvedAt: z.string().nullable(), acknowledgedBy: z.string().nullable(), comment: z.string().nullable(),
-  }).nullable(),
+  alarm: z
+    .object({
+      detector: z.string(),
+      run: z.number().int(),
+      label: z.string(),
+      confidence: z.number(),
+      firstImageId: z.string(),
+      imageCount: z.number().int(),
+      raisedAt: z.string(),
+      state: z.string(),
+      resolvedAt: z.string().nullable(),
+      acknowledgedBy: z.string().nullable(),
+      comment: z.string().nullable(),
+    })
+    .nullable(),
   imageUrl: z.string().nullable(),
   user: z.string().optional(),
   comment: z.string().optional(),
 });
 export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
 
-export function summaryOf(kind: WebhookPayload['kind'], plotType: string, alarm: AlarmRow | undefined, user?: string): string {
+export function summaryOf(
+  kind: WebhookPayload['kind'],
+  plotType: string,
+  alarm: AlarmRow | undefined,
+  user?: string,
+): string {
   const what = alarm ? `${plotType} (${alarm.detector}) ${alarm.label}` : plotType;
-  if (kind === 'raised') return `${what} since run ${alarm?.run ?? '?'}: ${alarm?.imageCount ?? 0} images in a row, confidence at least ${alarm ? alarm.confidence.toFixed(2) : '?'}`;
+  if (kind === 'raised')
+    return `${what} since run ${alarm?.run ?? '?'}: ${alarm?.imageCount ?? 0} images in a row, confidence at least ${alarm ? alarm.confidence.toFixed(2) : '?'}`;
   if (kind === 'resolved') return `${plotType} is good again`;
   return `${plotType} alarm acknowledged by ${user ?? '?'}`;
 }
@@ -46,13 +62,29 @@ export function webhookPayload(e: AlarmEvent, alarm: AlarmRow | undefined, links
   const user = e.type === 'alarm.acknowledged' ? e.data.user : undefined;
   const comment = e.type === 'alarm.acknowledged' ? e.data.comment : undefined;
   return {
-    source: 'hydra', kind, eventId: e.id, seq: e.seq, time: e.time, alarmId: e.data.alarmId, plotType: e.data.plotType,
+    source: 'hydra',
+    kind,
+    eventId: e.id,
+    seq: e.seq,
+    time: e.time,
+    alarmId: e.data.alarmId,
+    plotType: e.data.plotType,
     summary: summaryOf(kind, e.data.plotType, alarm, user),
-    alarm: alarm ? {
-      detector: alarm.detector, run: alarm.run, label: alarm.label, confidence: alarm.confidence, firstImageId: alarm.firstImageId,
-      imageCount: alarm.imageCount, raisedAt: alarm.raisedAt, state: alarm.state, resolvedAt: alarm.resolvedAt,
-      acknowledgedBy: alarm.acknowledgedBy, comment: alarm.comment,
-    } : null,
+    alarm: alarm
+      ? {
+          detector: alarm.detector,
+          run: alarm.run,
+          label: alarm.label,
+          confidence: alarm.confidence,
+          firstImageId: alarm.firstImageId,
+          imageCount: alarm.imageCount,
+          raisedAt: alarm.raisedAt,
+          state: alarm.state,
+          resolvedAt: alarm.resolvedAt,
+          acknowledgedBy: alarm.acknowledgedBy,
+          comment: alarm.comment,
+        }
+      : null,
     imageUrl: alarm ? links.image(alarm.firstImageId) : null,
     ...(user !== undefined ? { user } : {}),
     ...(comment !== undefined ? { comment } : {}),
@@ -81,14 +113,22 @@ export function alertFor(alarm: AlarmRow, opts: { severity: string; links: Links
   const image = opts.links.image(alarm.firstImageId);
   return {
     labels: {
-      alertname: ALERT_NAME, plot_type: alarm.plotType, detector: alarm.detector, run: String(alarm.run),
-      severity: opts.severity, label: alarm.label, alarm_id: alarm.alarmId,
+      alertname: ALERT_NAME,
+      plot_type: alarm.plotType,
+      detector: alarm.detector,
+      run: String(alarm.run),
+      severity: opts.severity,
+      label: alarm.label,
+      alarm_id: alarm.alarmId,
     },
     annotations: {
       summary: `${alarm.plotType} (${alarm.detector}) is ${alarm.label}`,
-      description: `Hydra saw ${alarm.imageCount} ${alarm.label} images of ${alarm.plotType} in a row from run ${alarm.run}, `
-        + `each with confidence at least ${alarm.confidence.toFixed(2)}. Alarm ${alarm.alarmId}.`
-        + (alarm.acknowledgedBy ? ` Acknowledged by ${alarm.acknowledgedBy}${alarm.comment ? `: ${alarm.comment}` : ''}.` : ''),
+      description:
+        `Hydra saw ${alarm.imageCount} ${alarm.label} images of ${alarm.plotType} in a row from run ${alarm.run}, ` +
+        `each with confidence at least ${alarm.confidence.toFixed(2)}. Alarm ${alarm.alarmId}.` +
+        (alarm.acknowledgedBy
+          ? ` Acknowledged by ${alarm.acknowledgedBy}${alarm.comment ? `: ${alarm.comment}` : ''}.`
+          : ''),
       image: image,
     },
     startsAt: alarm.raisedAt,

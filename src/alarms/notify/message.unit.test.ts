@@ -6,50 +6,107 @@ import { alertFor, linksFor, retryDelayMs, webhookPayload, webhookPayloadSchema 
 
 const links = linksFor('https://hydra.example.org/');
 const row: AlarmRow = {
-  alarmId: 'CDC_occ-2', plotType: 'CDC_occ', detector: 'CDC', run: 101072, label: 'Bad', confidence: 0.913,
-  firstImageId: shaOf('a'), imageCount: 3, raisedAt: '2026-11-26T10:00:00.000Z', state: 'active',
-  acknowledgedAt: null, acknowledgedBy: null, comment: null, resolvedAt: null, resolvedImageId: null, seq: 10,
+  alarmId: 'CDC_occ-2',
+  plotType: 'CDC_occ',
+  detector: 'CDC',
+  run: 101072,
+  label: 'Bad',
+  confidence: 0.913,
+  firstImageId: shaOf('a'),
+  imageCount: 3,
+  raisedAt: '2026-11-26T10:00:00.000Z',
+  state: 'active',
+  acknowledgedAt: null,
+  acknowledgedBy: null,
+  comment: null,
+  resolvedAt: null,
+  resolvedImageId: null,
+  seq: 10,
 };
 const meta = { correlationId: 'c', producer: 'alarms' };
 
 describe('Alertmanager alerts', () => {
   it('a firing alert carries the grouping labels, a summary, the image link, and is valid until the given time', () => {
     expect(alertFor(row, { severity: 'critical', links, endsAt: '2026-11-26T10:04:00.000Z' })).toEqual({
-      labels: { alertname: 'HydraPlotBad', plot_type: 'CDC_occ', detector: 'CDC', run: '101072', severity: 'critical', label: 'Bad', alarm_id: 'CDC_occ-2' },
+      labels: {
+        alertname: 'HydraPlotBad',
+        plot_type: 'CDC_occ',
+        detector: 'CDC',
+        run: '101072',
+        severity: 'critical',
+        label: 'Bad',
+        alarm_id: 'CDC_occ-2',
+      },
       annotations: {
         summary: 'CDC_occ (CDC) is Bad',
-        description: 'Hydra saw 3 Bad images of CDC_occ in a row from run 101072, each with confidence at least 0.91. Alarm CDC_occ-2.',
+        description:
+          'Hydra saw 3 Bad images of CDC_occ in a row from run 101072, each with confidence at least 0.91. Alarm CDC_occ-2.',
         image: `https://hydra.example.org/images/${shaOf('a')}`,
       },
-      startsAt: '2026-11-26T10:00:00.000Z', endsAt: '2026-11-26T10:04:00.000Z', generatorURL: `https://hydra.example.org/images/${shaOf('a')}`,
+      startsAt: '2026-11-26T10:00:00.000Z',
+      endsAt: '2026-11-26T10:04:00.000Z',
+      generatorURL: `https://hydra.example.org/images/${shaOf('a')}`,
     });
   });
 
   it('a resolved alert has the same labels and ends when the plot was good again (never before it started)', () => {
-    const resolved = { ...row, state: 'resolved', resolvedAt: '2026-11-26T10:30:00.000Z', acknowledgedBy: 'ann', comment: 'HV trip' };
+    const resolved = {
+      ...row,
+      state: 'resolved',
+      resolvedAt: '2026-11-26T10:30:00.000Z',
+      acknowledgedBy: 'ann',
+      comment: 'HV trip',
+    };
     const a = alertFor(resolved, { severity: 'critical', links, endsAt: '2030-01-01T00:00:00.000Z' });
     expect(a.labels).toEqual(alertFor(row, { severity: 'critical', links, endsAt: 'x' }).labels);
     expect(a.endsAt).toBe('2026-11-26T10:30:00.000Z');
     expect(a.annotations.description).toContain('Acknowledged by ann: HV trip.');
-    expect(alertFor({ ...resolved, resolvedAt: '2026-11-26T09:59:59.000Z' }, { severity: 's', links, endsAt: 'x' }).endsAt).toBe(row.raisedAt);
+    expect(
+      alertFor({ ...resolved, resolvedAt: '2026-11-26T09:59:59.000Z' }, { severity: 's', links, endsAt: 'x' }).endsAt,
+    ).toBe(row.raisedAt);
   });
 });
 
 describe('webhook payload', () => {
   it('says what happened to which alarm, with a stable event id and the episode as known', () => {
-    const e = { id: 'ev1', seq: 12, time: '2026-11-26T10:31:00.000Z', type: 'alarm.acknowledged', key: 'CDC_occ', version: 1, subject: 's', metadata: meta,
-      data: { alarmId: 'CDC_occ-2', plotType: 'CDC_occ', user: 'ann', comment: 'HV trip' } } as AlarmEvent;
+    const e = {
+      id: 'ev1',
+      seq: 12,
+      time: '2026-11-26T10:31:00.000Z',
+      type: 'alarm.acknowledged',
+      key: 'CDC_occ',
+      version: 1,
+      subject: 's',
+      metadata: meta,
+      data: { alarmId: 'CDC_occ-2', plotType: 'CDC_occ', user: 'ann', comment: 'HV trip' },
+    } as AlarmEvent;
     const p = webhookPayload(e, row, links);
     expect(webhookPayloadSchema.parse(p)).toEqual(p);
-    expect(p).toMatchObject({ kind: 'acknowledged', eventId: 'ev1', seq: 12, alarmId: 'CDC_occ-2', user: 'ann', comment: 'HV trip', summary: 'CDC_occ alarm acknowledged by ann', imageUrl: `https://hydra.example.org/images/${shaOf('a')}` });
-    expect(webhookPayload({ ...e, type: 'alarm.resolved', data: { alarmId: 'X-1', plotType: 'X', resolvedAt: e.time } } as AlarmEvent, undefined, links))
-      .toMatchObject({ kind: 'resolved', alarm: null, imageUrl: null, summary: 'X is good again' });
+    expect(p).toMatchObject({
+      kind: 'acknowledged',
+      eventId: 'ev1',
+      seq: 12,
+      alarmId: 'CDC_occ-2',
+      user: 'ann',
+      comment: 'HV trip',
+      summary: 'CDC_occ alarm acknowledged by ann',
+      imageUrl: `https://hydra.example.org/images/${shaOf('a')}`,
+    });
+    expect(
+      webhookPayload(
+        { ...e, type: 'alarm.resolved', data: { alarmId: 'X-1', plotType: 'X', resolvedAt: e.time } } as AlarmEvent,
+        undefined,
+        links,
+      ),
+    ).toMatchObject({ kind: 'resolved', alarm: null, imageUrl: null, summary: 'X is good again' });
   });
 });
 
 describe('retry delays', () => {
   it('double from the base up to the cap', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 100].map((n) => retryDelayMs(n, 30_000))).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 100].map((n) => retryDelayMs(n, 30_000))).toEqual([
+      1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000,
+    ]);
     expect(retryDelayMs(0, 500, 100)).toBe(100);
   });
 });

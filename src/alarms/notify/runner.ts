@@ -22,7 +22,6 @@ export interface NotifyRunnerOptions {
   readonly ackWaitMs?: number;
 }
 
-
 /**
  * Delivers alarm events to one target from the target's own durable consumer on alarm.*: acknowledged
  * only once the target accepted, otherwise nak'd with a growing delay and tried again, for ever. With
@@ -38,7 +37,11 @@ export class NotifyRunner {
   private timer: NodeJS.Timeout | null = null;
   private exclusive: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly log: EventLog, readonly target: NotifyTarget, private readonly opts: NotifyRunnerOptions) {}
+  constructor(
+    private readonly log: EventLog,
+    readonly target: NotifyTarget,
+    private readonly opts: NotifyRunnerOptions,
+  ) {}
 
   get consumerName(): string {
     return this.log.names.consumer(`notify_${this.target.name}`);
@@ -51,8 +54,12 @@ export class NotifyRunner {
     } catch (err) {
       if (!(err instanceof JetStreamApiError)) throw err;
       await jsm.consumers.add(names.stream, {
-        durable_name: this.consumerName, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.New,
-        filter_subject: names.filter('alarm'), max_ack_pending: 1, max_deliver: -1,
+        durable_name: this.consumerName,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.New,
+        filter_subject: names.filter('alarm'),
+        max_ack_pending: 1,
+        max_deliver: -1,
         ack_wait: (this.opts.ackWaitMs ?? 60_000) * 1_000_000,
       });
     }
@@ -61,9 +68,10 @@ export class NotifyRunner {
     this.loop ??= this.run();
     const { refresh, refreshMs } = this.target;
     if (refresh && refreshMs) {
-      const tick = () => void this.serially(() => refresh.call(this.target, this.book.open())).catch((err: unknown) => {
-        this.opts.logger?.(`notify ${this.target.name}: re-sending open alarms: ${(err as Error).message}`);
-      });
+      const tick = () =>
+        void this.serially(() => refresh.call(this.target, this.book.open())).catch((err: unknown) => {
+          this.opts.logger?.(`notify ${this.target.name}: re-sending open alarms: ${(err as Error).message}`);
+        });
       tick();
       this.timer = setInterval(tick, refreshMs);
     }

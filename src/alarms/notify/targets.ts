@@ -18,7 +18,9 @@ export async function postJson(target: string, url: string, body: unknown, timeo
   let res: Response;
   try {
     res = await fetch(url, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
@@ -37,12 +39,20 @@ export function webhookTarget(url: string, opts: { links: Links; timeoutMs: numb
 }
 
 /** Prometheus Alertmanager's v2 API: raised alarms fire (and are re-sent while open), resolutions end them. */
-export function alertmanagerTarget(baseUrl: string, opts: { links: Links; timeoutMs: number; severity: string; resendMs: number; now?: () => number }): NotifyTarget {
+export function alertmanagerTarget(
+  baseUrl: string,
+  opts: { links: Links; timeoutMs: number; severity: string; resendMs: number; now?: () => number },
+): NotifyTarget {
   const url = `${baseUrl.replace(/\/+$/, '')}/api/v2/alerts`;
   const now = opts.now ?? Date.now;
   const validUntil = () => new Date(now() + 4 * opts.resendMs).toISOString();
   const post = (alarms: readonly AlarmRow[]) =>
-    postJson('alertmanager', url, alarms.map((a) => alertFor(a, { severity: opts.severity, links: opts.links, endsAt: validUntil() })), opts.timeoutMs);
+    postJson(
+      'alertmanager',
+      url,
+      alarms.map((a) => alertFor(a, { severity: opts.severity, links: opts.links, endsAt: validUntil() })),
+      opts.timeoutMs,
+    );
   return {
     name: 'alertmanager',
     refreshMs: opts.resendMs,

@@ -20,11 +20,26 @@ afterAll(async () => {
 });
 
 const raised = (plot: string, n: number): AnyNewEvent => ({
-  type: 'alarm.raised', id: `alarm.raised:${plot}-${n}`, metadata: meta,
-  data: { alarmId: `${plot}-${n}`, plotType: plot, detector: plot.split('_')[0]!, run: 7, label: 'Bad', confidence: 0.9, firstImageId: shaOf(`${plot}${n}`), imageIds: [shaOf(`${plot}${n}`)], raisedAt: new Date().toISOString(), episode: n },
+  type: 'alarm.raised',
+  id: `alarm.raised:${plot}-${n}`,
+  metadata: meta,
+  data: {
+    alarmId: `${plot}-${n}`,
+    plotType: plot,
+    detector: plot.split('_')[0]!,
+    run: 7,
+    label: 'Bad',
+    confidence: 0.9,
+    firstImageId: shaOf(`${plot}${n}`),
+    imageIds: [shaOf(`${plot}${n}`)],
+    raisedAt: new Date().toISOString(),
+    episode: n,
+  },
 });
 const resolved = (plot: string, n: number): AnyNewEvent => ({
-  type: 'alarm.resolved', id: `alarm.resolved:${plot}-${n}`, metadata: meta,
+  type: 'alarm.resolved',
+  id: `alarm.resolved:${plot}-${n}`,
+  metadata: meta,
   data: { alarmId: `${plot}-${n}`, plotType: plot, resolvedAt: new Date().toISOString() },
 });
 
@@ -36,9 +51,16 @@ describe('webhook notifications', () => {
     let runner = new NotifyRunner(log, target, opts);
     await runner.start();
     const events: AnyNewEvent[] = [
-      raised('CDC_occ', 1), raised('FCAL_occ', 1), resolved('CDC_occ', 1),
-      { type: 'alarm.acknowledged', metadata: { ...meta, user: 'ann' }, data: { alarmId: 'FCAL_occ-1', plotType: 'FCAL_occ', user: 'ann', comment: 'known: HV trip' } },
-      resolved('FCAL_occ', 1), raised('CDC_occ', 2),
+      raised('CDC_occ', 1),
+      raised('FCAL_occ', 1),
+      resolved('CDC_occ', 1),
+      {
+        type: 'alarm.acknowledged',
+        metadata: { ...meta, user: 'ann' },
+        data: { alarmId: 'FCAL_occ-1', plotType: 'FCAL_occ', user: 'ann', comment: 'known: HV trip' },
+      },
+      resolved('FCAL_occ', 1),
+      raised('CDC_occ', 2),
     ];
     const seqs: number[] = [];
     for (const e of events) seqs.push((await log.append(e)).seq);
@@ -56,17 +78,33 @@ describe('webhook notifications', () => {
     await new Promise((r) => setTimeout(r, 500));
     sink.status = 200;
     try {
-      await waitFor('every notification', () => sink.received.length >= events.length && runner.stats.failingSince === null, 20_000);
+      await waitFor(
+        'every notification',
+        () => sink.received.length >= events.length && runner.stats.failingSince === null,
+        20_000,
+      );
       await new Promise((r) => setTimeout(r, 300));
       const got = sink.received.map((r) => webhookPayloadSchema.parse(r.body));
       expect(got.map((p) => `${p.kind} ${p.alarmId}`)).toEqual([
-        'raised CDC_occ-1', 'raised FCAL_occ-1', 'resolved CDC_occ-1', 'acknowledged FCAL_occ-1', 'resolved FCAL_occ-1', 'raised CDC_occ-2',
+        'raised CDC_occ-1',
+        'raised FCAL_occ-1',
+        'resolved CDC_occ-1',
+        'acknowledged FCAL_occ-1',
+        'resolved FCAL_occ-1',
+        'raised CDC_occ-2',
       ]);
       expect(got.map((p) => p.seq)).toEqual(seqs);
       expect(new Set(got.map((p) => p.eventId)).size).toBe(events.length);
       expect(sink.received.every((r) => r.path === '/hydra-alarms')).toBe(true);
-      expect(got[3]).toMatchObject({ user: 'ann', comment: 'known: HV trip', alarm: { detector: 'FCAL', run: 7, state: 'acknowledged' } });
-      expect(got[2]).toMatchObject({ summary: 'CDC_occ is good again', imageUrl: `http://hydra.test/images/${shaOf('CDC_occ1')}` });
+      expect(got[3]).toMatchObject({
+        user: 'ann',
+        comment: 'known: HV trip',
+        alarm: { detector: 'FCAL', run: 7, state: 'acknowledged' },
+      });
+      expect(got[2]).toMatchObject({
+        summary: 'CDC_occ is good again',
+        imageUrl: `http://hydra.test/images/${shaOf('CDC_occ1')}`,
+      });
       const ci = await log.jsm.consumers.info(log.names.stream, runner.consumerName);
       expect(ci.num_pending + ci.num_ack_pending).toBe(0);
     } finally {

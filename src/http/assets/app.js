@@ -1,7 +1,14 @@
 // Hydra pages: the little the browser does itself. Nothing here polls the server; live data comes by SSE.
 (() => {
   const root = document.documentElement;
-  const store = (k, v) => { try { if (v === undefined) return localStorage.getItem(k); localStorage.setItem(k, v); } catch { return null; } };
+  const store = (k, v) => {
+    try {
+      if (v === undefined) return localStorage.getItem(k);
+      localStorage.setItem(k, v);
+    } catch {
+      return null;
+    }
+  };
 
   // Heatmap overlay: one switch and one opacity for every image on the page, remembered across reloads.
   function applyHeat() {
@@ -9,8 +16,12 @@
     const opacity = Number(store('hydra.heatOpacity') ?? '60');
     root.classList.toggle('show-heat', on);
     root.style.setProperty('--heat-opacity', String(opacity / 100));
-    document.querySelectorAll('.heat-toggle, #heat-toggle').forEach((el) => { el.checked = on; });
-    document.querySelectorAll('.heat-opacity, #heat-opacity').forEach((el) => { el.value = String(opacity); });
+    document.querySelectorAll('.heat-toggle, #heat-toggle').forEach((el) => {
+      el.checked = on;
+    });
+    document.querySelectorAll('.heat-opacity, #heat-opacity').forEach((el) => {
+      el.value = String(opacity);
+    });
     const tile = store('hydra.tile');
     if (tile) root.style.setProperty('--tile', `${tile}px`);
     const size = document.getElementById('tile-size');
@@ -18,9 +29,18 @@
   }
   document.addEventListener('input', (e) => {
     const t = e.target;
-    if (t.matches?.('.heat-toggle, #heat-toggle')) { store('hydra.heat', t.checked ? '1' : '0'); applyHeat(); }
-    if (t.matches?.('.heat-opacity, #heat-opacity')) { store('hydra.heatOpacity', t.value); applyHeat(); }
-    if (t.id === 'tile-size') { store('hydra.tile', t.value); applyHeat(); }
+    if (t.matches?.('.heat-toggle, #heat-toggle')) {
+      store('hydra.heat', t.checked ? '1' : '0');
+      applyHeat();
+    }
+    if (t.matches?.('.heat-opacity, #heat-opacity')) {
+      store('hydra.heatOpacity', t.value);
+      applyHeat();
+    }
+    if (t.id === 'tile-size') {
+      store('hydra.tile', t.value);
+      applyHeat();
+    }
   });
 
   // Relative times ("3 min ago"), kept current between pushes.
@@ -33,27 +53,46 @@
     return `${Math.round(s / 86400)} d ago`;
   }
   function tick() {
-    document.querySelectorAll('time[data-rel]').forEach((el) => { el.textContent = ago(el.getAttribute('datetime')); });
+    document.querySelectorAll('time[data-rel]').forEach((el) => {
+      el.textContent = ago(el.getAttribute('datetime'));
+    });
     const clock = document.getElementById('clock');
     const tz = document.body?.dataset.tz;
     if (clock && tz) {
-      clock.textContent = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date()) + (tz === 'UTC' ? ' UTC' : '');
+      clock.textContent =
+        new Intl.DateTimeFormat('en-GB', {
+          timeZone: tz,
+          hour: '2-digit',
+          minute: '2-digit',
+          second: '2-digit',
+          hourCycle: 'h23',
+        }).format(new Date()) + (tz === 'UTC' ? ' UTC' : '');
     }
   }
 
   // <details data-remember> stay open or shut across live redraws and reloads.
   function restoreDetails() {
-    document.querySelectorAll('details[data-remember][id]').forEach((d) => { d.open = store(`hydra.open.${d.id}`) === '1'; });
+    document.querySelectorAll('details[data-remember][id]').forEach((d) => {
+      d.open = store(`hydra.open.${d.id}`) === '1';
+    });
   }
-  document.addEventListener('toggle', (e) => {
-    const d = e.target;
-    if (d.matches?.('details[data-remember][id]')) store(`hydra.open.${d.id}`, d.open ? '1' : '0');
-  }, true);
+  document.addEventListener(
+    'toggle',
+    (e) => {
+      const d = e.target;
+      if (d.matches?.('details[data-remember][id]')) store(`hydra.open.${d.id}`, d.open ? '1' : '0');
+    },
+    true,
+  );
 
   // The detail overlay closes on its ✕, on the backdrop, and on Escape.
   const closeDetail = () => document.getElementById('detail')?.replaceChildren();
-  document.addEventListener('click', (e) => { if (e.target.closest?.('[data-close-detail]')) closeDetail(); });
-  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeDetail(); });
+  document.addEventListener('click', (e) => {
+    if (e.target.closest?.('[data-close-detail]')) closeDetail();
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') closeDetail();
+  });
 
   // Whether the live stream is connected, so a frozen page never looks live.
   function liveState(on, text) {
@@ -90,8 +129,14 @@
     brush = null;
     const xb = svgX(svg, e.clientX);
     const d = svg.dataset;
-    const x0 = Number(d.x0), x1 = Number(d.x1), from = Number(d.from), to = Number(d.to);
-    if (Math.abs(xb - xa) < 8) { svg.querySelector('.brush').setAttribute('width', '0'); return; }
+    const x0 = Number(d.x0),
+      x1 = Number(d.x1),
+      from = Number(d.from),
+      to = Number(d.to);
+    if (Math.abs(xb - xa) < 8) {
+      svg.querySelector('.brush').setAttribute('width', '0');
+      return;
+    }
     const t = (x) => from + ((Math.min(x1, Math.max(x0, x)) - x0) / (x1 - x0)) * (to - from);
     const url = new URL(location.href);
     url.pathname = '/timeline';
@@ -103,7 +148,11 @@
     else location.href = path;
   });
 
-  function refresh() { applyHeat(); restoreDetails(); tick(); }
+  function refresh() {
+    applyHeat();
+    restoreDetails();
+    tick();
+  }
   document.addEventListener('htmx:after:swap', refresh);
   document.addEventListener('htmx:after:settle', refresh);
   document.addEventListener('DOMContentLoaded', refresh);

@@ -11,7 +11,10 @@ export class HeartbeatWatch {
   private iterator: { stop(): void } | null = null;
   private loop: Promise<void> | null = null;
 
-  constructor(private readonly kv: KV, private readonly logger?: (line: string) => void) {}
+  constructor(
+    private readonly kv: KV,
+    private readonly logger?: (line: string) => void,
+  ) {}
 
   start(onChange?: () => void): void {
     this.loop ??= this.run(onChange);

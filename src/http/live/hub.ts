@@ -13,7 +13,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** The parts of the Run page that change live, each swapped into the element with its id. */
 export const LIVE_PARTS = ['news', 'health', 'alarms', 'board'] as const;
 export type LivePart = (typeof LIVE_PARTS)[number];
-const SWAP: Record<LivePart, string> = { news: 'innerHTML', health: 'innerHTML', alarms: 'innerMorph', board: 'innerMorph' };
+const SWAP: Record<LivePart, string> = {
+  news: 'innerHTML',
+  health: 'innerHTML',
+  alarms: 'innerMorph',
+  board: 'innerMorph',
+};
 
 export interface RunSnapshot {
   readonly at: number;
@@ -57,7 +62,6 @@ export function projectionFor(type: string): string | null {
   return null;
 }
 
-
 /**
  * Keeps the Run page current for every viewer: watches the stream (an ordered consumer from "now"),
  * waits until the read model holds the change, renders the page's live parts once, and pushes the
@@ -93,7 +97,9 @@ export class LiveHub {
   start(): void {
     this.watching ??= this.watchEvents();
     this.o.heartbeats.start(() => {
-      const key = roleHealth(this.o.heartbeats.all(), this.o.expectedRoles(), this.clock()).map((r) => `${r.role}:${r.live}`).join(',');
+      const key = roleHealth(this.o.heartbeats.all(), this.o.expectedRoles(), this.clock())
+        .map((r) => `${r.role}:${r.live}`)
+        .join(',');
       if (key !== this.rolesKey) {
         this.rolesKey = key;
         this.schedule();
@@ -111,7 +117,8 @@ export class LiveHub {
     const s = this.snapshot;
     const maxAge = this.o.cacheMs ?? 5_000;
     if (!s || maxAge === 0) return this.rebuild();
-    if (this.clock() - s.at >= maxAge) this.rebuild().catch((err: unknown) => this.o.logger?.(`live: ${(err as Error).message}`));
+    if (this.clock() - s.at >= maxAge)
+      this.rebuild().catch((err: unknown) => this.o.logger?.(`live: ${(err as Error).message}`));
     return s;
   }
 
@@ -119,7 +126,9 @@ export class LiveHub {
   async open(viewer: Viewer): Promise<() => void> {
     await this.current();
     // Same tick as the subscription: no change can be broadcast between the two.
-    viewer.send(sseMessage(LIVE_PARTS.map((p) => partial(`#${p}`, SWAP[p], this.snapshot!.parts[p])).join('') + LIVE_ON));
+    viewer.send(
+      sseMessage(LIVE_PARTS.map((p) => partial(`#${p}`, SWAP[p], this.snapshot!.parts[p])).join('') + LIVE_ON),
+    );
     this.clients.add(viewer);
     return () => this.clients.delete(viewer);
   }
@@ -174,7 +183,9 @@ export class LiveHub {
     // A short delay gathers the burst of verdicts one chunk of plots brings into one push.
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flushing = this.flushing.then(() => this.flush()).catch((err: unknown) => this.o.logger?.(`live: ${(err as Error).message}`));
+      this.flushing = this.flushing
+        .then(() => this.flush())
+        .catch((err: unknown) => this.o.logger?.(`live: ${(err as Error).message}`));
     }, 25);
   }
 
@@ -191,7 +202,10 @@ export class LiveHub {
   private async caughtUp(needs: ReadonlyMap<string, number>, timeoutMs: number): Promise<boolean> {
     const end = this.clock() + timeoutMs;
     while (!this.stopped) {
-      const [rows] = await this.o.pool.query<RowDataPacket[]>('SELECT name, seq FROM projection_checkpoints WHERE name IN (?)', [[...needs.keys()]]);
+      const [rows] = await this.o.pool.query<RowDataPacket[]>(
+        'SELECT name, seq FROM projection_checkpoints WHERE name IN (?)',
+        [[...needs.keys()]],
+      );
       const at = new Map(rows.map((r) => [String(r.name), Number(r.seq)]));
       if ([...needs].every(([name, seq]) => (at.get(name) ?? 0) >= seq)) return true;
       if (this.clock() > end) return false;
@@ -204,7 +218,10 @@ export class LiveHub {
     const { js, names } = this.o.log;
     while (!this.stopped) {
       try {
-        const consumer = await js.consumers.get(names.stream, { filter_subjects: names.all, deliver_policy: DeliverPolicy.New });
+        const consumer = await js.consumers.get(names.stream, {
+          filter_subjects: names.all,
+          deliver_policy: DeliverPolicy.New,
+        });
         this.messages = await consumer.consume({ max_messages: 500 });
         for await (const m of this.messages) {
           const [, aggregate, event] = m.subject.split('.');

@@ -6,7 +6,10 @@ export class ThumbnailCache {
   private readonly inFlight = new Map<string, Promise<Buffer>>();
   private bytes = 0;
 
-  constructor(private readonly maxBytes = 64 * 1024 * 1024, private readonly width = 480) {}
+  constructor(
+    private readonly maxBytes = 64 * 1024 * 1024,
+    private readonly width = 480,
+  ) {}
 
   async get(sha: string, load: () => Promise<Uint8Array>): Promise<Buffer> {
     const hit = this.done.get(sha);
@@ -46,6 +49,16 @@ export function sniffImageType(b: Uint8Array): string {
   if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'image/png';
   if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
   if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return 'image/gif';
-  if (b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) return 'image/webp';
+  if (
+    b[0] === 0x52 &&
+    b[1] === 0x49 &&
+    b[2] === 0x46 &&
+    b[3] === 0x46 &&
+    b[8] === 0x57 &&
+    b[9] === 0x45 &&
+    b[10] === 0x42 &&
+    b[11] === 0x50
+  )
+    return 'image/webp';
   return 'application/octet-stream';
 }

@@ -25,6 +25,9 @@ declare module 'fastify' {
   }
 }
 
-export const hydraPlugin = fp<HttpDeps>(async (app, deps) => {
-  app.decorate('hydra', deps);
-}, { name: 'hydra', fastify: '5.x' });
+export const hydraPlugin = fp<HttpDeps>(
+  async (app, deps) => {
+    app.decorate('hydra', deps);
+  },
+  { name: 'hydra', fastify: '5.x' },
+);

@@ -12,14 +12,21 @@ export interface ZodTypeProvider extends FastifyTypeProvider {
 const isZod = (s: unknown): s is z.ZodType => typeof s === 'object' && s !== null && 'safeParse' in s;
 
 /** Every route's schema is zod: requests are parsed by it, JSON replies are checked against it. */
-export const schemasPlugin = fp(async (app) => {
-  app.setValidatorCompiler(({ schema }) => (data: unknown) => {
-    if (!isZod(schema)) return { value: data };
-    const r = schema.safeParse(data);
-    return r.success ? { value: r.data } : { error: new RequestValidationError(r.error.issues, { cause: r.error }) };
-  });
-  app.setSerializerCompiler(({ schema }) => (data: unknown) => JSON.stringify(isZod(schema) ? schema.parse(data) : data));
-}, { name: 'schemas', fastify: '5.x' });
+export const schemasPlugin = fp(
+  async (app) => {
+    app.setValidatorCompiler(({ schema }) => (data: unknown) => {
+      if (!isZod(schema)) return { value: data };
+      const r = schema.safeParse(data);
+      return r.success ? { value: r.data } : { error: new RequestValidationError(r.error.issues, { cause: r.error }) };
+    });
+    app.setSerializerCompiler(
+      ({ schema }) =>
+        (data: unknown) =>
+          JSON.stringify(isZod(schema) ? schema.parse(data) : data),
+    );
+  },
+  { name: 'schemas', fastify: '5.x' },
+);
 
 /** For routes that take nothing: unknown query parameters are dropped. */
 export const noQuery = z.object({});

@@ -22,22 +22,32 @@ declare module 'fastify' {
 }
 
 /** Renders views as whole pages or as fragments, from the same view functions; parses HTML form posts. */
-export const viewsPlugin = fp(async (app) => {
-  app.decorate('viewContext', (): ViewContext => ({ tz: app.hydra.config.HYDRA_TIMEZONE, now: app.hydra.clock(), htmxVersion }));
-  app.decorateRequest('isHtmx', false);
-  app.addHook('onRequest', async (req) => {
-    req.isHtmx = req.headers['hx-request'] === 'true' && req.headers['hx-history-restore-request'] !== 'true';
-  });
-  app.decorateReply('html', function (this: FastifyReply, body: string | Buffer) {
-    return this.header('content-type', 'text/html; charset=utf-8').header('vary', 'HX-Request').send(body);
-  });
-  app.decorateReply('view', function (this: FastifyReply, view: View) {
-    return this.html(renderView(view, this.request.isHtmx, app.viewContext()).value);
-  });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(String(body))));
-  });
-}, { name: 'views', dependencies: ['hydra'], fastify: '5.x' });
+export const viewsPlugin = fp(
+  async (app) => {
+    app.decorate(
+      'viewContext',
+      (): ViewContext => ({ tz: app.hydra.config.HYDRA_TIMEZONE, now: app.hydra.clock(), htmxVersion }),
+    );
+    app.decorateRequest('isHtmx', false);
+    app.addHook('onRequest', async (req) => {
+      req.isHtmx = req.headers['hx-request'] === 'true' && req.headers['hx-history-restore-request'] !== 'true';
+    });
+    app.decorateReply('html', function (this: FastifyReply, body: string | Buffer) {
+      return this.header('content-type', 'text/html; charset=utf-8').header('vary', 'HX-Request').send(body);
+    });
+    app.decorateReply('view', function (this: FastifyReply, view: View) {
+      return this.html(renderView(view, this.request.isHtmx, app.viewContext()).value);
+    });
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 64 * 1024 },
+      (_req, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(String(body))));
+      },
+    );
+  },
+  { name: 'views', dependencies: ['hydra'], fastify: '5.x' },
+);
 
 export { htmxVersion };
 

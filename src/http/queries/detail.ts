@@ -3,7 +3,20 @@ import type { Db } from '../../db/connection.ts';
 import { plotStatus, type PlotStatusRow } from '../../projections/plot-status/table.ts';
 import { verdicts, type VerdictRow } from '../../projections/verdicts/table.ts';
 
-export type HistoryPoint = Pick<VerdictRow, 'imageId' | 'at' | 'decidedAt' | 'outcome' | 'verdict' | 'confidence' | 'confirmed' | 'scores' | 'run' | 'chunk' | 'status'>;
+export type HistoryPoint = Pick<
+  VerdictRow,
+  | 'imageId'
+  | 'at'
+  | 'decidedAt'
+  | 'outcome'
+  | 'verdict'
+  | 'confidence'
+  | 'confirmed'
+  | 'scores'
+  | 'run'
+  | 'chunk'
+  | 'status'
+>;
 
 export interface ImageDetail {
   readonly image: VerdictRow;
@@ -19,11 +32,24 @@ export async function loadImageDetail(db: Db, imageId: string): Promise<ImageDet
   if (!image) return null;
   const [plot, history] = await Promise.all([
     db.select().from(plotStatus).where(eq(plotStatus.plotType, image.plotType)),
-    db.select({
-      imageId: verdicts.imageId, at: verdicts.at, decidedAt: verdicts.decidedAt, outcome: verdicts.outcome, verdict: verdicts.verdict,
-      confidence: verdicts.confidence, confirmed: verdicts.confirmed, scores: verdicts.scores, run: verdicts.run, chunk: verdicts.chunk, status: verdicts.status,
-    }).from(verdicts).where(and(eq(verdicts.plotType, image.plotType), isNotNull(verdicts.decidedAt)))
-      .orderBy(desc(verdicts.at)).limit(HISTORY),
+    db
+      .select({
+        imageId: verdicts.imageId,
+        at: verdicts.at,
+        decidedAt: verdicts.decidedAt,
+        outcome: verdicts.outcome,
+        verdict: verdicts.verdict,
+        confidence: verdicts.confidence,
+        confirmed: verdicts.confirmed,
+        scores: verdicts.scores,
+        run: verdicts.run,
+        chunk: verdicts.chunk,
+        status: verdicts.status,
+      })
+      .from(verdicts)
+      .where(and(eq(verdicts.plotType, image.plotType), isNotNull(verdicts.decidedAt)))
+      .orderBy(desc(verdicts.at))
+      .limit(HISTORY),
   ]);
   return { image, plot: plot[0] ?? null, history };
 }

@@ -53,15 +53,30 @@ export interface LogData {
  */
 function where(f: LogFilter, plots: readonly PlotStatusRow[]): SQL | undefined {
   const chosen = plots.filter((p) => (!f.detector || p.detector === f.detector) && (!f.plot || p.plotType === f.plot));
-  const pairs = chosen.flatMap((p) => (p.labels.length ? p.labels.filter((l) => l.bad).map((l) => `${p.plotType}|${l.name}`) : [`${p.plotType}|Bad`]));
+  const pairs = chosen.flatMap((p) =>
+    p.labels.length ? p.labels.filter((l) => l.bad).map((l) => `${p.plotType}|${l.name}`) : [`${p.plotType}|Bad`],
+  );
   const badNames = [...new Set(pairs.map((x) => x.slice(x.indexOf('|') + 1)))];
   const outcomes = [...(f.kind !== 'unconfirmed' ? badNames : []), ...(f.kind !== 'bad' ? [OUTCOME.unconfirmed] : [])];
   if (outcomes.length === 0 || chosen.length === 0) return sql`FALSE`;
   const conds: (SQL | undefined)[] = [inArray(verdicts.outcome, outcomes)];
   if (f.kind !== 'unconfirmed') {
-    conds.push(pairs.length ? or(eq(verdicts.outcome, OUTCOME.unconfirmed), inArray(sql`CONCAT(${verdicts.plotType}, '|', ${verdicts.outcome})`, pairs)) : eq(verdicts.outcome, OUTCOME.unconfirmed));
+    conds.push(
+      pairs.length
+        ? or(
+            eq(verdicts.outcome, OUTCOME.unconfirmed),
+            inArray(sql`CONCAT(${verdicts.plotType}, '|', ${verdicts.outcome})`, pairs),
+          )
+        : eq(verdicts.outcome, OUTCOME.unconfirmed),
+    );
   }
-  if (f.detector || f.plot) conds.push(inArray(verdicts.plotType, chosen.map((p) => p.plotType)));
+  if (f.detector || f.plot)
+    conds.push(
+      inArray(
+        verdicts.plotType,
+        chosen.map((p) => p.plotType),
+      ),
+    );
   if (f.from) conds.push(gte(verdicts.at, f.from));
   if (f.to) conds.push(lt(verdicts.at, f.to));
   if (f.runFrom !== undefined) conds.push(gte(verdicts.run, f.runFrom));
@@ -74,13 +89,32 @@ function where(f: LogFilter, plots: readonly PlotStatusRow[]): SQL | undefined {
  * (outcome, at, plot_type) + the primary key), then only those rows: a month of a year's history stays fast.
  */
 async function page(db: Db, w: SQL | undefined, n: number): Promise<LogEntry[]> {
-  const ids = await db.select({ imageId: verdicts.imageId }).from(verdicts).where(w)
-    .orderBy(desc(verdicts.at), desc(verdicts.imageId)).limit(PAGE_SIZE).offset((n - 1) * PAGE_SIZE);
+  const ids = await db
+    .select({ imageId: verdicts.imageId })
+    .from(verdicts)
+    .where(w)
+    .orderBy(desc(verdicts.at), desc(verdicts.imageId))
+    .limit(PAGE_SIZE)
+    .offset((n - 1) * PAGE_SIZE);
   if (ids.length === 0) return [];
-  const rows = await db.select({
-    imageId: verdicts.imageId, plotType: verdicts.plotType, at: verdicts.at, outcome: verdicts.outcome,
-    verdict: verdicts.verdict, confidence: verdicts.confidence, run: verdicts.run, chunk: verdicts.chunk,
-  }).from(verdicts).where(inArray(verdicts.imageId, ids.map((r) => r.imageId)));
+  const rows = await db
+    .select({
+      imageId: verdicts.imageId,
+      plotType: verdicts.plotType,
+      at: verdicts.at,
+      outcome: verdicts.outcome,
+      verdict: verdicts.verdict,
+      confidence: verdicts.confidence,
+      run: verdicts.run,
+      chunk: verdicts.chunk,
+    })
+    .from(verdicts)
+    .where(
+      inArray(
+        verdicts.imageId,
+        ids.map((r) => r.imageId),
+      ),
+    );
   const order = new Map(ids.map((r, i) => [r.imageId, i]));
   return rows.sort((a, b) => order.get(a.imageId)! - order.get(b.imageId)!);
 }
@@ -91,12 +125,17 @@ export async function loadLog(db: Db, f: LogFilter): Promise<LogData> {
   const [entries, totals, summary] = await Promise.all([
     page(db, w, f.page),
     db.select({ n: count() }).from(verdicts).where(w),
-    db.select({
-      plotType: verdicts.plotType, total: count(),
-      unconfirmed: sql<number>`SUM(${verdicts.outcome} = ${OUTCOME.unconfirmed})`.mapWith(Number),
-      first: sql<string | null>`MIN(${verdicts.at})`.mapWith(verdicts.at),
-      last: sql<string | null>`MAX(${verdicts.at})`.mapWith(verdicts.at),
-    }).from(verdicts).where(w).groupBy(verdicts.plotType),
+    db
+      .select({
+        plotType: verdicts.plotType,
+        total: count(),
+        unconfirmed: sql<number>`SUM(${verdicts.outcome} = ${OUTCOME.unconfirmed})`.mapWith(Number),
+        first: sql<string | null>`MIN(${verdicts.at})`.mapWith(verdicts.at),
+        last: sql<string | null>`MAX(${verdicts.at})`.mapWith(verdicts.at),
+      })
+      .from(verdicts)
+      .where(w)
+      .groupBy(verdicts.plotType),
   ]);
   return { plots, entries, total: totals[0]?.n ?? 0, summary };
 }

@@ -14,7 +14,12 @@ export interface RunData {
 export async function loadRunData(db: Db, now: number): Promise<RunData> {
   const [rows, open, banner] = await Promise.all([
     db.select().from(plotStatus).where(eq(plotStatus.retired, false)),
-    db.select().from(alarms).where(inArray(alarms.state, ['active', 'acknowledged'])).orderBy(desc(alarms.raisedAt)).limit(50),
+    db
+      .select()
+      .from(alarms)
+      .where(inArray(alarms.state, ['active', 'acknowledged']))
+      .orderBy(desc(alarms.raisedAt))
+      .limit(50),
     db.select().from(news).where(eq(news.id, 'banner')),
   ]);
   const current = banner[0] ?? null;

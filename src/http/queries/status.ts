@@ -65,10 +65,19 @@ export async function loadStatus(h: HttpDeps, now: number, opts: { history?: boo
     h.log.streamInfo(),
     loadConsumers(h),
     h.pool.query<RowDataPacket[]>('SELECT name, seq, paused, updated_at FROM projection_checkpoints'),
-    history ? h.db.select({ day: dailyCounts.day, arrived: sql<number>`SUM(${dailyCounts.arrived})`.mapWith(Number) }).from(dailyCounts)
-      .where(gte(dailyCounts.day, dayIso(now - 370 * 86400_000))).groupBy(dailyCounts.day) : [],
-    history ? h.db.select({ plotType: dailyCounts.plotType, day: dailyCounts.day, arrived: dailyCounts.arrived }).from(dailyCounts)
-      .where(gte(dailyCounts.day, dayIso(now - 13 * 86400_000))) : [],
+    history
+      ? h.db
+          .select({ day: dailyCounts.day, arrived: sql<number>`SUM(${dailyCounts.arrived})`.mapWith(Number) })
+          .from(dailyCounts)
+          .where(gte(dailyCounts.day, dayIso(now - 370 * 86400_000)))
+          .groupBy(dailyCounts.day)
+      : [],
+    history
+      ? h.db
+          .select({ plotType: dailyCounts.plotType, day: dailyCounts.day, arrived: dailyCounts.arrived })
+          .from(dailyCounts)
+          .where(gte(dailyCounts.day, dayIso(now - 13 * 86400_000)))
+      : [],
     history ? h.db.select().from(deadLetters).orderBy(desc(deadLetters.id)).limit(50) : [],
     h.db.select({ projection: deadLetters.projection, n: count() }).from(deadLetters).groupBy(deadLetters.projection),
   ]);
@@ -78,21 +87,47 @@ export async function loadStatus(h: HttpDeps, now: number, opts: { history?: boo
     const row = cp.get(p.name);
     const c = byName.get(h.log.names.consumer(`proj_${p.name}`));
     return {
-      name: p.name, checkpoint: Number(row?.seq ?? 0), paused: Boolean(row?.paused), updatedAt: row?.updated_at ? `${String(row.updated_at).replace(' ', 'T')}Z` : null,
+      name: p.name,
+      checkpoint: Number(row?.seq ?? 0),
+      paused: Boolean(row?.paused),
+      updatedAt: row?.updated_at ? `${String(row.updated_at).replace(' ', 'T')}Z` : null,
       pending: c ? c.num_pending + c.num_ack_pending : null,
     };
   });
   return {
-    streamName: h.log.names.stream, namespace: h.log.names.namespace,
-    stream: { messages: info.state.messages, bytes: info.state.bytes, lastSeq: info.state.last_seq, firstSeq: info.state.first_seq },
+    streamName: h.log.names.stream,
+    namespace: h.log.names.namespace,
+    stream: {
+      messages: info.state.messages,
+      bytes: info.state.bytes,
+      lastSeq: info.state.last_seq,
+      firstSeq: info.state.first_seq,
+    },
     projections,
     ephemeral: consumers.filter((c) => !c.config.durable_name).length,
-    consumers: consumers.filter((c) => c.config.durable_name).map((c) => ({
-      name: c.name, filter: c.config.filter_subject ?? (c.config.filter_subjects ?? []).join(', '), pending: c.num_pending, ackPending: c.num_ack_pending,
-      redelivered: c.num_redelivered, deliveredSeq: c.delivered.stream_seq, waiting: c.num_waiting,
-    })).sort((a, b) => a.name.localeCompare(b.name)),
-    perDay, perPlotDay,
-    deadLetters: letters.map((l) => ({ id: l.id, projection: l.projection, seq: l.seq, eventType: l.eventType, error: l.error, payload: l.payload.slice(0, 600), parkedAt: l.parkedAt })),
+    consumers: consumers
+      .filter((c) => c.config.durable_name)
+      .map((c) => ({
+        name: c.name,
+        filter: c.config.filter_subject ?? (c.config.filter_subjects ?? []).join(', '),
+        pending: c.num_pending,
+        ackPending: c.num_ack_pending,
+        redelivered: c.num_redelivered,
+        deliveredSeq: c.delivered.stream_seq,
+        waiting: c.num_waiting,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    perDay,
+    perPlotDay,
+    deadLetters: letters.map((l) => ({
+      id: l.id,
+      projection: l.projection,
+      seq: l.seq,
+      eventType: l.eventType,
+      error: l.error,
+      payload: l.payload.slice(0, 600),
+      parkedAt: l.parkedAt,
+    })),
     deadLetterCounts: letterCounts,
   };
 }

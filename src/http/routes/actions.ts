@@ -12,13 +12,15 @@ import { AlarmNotFoundError } from '../../alarms/errors.ts';
 
 const opt = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
 
-export const newsBody = z.object({
-  action: z.enum(['post', 'clear']).default('post'),
-  text: opt(z.string().trim().min(1).max(2000)),
-  level: z.enum(['info', 'warning', 'critical']).default('info'),
-  user: z.string().trim().min(1).max(100),
-  token: opt(z.string().max(500)),
-}).refine((b) => b.action === 'clear' || b.text !== undefined, { path: ['text'], message: 'a banner needs text' });
+export const newsBody = z
+  .object({
+    action: z.enum(['post', 'clear']).default('post'),
+    text: opt(z.string().trim().min(1).max(2000)),
+    level: z.enum(['info', 'warning', 'critical']).default('info'),
+    user: z.string().trim().min(1).max(100),
+    token: opt(z.string().max(500)),
+  })
+  .refine((b) => b.action === 'clear' || b.text !== undefined, { path: ['text'], message: 'a banner needs text' });
 
 export const ackBody = z.object({
   user: z.string().trim().min(1).max(100),
@@ -34,7 +36,8 @@ export const actionRoutes: FastifyPluginAsync = async (app0) => {
   // Forms post from our own pages only: a browser always sends Origin on a cross-site POST.
   app.addHook('preHandler', async (req) => {
     const origin = req.headers.origin;
-    if (origin && origin !== 'null' && new URL(origin).host !== req.headers.host) throw new ForbiddenError('cross-site form posts are refused');
+    if (origin && origin !== 'null' && new URL(origin).host !== req.headers.host)
+      throw new ForbiddenError('cross-site form posts are refused');
   });
 
   app.post('/news', { schema: { body: newsBody } }, async (req, reply) => {
@@ -43,23 +46,53 @@ export const actionRoutes: FastifyPluginAsync = async (app0) => {
     if (want && !sameToken(b.token, want)) throw new ForbiddenError('the admin token is wrong');
     const metadata = { correlationId: randomUUID(), producer: 'http', user: b.user };
     if (b.action === 'clear') await app.hydra.log.append({ type: 'news.cleared', data: { user: b.user }, metadata });
-    else await app.hydra.log.append({ type: 'news.posted', data: { text: b.text!, level: b.level, user: b.user }, metadata });
+    else
+      await app.hydra.log.append({
+        type: 'news.posted',
+        data: { text: b.text!, level: b.level, user: b.user },
+        metadata,
+      });
     if (!req.isHtmx) return reply.redirect('/status', 303);
-    const current = b.action === 'clear' ? null : { id: 'banner', text: b.text!, level: b.level, user: b.user, postedAt: new Date(app.hydra.clock()).toISOString(), expiresAt: null };
-    return reply.header('content-type', 'text/html; charset=utf-8')
-      .send(newsAdmin(current, Boolean(want), b.action === 'clear' ? 'The banner is down.' : 'Posted: the Run page shows it now.').value);
+    const current =
+      b.action === 'clear'
+        ? null
+        : {
+            id: 'banner',
+            text: b.text!,
+            level: b.level,
+            user: b.user,
+            postedAt: new Date(app.hydra.clock()).toISOString(),
+            expiresAt: null,
+          };
+    return reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .send(
+        newsAdmin(
+          current,
+          Boolean(want),
+          b.action === 'clear' ? 'The banner is down.' : 'Posted: the Run page shows it now.',
+        ).value,
+      );
   });
 
-  app.post('/alarms/:alarmId/ack', { schema: { params: z.object({ alarmId: tokenSchema }), body: ackBody } }, async (req, reply) => {
-    const findAlarm = async (alarmId: string) =>
-      (await app.hydra.db.select({ plotType: alarms.plotType }).from(alarms).where(eq(alarms.alarmId, alarmId)))[0];
-    try {
-      await acknowledgeAlarm(app.hydra.log, { alarmId: req.params.alarmId, user: req.body.user, comment: req.body.comment }, { findAlarm, producer: 'http' });
-    } catch (err) {
-      if (err instanceof AlarmNotFoundError) throw new NotFoundError(`alarm ${req.params.alarmId}`);
-      throw err;
-    }
-    // The live stream redraws the alarm as acknowledged once the read model has it.
-    return req.isHtmx ? reply.status(204).send() : reply.redirect('/', 303);
-  });
+  app.post(
+    '/alarms/:alarmId/ack',
+    { schema: { params: z.object({ alarmId: tokenSchema }), body: ackBody } },
+    async (req, reply) => {
+      const findAlarm = async (alarmId: string) =>
+        (await app.hydra.db.select({ plotType: alarms.plotType }).from(alarms).where(eq(alarms.alarmId, alarmId)))[0];
+      try {
+        await acknowledgeAlarm(
+          app.hydra.log,
+          { alarmId: req.params.alarmId, user: req.body.user, comment: req.body.comment },
+          { findAlarm, producer: 'http' },
+        );
+      } catch (err) {
+        if (err instanceof AlarmNotFoundError) throw new NotFoundError(`alarm ${req.params.alarmId}`);
+        throw err;
+      }
+      // The live stream redraws the alarm as acknowledged once the read model has it.
+      return req.isHtmx ? reply.status(204).send() : reply.redirect('/', 303);
+    },
+  );
 };

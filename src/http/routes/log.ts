@@ -9,12 +9,20 @@ import { logView, type LogParams } from '../views/log.ts';
 
 /** An empty form field is an absent one. */
 const opt = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
-const localTime = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$/, 'a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM)');
+const localTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$/, 'a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM)');
 
 export const logQuery = z.object({
   from: opt(localTime),
   to: opt(localTime),
-  hours: opt(z.coerce.number().int().min(1).max(24 * 400)),
+  hours: opt(
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 400),
+  ),
   runFrom: opt(z.coerce.number().int().min(0)),
   runTo: opt(z.coerce.number().int().min(0)),
   detector: opt(z.string().max(64)),
@@ -30,7 +38,16 @@ export function resolveLogFilter(q: LogParams, tz: string, now: number): LogFilt
   const to = q.to ? zonedToUtc(q.to, tz) : undefined;
   if (!from && !to && !runs) from = new Date(now - (q.hours ?? 24) * 3600_000).toISOString();
   if (from && to && from >= to) throw new RequestValidationError([{ path: ['to'], message: 'must be after from' }]);
-  return { from, to, runFrom: q.runFrom, runTo: q.runTo, detector: q.detector, plot: q.plot, kind: q.kind, page: q.page };
+  return {
+    from,
+    to,
+    runFrom: q.runFrom,
+    runTo: q.runTo,
+    detector: q.detector,
+    plot: q.plot,
+    kind: q.kind,
+    page: q.page,
+  };
 }
 
 export const logRoutes: FastifyPluginAsync = async (app0) => {

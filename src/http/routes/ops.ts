@@ -6,7 +6,10 @@ import { hydraMetrics } from '../queries/metrics.ts';
 import { loadStatus } from '../queries/status.ts';
 
 const check = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
-const ready = z.object({ status: z.enum(['ready', 'unavailable']), checks: z.object({ database: check, nats: check }) });
+const ready = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.object({ database: check, nats: check }),
+});
 
 async function timed(fn: () => Promise<unknown>): Promise<z.infer<typeof check>> {
   const t0 = performance.now();
@@ -22,24 +25,34 @@ async function timed(fn: () => Promise<unknown>): Promise<z.infer<typeof check>>
 export const opsRoutes: FastifyPluginAsync = async (app0) => {
   const app = app0.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/healthz', { schema: { querystring: noQuery, response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get(
+    '/healthz',
+    { schema: { querystring: noQuery, response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
 
-  app.get('/readyz', { schema: { querystring: noQuery, response: { 200: ready, 503: ready } } }, async (_req, reply) => {
-    const [database, nats] = await Promise.all([
-      timed(() => app.hydra.pool.query('SELECT 1')),
-      timed(async () => {
-        if (app.hydra.log.nc.isClosed()) throw new Error('connection closed');
-        await app.hydra.log.nc.rtt();
-      }),
-    ]);
-    const ok = database.ok && nats.ok;
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks: { database, nats } });
-  });
+  app.get(
+    '/readyz',
+    { schema: { querystring: noQuery, response: { 200: ready, 503: ready } } },
+    async (_req, reply) => {
+      const [database, nats] = await Promise.all([
+        timed(() => app.hydra.pool.query('SELECT 1')),
+        timed(async () => {
+          if (app.hydra.log.nc.isClosed()) throw new Error('connection closed');
+          await app.hydra.log.nc.rtt();
+        }),
+      ]);
+      const ok = database.ok && nats.ok;
+      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks: { database, nats } });
+    },
+  );
 
   app.get('/metrics', { schema: { querystring: noQuery } }, async (_req, reply) => {
     const now = app.hydra.clock();
     const [status, snap] = await Promise.all([loadStatus(app.hydra, now, { history: false }), app.live.current()]);
-    const text = exposition(hydraMetrics(status, app.live.heartbeats(), snap, app.hydra.expectedRoles(), app.live.viewers, now));
+    const text = exposition(
+      hydraMetrics(status, app.live.heartbeats(), snap, app.hydra.expectedRoles(), app.live.viewers, now),
+    );
     return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(text);
   });
 };

@@ -15,15 +15,25 @@ export const runRoutes: FastifyPluginAsync = async (app0) => {
 
   // Every viewer of one snapshot gets the same bytes: render them once.
   const rendered = new WeakMap<RunSnapshot, { full?: Buffer; fragment?: Buffer }>();
-  app.get('/', { schema: { querystring: noQuery, response: { 200: z.string().describe('the Run page (HTML)') } } }, async (req, reply) => {
-    const snap = await app.live.current();
-    const bodies = rendered.get(snap) ?? {};
-    rendered.set(snap, bodies);
-    const kind = req.isHtmx ? 'fragment' : 'full';
-    const view = () => runView({ board: htmlOf(snap.parts.board), health: htmlOf(snap.parts.health), alarms: htmlOf(snap.parts.alarms), news: htmlOf(snap.parts.news) });
-    const body = (bodies[kind] ??= Buffer.from(renderView(view(), req.isHtmx, app.viewContext()).value));
-    return reply.html(body);
-  });
+  app.get(
+    '/',
+    { schema: { querystring: noQuery, response: { 200: z.string().describe('the Run page (HTML)') } } },
+    async (req, reply) => {
+      const snap = await app.live.current();
+      const bodies = rendered.get(snap) ?? {};
+      rendered.set(snap, bodies);
+      const kind = req.isHtmx ? 'fragment' : 'full';
+      const view = () =>
+        runView({
+          board: htmlOf(snap.parts.board),
+          health: htmlOf(snap.parts.health),
+          alarms: htmlOf(snap.parts.alarms),
+          news: htmlOf(snap.parts.news),
+        });
+      const body = (bodies[kind] ??= Buffer.from(renderView(view(), req.isHtmx, app.viewContext()).value));
+      return reply.html(body);
+    },
+  );
 
   app.get('/run/stream', { schema: { querystring: noQuery } }, async (req, reply) => {
     // Fails here, before the stream starts, when the database is down: a plain error answer, and htmx retries.
@@ -31,8 +41,10 @@ export const runRoutes: FastifyPluginAsync = async (app0) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive', 'x-accel-buffering': 'no',
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
     });
     res.write('retry: 2000\n\n');
     let ended = false;

@@ -8,6 +8,8 @@ export const statusRoutes: FastifyPluginAsync = async (app0) => {
   app.get('/status', { schema: { querystring: noQuery } }, async (_req, reply) => {
     const ctx = app.viewContext();
     const [data, snap] = await Promise.all([loadStatus(app.hydra, ctx.now), app.live.current()]);
-    return reply.view(statusView(data, app.live.heartbeats(), snap.data.news, Boolean(app.hydra.config.HYDRA_ADMIN_TOKEN), ctx));
+    return reply.view(
+      statusView(data, app.live.heartbeats(), snap.data.news, Boolean(app.hydra.config.HYDRA_ADMIN_TOKEN), ctx),
+    );
   });
 };

@@ -32,13 +32,26 @@ export const timelineRoutes: FastifyPluginAsync = async (app0) => {
     if (to - from > MAX_SPAN) from = to - MAX_SPAN;
     const plots = await loadPlots(app.hydra.db);
     // With no plot type chosen, the worst one on the Run page.
-    const chosen = q.plot ?? buildBoard(plots, ctx.now, Infinity).groups[0]?.tiles[0]?.plotType ?? plots[0]?.plotType ?? null;
+    const chosen =
+      q.plot ?? buildBoard(plots, ctx.now, Infinity).groups[0]?.tiles[0]?.plotType ?? plots[0]?.plotType ?? null;
     const plot = plots.find((p) => p.plotType === chosen) ?? null;
     const iso = (t: number) => new Date(Math.round(t)).toISOString();
     const [data, ov] = await Promise.all([
       loadTimeline(app.hydra.db, plot, iso(from), iso(to)),
-      loadOverview(app.hydra.db, plots.map((p) => p.plotType), iso(ctx.now - 86400_000)),
+      loadOverview(
+        app.hydra.db,
+        plots.map((p) => p.plotType),
+        iso(ctx.now - 86400_000),
+      ),
     ]);
-    return reply.view(timelineView(data, { plot: plot?.plotType ?? q.plot ?? null, from, to }, plots.sort((a, b) => a.plotType.localeCompare(b.plotType)), ov, ctx));
+    return reply.view(
+      timelineView(
+        data,
+        { plot: plot?.plotType ?? q.plot ?? null, from, to },
+        plots.sort((a, b) => a.plotType.localeCompare(b.plotType)),
+        ov,
+        ctx,
+      ),
+    );
   });
 };

@@ -20,27 +20,47 @@ let png: Buffer;
 const TOKEN = 'секрет-token-1';
 
 function multipart(fields: Record<string, string>, file?: { name: string; bytes: Uint8Array }) {
-  const boundary = '----hydra' + Math.random().toString(16).slice(2);
+  const boundary = `----hydra${Math.random().toString(16).slice(2)}`;
   const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  for (const [k, v] of Object.entries(fields))
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   if (file) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: image/png\r\n\r\n`));
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: image/png\r\n\r\n`,
+      ),
+    );
     parts.push(Buffer.from(file.bytes));
     parts.push(Buffer.from('\r\n'));
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, authorization: `Bearer ${TOKEN}` } };
+  return {
+    payload: Buffer.concat(parts),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, authorization: `Bearer ${TOKEN}` },
+  };
 }
 const post = (m: ReturnType<typeof multipart>, headers: Record<string, string> = {}) =>
   app.inject({ method: 'POST', url: '/api/images', payload: m.payload, headers: { ...m.headers, ...headers } });
 
 beforeAll(async () => {
   env = await openTestEnv('upload', { migrate: false });
-  log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test', nc: env.nc });
+  log = await EventLog.open({
+    natsUrl: env.config.NATS_URL,
+    namespace: env.config.HYDRA_NAMESPACE,
+    producer: 'test',
+    nc: env.nc,
+  });
   await log.append({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec(plotTypeInfo('RF_timing')!) });
   registry = await PlotTypeRegistry.open(log);
   dirs = await tempDirs('upload');
-  const ingestor = new Ingestor(log, await BlobStore.open(env.nc, log.names.blobBucket), registry, dirs, { maxBytes: 200_000, maxPixels: 4_000_000 }, meta);
+  const ingestor = new Ingestor(
+    log,
+    await BlobStore.open(env.nc, log.names.blobBucket),
+    registry,
+    dirs,
+    { maxBytes: 200_000, maxPixels: 4_000_000 },
+    meta,
+  );
   app = Fastify();
   await app.register(uploadRoutes, { ingestor, token: TOKEN, maxBytes: 200_000 });
   png = (await renderPlot({ plotType: 'RF_timing', label: 'Good', seed: 3, width: 400, height: 300 })).png;
@@ -79,7 +99,12 @@ describe('POST /api/images', () => {
     const nofile = await post(multipart(fields));
     expect(nofile.statusCode).toBe(400);
     expect(nofile.json().error).toBe('no-file');
-    const plain = await app.inject({ method: 'POST', url: '/api/images', payload: { a: 1 }, headers: { authorization: `Bearer ${TOKEN}` } });
+    const plain = await app.inject({
+      method: 'POST',
+      url: '/api/images',
+      payload: { a: 1 },
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(plain.statusCode).toBe(415);
   });
 

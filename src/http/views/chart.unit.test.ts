@@ -7,7 +7,11 @@ describe('timeline chart', () => {
   it('picks round ticks on the wall clock of the zone', () => {
     const ticks = timeTicks(T + 7 * 60_000, T + 6 * 3600_000, 'UTC');
     expect(ticks.map((t) => t.label)).toEqual(['11-26 11:00', '12:00', '13:00', '14:00', '15:00', '16:00']);
-    const ny = timeTicks(Date.parse('2026-11-20T00:00:00.000Z'), Date.parse('2026-11-27T00:00:00.000Z'), 'America/New_York');
+    const ny = timeTicks(
+      Date.parse('2026-11-20T00:00:00.000Z'),
+      Date.parse('2026-11-27T00:00:00.000Z'),
+      'America/New_York',
+    );
     expect(ny[0]!.label).toBe('11-20');
     expect(new Date(ny[0]!.t).toISOString()).toBe('2026-11-20T05:00:00.000Z');
   });
@@ -22,8 +26,20 @@ describe('timeline chart', () => {
 
   it('draws series, run boundaries and escaped titles', () => {
     const svg = chartSvg({
-      from: T, to: T + 3600_000, tz: 'UTC', title: '<b>x</b>',
-      series: [{ label: 'Bad', colour: '#d62728', points: [{ t: T, v: 0 }, { t: T + 3600_000, v: 1 }] }],
+      from: T,
+      to: T + 3600_000,
+      tz: 'UTC',
+      title: '<b>x</b>',
+      series: [
+        {
+          label: 'Bad',
+          colour: '#d62728',
+          points: [
+            { t: T, v: 0 },
+            { t: T + 3600_000, v: 1 },
+          ],
+        },
+      ],
       markers: [{ t: T + 1800_000, text: 'run 42' }],
       dots: [{ t: T + 3600_000, v: 1, colour: '#d62728', hollow: false, href: '/images/a', title: '<script>' }],
     }).value;

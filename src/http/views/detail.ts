@@ -18,18 +18,32 @@ function scoreBars(scores: Record<string, number>, labels: readonly TileLabel[],
   })}</table>`;
 }
 
-function historyStrip(points: readonly HistoryPoint[], labels: readonly TileLabel[], current: string, ctx: ViewContext): Html {
+function historyStrip(
+  points: readonly HistoryPoint[],
+  labels: readonly TileLabel[],
+  current: string,
+  ctx: ViewContext,
+): Html {
   const ordered = [...points].reverse();
   const bad = labels.filter((l) => l.bad).map((l) => l.name);
   const w = 480;
   const h = 60;
   const step = ordered.length > 1 ? w / (ordered.length - 1) : w;
-  const line = ordered.map((p, i) => {
-    const s = Math.max(0, ...bad.map((b) => p.scores?.[b] ?? 0));
-    return `${(i * step).toFixed(1)},${(h - s * h).toFixed(1)}`;
-  }).join(' ');
+  const line = ordered
+    .map((p, i) => {
+      const s = Math.max(0, ...bad.map((b) => p.scores?.[b] ?? 0));
+      return `${(i * step).toFixed(1)},${(h - s * h).toFixed(1)}`;
+    })
+    .join(' ');
   const squares = ordered.map((p) => {
-    const state = p.status !== 'classified' ? 'none' : !p.confirmed ? 'unconfirmed' : isBadLabel(labels, p.verdict ?? '') ? 'bad' : 'ok';
+    const state =
+      p.status !== 'classified'
+        ? 'none'
+        : !p.confirmed
+          ? 'unconfirmed'
+          : isBadLabel(labels, p.verdict ?? '')
+            ? 'bad'
+            : 'ok';
     const c = p.verdict ? colourOf(labels, p.verdict) : '#3a4656';
     const title = `${dateTime(p.at, ctx.tz, true)} · ${p.status === 'classified' ? `${p.confirmed ? '' : 'Unconfirmed '}${p.verdict} ${percent(p.confidence)}` : p.status}${p.run !== null ? ` · run ${p.run} chunk ${p.chunk}` : ''}`;
     return html`<a class="sq s-${state}${p.imageId === current ? ' current' : ''}" style="--label:${c}" href="${detailUrl(p.imageId)}" hx-get="${detailUrl(p.imageId)}" hx-target="#detail" title="${title}" aria-label="${title}"></a>`;
@@ -45,12 +59,15 @@ export function detailPanel(d: ImageDetail, ctx: ViewContext, overlay: boolean):
   const v = d.image;
   const labels = d.plot?.labels ?? [];
   const title = d.plot?.title ?? v.plotType;
-  const badge = v.status === 'classified' ? labelBadge(v.verdict ?? '?', colourOf(labels, v.verdict), v.confidence, !v.confirmed)
-    : html`<span class="badge muted">${v.status === 'pending' ? 'Awaiting verdict' : v.status === 'failed' ? 'Failed' : 'Not classified'}</span>`;
+  const badge =
+    v.status === 'classified'
+      ? labelBadge(v.verdict ?? '?', colourOf(labels, v.verdict), v.confidence, !v.confirmed)
+      : html`<span class="badge muted">${v.status === 'pending' ? 'Awaiting verdict' : v.status === 'failed' ? 'Failed' : 'Not classified'}</span>`;
   const close = overlay
     ? html`<button type="button" class="close" data-close-detail aria-label="Close">✕</button>`
     : html`<a class="close" href="/" aria-label="Back to the Run page">✕</a>`;
-  const fact = (k: string, value: Html | string | number | null | undefined) => value === null || value === undefined || value === '' ? '' : html`<dt>${k}</dt><dd>${value}</dd>`;
+  const fact = (k: string, value: Html | string | number | null | undefined) =>
+    value === null || value === undefined || value === '' ? '' : html`<dt>${k}</dt><dd>${value}</dd>`;
   const t = v.timings;
   return html`<article class="detail${overlay ? ' overlay' : ''}" role="dialog" aria-modal="${overlay ? 'true' : 'false'}" aria-labelledby="detail-title" data-image="${v.imageId}">
 <header><h2 id="detail-title">${title}${title !== v.plotType ? html` <small>${v.plotType}</small>` : ''}</h2>${badge}
@@ -67,7 +84,14 @@ ${fact('Arrived', v.arrivedAt ? dateTime(v.arrivedAt, ctx.tz, true) : null)}
 ${fact('Decided', v.decidedAt ? dateTime(v.decidedAt, ctx.tz, true) : null)}
 ${fact('Model', v.modelId)}
 ${fact('Heatmap', v.heatmap ? 'yes' : v.status === 'classified' ? 'none' : null)}
-${fact('Timings', t ? Object.entries(t).map(([k, ms]) => `${k.replace(/Ms$/, '')} ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`).join(' · ') : null)}
+${fact(
+  'Timings',
+  t
+    ? Object.entries(t)
+        .map(([k, ms]) => `${k.replace(/Ms$/, '')} ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`)
+        .join(' · ')
+    : null,
+)}
 ${fact('Worker', v.worker)}
 ${fact('Reason', v.status !== 'classified' ? v.reason : null)}
 ${fact('Image', html`<code class="sha">${v.imageId.slice(0, 16)}…</code>`)}
@@ -81,9 +105,9 @@ ${historyStrip(d.history, labels, v.imageId, ctx)}
 
 export function detailView(d: ImageDetail, ctx: ViewContext): View {
   return {
-    page: 'detail', title: `${d.image.plotType} · ${d.image.verdict ?? d.image.status}`,
+    page: 'detail',
+    title: `${d.image.plotType} · ${d.image.verdict ?? d.image.status}`,
     main: detailPanel(d, ctx, false),
     partial: html`<div class="backdrop" data-close-detail></div>${detailPanel(d, ctx, true)}`,
   };
 }
-

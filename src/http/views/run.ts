@@ -18,10 +18,14 @@ ${c.pending + c.skipped + c.empty ? html`<span class="pill muted">${c.pending + 
   if (board.plotTypes === 0 && board.tucked.length === 0) {
     return html`${summary}<p class="empty-note">No plot types are configured yet. Define one (<code>plottype.defined</code>) and its images will appear here.</p>`;
   }
-  const groups = board.groups.map((g) => html`<section class="group${g.bad ? ' has-bad' : g.unconfirmed ? ' has-unconfirmed' : ''}" id="group-${slug(g.detector)}">
+  const groups = board.groups.map(
+    (
+      g,
+    ) => html`<section class="group${g.bad ? ' has-bad' : g.unconfirmed ? ' has-unconfirmed' : ''}" id="group-${slug(g.detector)}">
 <h2>${g.detector}${g.bad ? html` <span class="pill s-bad on">${g.bad} Bad</span>` : ''}${g.unconfirmed ? html` <span class="pill s-unconfirmed on">${g.unconfirmed} Unconfirmed</span>` : ''}</h2>
 <div class="tiles">${g.tiles.map((t) => tile(t, ctx))}</div>
-</section>`);
+</section>`,
+  );
   const tucked = board.tucked.length
     ? html`<details class="tucked" id="tucked" data-remember><summary>Hidden and ignored plot types (${board.tucked.length})</summary><div class="tiles small">${board.tucked.map((t) => tile(t, ctx))}</div></details>`
     : '';
@@ -34,12 +38,16 @@ export function healthView(board: Board, roles: readonly RoleHealth[], ctx: View
   const down = roles.filter((r) => !r.live);
   const banners: Html[] = [];
   if (board.plotTypes > 0 && board.stale) {
-    banners.push(board.newestArrivalAt
-      ? html`<div class="banner critical" role="alert"><strong>No new images for ${duration(ctx.now - Date.parse(board.newestArrivalAt))}</strong> — the last one arrived at ${when(board.newestArrivalAt, ctx.tz, ctx.now)}. Is the monitoring running and writing plots?</div>`
-      : html`<div class="banner critical" role="alert"><strong>No images have arrived yet.</strong></div>`);
+    banners.push(
+      board.newestArrivalAt
+        ? html`<div class="banner critical" role="alert"><strong>No new images for ${duration(ctx.now - Date.parse(board.newestArrivalAt))}</strong> — the last one arrived at ${when(board.newestArrivalAt, ctx.tz, ctx.now)}. Is the monitoring running and writing plots?</div>`
+        : html`<div class="banner critical" role="alert"><strong>No images have arrived yet.</strong></div>`,
+    );
   }
   for (const r of down) {
-    banners.push(html`<div class="banner critical" role="alert"><strong>${r.role} is down</strong> — ${r.lastSeen ? html`last heartbeat ${when(r.lastSeen, ctx.tz, ctx.now)} from ${r.processes.map((p) => `${p.host}:${p.pid}`).join(', ')}` : 'no process is running it'}. Verdicts ${r.role === 'inference' ? 'will not' : 'may not'} arrive until it is back.</div>`);
+    banners.push(
+      html`<div class="banner critical" role="alert"><strong>${r.role} is down</strong> — ${r.lastSeen ? html`last heartbeat ${when(r.lastSeen, ctx.tz, ctx.now)} from ${r.processes.map((p) => `${p.host}:${p.pid}`).join(', ')}` : 'no process is running it'}. Verdicts ${r.role === 'inference' ? 'will not' : 'may not'} arrive until it is back.</div>`,
+    );
   }
   const strip = html`<div class="strip">
 <span class="fresh${board.stale ? ' bad' : ''}">Last image: ${board.newestArrivalAt ? html`${clock(board.newestArrivalAt, ctx.tz)} (${rel(board.newestArrivalAt, ctx)})` : 'none'}</span>
@@ -51,15 +59,19 @@ export function healthView(board: Board, roles: readonly RoleHealth[], ctx: View
 
 export function alarmsView(alarms: readonly AlarmRow[], ctx: ViewContext): Html {
   if (alarms.length === 0) return html``;
-  return html`<ul class="alarms">${alarms.map((a) => html`<li class="alarm ${a.state}">
+  return html`<ul class="alarms">${alarms.map(
+    (a) => html`<li class="alarm ${a.state}">
 <a class="what" href="${detailUrl(a.firstImageId)}" hx-get="${detailUrl(a.firstImageId)}" hx-target="#detail"><strong>ALARM</strong> ${a.plotType} <span class="muted">(${a.detector})</span> — ${a.label} ${percent(a.confidence)}, since ${when(a.raisedAt, ctx.tz, ctx.now)} · run ${a.run}</a>
-${a.state === 'acknowledged'
+${
+  a.state === 'acknowledged'
     ? html`<span class="ack">acknowledged by ${a.acknowledgedBy ?? '?'}${a.comment ? html`: “${a.comment}”` : ''}</span>`
     : html`<form class="ack-form" hx-post="${href(['alarms', a.alarmId, 'ack'])}" hx-swap="none" method="post" action="${href(['alarms', a.alarmId, 'ack'])}">
 <input name="user" required maxlength="100" placeholder="your name" aria-label="your name">
 <input name="comment" maxlength="2000" placeholder="comment (optional)" aria-label="comment">
-<button type="submit">Acknowledge</button></form>`}
-</li>`)}</ul>`;
+<button type="submit">Acknowledge</button></form>`
+}
+</li>`,
+  )}</ul>`;
 }
 
 export function newsView(news: NewsRow | null, ctx: ViewContext): Html {

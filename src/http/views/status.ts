@@ -8,7 +8,8 @@ import type { View, ViewContext } from './layout.ts';
 
 const DAY = 86400_000;
 /** Names without the namespace every one of them starts with. */
-const short = (name: string, prefix: string) => (name.startsWith(`${prefix}_`) || name.startsWith(`${prefix}.`) ? name.slice(prefix.length + 1) : name);
+const short = (name: string, prefix: string) =>
+  name.startsWith(`${prefix}_`) || name.startsWith(`${prefix}.`) ? name.slice(prefix.length + 1) : name;
 const LEVELS = ['#161d27', '#0e4429', '#006d32', '#26a641', '#39d353'];
 
 /** A year of images per day, a column per week (GitHub-style), coloured by a log scale of the busiest day. */
@@ -24,7 +25,9 @@ export function calendar(perDay: readonly { day: string; arrived: number }[], no
     const n = by.get(day) ?? 0;
     const level = n === 0 ? 0 : Math.min(4, 1 + Math.floor((Math.log1p(n) / Math.log1p(max)) * 3.999));
     const col = Math.floor(i / 7);
-    cells.push(html`<rect x="${30 + col * 14}" y="${18 + (i % 7) * 14}" width="12" height="12" rx="2" fill="${LEVELS[level]!}"><title>${day}: ${count(n)} images</title></rect>`);
+    cells.push(
+      html`<rect x="${30 + col * 14}" y="${18 + (i % 7) * 14}" width="12" height="12" rx="2" fill="${LEVELS[level]!}"><title>${day}: ${count(n)} images</title></rect>`,
+    );
     if (day.endsWith('-01') && col < 51) months.push(html`<text x="${30 + col * 14}" y="12">${day.slice(0, 7)}</text>`);
   }
   const weekdays = ['Mon', 'Wed', 'Fri'].map((d, k) => html`<text x="0" y="${18 + (1 + 2 * k) * 14 + 10}">${d}</text>`);
@@ -39,10 +42,10 @@ function perPlotTable(rows: StatusData['perPlotDay'], now: number): Html {
   const at = new Map(rows.map((r) => [`${r.plotType}|${r.day}`, r.arrived]));
   return html`<div class="scroll"><table class="per-plot"><thead><tr><th>Plot type</th>${days.map((d) => html`<th>${d.slice(5)}</th>`)}</tr></thead><tbody>
 ${plots.map((p) => {
-    const counts = days.map((d) => at.get(`${p}|${d}`) ?? 0);
-    const max = Math.max(1, ...counts);
-    return html`<tr><th>${p}</th>${counts.map((n) => html`<td style="--a:${(n / max).toFixed(2)}" class="${n === 0 ? 'zero' : ''}">${n ? count(n) : ''}</td>`)}</tr>`;
-  })}</tbody></table></div>`;
+  const counts = days.map((d) => at.get(`${p}|${d}`) ?? 0);
+  const max = Math.max(1, ...counts);
+  return html`<tr><th>${p}</th>${counts.map((n) => html`<td style="--a:${(n / max).toFixed(2)}" class="${n === 0 ? 'zero' : ''}">${n ? count(n) : ''}</td>`)}</tr>`;
+})}</tbody></table></div>`;
 }
 
 function histogramBars(h: Readonly<Record<string, number>> | undefined): Html {
@@ -56,14 +59,14 @@ function processes(beats: readonly Heartbeat[], ctx: ViewContext): Html {
   if (beats.length === 0) return html`<p class="banner critical">No Hydra process is reporting a heartbeat.</p>`;
   return html`<table class="procs"><thead><tr><th>State</th><th>Role</th><th>Host</th><th class="num">PID</th><th>Up</th><th class="num">Handled</th><th class="num">Failed</th><th class="num">Last (ms)</th><th>Timing</th><th>Last beat</th></tr></thead><tbody>
 ${beats.flatMap((b) => {
-    const live = heartbeatLive(b, ctx.now);
-    const roles = b.roles.length ? b.roles : ['(none)'];
-    return roles.map((r) => {
-      const s = b.stats[r];
-      return html`<tr class="${live ? '' : 'down'}"><td><span class="role ${live ? 'up' : 'down'}">${live ? 'up' : 'silent'}</span></td><td>${r}</td><td>${b.host}</td><td class="num">${b.pid}</td>
+  const live = heartbeatLive(b, ctx.now);
+  const roles = b.roles.length ? b.roles : ['(none)'];
+  return roles.map((r) => {
+    const s = b.stats[r];
+    return html`<tr class="${live ? '' : 'down'}"><td><span class="role ${live ? 'up' : 'down'}">${live ? 'up' : 'silent'}</span></td><td>${r}</td><td>${b.host}</td><td class="num">${b.pid}</td>
 <td>${duration(ctx.now - Date.parse(b.startedAt))}</td><td class="num">${s ? count(s.handled) : ''}</td><td class="num">${s ? count(s.failed) : ''}</td><td class="num">${s ? s.lastMs.toFixed(1) : ''}</td><td>${histogramBars(s?.histogram)}</td><td>${when(b.at, ctx.tz, ctx.now)}</td></tr>`;
-    });
-  })}</tbody></table>`;
+  });
+})}</tbody></table>`;
 }
 
 export function newsAdmin(news: NewsRow | null, needsToken: boolean, message = ''): Html {
@@ -79,7 +82,13 @@ ${needsToken ? html`<label>Admin token <input name="token" type="password" requi
 </form>`;
 }
 
-export function statusView(d: StatusData, beats: readonly Heartbeat[], news: NewsRow | null, needsToken: boolean, ctx: ViewContext): View {
+export function statusView(
+  d: StatusData,
+  beats: readonly Heartbeat[],
+  news: NewsRow | null,
+  needsToken: boolean,
+  ctx: ViewContext,
+): View {
   const lagging = d.projections.filter((p) => (p.pending ?? 0) > 0);
   const main = html`<section class="status">
 <h1>Status</h1>
@@ -93,10 +102,14 @@ ${d.consumers.map((c) => html`<tr class="${c.pending + c.ackPending > 0 ? 'lag' 
 </tbody></table></div></section>
 <section><h2>Images per day</h2>${calendar(d.perDay, ctx.now)}<h3>Per plot type, last 14 days (UTC)</h3>${perPlotTable(d.perPlotDay, ctx.now)}</section>
 <section><h2>Dead letters <span class="muted">(events a read model could not apply)</span></h2>
-${d.deadLetters.length === 0 ? html`<p>None.</p>` : html`<p>${d.deadLetterCounts.map((c) => `${c.projection}: ${count(c.n)}`).join(' · ')}</p>
+${
+  d.deadLetters.length === 0
+    ? html`<p>None.</p>`
+    : html`<p>${d.deadLetterCounts.map((c) => `${c.projection}: ${count(c.n)}`).join(' · ')}</p>
 <table class="dead"><thead><tr><th>Parked</th><th>Projection</th><th class="num">Seq</th><th>Type</th><th>Error</th><th>Payload</th></tr></thead><tbody>
 ${d.deadLetters.map((l) => html`<tr><td>${dateTime(l.parkedAt, ctx.tz, true)}</td><td>${l.projection}</td><td class="num">${l.seq}</td><td>${l.eventType ?? 'undecodable'}</td><td class="err">${l.error}</td><td><code class="payload">${l.payload}</code></td></tr>`)}
-</tbody></table>`}</section>
+</tbody></table>`
+}</section>
 <section><h2>News banner</h2><div id="news-admin">${newsAdmin(news, needsToken)}</div></section>
 <p class="muted">For machines: <a href="/metrics">/metrics</a> (Prometheus) · <a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a></p>
 </section>`;

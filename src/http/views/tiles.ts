@@ -19,12 +19,19 @@ export function labelBadge(label: string, colour: string | null, confidence: num
 
 function verdictBadge(t: Tile): Html {
   switch (t.state) {
-    case 'bad': case 'ok': return labelBadge(t.label ?? '?', t.colour, t.confidence);
-    case 'unconfirmed': return labelBadge(t.label ?? '?', t.colour, t.confidence, true);
-    case 'failed': return html`<span class="badge failed">Failed</span>`;
-    case 'skipped': return html`<span class="badge muted">Not classified</span>`;
-    case 'pending': return html`<span class="badge muted">Awaiting verdict</span>`;
-    case 'empty': return html`<span class="badge muted">No image yet</span>`;
+    case 'bad':
+    case 'ok':
+      return labelBadge(t.label ?? '?', t.colour, t.confidence);
+    case 'unconfirmed':
+      return labelBadge(t.label ?? '?', t.colour, t.confidence, true);
+    case 'failed':
+      return html`<span class="badge failed">Failed</span>`;
+    case 'skipped':
+      return html`<span class="badge muted">Not classified</span>`;
+    case 'pending':
+      return html`<span class="badge muted">Awaiting verdict</span>`;
+    case 'empty':
+      return html`<span class="badge muted">No image yet</span>`;
   }
 }
 

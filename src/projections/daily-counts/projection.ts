@@ -12,20 +12,28 @@ export const dailyCountsProjection = defineProjection({
   handles: ['image.arrived', 'image.sampled', 'label.assigned'],
   keyOf: (e) => {
     switch (e.type) {
-      case 'image.arrived': return idOf(e.data.plotType, e.data.arrivedAt);
-      case 'image.sampled': return idOf(e.data.plotType, e.time);
-      case 'label.assigned': return idOf(e.data.plotType, e.time);
-      default: return null;
+      case 'image.arrived':
+        return idOf(e.data.plotType, e.data.arrivedAt);
+      case 'image.sampled':
+        return idOf(e.data.plotType, e.time);
+      case 'label.assigned':
+        return idOf(e.data.plotType, e.time);
+      default:
+        return null;
     }
   },
   evolve(current: DailyCountRow | null, e, id): DailyCountRow | null {
     const [plotType = '', day = ''] = id.split('|');
     const row = current ?? { id, plotType, day, arrived: 0, sampled: 0, labelled: 0 };
     switch (e.type) {
-      case 'image.arrived': return { ...row, arrived: row.arrived + 1 };
-      case 'image.sampled': return { ...row, sampled: row.sampled + 1 };
-      case 'label.assigned': return { ...row, labelled: row.labelled + 1 };
-      default: return current;
+      case 'image.arrived':
+        return { ...row, arrived: row.arrived + 1 };
+      case 'image.sampled':
+        return { ...row, sampled: row.sampled + 1 };
+      case 'label.assigned':
+        return { ...row, labelled: row.labelled + 1 };
+      default:
+        return current;
     }
   },
 });

@@ -13,14 +13,26 @@ export const imagesProjection = defineProjection({
       if (current) return current;
       const d = e.data;
       return {
-        imageId: d.imageId, plotType: d.plotType, run: d.run, runPeriod: d.runPeriod ?? null, chunk: d.chunk,
-        pad: d.pad, arrivedAt: d.arrivedAt, width: d.width, height: d.height, bytes: d.bytes, source: d.source,
-        sampledFor: [], arrivedSeq: e.seq,
+        imageId: d.imageId,
+        plotType: d.plotType,
+        run: d.run,
+        runPeriod: d.runPeriod ?? null,
+        chunk: d.chunk,
+        pad: d.pad,
+        arrivedAt: d.arrivedAt,
+        width: d.width,
+        height: d.height,
+        bytes: d.bytes,
+        source: d.source,
+        sampledFor: [],
+        arrivedSeq: e.seq,
       };
     }
     if (e.type === 'image.sampled') {
       if (!current) throw new Error(`image ${e.data.imageId} sampled before it arrived`);
-      return current.sampledFor.includes(e.data.reason) ? current : { ...current, sampledFor: [...current.sampledFor, e.data.reason].sort() };
+      return current.sampledFor.includes(e.data.reason)
+        ? current
+        : { ...current, sampledFor: [...current.sampledFor, e.data.reason].sort() };
     }
     return current;
   },
@@ -36,8 +48,13 @@ export const rejectionsProjection = defineProjection({
     if (e.type !== 'image.rejected') return _current;
     const d = e.data;
     return {
-      rejectionId: d.rejectionId, source: d.source, code: d.code, reason: d.reason, size: d.size ?? null,
-      quarantinePath: d.quarantinePath ?? null, rejectedAt: d.rejectedAt,
+      rejectionId: d.rejectionId,
+      source: d.source,
+      code: d.code,
+      reason: d.reason,
+      size: d.size ?? null,
+      quarantinePath: d.quarantinePath ?? null,
+      rejectedAt: d.rejectedAt,
     };
   },
 });

@@ -10,7 +10,14 @@ export const labelsProjection = defineProjection({
   evolve(current: LabelRow | null, e): LabelRow | null {
     if (e.type === 'label.assigned') {
       const d = e.data;
-      return { imageId: d.imageId, plotType: d.plotType, label: d.label, user: d.user, comment: d.comment ?? null, labelledAt: e.time };
+      return {
+        imageId: d.imageId,
+        plotType: d.plotType,
+        label: d.label,
+        user: d.user,
+        comment: d.comment ?? null,
+        labelledAt: e.time,
+      };
     }
     if (e.type === 'label.retracted') {
       // Retracting a label that is no longer the current one changes nothing.

@@ -13,27 +13,68 @@ export function evolveModel(current: ModelRow | null, e: HydraEvent, id: string)
   switch (e.type) {
     case 'training.completed': {
       const d = e.data;
-      return current ?? {
-        modelId: d.modelId, plotType: d.plotType, status: 'trained', origin: 'trained', onnx: d.onnx, labels: d.labels, input: d.input,
-        thresholds: d.evaluation.thresholds, evaluation: d.evaluation, parameters: d.parameters, trainingId: d.trainingId,
-        datasetSize: d.dataset.size, signedOffBy: null, signOffComment: null, activatedBy: null, createdAt: e.time, activatedAt: null, retiredAt: null,
-      };
+      return (
+        current ?? {
+          modelId: d.modelId,
+          plotType: d.plotType,
+          status: 'trained',
+          origin: 'trained',
+          onnx: d.onnx,
+          labels: d.labels,
+          input: d.input,
+          thresholds: d.evaluation.thresholds,
+          evaluation: d.evaluation,
+          parameters: d.parameters,
+          trainingId: d.trainingId,
+          datasetSize: d.dataset.size,
+          signedOffBy: null,
+          signOffComment: null,
+          activatedBy: null,
+          createdAt: e.time,
+          activatedAt: null,
+          retiredAt: null,
+        }
+      );
     }
     case 'model.imported': {
       const d = e.data;
-      return current ?? {
-        modelId: d.modelId, plotType: d.plotType, status: 'trained', origin: 'imported', onnx: d.onnx, labels: d.labels, input: d.input,
-        thresholds: d.evaluation?.thresholds ?? defaultThresholds(d.labels), evaluation: d.evaluation ?? null, parameters: null, trainingId: null,
-        datasetSize: null, signedOffBy: null, signOffComment: null, activatedBy: null, createdAt: e.time, activatedAt: null, retiredAt: null,
-      };
+      return (
+        current ?? {
+          modelId: d.modelId,
+          plotType: d.plotType,
+          status: 'trained',
+          origin: 'imported',
+          onnx: d.onnx,
+          labels: d.labels,
+          input: d.input,
+          thresholds: d.evaluation?.thresholds ?? defaultThresholds(d.labels),
+          evaluation: d.evaluation ?? null,
+          parameters: null,
+          trainingId: null,
+          datasetSize: null,
+          signedOffBy: null,
+          signOffComment: null,
+          activatedBy: null,
+          createdAt: e.time,
+          activatedAt: null,
+          retiredAt: null,
+        }
+      );
     }
     case 'model.signed-off':
       if (!current) throw new Error(`sign-off of unknown model ${e.data.modelId}`);
-      return { ...current, status: current.status === 'trained' ? 'signed-off' : current.status, signedOffBy: e.data.user, signOffComment: e.data.comment ?? null };
+      return {
+        ...current,
+        status: current.status === 'trained' ? 'signed-off' : current.status,
+        signedOffBy: e.data.user,
+        signOffComment: e.data.comment ?? null,
+      };
     case 'model.activated':
       if (!current) return null; // the replaced model may be unknown to a partial history
       if (id === e.data.modelId) return { ...current, status: 'active', activatedBy: e.data.user, activatedAt: e.time };
-      return current.status === 'active' ? { ...current, status: current.signedOffBy ? 'signed-off' : 'trained' } : current;
+      return current.status === 'active'
+        ? { ...current, status: current.signedOffBy ? 'signed-off' : 'trained' }
+        : current;
     case 'model.retired':
       if (!current) return null;
       return { ...current, status: 'retired', retiredAt: e.time };
@@ -49,13 +90,17 @@ export const modelsProjection = defineProjection({
   handles: ['training.completed', 'model.imported', 'model.signed-off', 'model.activated', 'model.retired'],
   keyOf: (e) => {
     switch (e.type) {
-      case 'model.activated': return e.data.previousModelId && e.data.previousModelId !== e.data.modelId ? [e.data.modelId, e.data.previousModelId] : e.data.modelId;
+      case 'model.activated':
+        return e.data.previousModelId && e.data.previousModelId !== e.data.modelId
+          ? [e.data.modelId, e.data.previousModelId]
+          : e.data.modelId;
       case 'training.completed':
       case 'model.imported':
       case 'model.signed-off':
       case 'model.retired':
         return e.data.modelId;
-      default: return null;
+      default:
+        return null;
     }
   },
   evolve: evolveModel,

@@ -12,6 +12,13 @@ export const newsProjection = defineProjection({
     if (e.type === 'news.cleared') return null;
     if (e.type !== 'news.posted') return current;
     const d = e.data;
-    return { id, text: d.text, level: d.level, user: d.user, postedAt: e.time, expiresAt: d.expiresAt ? utc(d.expiresAt) : null };
+    return {
+      id,
+      text: d.text,
+      level: d.level,
+      user: d.user,
+      postedAt: e.time,
+      expiresAt: d.expiresAt ? utc(d.expiresAt) : null,
+    };
   },
 });

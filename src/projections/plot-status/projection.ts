@@ -20,11 +20,37 @@ export function isBadLabel(labels: readonly TileLabel[], label: string): boolean
 
 function blank(plotType: string, seq: number): PlotStatusRow {
   return {
-    plotType, configured: false, detector: null, title: null, hidden: false, ignored: false, retired: false, labels: [],
-    lastImageId: null, lastArrivedAt: null, recent: [], imageId: null, arrivedAt: null, run: null, chunk: null,
-    status: null, decidedAt: null, verdict: null, confidence: null, confirmed: null, scores: null, heatmap: null,
-    modelId: null, reason: null, streakSince: null, streakImageId: null, streakRun: null, streakChunk: null,
-    streakLabel: null, streakCount: 0, seq,
+    plotType,
+    configured: false,
+    detector: null,
+    title: null,
+    hidden: false,
+    ignored: false,
+    retired: false,
+    labels: [],
+    lastImageId: null,
+    lastArrivedAt: null,
+    recent: [],
+    imageId: null,
+    arrivedAt: null,
+    run: null,
+    chunk: null,
+    status: null,
+    decidedAt: null,
+    verdict: null,
+    confidence: null,
+    confirmed: null,
+    scores: null,
+    heatmap: null,
+    modelId: null,
+    reason: null,
+    streakSince: null,
+    streakImageId: null,
+    streakRun: null,
+    streakChunk: null,
+    streakLabel: null,
+    streakCount: 0,
+    seq,
   };
 }
 
@@ -36,18 +62,35 @@ function isNewer(row: PlotStatusRow, arrival: RecentArrival | undefined): boolea
   return arrival !== undefined && arrival.arrivedAt >= row.arrivedAt;
 }
 
-function streak(row: PlotStatusRow, e: Extract<Decision, { type: 'inference.completed' }>, arrival: RecentArrival | undefined): PlotStatusRow {
+function streak(
+  row: PlotStatusRow,
+  e: Extract<Decision, { type: 'inference.completed' }>,
+  arrival: RecentArrival | undefined,
+): PlotStatusRow {
   const d = e.data;
   if (d.confirmed && isBadLabel(row.labels, d.verdict)) {
     if (row.streakSince !== null) return { ...row, streakCount: row.streakCount + 1 };
     return {
-      ...row, streakSince: arrival?.arrivedAt ?? e.time, streakImageId: d.imageId, streakRun: arrival?.run ?? null,
-      streakChunk: arrival?.chunk ?? null, streakLabel: d.verdict, streakCount: 1,
+      ...row,
+      streakSince: arrival?.arrivedAt ?? e.time,
+      streakImageId: d.imageId,
+      streakRun: arrival?.run ?? null,
+      streakChunk: arrival?.chunk ?? null,
+      streakLabel: d.verdict,
+      streakCount: 1,
     };
   }
   // Unconfirmed verdicts neither start nor end a problem; a confirmed good one ends it.
   if (!d.confirmed) return row.streakSince === null ? row : { ...row, streakCount: row.streakCount + 1 };
-  return { ...row, streakSince: null, streakImageId: null, streakRun: null, streakChunk: null, streakLabel: null, streakCount: 0 };
+  return {
+    ...row,
+    streakSince: null,
+    streakImageId: null,
+    streakRun: null,
+    streakChunk: null,
+    streakLabel: null,
+    streakCount: 0,
+  };
 }
 
 function decide(current: PlotStatusRow | null, e: Decision): PlotStatusRow | null {
@@ -56,19 +99,41 @@ function decide(current: PlotStatusRow | null, e: Decision): PlotStatusRow | nul
   if (e.type !== 'inference.completed' && row.imageId === e.data.imageId && row.status === 'classified') return current;
   if (!isNewer(row, arrival)) return current;
   const shown = {
-    ...row, imageId: e.data.imageId, arrivedAt: arrival?.arrivedAt ?? null, run: arrival?.run ?? null,
-    chunk: arrival?.chunk ?? null, decidedAt: e.time, seq: e.seq,
+    ...row,
+    imageId: e.data.imageId,
+    arrivedAt: arrival?.arrivedAt ?? null,
+    run: arrival?.run ?? null,
+    chunk: arrival?.chunk ?? null,
+    decidedAt: e.time,
+    seq: e.seq,
   };
   if (e.type === 'inference.completed') {
     const d = e.data;
-    return streak({
-      ...shown, status: 'classified', verdict: d.verdict, confidence: d.confidence, confirmed: d.confirmed,
-      scores: d.scores, heatmap: d.heatmap ?? null, modelId: d.modelId, reason: null,
-    }, e, arrival);
+    return streak(
+      {
+        ...shown,
+        status: 'classified',
+        verdict: d.verdict,
+        confidence: d.confidence,
+        confirmed: d.confirmed,
+        scores: d.scores,
+        heatmap: d.heatmap ?? null,
+        modelId: d.modelId,
+        reason: null,
+      },
+      e,
+      arrival,
+    );
   }
   return {
-    ...shown, status: e.type === 'inference.failed' ? 'failed' : 'skipped', verdict: null, confidence: null,
-    confirmed: null, scores: null, heatmap: null, modelId: e.type === 'inference.failed' ? (e.data.modelId ?? null) : null,
+    ...shown,
+    status: e.type === 'inference.failed' ? 'failed' : 'skipped',
+    verdict: null,
+    confidence: null,
+    confirmed: null,
+    scores: null,
+    heatmap: null,
+    modelId: e.type === 'inference.failed' ? (e.data.modelId ?? null) : null,
     reason: e.data.reason,
   };
 }
@@ -77,12 +142,28 @@ export const plotStatusProjection = defineProjection({
   name: 'plot_status',
   table: plotStatus,
   idColumn: 'plotType',
-  handles: ['plottype.defined', 'plottype.updated', 'plottype.retired', 'image.arrived', 'inference.completed', 'inference.skipped', 'inference.failed'],
+  handles: [
+    'plottype.defined',
+    'plottype.updated',
+    'plottype.retired',
+    'image.arrived',
+    'inference.completed',
+    'inference.skipped',
+    'inference.failed',
+  ],
   keyOf: (e) => {
     switch (e.type) {
-      case 'plottype.defined': case 'plottype.updated': case 'plottype.retired': return e.data.name;
-      case 'image.arrived': case 'inference.completed': case 'inference.skipped': case 'inference.failed': return e.data.plotType;
-      default: return null;
+      case 'plottype.defined':
+      case 'plottype.updated':
+      case 'plottype.retired':
+        return e.data.name;
+      case 'image.arrived':
+      case 'inference.completed':
+      case 'inference.skipped':
+      case 'inference.failed':
+        return e.data.plotType;
+      default:
+        return null;
     }
   },
   evolve(current: PlotStatusRow | null, e): PlotStatusRow | null {
@@ -91,8 +172,15 @@ export const plotStatusProjection = defineProjection({
       case 'plottype.updated': {
         const s = e.data;
         return {
-          ...(current ?? blank(s.name, e.seq)), configured: true, detector: s.detector, title: s.title ?? null,
-          hidden: s.hidden, ignored: s.ignore, retired: false, labels: tileLabels(s), seq: e.seq,
+          ...(current ?? blank(s.name, e.seq)),
+          configured: true,
+          detector: s.detector,
+          title: s.title ?? null,
+          hidden: s.hidden,
+          ignored: s.ignore,
+          retired: false,
+          labels: tileLabels(s),
+          seq: e.seq,
         };
       }
       case 'plottype.retired':
@@ -102,9 +190,16 @@ export const plotStatusProjection = defineProjection({
         const row = current ?? blank(d.plotType, e.seq);
         if (row.recent.some((r) => r.imageId === d.imageId)) return current;
         const recent = [{ imageId: d.imageId, arrivedAt: d.arrivedAt, run: d.run, chunk: d.chunk }, ...row.recent]
-          .sort((a, b) => (a.arrivedAt < b.arrivedAt ? 1 : a.arrivedAt > b.arrivedAt ? -1 : 0)).slice(0, RECENT_ARRIVALS);
+          .sort((a, b) => (a.arrivedAt < b.arrivedAt ? 1 : a.arrivedAt > b.arrivedAt ? -1 : 0))
+          .slice(0, RECENT_ARRIVALS);
         const latest = row.lastArrivedAt === null || d.arrivedAt >= row.lastArrivedAt;
-        return { ...row, recent, lastImageId: latest ? d.imageId : row.lastImageId, lastArrivedAt: latest ? d.arrivedAt : row.lastArrivedAt, seq: e.seq };
+        return {
+          ...row,
+          recent,
+          lastImageId: latest ? d.imageId : row.lastImageId,
+          lastArrivedAt: latest ? d.arrivedAt : row.lastArrivedAt,
+          seq: e.seq,
+        };
       }
       case 'inference.completed':
       case 'inference.skipped':

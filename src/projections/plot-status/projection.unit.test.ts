@@ -9,11 +9,28 @@ const at = (min: number) => new Date(Date.UTC(2026, 10, 26, 10, min)).toISOStrin
 function history() {
   const e = eventStream();
   const arrive = (n: number, min: number, plotType = 'CDC_occ') =>
-    e('image.arrived', { imageId: img(n), plotType, run: 1001, chunk: n, pad: 1, arrivedAt: at(min), width: 8, height: 8, bytes: 10, source: 'x.png' });
+    e('image.arrived', {
+      imageId: img(n),
+      plotType,
+      run: 1001,
+      chunk: n,
+      pad: 1,
+      arrivedAt: at(min),
+      width: 8,
+      height: 8,
+      bytes: 10,
+      source: 'x.png',
+    });
   const verdict = (n: number, verdict: string, confirmed = true, plotType = 'CDC_occ') =>
     e('inference.completed', {
-      imageId: img(n), plotType, modelId: 'm1', scores: { Good: verdict === 'Good' ? 0.9 : 0.1, Bad: verdict === 'Bad' ? 0.9 : 0.1 },
-      verdict, confidence: 0.9, confirmed, timings: { queueMs: 1, preprocessMs: 1, modelMs: 1 },
+      imageId: img(n),
+      plotType,
+      modelId: 'm1',
+      scores: { Good: verdict === 'Good' ? 0.9 : 0.1, Bad: verdict === 'Bad' ? 0.9 : 0.1 },
+      verdict,
+      confidence: 0.9,
+      confirmed,
+      timings: { queueMs: 1, preprocessMs: 1, modelMs: 1 },
     });
   return { e, arrive, verdict };
 }
@@ -23,26 +40,58 @@ describe('plot_status projection', () => {
     const { e, arrive, verdict } = history();
     const rows = project(plotStatusProjection, [
       e('plottype.defined', { ...plotTypeSpec('CDC_occ', 'CDC'), title: 'CDC occupancy', hidden: false }),
-      arrive(1, 0), verdict(1, 'Good'),
-      arrive(2, 1), verdict(2, 'Bad'),
-      arrive(3, 2), verdict(3, 'Bad', false),
-      arrive(4, 3), verdict(4, 'Bad'),
+      arrive(1, 0),
+      verdict(1, 'Good'),
+      arrive(2, 1),
+      verdict(2, 'Bad'),
+      arrive(3, 2),
+      verdict(3, 'Bad', false),
+      arrive(4, 3),
+      verdict(4, 'Bad'),
     ]);
     const row = rows.get('CDC_occ')!;
     expect(row).toMatchObject({
-      configured: true, detector: 'CDC', title: 'CDC occupancy', imageId: img(4), verdict: 'Bad', confirmed: true,
-      run: 1001, chunk: 4, arrivedAt: at(3), lastImageId: img(4),
-      streakSince: at(1), streakImageId: img(2), streakChunk: 2, streakLabel: 'Bad', streakCount: 3,
+      configured: true,
+      detector: 'CDC',
+      title: 'CDC occupancy',
+      imageId: img(4),
+      verdict: 'Bad',
+      confirmed: true,
+      run: 1001,
+      chunk: 4,
+      arrivedAt: at(3),
+      lastImageId: img(4),
+      streakSince: at(1),
+      streakImageId: img(2),
+      streakChunk: 2,
+      streakLabel: 'Bad',
+      streakCount: 3,
     });
-    expect(row.labels).toEqual([{ name: 'Good', colour: '#2e7d32', bad: false }, { name: 'Bad', colour: '#c62828', bad: true }]);
+    expect(row.labels).toEqual([
+      { name: 'Good', colour: '#2e7d32', bad: false },
+      { name: 'Bad', colour: '#c62828', bad: true },
+    ]);
   });
 
   it('ends the streak on a confirmed good verdict, not on an unconfirmed one', () => {
     const { e, arrive, verdict } = history();
-    const events = [e('plottype.defined', plotTypeSpec('CDC_occ')), arrive(1, 0), verdict(1, 'Bad'), arrive(2, 1), verdict(2, 'Good', false)];
-    expect(project(plotStatusProjection, events).get('CDC_occ')).toMatchObject({ streakImageId: img(1), streakCount: 2 });
+    const events = [
+      e('plottype.defined', plotTypeSpec('CDC_occ')),
+      arrive(1, 0),
+      verdict(1, 'Bad'),
+      arrive(2, 1),
+      verdict(2, 'Good', false),
+    ];
+    expect(project(plotStatusProjection, events).get('CDC_occ')).toMatchObject({
+      streakImageId: img(1),
+      streakCount: 2,
+    });
     const more = [...events, arrive(3, 2), verdict(3, 'Good')];
-    expect(project(plotStatusProjection, more).get('CDC_occ')).toMatchObject({ streakSince: null, streakCount: 0, verdict: 'Good' });
+    expect(project(plotStatusProjection, more).get('CDC_occ')).toMatchObject({
+      streakSince: null,
+      streakCount: 0,
+      verdict: 'Good',
+    });
   });
 
   it('does not let a late verdict on an older image replace the newer one', () => {
@@ -62,15 +111,28 @@ describe('plot_status projection', () => {
       e('inference.skipped', { imageId: img(7), plotType: 'RF_time', reason: 'ignored' }),
       e('plottype.retired', { name: 'RF_time' }),
     ]);
-    expect(rows.get('RF_time')).toMatchObject({ ignored: true, hidden: true, retired: true, status: 'skipped', reason: 'ignored', imageId: img(7), verdict: null });
+    expect(rows.get('RF_time')).toMatchObject({
+      ignored: true,
+      hidden: true,
+      retired: true,
+      status: 'skipped',
+      reason: 'ignored',
+      imageId: img(7),
+      verdict: null,
+    });
   });
 
   it('counts a label with alarms or in the alarm policy as a problem', () => {
     const { e, arrive, verdict } = history();
     const spec = plotTypeSpec('FCAL', 'FCAL');
     const rows = project(plotStatusProjection, [
-      e('plottype.defined', { ...spec, labels: [...spec.labels, { name: 'NoData', colour: '#888888', alarms: true }], alarmPolicy: { labels: ['Bad'] } }),
-      arrive(1, 0, 'FCAL'), verdict(1, 'NoData', true, 'FCAL'),
+      e('plottype.defined', {
+        ...spec,
+        labels: [...spec.labels, { name: 'NoData', colour: '#888888', alarms: true }],
+        alarmPolicy: { labels: ['Bad'] },
+      }),
+      arrive(1, 0, 'FCAL'),
+      verdict(1, 'NoData', true, 'FCAL'),
     ]);
     expect(rows.get('FCAL')).toMatchObject({ streakLabel: 'NoData', streakCount: 1 });
   });

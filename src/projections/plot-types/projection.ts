@@ -12,8 +12,13 @@ export const plotTypesProjection = defineProjection({
       case 'plottype.defined':
       case 'plottype.updated':
         return {
-          name: e.data.name, detector: e.data.detector, spec: e.data, retired: false,
-          revision: (current?.revision ?? 0) + 1, definedAt: current?.definedAt ?? e.time, updatedAt: e.time,
+          name: e.data.name,
+          detector: e.data.detector,
+          spec: e.data,
+          retired: false,
+          revision: (current?.revision ?? 0) + 1,
+          definedAt: current?.definedAt ?? e.time,
+          updatedAt: e.time,
         };
       case 'plottype.retired':
         return current ? { ...current, retired: true, revision: current.revision + 1, updatedAt: e.time } : null;

@@ -11,9 +11,19 @@ export const runsProjection = defineProjection({
   evolve(current: RunRow | null, e, id): RunRow | null {
     if (e.type !== 'image.arrived') return current;
     const at = utc(e.data.arrivedAt);
-    if (!current) return { id, run: e.data.run, runPeriod: e.data.runPeriod ?? null, firstArrivedAt: at, lastArrivedAt: at, images: 1 };
+    if (!current)
+      return {
+        id,
+        run: e.data.run,
+        runPeriod: e.data.runPeriod ?? null,
+        firstArrivedAt: at,
+        lastArrivedAt: at,
+        images: 1,
+      };
     return {
-      ...current, runPeriod: current.runPeriod ?? e.data.runPeriod ?? null, images: current.images + 1,
+      ...current,
+      runPeriod: current.runPeriod ?? e.data.runPeriod ?? null,
+      images: current.images + 1,
       firstArrivedAt: at < current.firstArrivedAt ? at : current.firstArrivedAt,
       lastArrivedAt: at > current.lastArrivedAt ? at : current.lastArrivedAt,
     };

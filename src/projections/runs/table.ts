@@ -2,12 +2,16 @@ import { index, int, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
 import { isoDatetime } from '../../db/columns.ts';
 
 /** Runs as seen through their images: when each began and ended, for run boundaries on the Timeline and run pickers. */
-export const runs = mysqlTable('runs', {
-  id: varchar('id', { length: 16 }).primaryKey(),
-  run: int('run').notNull(),
-  runPeriod: varchar('run_period', { length: 64 }),
-  firstArrivedAt: isoDatetime('first_arrived_at').notNull(),
-  lastArrivedAt: isoDatetime('last_arrived_at').notNull(),
-  images: int('images').notNull(),
-}, (t) => [index('runs_first').on(t.firstArrivedAt), index('runs_run').on(t.run)]);
+export const runs = mysqlTable(
+  'runs',
+  {
+    id: varchar('id', { length: 16 }).primaryKey(),
+    run: int('run').notNull(),
+    runPeriod: varchar('run_period', { length: 64 }),
+    firstArrivedAt: isoDatetime('first_arrived_at').notNull(),
+    lastArrivedAt: isoDatetime('last_arrived_at').notNull(),
+    images: int('images').notNull(),
+  },
+  (t) => [index('runs_first').on(t.firstArrivedAt), index('runs_run').on(t.run)],
+);
 export type RunRow = typeof runs.$inferSelect;

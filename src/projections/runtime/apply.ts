@@ -17,7 +17,9 @@ export class ProjectionPausedError extends Error {
  * dead letters and the new checkpoint. A crash anywhere leaves either all of it or none of it.
  */
 export async function applyBatch(
-  pool: Pool, store: RowStore, items: readonly ReadItem[],
+  pool: Pool,
+  store: RowStore,
+  items: readonly ReadItem[],
   opts: { checkpointName?: string; respectPause?: boolean } = {},
 ): Promise<BatchPlan> {
   const name = opts.checkpointName ?? store.projection.name;

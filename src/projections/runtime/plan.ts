@@ -49,7 +49,7 @@ export function planBatch(
   const parked: Parked[] = [];
   let lastSeq = checkpoint;
   let applied = 0;
-  const get = (id: string) => (state.has(id) ? state.get(id)! : current.get(id) ?? null);
+  const get = (id: string) => (state.has(id) ? state.get(id)! : (current.get(id) ?? null));
 
   for (const item of items) {
     const seq = item.ok ? item.event.seq : item.seq;
@@ -70,7 +70,13 @@ export function planBatch(
       }
       applied++;
     } catch (err) {
-      parked.push({ seq, subject: e.subject, eventType: e.type, error: (err as Error).message ?? String(err), payload: JSON.stringify({ type: e.type, key: e.key, data: e.data }) });
+      parked.push({
+        seq,
+        subject: e.subject,
+        eventType: e.type,
+        error: (err as Error).message ?? String(err),
+        payload: JSON.stringify({ type: e.type, key: e.key, data: e.data }),
+      });
     }
   }
 

@@ -13,7 +13,12 @@ let runners: ProjectionRunner[];
 
 beforeAll(async () => {
   env = await openTestEnv('replay');
-  log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test', nc: env.nc });
+  log = await EventLog.open({
+    natsUrl: env.config.NATS_URL,
+    namespace: env.config.HYDRA_NAMESPACE,
+    producer: 'test',
+    nc: env.nc,
+  });
   const history = mixedHistory(10_500, 7);
   for (let i = 0; i < history.length; i += 1000) await log.appendMany(history.slice(i, i + 1000));
   runners = allProjections.map((p) => new ProjectionRunner(env.database.pool, log, p));
@@ -31,7 +36,10 @@ afterAll(async () => {
 });
 
 const count = async (table: string) =>
-  Number(((await env.database.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${table}\``))[0][0] as { n: number }).n);
+  Number(
+    ((await env.database.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${table}\``))[0][0] as { n: number })
+      .n,
+  );
 
 describe('replay', () => {
   it('rebuilds every projection from sequence 1 to exactly the live rows after 10,000 mixed events', async () => {
@@ -48,7 +56,9 @@ describe('replay', () => {
 
   it('finds a row that differs from what the history says', async () => {
     await env.database.pool.query('UPDATE daily_counts SET arrived = arrived + 1 ORDER BY id LIMIT 1');
-    const result = await new Replayer(env.database.pool, log).verify(allProjections.find((p) => p.name === 'daily_counts')!);
+    const result = await new Replayer(env.database.pool, log).verify(
+      allProjections.find((p) => p.name === 'daily_counts')!,
+    );
     expect(result.differences).toHaveLength(1);
     expect(result.differences[0]!.live).not.toEqual(result.differences[0]!.rebuilt);
   });
@@ -64,7 +74,10 @@ describe('replay', () => {
     const runner = runners.find((r) => r.projection.name === 'daily_counts')!;
     const end = Date.now() + 20_000;
     while ((await runner.lag()).checkpoint < next.seq && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    const [rows] = await env.database.pool.query<RowDataPacket[]>('SELECT arrived FROM daily_counts WHERE plot_type = ?', ['AFTER_swap']);
+    const [rows] = await env.database.pool.query<RowDataPacket[]>(
+      'SELECT arrived FROM daily_counts WHERE plot_type = ?',
+      ['AFTER_swap'],
+    );
     expect(rows.map((r) => r.arrived)).toEqual([1]);
   });
 });

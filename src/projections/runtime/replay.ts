@@ -71,13 +71,20 @@ export class Replayer {
     let last = from - 1;
     const flush = async () => {
       if (batch.length === 0) return;
-      const plan = await applyBatch(this.pool, store, batch, { checkpointName: rebuildCheckpoint(p.name), respectPause: false });
+      const plan = await applyBatch(this.pool, store, batch, {
+        checkpointName: rebuildCheckpoint(p.name),
+        respectPause: false,
+      });
       events += batch.length;
       last = plan.lastSeq;
       batch = [];
       this.onProgress({ projection: p.name, seq: last, until, events });
     };
-    for await (const item of this.log.read({ fromSeq: from, untilSeq: until, filter: filterFor(p.handles, this.log.names.namespace) })) {
+    for await (const item of this.log.read({
+      fromSeq: from,
+      untilSeq: until,
+      filter: filterFor(p.handles, this.log.names.namespace),
+    })) {
       batch.push(item);
       if (batch.length >= BATCH) await flush();
     }
@@ -113,7 +120,12 @@ export class Replayer {
         continue;
       }
       await withConn(this.pool, (c) => c.query(`DROP TABLE IF EXISTS \`${store.table}\``));
-      return { projection: p.name, seq: snap.seq, rows: snap.live.size, differences: diffRows(snap.live, snap.rebuilt) };
+      return {
+        projection: p.name,
+        seq: snap.seq,
+        rows: snap.live.size,
+        differences: diffRows(snap.live, snap.rebuilt),
+      };
     }
   }
 

@@ -17,11 +17,17 @@ let log: EventLog;
 
 beforeAll(async () => {
   env = await openTestEnv('runner');
-  log = await EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer: 'test', nc: env.nc });
+  log = await EventLog.open({
+    natsUrl: env.config.NATS_URL,
+    namespace: env.config.HYDRA_NAMESPACE,
+    producer: 'test',
+    nc: env.nc,
+  });
 });
 afterAll(async () => env.cleanup());
 
-const q = async <T = RowDataPacket>(sql: string, args: unknown[] = []) => (await env.database.pool.query<RowDataPacket[]>(sql, args))[0] as T[];
+const q = async <T = RowDataPacket>(sql: string, args: unknown[] = []) =>
+  (await env.database.pool.query<RowDataPacket[]>(sql, args))[0] as T[];
 async function until(check: () => Promise<boolean>, ms = 20_000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -33,7 +39,12 @@ async function until(check: () => Promise<boolean>, ms = 20_000) {
 
 describe('event log', () => {
   it('stores a retried publish once', async () => {
-    const e = { type: 'plottype.defined', id: 'define-dedup', metadata: meta, data: plotTypeSpec('DEDUP_plot') } as const;
+    const e = {
+      type: 'plottype.defined',
+      id: 'define-dedup',
+      metadata: meta,
+      data: plotTypeSpec('DEDUP_plot'),
+    } as const;
     const first = await log.append(e);
     const again = await log.append(e);
     expect(first.duplicate).toBe(false);
@@ -52,8 +63,9 @@ describe('event log', () => {
 
   it('rejects malformed data before it reaches the stream', async () => {
     const before = (await log.streamInfo()).state.messages;
-    await expect(log.append({ type: 'image.arrived', metadata: meta, data: { imageId: 'short' } as never }))
-      .rejects.toBeInstanceOf(EventValidationError);
+    await expect(
+      log.append({ type: 'image.arrived', metadata: meta, data: { imageId: 'short' } as never }),
+    ).rejects.toBeInstanceOf(EventValidationError);
     expect((await log.streamInfo()).state.messages).toBe(before);
   });
 });
@@ -79,7 +91,9 @@ describe('projection runner', () => {
       const good = randomSha();
       const next = await log.append(arrived(good, 'POISON_plot', 1));
       await until(async () => (await runner.lag()).checkpoint >= next.seq);
-      const dead = await q<{ seq: number; error: string }>('SELECT seq, error FROM dead_letters WHERE projection = ?', ['images']);
+      const dead = await q<{ seq: number; error: string }>('SELECT seq, error FROM dead_letters WHERE projection = ?', [
+        'images',
+      ]);
       expect(dead.map((d) => d.seq)).toContain(poison.seq);
       expect(dead.find((d) => d.seq === poison.seq)?.error).toMatch(/not JSON/);
       expect(await q('SELECT image_id FROM images WHERE image_id = ?', [good])).toHaveLength(1);

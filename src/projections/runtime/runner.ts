@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import mysql, { type Connection, type ConnectionOptions, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
+import mysql, {
+  type Connection,
+  type ConnectionOptions,
+  type Pool,
+  type PoolConnection,
+  type RowDataPacket,
+} from 'mysql2/promise';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { readItem, type EventLog, type ReadItem } from '../../events/log.ts';
 import { applyBatch, ProjectionPausedError } from './apply.ts';
@@ -28,7 +34,6 @@ export interface ProjectionLag {
 
 type Logger = (line: string) => void;
 
-
 /**
  * Feeds one projection from its own durable pull consumer. The database checkpoint is the truth:
  * at every (re)start the consumer is recreated at checkpoint+1, so redeliveries after a crash can
@@ -49,7 +54,15 @@ export class ProjectionRunner {
     private readonly opts: { batchSize?: number; logger?: Logger } = {},
   ) {
     this.store = new RowStore(projection);
-    this.stats = { projection: projection.name, handled: 0, parked: 0, batches: 0, lastBatchMs: 0, lastSeq: 0, active: false };
+    this.stats = {
+      projection: projection.name,
+      handled: 0,
+      parked: 0,
+      batches: 0,
+      lastBatchMs: 0,
+      lastSeq: 0,
+      active: false,
+    };
   }
 
   get consumerName(): string {
@@ -83,7 +96,9 @@ export class ProjectionRunner {
       } catch (err) {
         if (this.stopped) break;
         if (!(err instanceof ProjectionPausedError)) {
-          this.opts.logger?.(`projection ${this.projection.name}: ${(err as Error).message}; restarting from checkpoint`);
+          this.opts.logger?.(
+            `projection ${this.projection.name}: ${(err as Error).message}; restarting from checkpoint`,
+          );
           await this.dropLock();
         }
         await sleep(backoff);
@@ -101,7 +116,9 @@ export class ProjectionRunner {
       if (!(e instanceof JetStreamApiError)) throw e;
     });
     await jsm.consumers.add(names.stream, {
-      durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: 60_000_000_000,
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: 60_000_000_000,
       filter_subject: filterFor(this.projection.handles, names.namespace),
       deliver_policy: startSeq <= 1 ? DeliverPolicy.All : DeliverPolicy.StartSequence,
       ...(startSeq > 1 ? { opt_start_seq: startSeq } : {}),
@@ -146,14 +163,18 @@ export class ProjectionRunner {
     this.stats.batches++;
     this.stats.lastBatchMs = performance.now() - t0;
     this.stats.lastSeq = Math.max(this.stats.lastSeq, plan.lastSeq);
-    for (const p of plan.parked) this.opts.logger?.(`projection ${this.projection.name}: parked seq ${p.seq} (${p.eventType ?? 'undecodable'}): ${p.error}`);
+    for (const p of plan.parked)
+      this.opts.logger?.(
+        `projection ${this.projection.name}: parked seq ${p.seq} (${p.eventType ?? 'undecodable'}): ${p.error}`,
+      );
   }
 
   /** MySQL named lock: the single-writer guarantee for this projection in this database. */
   private async holdLock(): Promise<boolean> {
     if (this.lockConn) return true;
     // A connection of its own, outside the pool: a lock held for hours must not starve the batches.
-    const cc = (this.pool as unknown as { pool: { config: { connectionConfig: ConnectionOptions } } }).pool.config.connectionConfig;
+    const cc = (this.pool as unknown as { pool: { config: { connectionConfig: ConnectionOptions } } }).pool.config
+      .connectionConfig;
     const { host, port, user, password, database, socketPath, ssl } = cc;
     const conn = await mysql.createConnection({ host, port, user, password, database, socketPath, ssl });
     const name = lockName(conn.config.database ?? '', this.projection.name);
@@ -172,7 +193,9 @@ export class ProjectionRunner {
     this.lockConn = null;
     this.stats.active = false;
     if (!conn) return;
-    await conn.query('SELECT RELEASE_LOCK(?)', [lockName(conn.config.database ?? '', this.projection.name)]).catch(() => undefined);
+    await conn
+      .query('SELECT RELEASE_LOCK(?)', [lockName(conn.config.database ?? '', this.projection.name)])
+      .catch(() => undefined);
     await conn.end().catch(() => undefined);
   }
 

@@ -15,7 +15,10 @@ export class RowStore {
   private readonly columns: [prop: string, col: MySqlColumn][];
   private readonly idSqlName: string;
 
-  constructor(readonly projection: AnyProjection, tableName?: string) {
+  constructor(
+    readonly projection: AnyProjection,
+    tableName?: string,
+  ) {
     this.table = tableName ?? getTableConfig(projection.table).name;
     this.columns = Object.entries(getTableColumns(projection.table)) as [string, MySqlColumn][];
     const idCol = this.columns.find(([prop]) => prop === projection.idColumn);
@@ -48,7 +51,9 @@ export class RowStore {
     for (let i = 0; i < ids.length; i += CHUNK) {
       const part = ids.slice(i, i + CHUNK);
       const [rows] = await conn.query<RowDataPacket[]>(
-        `SELECT * FROM \`${this.table}\` WHERE \`${this.idSqlName}\` IN (?)`, [part]);
+        `SELECT * FROM \`${this.table}\` WHERE \`${this.idSqlName}\` IN (?)`,
+        [part],
+      );
       for (const raw of rows) {
         const row = this.fromDriver(raw);
         out.set(String(row[this.projection.idColumn]), row);
@@ -59,17 +64,22 @@ export class RowStore {
 
   async write(conn: PoolConnection, plan: BatchPlan): Promise<void> {
     const names = this.columns.map(([, c]) => `\`${c.name}\``);
-    const updates = this.columns.filter(([, c]) => c.name !== this.idSqlName).map(([, c]) => `\`${c.name}\`=VALUES(\`${c.name}\`)`);
+    const updates = this.columns
+      .filter(([, c]) => c.name !== this.idSqlName)
+      .map(([, c]) => `\`${c.name}\`=VALUES(\`${c.name}\`)`);
     const rows = [...plan.upserts.values()].map((r) => this.toDriver(r));
     for (let i = 0; i < rows.length; i += CHUNK) {
       const part = rows.slice(i, i + CHUNK);
       await conn.query(
         `INSERT INTO \`${this.table}\` (${names.join(',')}) VALUES ? ON DUPLICATE KEY UPDATE ${updates.join(',') || `\`${this.idSqlName}\`=\`${this.idSqlName}\``}`,
-        [part]);
+        [part],
+      );
     }
     const deletes = [...plan.deletes];
     for (let i = 0; i < deletes.length; i += CHUNK) {
-      await conn.query(`DELETE FROM \`${this.table}\` WHERE \`${this.idSqlName}\` IN (?)`, [deletes.slice(i, i + CHUNK)]);
+      await conn.query(`DELETE FROM \`${this.table}\` WHERE \`${this.idSqlName}\` IN (?)`, [
+        deletes.slice(i, i + CHUNK),
+      ]);
     }
   }
 
@@ -81,5 +91,9 @@ export class RowStore {
 }
 
 export function stableJson(row: Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(row).sort().map((k) => [k, row[k] instanceof Buffer ? (row[k] as Buffer).toString('base64') : row[k]]));
+  return JSON.stringify(
+    Object.keys(row)
+      .sort()
+      .map((k) => [k, row[k] instanceof Buffer ? (row[k] as Buffer).toString('base64') : row[k]]),
+  );
 }

@@ -11,13 +11,17 @@ export const projectionCheckpoints = mysqlTable('projection_checkpoints', {
 });
 
 /** Events a projection could not apply: parked here with the error, terminated on the stream. */
-export const deadLetters = mysqlTable('dead_letters', {
-  id: int('id').autoincrement().primaryKey(),
-  projection: varchar('projection', { length: 100 }).notNull(),
-  seq: bigint('seq', { mode: 'number', unsigned: true }).notNull(),
-  subject: varchar('subject', { length: 400 }).notNull(),
-  eventType: varchar('event_type', { length: 100 }),
-  error: text('error').notNull(),
-  payload: longtext('payload').notNull(),
-  parkedAt: isoDatetime('parked_at').notNull(),
-}, (t) => [uniqueIndex('dead_letters_projection_seq').on(t.projection, t.seq)]);
+export const deadLetters = mysqlTable(
+  'dead_letters',
+  {
+    id: int('id').autoincrement().primaryKey(),
+    projection: varchar('projection', { length: 100 }).notNull(),
+    seq: bigint('seq', { mode: 'number', unsigned: true }).notNull(),
+    subject: varchar('subject', { length: 400 }).notNull(),
+    eventType: varchar('event_type', { length: 100 }),
+    error: text('error').notNull(),
+    payload: longtext('payload').notNull(),
+    parkedAt: isoDatetime('parked_at').notNull(),
+  },
+  (t) => [uniqueIndex('dead_letters_projection_seq').on(t.projection, t.seq)],
+);

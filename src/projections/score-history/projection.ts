@@ -14,7 +14,16 @@ export const scoreHistoryProjection = defineProjection({
     if (e.type !== 'inference.completed') return current;
     const d = e.data;
     const row = current ?? {
-      id, plotType: d.plotType, hour: hourOf(e.time), n: 0, unconfirmed: 0, sums: {}, maxes: {}, verdicts: {}, minRun: null, maxRun: null,
+      id,
+      plotType: d.plotType,
+      hour: hourOf(e.time),
+      n: 0,
+      unconfirmed: 0,
+      sums: {},
+      maxes: {},
+      verdicts: {},
+      minRun: null,
+      maxRun: null,
     };
     const sums = { ...row.sums };
     const maxes = { ...row.maxes };

@@ -7,18 +7,47 @@ type Completed = Extract<HydraEvent, { type: 'inference.completed' }>;
 
 function blank(imageId: string, plotType: string, seq: number, at: string): VerdictRow {
   return {
-    imageId, plotType, run: null, runPeriod: null, chunk: null, pad: null, arrivedAt: null, at,
-    status: 'pending', outcome: OUTCOME.pending, decidedAt: null, modelId: null, verdict: null, confidence: null,
-    confirmed: null, scores: null, heatmap: null, reason: null, timings: null, worker: null, seq,
+    imageId,
+    plotType,
+    run: null,
+    runPeriod: null,
+    chunk: null,
+    pad: null,
+    arrivedAt: null,
+    at,
+    status: 'pending',
+    outcome: OUTCOME.pending,
+    decidedAt: null,
+    modelId: null,
+    verdict: null,
+    confidence: null,
+    confirmed: null,
+    scores: null,
+    heatmap: null,
+    reason: null,
+    timings: null,
+    worker: null,
+    seq,
   };
 }
 
 function decided(row: VerdictRow, e: Completed): VerdictRow {
   const d = e.data;
   return {
-    ...row, status: 'classified', outcome: d.confirmed ? d.verdict : OUTCOME.unconfirmed, decidedAt: e.time,
-    modelId: d.modelId, verdict: d.verdict, confidence: d.confidence, confirmed: d.confirmed, scores: d.scores,
-    heatmap: d.heatmap ?? null, reason: null, timings: { ...d.timings }, worker: d.worker ?? null, seq: e.seq,
+    ...row,
+    status: 'classified',
+    outcome: d.confirmed ? d.verdict : OUTCOME.unconfirmed,
+    decidedAt: e.time,
+    modelId: d.modelId,
+    verdict: d.verdict,
+    confidence: d.confidence,
+    confirmed: d.confirmed,
+    scores: d.scores,
+    heatmap: d.heatmap ?? null,
+    reason: null,
+    timings: { ...d.timings },
+    worker: d.worker ?? null,
+    seq: e.seq,
   };
 }
 
@@ -40,7 +69,16 @@ export const verdictsProjection = defineProjection({
         const row = current ?? blank(d.imageId, d.plotType, e.seq, arrivedAt);
         // The same bytes arriving again are the same image: the first arrival stands.
         if (row.arrivedAt !== null) return current;
-        return { ...row, plotType: d.plotType, run: d.run, runPeriod: d.runPeriod ?? null, chunk: d.chunk, pad: d.pad, arrivedAt, at: arrivedAt };
+        return {
+          ...row,
+          plotType: d.plotType,
+          run: d.run,
+          runPeriod: d.runPeriod ?? null,
+          chunk: d.chunk,
+          pad: d.pad,
+          arrivedAt,
+          at: arrivedAt,
+        };
       }
       case 'inference.completed':
         return decided(current ?? blank(e.data.imageId, e.data.plotType, e.seq, e.time), e);
@@ -50,8 +88,13 @@ export const verdictsProjection = defineProjection({
         if (row.status === 'classified') return current;
         const failed = e.type === 'inference.failed';
         return {
-          ...row, status: failed ? 'failed' : 'skipped', outcome: failed ? OUTCOME.failed : OUTCOME.skipped,
-          decidedAt: e.time, reason: e.data.reason, modelId: e.type === 'inference.failed' ? (e.data.modelId ?? null) : null, seq: e.seq,
+          ...row,
+          status: failed ? 'failed' : 'skipped',
+          outcome: failed ? OUTCOME.failed : OUTCOME.skipped,
+          decidedAt: e.time,
+          reason: e.data.reason,
+          modelId: e.type === 'inference.failed' ? (e.data.modelId ?? null) : null,
+          seq: e.seq,
         };
       }
       default:

@@ -7,7 +7,17 @@ import { OUTCOME } from './table.ts';
 const a = shaOf('a');
 const b = shaOf('b');
 const arrivedData = (imageId: string) => ({
-  imageId, plotType: 'CDC_occ', run: 7, runPeriod: '2026-01', chunk: 3, pad: 2, arrivedAt: '2026-11-26T11:00:00+01:00', width: 8, height: 8, bytes: 9, source: 's',
+  imageId,
+  plotType: 'CDC_occ',
+  run: 7,
+  runPeriod: '2026-01',
+  chunk: 3,
+  pad: 2,
+  arrivedAt: '2026-11-26T11:00:00+01:00',
+  width: 8,
+  height: 8,
+  bytes: 9,
+  source: 's',
 });
 const timings = { queueMs: 1, preprocessMs: 2, modelMs: 3 };
 
@@ -16,12 +26,46 @@ describe('verdicts projection', () => {
     const e = eventStream();
     const rows = project(verdictsProjection, [
       e('image.arrived', arrivedData(a)),
-      e('inference.completed', { imageId: a, plotType: 'CDC_occ', modelId: 'm1', scores: { Good: 0.3, Bad: 0.7 }, verdict: 'Bad', confidence: 0.7, confirmed: false, timings }),
-      e('inference.completed', { imageId: b, plotType: 'CDC_occ', modelId: 'm1', scores: { Good: 0.9, Bad: 0.1 }, verdict: 'Good', confidence: 0.9, confirmed: true, timings, heatmap: shaOf('h') }),
+      e('inference.completed', {
+        imageId: a,
+        plotType: 'CDC_occ',
+        modelId: 'm1',
+        scores: { Good: 0.3, Bad: 0.7 },
+        verdict: 'Bad',
+        confidence: 0.7,
+        confirmed: false,
+        timings,
+      }),
+      e('inference.completed', {
+        imageId: b,
+        plotType: 'CDC_occ',
+        modelId: 'm1',
+        scores: { Good: 0.9, Bad: 0.1 },
+        verdict: 'Good',
+        confidence: 0.9,
+        confirmed: true,
+        timings,
+        heatmap: shaOf('h'),
+      }),
       e('image.arrived', arrivedData(b)),
     ]);
-    expect(rows.get(a)).toMatchObject({ status: 'classified', outcome: OUTCOME.unconfirmed, verdict: 'Bad', run: 7, chunk: 3, pad: 2, arrivedAt: '2026-11-26T10:00:00.000Z', scores: { Good: 0.3, Bad: 0.7 } });
-    expect(rows.get(b)).toMatchObject({ status: 'classified', outcome: 'Good', heatmap: shaOf('h'), run: 7, runPeriod: '2026-01' });
+    expect(rows.get(a)).toMatchObject({
+      status: 'classified',
+      outcome: OUTCOME.unconfirmed,
+      verdict: 'Bad',
+      run: 7,
+      chunk: 3,
+      pad: 2,
+      arrivedAt: '2026-11-26T10:00:00.000Z',
+      scores: { Good: 0.3, Bad: 0.7 },
+    });
+    expect(rows.get(b)).toMatchObject({
+      status: 'classified',
+      outcome: 'Good',
+      heatmap: shaOf('h'),
+      run: 7,
+      runPeriod: '2026-01',
+    });
   });
 
   it('keeps a verdict final: a later skip or failure of the same image changes nothing', () => {
@@ -29,10 +73,25 @@ describe('verdicts projection', () => {
     const rows = project(verdictsProjection, [
       e('image.arrived', arrivedData(a)),
       e('inference.failed', { imageId: b, plotType: 'CDC_occ', modelId: 'm2', reason: 'corrupt <png>' }),
-      e('inference.completed', { imageId: a, plotType: 'CDC_occ', modelId: 'm1', scores: { Good: 1, Bad: 0 }, verdict: 'Good', confidence: 1, confirmed: true, timings }),
+      e('inference.completed', {
+        imageId: a,
+        plotType: 'CDC_occ',
+        modelId: 'm1',
+        scores: { Good: 1, Bad: 0 },
+        verdict: 'Good',
+        confidence: 1,
+        confirmed: true,
+        timings,
+      }),
       e('inference.skipped', { imageId: a, plotType: 'CDC_occ', reason: 'no-active-model' }),
     ]);
     expect(rows.get(a)).toMatchObject({ status: 'classified', outcome: 'Good' });
-    expect(rows.get(b)).toMatchObject({ status: 'failed', outcome: OUTCOME.failed, reason: 'corrupt <png>', modelId: 'm2', arrivedAt: null });
+    expect(rows.get(b)).toMatchObject({
+      status: 'failed',
+      outcome: OUTCOME.failed,
+      reason: 'corrupt <png>',
+      modelId: 'm2',
+      arrivedAt: null,
+    });
   });
 });

@@ -8,35 +8,39 @@ import { isoDatetime, jsonText } from '../../db/columns.ts';
  * "Bad or Unconfirmed in this window" is a few index ranges on (outcome, at).
  * Grafana and other SQL readers: `JSON_VALUE(scores, '$.Bad')` is a label's score.
  */
-export const verdicts = mysqlTable('verdicts', {
-  imageId: varchar('image_id', { length: 64 }).primaryKey(),
-  plotType: varchar('plot_type', { length: 128 }).notNull(),
-  run: int('run'),
-  runPeriod: varchar('run_period', { length: 64 }),
-  chunk: int('chunk'),
-  pad: int('pad'),
-  arrivedAt: isoDatetime('arrived_at'),
-  /** The image's time: when it arrived (or, before its arrival is known, when it was decided). Pages sort and window by it. */
-  at: isoDatetime('at').notNull(),
-  status: varchar('status', { length: 16 }).notNull(),
-  outcome: varchar('outcome', { length: 140 }).notNull(),
-  decidedAt: isoDatetime('decided_at'),
-  modelId: varchar('model_id', { length: 128 }),
-  verdict: varchar('verdict', { length: 128 }),
-  confidence: double('confidence'),
-  confirmed: boolean('confirmed'),
-  scores: jsonText<Record<string, number>>('scores'),
-  heatmap: varchar('heatmap', { length: 64 }),
-  reason: varchar('reason', { length: 2000 }),
-  timings: jsonText<Record<string, number>>('timings'),
-  worker: varchar('worker', { length: 200 }),
-  seq: bigint('seq', { mode: 'number' }).notNull(),
-}, (t) => [
-  index('verdicts_plot_at').on(t.plotType, t.at),
-  // Covers the Log's filter, count and per-plot-type summary without reading rows (plot_type for the pairwise check).
-  index('verdicts_outcome_at_plot').on(t.outcome, t.at, t.plotType),
-  index('verdicts_run').on(t.run, t.plotType),
-]);
+export const verdicts = mysqlTable(
+  'verdicts',
+  {
+    imageId: varchar('image_id', { length: 64 }).primaryKey(),
+    plotType: varchar('plot_type', { length: 128 }).notNull(),
+    run: int('run'),
+    runPeriod: varchar('run_period', { length: 64 }),
+    chunk: int('chunk'),
+    pad: int('pad'),
+    arrivedAt: isoDatetime('arrived_at'),
+    /** The image's time: when it arrived (or, before its arrival is known, when it was decided). Pages sort and window by it. */
+    at: isoDatetime('at').notNull(),
+    status: varchar('status', { length: 16 }).notNull(),
+    outcome: varchar('outcome', { length: 140 }).notNull(),
+    decidedAt: isoDatetime('decided_at'),
+    modelId: varchar('model_id', { length: 128 }),
+    verdict: varchar('verdict', { length: 128 }),
+    confidence: double('confidence'),
+    confirmed: boolean('confirmed'),
+    scores: jsonText<Record<string, number>>('scores'),
+    heatmap: varchar('heatmap', { length: 64 }),
+    reason: varchar('reason', { length: 2000 }),
+    timings: jsonText<Record<string, number>>('timings'),
+    worker: varchar('worker', { length: 200 }),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    index('verdicts_plot_at').on(t.plotType, t.at),
+    // Covers the Log's filter, count and per-plot-type summary without reading rows (plot_type for the pairwise check).
+    index('verdicts_outcome_at_plot').on(t.outcome, t.at, t.plotType),
+    index('verdicts_run').on(t.run, t.plotType),
+  ],
+);
 export type VerdictRow = typeof verdicts.$inferSelect;
 
 export const OUTCOME = {
