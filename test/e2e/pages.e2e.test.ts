@@ -71,7 +71,7 @@ describe('the pages in a browser', () => {
     console.log(`verdict appended → Run page updated in ${pushMs} ms`);
     expect(pushMs).toBeLessThan(5000);
     expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
-    expect(await firstTile().locator('.badge').textContent()).toMatch(/Bad\s+96%/);
+    expect(await firstTile().locator('.badge').innerText()).toMatch(/Bad\s+96%/);
   });
 
   it('shows a worker going down on the page, live', async () => {
@@ -87,7 +87,7 @@ describe('the pages in a browser', () => {
     const detail = page.locator('#detail article.detail');
     await detail.waitFor();
     expect(await detail.locator('table.scores tr').count()).toBe(3);
-    expect(await detail.locator('.facts').textContent()).toMatch(/Run\s+101072\s+Chunk\s+37/);
+    expect(await detail.locator('.facts').innerText()).toMatch(/Run\s+101072\s+Chunk\s+37/);
     await detail.locator('.heat-toggle').check();
     expect(await detail.locator('img.heat').isVisible()).toBe(true);
     await page.screenshot({ path: `${SHOTS}/detail.png` });
@@ -103,7 +103,7 @@ describe('the pages in a browser', () => {
     const row = page.locator('#sum-FCAL_occupancy');
     await row.waitFor();
     expect(page.url()).toBe(`${base}/log`);
-    expect(await row.textContent()).toMatch(
+    expect(await row.innerText()).toMatch(
       /Bad since \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\s+run 101071 chunk 27 · 10 images/,
     );
     // FCAL's problem, and the one the first test started on CDC drift time.
@@ -134,9 +134,9 @@ describe('the pages in a browser', () => {
   it('shows names and comments made of markup as text, and runs none of it', async () => {
     await page.goto(`${base}/`);
     await page.locator('#live-state.on').waitFor();
-    expect(await page.locator('#tile-XSS_plot .name').textContent()).toBe(XSS);
+    expect(await page.locator('#tile-XSS_plot .name').innerText()).toBe(XSS);
     expect(await page.locator('.group h2', { hasText: XSS_DETECTOR }).count()).toBe(1);
-    expect(await page.locator('.alarm.acknowledged .ack').textContent()).toContain(XSS);
+    expect(await page.locator('.alarm.acknowledged .ack').innerText()).toContain(XSS);
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
