@@ -9,13 +9,13 @@ import { plotTypeInfo, plotTypeSpec, renderPlot } from '../fixtures/generator/in
 import { plotTypeSpecSchema } from '../src/events/plottype.ts';
 import { readItem } from '../src/events/log.ts';
 import { BlobStore } from '../src/blobs/store.ts';
-import { PlotTypeRegistry } from '../src/plottypes/registry.ts';
+import { PlotTypeCache } from '../src/plottypes/cache.ts';
 import { Ingestor } from '../src/ingest/ingest.ts';
 import { Feeder } from '../src/ingest/feeder.ts';
 import { ProjectionRunner } from '../src/projections/index.ts';
 import { erase } from '../src/projections/runtime/projection.ts';
 import { modelsProjection } from '../src/projections/models/projection.ts';
-import { ActiveModels } from '../src/inference/models.ts';
+import { ActiveModels } from '../src/inference/active-models.ts';
 import { InferenceWorker } from '../src/inference/worker.ts';
 import { preprocessBatch, toFloat32 } from '../src/preprocess/index.ts';
 import { decide, softmax } from '../src/inference/classify.ts';
@@ -44,7 +44,7 @@ export default async function bench(): Promise<BenchResult> {
     console.error('training the model...');
     // A properly trained model, so that heatmaps are drawn for the Bad and Unconfirmed few, as in a real run.
     await trainAndActivate(log, blobs, spec, { mode: 'dead_crate' });
-    const registry = await PlotTypeRegistry.open(log);
+    const plotTypes = await PlotTypeCache.open(log);
     const models = new ActiveModels(env.database.pool, blobs, log);
     models.start();
     let model = await models.forPlotType(spec.name);
@@ -95,8 +95,8 @@ export default async function bench(): Promise<BenchResult> {
           verdictAt.set(item.event.data.imageId, performance.now());
       },
     });
-    const ingestor = new Ingestor(log, blobs, registry, dirs, { maxBytes: 20_000_000, maxPixels: 40_000_000 }, meta);
-    const worker = new InferenceWorker(log, blobs, registry, models, { batchSize: BATCH });
+    const ingestor = new Ingestor(log, blobs, plotTypes, dirs, { maxBytes: 20_000_000, maxPixels: 40_000_000 }, meta);
+    const worker = new InferenceWorker(log, blobs, plotTypes, models, { batchSize: BATCH });
     const feeder = new Feeder(ingestor, {
       inbox: dirs.inbox,
       graceMs: 10_000,
@@ -144,7 +144,7 @@ export default async function bench(): Promise<BenchResult> {
     await worker.stop();
     await models.stop();
     await runner.stop();
-    await registry.close();
+    await plotTypes.close();
 
     const figures = {
       images: N,

@@ -6,7 +6,7 @@ import { openBenchEnv, rate } from './support.ts';
 import { tempDirs } from '../test/support/ingest.ts';
 import { plotTypeSpecs, PLOT_TYPES, renderPlot } from '../fixtures/generator/index.ts';
 import { BlobStore } from '../src/blobs/store.ts';
-import { PlotTypeRegistry } from '../src/plottypes/registry.ts';
+import { PlotTypeCache } from '../src/plottypes/cache.ts';
 import { Ingestor } from '../src/ingest/ingest.ts';
 import { Feeder } from '../src/ingest/feeder.ts';
 
@@ -64,11 +64,11 @@ export default async function bench(): Promise<BenchResult> {
     // Hydra: the feeder on an inbox holding the same files.
     const log = await env.openLog();
     await log.appendMany(plotTypeSpecs().map((s) => ({ type: 'plottype.defined', metadata: meta, data: s }) as const));
-    const registry = await PlotTypeRegistry.open(log);
+    const plotTypes = await PlotTypeCache.open(log);
     const ingestor = new Ingestor(
       log,
       await BlobStore.open(env.nc, log.names.blobBucket),
-      registry,
+      plotTypes,
       dirs,
       { maxBytes: 20_000_000, maxPixels: 40_000_000 },
       meta,
@@ -89,7 +89,7 @@ export default async function bench(): Promise<BenchResult> {
     while (feeder.stats.arrived < N) await new Promise((r) => setTimeout(r, 5));
     const ingestMs = performance.now() - t0;
     await feeder.stop();
-    await registry.close();
+    await plotTypes.close();
 
     const figures = {
       images: N,

@@ -4,7 +4,7 @@ import { arrived, meta, plotTypeSpec, randomSha } from '../../test/support/event
 import { waitFor } from '../../test/support/http-sink.ts';
 import type { HydraEventOf } from '../events/catalog.ts';
 import { EventLog, type AnyNewEvent } from '../events/log.ts';
-import { PlotTypeRegistry } from '../plottypes/registry.ts';
+import { PlotTypeCache } from '../plottypes/cache.ts';
 import { acknowledgeAlarm } from './acknowledge.ts';
 import { AlarmBook, isAlarmEvent, type AlarmEvent } from './book.ts';
 import { AlarmNotFoundError } from './errors.ts';
@@ -13,7 +13,7 @@ import { AlarmWorker } from './worker.ts';
 
 let env: TestEnv;
 let log: EventLog;
-let registry: PlotTypeRegistry;
+let plotTypes: PlotTypeCache;
 let store: AlarmStateStore;
 
 /** A verdict on a new image of `plot` (its image.arrived first, in run `run`). */
@@ -76,19 +76,19 @@ beforeAll(async () => {
       },
     })),
   );
-  registry = await PlotTypeRegistry.open(log);
+  plotTypes = await PlotTypeCache.open(log);
   store = await AlarmStateStore.open(env.nc, log);
 });
 
 afterAll(async () => {
-  await registry?.close();
+  await plotTypes?.close();
   await log?.close();
   await env?.cleanup();
 });
 
 describe('alarm worker on real NATS', () => {
   it('raises one alarm per episode, resolves it when the plot is good again, and survives losing its saved state', async () => {
-    const worker = new AlarmWorker(log, registry, store);
+    const worker = new AlarmWorker(log, plotTypes, store);
     await worker.start();
     try {
       const P = 'CDC_occ';
@@ -138,7 +138,7 @@ describe('alarm worker on real NATS', () => {
 
   it('repeating a verdict after a crash between appending the alarm and saving the state stores nothing twice', async () => {
     const P = 'FCAL_occ';
-    const worker = new AlarmWorker(log, registry, store);
+    const worker = new AlarmWorker(log, plotTypes, store);
     await worker.start();
     const verdicts: HydraEventOf<'inference.completed'>[] = [];
     let before: Awaited<ReturnType<AlarmStateStore['load']>>;
@@ -180,8 +180,8 @@ describe('alarm worker on real NATS', () => {
 
   it('two workers on one durable consumer take turns in order: the episodes a single pass would make, each once', async () => {
     const plots = ['TOF_occ', 'RF_time'];
-    const a = new AlarmWorker(log, registry, store);
-    const b = new AlarmWorker(log, registry, store);
+    const a = new AlarmWorker(log, plotTypes, store);
+    const b = new AlarmWorker(log, plotTypes, store);
     await Promise.all([a.start(), b.start()]);
     let x = 7;
     const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;

@@ -3,7 +3,7 @@ import type { HydraEventOf } from '../events/catalog.ts';
 import { isConcurrencyConflict } from '../events/errors.ts';
 import { readItem, type EventLog } from '../events/log.ts';
 import { alarmPolicySchema } from '../events/plottype.ts';
-import type { PlotTypeRegistry } from '../plottypes/registry.ts';
+import type { PlotTypeCache } from '../plottypes/cache.ts';
 import { classify, decide, evolveAlarm, evolveVerdict, type DecisionContext, type PlotAlarmState } from './policy.ts';
 import { lastEvent, type AlarmStateStore } from './store.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,7 +39,7 @@ export class AlarmWorker {
 
   constructor(
     private readonly log: EventLog,
-    private readonly registry: PlotTypeRegistry,
+    private readonly plotTypes: PlotTypeCache,
     private readonly store: AlarmStateStore,
     private readonly opts: AlarmWorkerOptions = {},
   ) {}
@@ -120,7 +120,7 @@ export class AlarmWorker {
   /** Decides on one verdict and makes its consequences durable (exported for the worker's own tests). */
   async handle(v: HydraEventOf<'inference.completed'>): Promise<void> {
     const plotType = v.data.plotType;
-    const spec = this.registry.get(plotType);
+    const spec = this.plotTypes.get(plotType);
     const policy = spec?.alarmPolicy ?? DEFAULT_POLICY;
     const run =
       classify(policy, v.data) === 'alarming'

@@ -5,8 +5,8 @@ import { openHydra } from '../context.ts';
 import { sha256Schema, tokenSchema } from '../events/define.ts';
 import { importLabels, type ImportProgress } from '../labels/import.ts';
 import { assignLabel, retractLabel } from '../labels/label.ts';
-import { PlotTypeRegistry } from '../plottypes/registry.ts';
-import { openIngestor } from '../workers/ingest.ts';
+import { PlotTypeCache } from '../plottypes/cache.ts';
+import { openIngestor } from '../ingest/open.ts';
 import { defaultUser, parseOptions, userSchema } from './options.ts';
 
 /** `hydra labels import|assign|retract`: the experts' labels, from a CSV file or one at a time. */
@@ -53,26 +53,22 @@ export function registerLabelCommands(program: Command): void {
     .action(async (file: string, raw: unknown) => {
       const o = parseOptions(importOptions, raw);
       const hydra = await openHydra(loadConfig(), { producer: 'labels-import', ensureServices: true, migrate: true });
-      const { ingestor, registry } = await openIngestor(hydra, 'labels-import');
+      const { ingestor, plotTypes } = await openIngestor(hydra, 'labels-import');
       const bar = progressPrinter();
       try {
         const t0 = performance.now();
-        const s = await importLabels(
-          { log: hydra.log, plotTypes: registry, ingestor, pool: hydra.database.pool },
-          file,
-          {
-            user: o.user ?? defaultUser(),
-            metadata: { correlationId: `labels-import:${file}`.slice(0, 200), producer: 'labels-import' },
-            onProgress: bar.update,
-          },
-        );
+        const s = await importLabels({ log: hydra.log, plotTypes, ingestor, pool: hydra.database.pool }, file, {
+          user: o.user ?? defaultUser(),
+          metadata: { correlationId: `labels-import:${file}`.slice(0, 200), producer: 'labels-import' },
+          onProgress: bar.update,
+        });
         bar.end();
         console.log(
           `${s.rows} rows: ${s.images} images (${s.imagesNew} new), ${s.labelsAppended} labels recorded, ${s.labelsUnchanged} unchanged (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
         );
       } finally {
         bar.end();
-        await registry.close();
+        await plotTypes.close();
         await hydra.close();
       }
     });
@@ -93,10 +89,10 @@ export function registerLabelCommands(program: Command): void {
         const a = parseOptions(oneArgs, { imageId, plotType, label });
         const o = parseOptions(oneOptions, raw);
         const hydra = await openHydra(loadConfig(), { producer: 'labels', ensureServices: true });
-        const registry = await PlotTypeRegistry.open(hydra.log);
+        const plotTypes = await PlotTypeCache.open(hydra.log);
         try {
           const cmd = { ...a, user: o.user ?? defaultUser(), ...(o.comment ? { comment: o.comment } : {}) };
-          const deps = { log: hydra.log, plotTypes: registry };
+          const deps = { log: hydra.log, plotTypes };
           const metadata = { correlationId: `labels-${name}`, producer: 'cli' };
           const r =
             name === 'assign'
@@ -106,7 +102,7 @@ export function registerLabelCommands(program: Command): void {
             `${name === 'assign' ? 'labelled' : 'retracted'} ${a.imageId.slice(0, 12)} ${a.label} (seq ${r.seq})`,
           );
         } finally {
-          await registry.close();
+          await plotTypes.close();
           await hydra.close();
         }
       });

@@ -6,12 +6,12 @@ import { loadConfig } from '../config.ts';
 import { openHydra, type Hydra } from '../context.ts';
 import { tokenSchema } from '../events/define.ts';
 import { isConcurrencyConflict } from '../events/errors.ts';
-import { PlotTypeRegistry } from '../plottypes/registry.ts';
-import { activateModel, importModel, readModels, retireModel, signOffModel } from '../registry/registry.ts';
+import { PlotTypeCache } from '../plottypes/cache.ts';
+import { activateModel, importModel, readModels, retireModel, signOffModel } from '../models/lifecycle.ts';
 import { modelsTable } from '../training/summary.ts';
 import { defaultUser, parseOptions, userSchema } from './options.ts';
 
-/** `hydra models list|signoff|activate|retire|import`: the model registry. Decisions live in src/registry. */
+/** `hydra models list|signoff|activate|retire|import`: the model registry. Decisions live in src/models. */
 
 async function withHydra<T>(producer: string, fn: (h: Hydra) => Promise<T>): Promise<T> {
   const hydra = await openHydra(loadConfig(), { producer, ensureServices: true });
@@ -35,9 +35,7 @@ const labelList = z
   .pipe(z.array(tokenSchema).min(2));
 
 export function registerModelCommands(program: Command): void {
-  const models = program
-    .command('models')
-    .description('the model registry: trained and imported models, sign-off, activation');
+  const models = program.command('models').description('the models: trained and imported models, sign-off, activation');
 
   models
     .command('list')
@@ -149,10 +147,10 @@ export function registerModelCommands(program: Command): void {
       );
       const bytes = await readFile(file);
       await withHydra('models', async (h) => {
-        const registry = await PlotTypeRegistry.open(h.log);
+        const plotTypes = await PlotTypeCache.open(h.log);
         try {
           const r = await importModel(
-            { log: h.log, blobs: h.blobs, plotTypes: registry },
+            { log: h.log, blobs: h.blobs, plotTypes },
             {
               bytes,
               plotType: o.plotType,
@@ -168,7 +166,7 @@ export function registerModelCommands(program: Command): void {
               : `already registered as ${r.modelId}`,
           );
         } finally {
-          await registry.close();
+          await plotTypes.close();
         }
       });
     });

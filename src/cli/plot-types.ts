@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { openHydra } from '../context.ts';
-import { parsePlotTypesYaml } from '../plottypes/apply.ts';
+import { parsePlotTypesYaml } from '../plottypes/plan.ts';
 import { applyPlotTypes, currentPlotTypes } from '../plottypes/commands.ts';
 
 const user = () => process.env.USER ?? 'admin';

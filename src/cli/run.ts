@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { startDemo } from '../demo/demo.ts';
+import { startDemo } from '../../fixtures/demo/demo.ts';
 import { loadConfig } from '../config.ts';
 import { openHydra, type Hydra } from '../context.ts';
 import { roles, type Role, type RunningRole } from '../workers/index.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { loadConfig } from '../config.ts';
 import { openHydra } from '../context.ts';
 import { tokenSchema } from '../events/define.ts';
-import { PlotTypeRegistry } from '../plottypes/registry.ts';
+import { PlotTypeCache } from '../plottypes/cache.ts';
 import { progressLine } from '../training/plan.ts';
 import { followTraining, requestTraining } from '../training/request.ts';
 import { evaluationSummary, failureSummary } from '../training/summary.ts';
@@ -72,12 +72,12 @@ export function registerTrainCommands(program: Command): void {
       const o = parseOptions(trainOptions, raw);
       const parameters = Object.fromEntries(PARAMETER_KEYS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
       const hydra = await openHydra(loadConfig(), { producer: 'train', ensureServices: true });
-      const registry = await PlotTypeRegistry.open(hydra.log);
+      const plotTypes = await PlotTypeCache.open(hydra.log);
       try {
         const user = o.user ?? defaultUser();
         const r = await requestTraining(
           hydra.log,
-          registry,
+          plotTypes,
           { plotType: o.plotType, parameters, reason: o.reason, requester: user },
           { producer: 'cli', user },
         );
@@ -105,7 +105,7 @@ export function registerTrainCommands(program: Command): void {
           process.exitCode = 1;
         }
       } finally {
-        await registry.close();
+        await plotTypes.close();
         await hydra.close();
       }
     });

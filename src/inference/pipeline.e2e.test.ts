@@ -9,13 +9,13 @@ import { EventLog } from '../events/log.ts';
 import type { HydraEvent, HydraEventOf } from '../events/catalog.ts';
 import { plotTypeSpecSchema, type PlotTypeSpec } from '../events/plottype.ts';
 import { BlobStore } from '../blobs/store.ts';
-import { PlotTypeRegistry } from '../plottypes/registry.ts';
+import { PlotTypeCache } from '../plottypes/cache.ts';
 import { Ingestor } from '../ingest/ingest.ts';
 import { Feeder } from '../ingest/feeder.ts';
 import { ProjectionRunner } from '../projections/index.ts';
 import { erase } from '../projections/runtime/projection.ts';
 import { modelsProjection } from '../projections/models/projection.ts';
-import { ActiveModels } from './models.ts';
+import { ActiveModels } from './active-models.ts';
 import { InferenceWorker } from './worker.ts';
 import { AlarmWorker } from '../alarms/worker.ts';
 import { AlarmStateStore } from '../alarms/store.ts';
@@ -23,7 +23,7 @@ import { AlarmStateStore } from '../alarms/store.ts';
 let env: TestEnv;
 let log: EventLog;
 let blobs: BlobStore;
-let registry: PlotTypeRegistry;
+let plotTypes: PlotTypeCache;
 let runner: ProjectionRunner;
 let models: ActiveModels;
 let feeder: Feeder;
@@ -89,7 +89,7 @@ beforeAll(async () => {
   await log.appendMany(
     [fcal, spec('RF_timing')].map((s) => ({ type: 'plottype.defined', metadata: meta, data: s }) as const),
   );
-  registry = await PlotTypeRegistry.open(log);
+  plotTypes = await PlotTypeCache.open(log);
   runner = new ProjectionRunner(env.database.pool, log, erase(modelsProjection));
   runner.start();
   const trained = await trainAndActivate(log, blobs, fcal, { mode: 'dead_crate' });
@@ -97,7 +97,7 @@ beforeAll(async () => {
   models = new ActiveModels(env.database.pool, blobs, log);
   models.start();
   dirs = await tempDirs('pipeline');
-  const ingestor = new Ingestor(log, blobs, registry, dirs, { maxBytes: 20_000_000, maxPixels: 40_000_000 }, meta);
+  const ingestor = new Ingestor(log, blobs, plotTypes, dirs, { maxBytes: 20_000_000, maxPixels: 40_000_000 }, meta);
   feeder = new Feeder(ingestor, {
     inbox: dirs.inbox,
     graceMs: 2000,
@@ -114,15 +114,15 @@ afterAll(async () => {
   await feeder?.stop();
   await models?.stop();
   await runner?.stop();
-  await registry?.close();
+  await plotTypes?.close();
   await env?.cleanup();
 });
 
 describe('inference', () => {
   it('finds the injected failure from its chunk on, shows where, and leaves the Good plots alone', async () => {
-    const worker = new InferenceWorker(log, blobs, registry, models);
+    const worker = new InferenceWorker(log, blobs, plotTypes, models);
     worker.start();
-    const alarms = new AlarmWorker(log, registry, await AlarmStateStore.open(env.nc, log));
+    const alarms = new AlarmWorker(log, plotTypes, await AlarmStateStore.open(env.nc, log));
     await alarms.start();
     try {
       await simulate({
@@ -217,7 +217,7 @@ describe('inference', () => {
     ] as const) {
       const workers = Array.from(
         { length: n },
-        (_, i) => new InferenceWorker(log, blobs, registry, models, { name: `w${i}`, batchSize: 4 }),
+        (_, i) => new InferenceWorker(log, blobs, plotTypes, models, { name: `w${i}`, batchSize: 4 }),
       );
       workers.forEach((w) => w.start());
       try {
@@ -274,14 +274,14 @@ describe('inference', () => {
       ],
     };
     await log.append({ type: 'plottype.updated', metadata: meta, data: masked });
-    await until(async () => (registry.get('FCAL_occupancy')?.masks.length ? true : undefined));
-    const { modelId, valAccuracy } = await trainAndActivate(log, blobs, registry.get('FCAL_occupancy')!, {
+    await until(async () => (plotTypes.get('FCAL_occupancy')?.masks.length ? true : undefined));
+    const { modelId, valAccuracy } = await trainAndActivate(log, blobs, plotTypes.get('FCAL_occupancy')!, {
       mode: 'dead_crate',
       seed: 2,
     });
     expect(valAccuracy).toBeGreaterThanOrEqual(0.9);
     await until(async () => ((await models.forPlotType('FCAL_occupancy'))?.modelId === modelId ? true : undefined));
-    const worker = new InferenceWorker(log, blobs, registry, models);
+    const worker = new InferenceWorker(log, blobs, plotTypes, models);
     worker.start();
     try {
       await simulate({

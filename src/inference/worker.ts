@@ -6,11 +6,11 @@ import type { EventMetadata } from '../events/envelope.ts';
 import type { AnyNewEvent, EventLog } from '../events/log.ts';
 import { readItem } from '../events/log.ts';
 import type { HydraEventOf } from '../events/catalog.ts';
-import type { PlotTypeRegistry } from '../plottypes/registry.ts';
+import type { PlotTypeCache } from '../plottypes/cache.ts';
 import { preprocessBatch, toFloat32 } from '../preprocess/index.ts';
 import { decide, samplingReason, softmax, wantsHeatmap } from './classify.ts';
 import { heatmapPng, heatmapSize } from './heatmap.ts';
-import type { ActiveModels, LoadedModel } from './models.ts';
+import type { ActiveModels, LoadedModel } from './active-models.ts';
 
 type Arrived = HydraEventOf<'image.arrived'>;
 interface Job {
@@ -54,7 +54,7 @@ export class InferenceWorker {
   constructor(
     private readonly log: EventLog,
     private readonly blobs: BlobStore,
-    private readonly registry: PlotTypeRegistry,
+    private readonly plotTypes: PlotTypeCache,
     private readonly models: ActiveModels,
     private readonly opts: { batchSize?: number; name?: string; say?: (l: string) => void } = {},
   ) {
@@ -190,7 +190,7 @@ export class InferenceWorker {
           data: { imageId: j.event.data.imageId, plotType, reason },
         }),
       );
-    const spec = this.registry.get(plotType);
+    const spec = this.plotTypes.get(plotType);
     if (!spec) return skipped('retired-plot-type');
     if (spec.ignore) return skipped('ignored');
     let model: LoadedModel | null;

@@ -8,7 +8,7 @@ import { plotTypeSpec, plotTypeInfo, simulate } from '../../fixtures/generator/i
 import { EventLog } from '../events/log.ts';
 import type { HydraEvent } from '../events/catalog.ts';
 import { BlobStore } from '../blobs/store.ts';
-import { PlotTypeRegistry } from '../plottypes/registry.ts';
+import { PlotTypeCache } from '../plottypes/cache.ts';
 import { Ingestor } from './ingest.ts';
 import { Feeder } from './feeder.ts';
 import { reingestUnassigned } from './reingest.ts';
@@ -16,7 +16,7 @@ import { reingestUnassigned } from './reingest.ts';
 let env: TestEnv;
 let log: EventLog;
 let blobs: BlobStore;
-let registry: PlotTypeRegistry;
+let plotTypes: PlotTypeCache;
 let dirs: Awaited<ReturnType<typeof tempDirs>>;
 let ingestor: Ingestor;
 let feeder: Feeder;
@@ -53,9 +53,9 @@ beforeAll(async () => {
       (n) => ({ type: 'plottype.defined', metadata: meta, data: spec(n) }) as const,
     ),
   );
-  registry = await PlotTypeRegistry.open(log);
+  plotTypes = await PlotTypeCache.open(log);
   dirs = await tempDirs('feeder');
-  ingestor = new Ingestor(log, blobs, registry, dirs, { maxBytes: 5_000_000, maxPixels: 40_000_000 }, meta);
+  ingestor = new Ingestor(log, blobs, plotTypes, dirs, { maxBytes: 5_000_000, maxPixels: 40_000_000 }, meta);
   feeder = new Feeder(ingestor, {
     inbox: dirs.inbox,
     graceMs: 400,
@@ -68,7 +68,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await feeder.stop();
-  await registry.close();
+  await plotTypes.close();
   await env.cleanup();
 });
 
@@ -129,7 +129,7 @@ describe('directory feeder', () => {
     expect((await allFiles(dirs.unassigned)).some((f) => f.startsWith('TOF') || f.includes('TOF_paddles'))).toBe(true);
 
     await log.append({ type: 'plottype.defined', metadata: meta, data: spec('TOF_paddles') });
-    await until(async () => registry.get('TOF_paddles') !== undefined);
+    await until(async () => plotTypes.get('TOF_paddles') !== undefined);
     expect(await reingestUnassigned(ingestor, dirs.unassigned, 'TOF_paddles')).toBe(1);
     const arrived = (await events()).filter((e) => e.type === 'image.arrived' && e.data.plotType === 'TOF_paddles');
     expect(arrived).toHaveLength(1);

@@ -4,7 +4,7 @@ import type { BlobStore } from '../blobs/store.ts';
 import { sha256Hex } from '../blobs/store.ts';
 import type { EventMetadata } from '../events/envelope.ts';
 import type { AnyNewEvent, EventLog } from '../events/log.ts';
-import type { PlotTypeRegistry } from '../plottypes/registry.ts';
+import type { PlotTypeCache } from '../plottypes/cache.ts';
 import { moveFile, safeFileName, writeNew } from './files.ts';
 import { matchFileName, type NameResult } from './naming.ts';
 import { checkPng, type ImageProblemCode } from './png.ts';
@@ -70,7 +70,7 @@ export class Ingestor {
   constructor(
     private readonly log: EventLog,
     private readonly blobs: BlobStore,
-    private readonly registry: PlotTypeRegistry,
+    private readonly plotTypes: PlotTypeCache,
     private readonly dirs: IngestDirs,
     private readonly limits: IngestLimits,
     private readonly metadata: EventMetadata,
@@ -89,7 +89,7 @@ export class Ingestor {
     if (resolved.kind === 'bad-name') return this.reject(bytes, imageId, src, 'bad-name', resolved.reason, now);
     if (resolved.kind === 'unassigned') return this.keepUnassigned(bytes, imageId, src, resolved.plotName, now);
     const match = resolved.match;
-    const spec = this.registry.get(match.plotType)!;
+    const spec = this.plotTypes.get(match.plotType)!;
     // An arrival is only ever appended after its bytes are stored: if it exists, so do they.
     const existing = await this.log.lastSubjectSeq('image.arrived', imageId);
     if (existing === 0) await this.blobs.put(bytes, 'image/png', { sha256: imageId, isNew: true });
@@ -133,11 +133,11 @@ export class Ingestor {
   resolve(src: ImageSource): NameResult {
     if (src.declared) {
       const { plotType, pad, chunk } = src.declared;
-      return this.registry.get(plotType)
+      return this.plotTypes.get(plotType)
         ? { kind: 'matched', match: { plotType, pad, chunk } }
         : { kind: 'unassigned', plotName: plotType, pad, chunk };
     }
-    return matchFileName(src.fileName, this.registry.active());
+    return matchFileName(src.fileName, this.plotTypes.active());
   }
 
   private async keepUnassigned(

@@ -8,7 +8,7 @@ import type { PlotTypeSpec } from '../events/plottype.ts';
  * Used by the bulk import, the CLI and (later) the Labeler page alike.
  */
 
-/** Anything that knows the plot types in use (the live PlotTypeRegistry, or a Map in tests). */
+/** Anything that knows the plot types in use (the live PlotTypeCache, or a Map in tests). */
 export interface PlotTypeLookup {
   get(name: string): PlotTypeSpec | undefined;
 }

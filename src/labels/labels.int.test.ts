@@ -11,15 +11,15 @@ import { labelsProjection } from '../projections/labels/projection.ts';
 import { ProjectionRunner } from '../projections/index.ts';
 import { erase } from '../projections/runtime/projection.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
-import type { PlotTypeRegistry } from '../plottypes/registry.ts';
-import { openIngestor } from '../workers/ingest.ts';
+import type { PlotTypeCache } from '../plottypes/cache.ts';
+import { openIngestor } from '../ingest/open.ts';
 import { importLabels, LabelImportError } from './import.ts';
 import { assignLabel, retractLabel } from './label.ts';
 
 let env: TestEnv;
 let hydra: Hydra;
 let ingestor: Ingestor;
-let registry: PlotTypeRegistry;
+let plotTypes: PlotTypeCache;
 let runner: ProjectionRunner;
 let dir: string;
 let manifest: Manifest;
@@ -35,7 +35,7 @@ beforeAll(async () => {
       .filter((s) => s.name === PT || s.name === 'CDC_occupancy')
       .map((s) => ({ type: 'plottype.defined', metadata: meta, data: s }) as const),
   );
-  ({ ingestor, registry } = await openIngestor(hydra, 'test'));
+  ({ ingestor, plotTypes } = await openIngestor(hydra, 'test'));
   manifest = await generateDataset({
     outDir: dir,
     perClass: 4,
@@ -51,13 +51,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runner?.stop();
-  await registry?.close();
+  await plotTypes?.close();
   await hydra?.close();
   await env?.cleanup();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const deps = () => ({ log: hydra.log, plotTypes: registry, ingestor, pool: hydra.database.pool });
+const deps = () => ({ log: hydra.log, plotTypes, ingestor, pool: hydra.database.pool });
 const opts = { user: 'alice', metadata: meta };
 
 describe('label import', () => {

@@ -1,12 +1,12 @@
 import type { EventMetadata } from '../events/envelope.ts';
 import type { EventLog } from '../events/log.ts';
 import type { PlotTypeSpec } from '../events/plottype.ts';
-import { planPlotTypes, type PlotTypeChange } from './apply.ts';
-import { PlotTypeRegistry } from './registry.ts';
+import { planPlotTypes, type PlotTypeChange } from './plan.ts';
+import { PlotTypeCache } from './cache.ts';
 
 /** The registry as the stream has it now (not a projection that may lag): name → spec and retired flag. */
 export async function currentPlotTypes(log: EventLog): Promise<Map<string, { spec: PlotTypeSpec; retired: boolean }>> {
-  const reg = await PlotTypeRegistry.open(log);
+  const reg = await PlotTypeCache.open(log);
   try {
     return reg.snapshot();
   } finally {

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { EventData, EventInput } from '../events/catalog.ts';
 import type { PlotTypeSpec } from '../events/plottype.ts';
 import type { Evaluation, TrainingParameters } from '../events/training.ts';
+import { trainedModelId } from '../models/ids.ts';
 import type { LabelledImage, SamplingMethod } from './split.ts';
 
 /**
@@ -80,18 +80,6 @@ export function planDataset(
     ignored,
     sampling: params.sampling ?? spec.sampling,
   };
-}
-
-const short = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 10);
-
-/** A trained model's id: readable (its plot type) and derived from the training, so a rerun names the same model. */
-export function trainedModelId(plotType: string, trainingId: string): string {
-  return `${plotType.slice(0, 100)}-t${short(trainingId)}`;
-}
-
-/** An imported model's id, from its bytes: importing the same file twice registers one model. */
-export function importedModelId(plotType: string, onnxSha: string): string {
-  return `${plotType.slice(0, 100)}-i${onnxSha.slice(0, 10)}`;
 }
 
 /** A fresh training id: plot type, time and a random tail (the CLI and the retrain trigger make them). */

@@ -3,16 +3,8 @@ import { validateData } from '../events/catalog.ts';
 import { plotTypeSpecSchema } from '../events/plottype.ts';
 import { trainingParametersSchema } from '../events/training.ts';
 import { evaluate } from './evaluate.ts';
-import {
-  completedData,
-  failedData,
-  importedModelId,
-  newTrainingId,
-  planDataset,
-  progressLine,
-  salvageRequestIds,
-  trainedModelId,
-} from './plan.ts';
+import { completedData, failedData, newTrainingId, planDataset, progressLine, salvageRequestIds } from './plan.ts';
+import { importedModelId, trainedModelId } from '../models/ids.ts';
 import { evaluationSummary, failureSummary } from './summary.ts';
 
 const spec = plotTypeSpecSchema.parse({

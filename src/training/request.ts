@@ -6,7 +6,7 @@ import { readItem, type AppendResult, type EventLog } from '../events/log.ts';
 import { encodeKey } from '../events/subjects.ts';
 import { trainingParametersSchema } from '../events/training.ts';
 import type { PlotTypeLookup } from '../labels/decide.ts';
-import { RegistryError } from '../registry/decide.ts';
+import { ModelLifecycleError } from '../models/decide.ts';
 import { newTrainingId } from './plan.ts';
 
 /** Asking for a model (`hydra train`) and following the run until its outcome. */
@@ -26,7 +26,7 @@ export async function requestTraining(
   metadata: Omit<EventMetadata, 'correlationId'>,
 ): Promise<AppendResult & { trainingId: string }> {
   if (!plotTypes.get(cmd.plotType))
-    throw new RegistryError(
+    throw new ModelLifecycleError(
       'HYDRA_PLOT_TYPE_UNKNOWN',
       `plot type "${cmd.plotType}" is not configured (hydra plot-types list)`,
     );

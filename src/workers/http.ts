@@ -1,5 +1,5 @@
 import { startServer } from '../http/server.ts';
-import { openIngestor } from './ingest.ts';
+import { openIngestor } from '../ingest/open.ts';
 import type { Role } from './role.ts';
 
 /** Serves the pages (Run, Log, Timeline, Status), /metrics, /healthz and /readyz. */
@@ -11,7 +11,7 @@ export const httpRole: Role = {
     const { roles } = await import('./index.ts');
     const expected = roles.map((r) => r.name);
     // Uploads go through the same Ingestor (same checks, same events) as the inbox feeder.
-    const { ingestor, registry } = await openIngestor(hydra, 'upload');
+    const { ingestor, plotTypes } = await openIngestor(hydra, 'upload');
     const server = await startServer(hydra, {
       expectedRoles: () => expected,
       upload: {
@@ -25,7 +25,7 @@ export const httpRole: Role = {
       stats: () => server.stats(),
       async stop() {
         await server.close();
-        await registry.close();
+        await plotTypes.close();
       },
     };
   },

@@ -1,6 +1,6 @@
-import { ActiveModels } from '../inference/models.ts';
+import { ActiveModels } from '../inference/active-models.ts';
 import { InferenceWorker } from '../inference/worker.ts';
-import { PlotTypeRegistry } from '../plottypes/registry.ts';
+import { PlotTypeCache } from '../plottypes/cache.ts';
 import type { Role } from './role.ts';
 
 /** Runs each arriving image through its plot type's active model (any number of these share the work). */
@@ -8,17 +8,17 @@ export const inferenceRole: Role = {
   name: 'inference',
   description: "classifies every arriving image with its plot type's active model (ONNX Runtime)",
   async start(hydra, say) {
-    const registry = await PlotTypeRegistry.open(hydra.log);
+    const plotTypes = await PlotTypeCache.open(hydra.log);
     const models = new ActiveModels(hydra.database.pool, hydra.blobs, hydra.log, say);
     models.start();
-    const worker = new InferenceWorker(hydra.log, hydra.blobs, registry, models, { say });
+    const worker = new InferenceWorker(hydra.log, hydra.blobs, plotTypes, models, { say });
     worker.start();
     return {
       stats: () => worker.stats,
       async stop() {
         await worker.stop();
         await models.stop();
-        await registry.close();
+        await plotTypes.close();
       },
     };
   },

@@ -1,39 +1,8 @@
-import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import type { Config } from '../config.ts';
-import type { Hydra } from '../context.ts';
 import { Feeder } from '../ingest/feeder.ts';
-import { Ingestor } from '../ingest/ingest.ts';
+import { ingestDirs, openIngestor } from '../ingest/open.ts';
 import { reingestUnassigned } from '../ingest/reingest.ts';
-import { PlotTypeRegistry } from '../plottypes/registry.ts';
 import type { Role } from './role.ts';
-
-export function ingestDirs(config: Config) {
-  return {
-    inbox: path.resolve(config.HYDRA_INBOX),
-    quarantine: path.resolve(config.HYDRA_QUARANTINE_DIR ?? path.join(config.HYDRA_VAR_DIR, 'quarantine')),
-    unassigned: path.resolve(config.HYDRA_UNASSIGNED_DIR ?? path.join(config.HYDRA_VAR_DIR, 'unassigned')),
-    archive: path.resolve(config.HYDRA_ARCHIVE_DIR ?? path.join(config.HYDRA_VAR_DIR, 'archive')),
-  };
-}
-
-/** The one Ingestor of a process: the feeder and the upload API share it. */
-export async function openIngestor(
-  hydra: Hydra,
-  producer = 'ingest',
-): Promise<{ ingestor: Ingestor; registry: PlotTypeRegistry }> {
-  const registry = await PlotTypeRegistry.open(hydra.log);
-  const dirs = ingestDirs(hydra.config);
-  const ingestor = new Ingestor(
-    hydra.log,
-    hydra.blobs,
-    registry,
-    dirs,
-    { maxBytes: hydra.config.HYDRA_MAX_IMAGE_BYTES, maxPixels: hydra.config.HYDRA_MAX_IMAGE_PIXELS },
-    { correlationId: producer, producer },
-  );
-  return { ingestor, registry };
-}
 
 /** Watches the inbox and turns each file into exactly one image.arrived, image.unassigned or image.rejected. */
 export const ingestRole: Role = {
@@ -42,7 +11,7 @@ export const ingestRole: Role = {
   async start(hydra, say) {
     const dirs = ingestDirs(hydra.config);
     await mkdir(dirs.inbox, { recursive: true });
-    const { ingestor, registry } = await openIngestor(hydra);
+    const { ingestor, plotTypes } = await openIngestor(hydra);
     const feeder = new Feeder(ingestor, {
       inbox: dirs.inbox,
       graceMs: hydra.config.HYDRA_INGEST_GRACE_MS,
@@ -54,7 +23,7 @@ export const ingestRole: Role = {
     });
     // Images of a type nobody had configured come back once it is defined.
     let reingesting = reingestUnassigned(ingestor, dirs.unassigned, undefined, say);
-    const off = registry.onChange((spec, kind) => {
+    const off = plotTypes.onChange((spec, kind) => {
       if (kind === 'retired') return;
       reingesting = reingesting
         .then(() => reingestUnassigned(ingestor, dirs.unassigned, spec.name, say))
@@ -71,7 +40,7 @@ export const ingestRole: Role = {
         off();
         await feeder.stop();
         await reingesting;
-        await registry.close();
+        await plotTypes.close();
       },
     };
   },

@@ -4,13 +4,13 @@ import { meta, plotTypeSpec } from '../../test/support/events.ts';
 import { openHydra, type Hydra } from '../context.ts';
 import type { HydraEvent } from '../events/catalog.ts';
 import { readMatching } from '../events/query.ts';
-import { PlotTypeRegistry } from '../plottypes/registry.ts';
+import { PlotTypeCache } from '../plottypes/cache.ts';
 import { TrainingWorker, trainingDeps } from './training.ts';
 
 // The worker loop on real NATS and MariaDB; the requests here never reach PyTorch (the e2e test trains).
 let env: TestEnv;
 let hydra: Hydra;
-let registry: PlotTypeRegistry;
+let plotTypes: PlotTypeCache;
 let worker: TrainingWorker;
 const said: string[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,14 +35,14 @@ beforeAll(async () => {
   env = await openTestEnv('train_worker');
   hydra = await openHydra({ ...env.config, HYDRA_TRAINING_READ_MODEL_WAIT_MS: 1000 }, { producer: 'test' });
   await hydra.log.append({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec('CDC_occupancy') });
-  registry = await PlotTypeRegistry.open(hydra.log);
-  worker = new TrainingWorker(trainingDeps(hydra, registry, (line) => said.push(line)));
+  plotTypes = await PlotTypeCache.open(hydra.log);
+  worker = new TrainingWorker(trainingDeps(hydra, plotTypes, (line) => said.push(line)));
   worker.start();
 });
 
 afterAll(async () => {
   await worker?.stop();
-  await registry?.close();
+  await plotTypes?.close();
   await hydra?.close();
   await env?.cleanup();
 });

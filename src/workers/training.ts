@@ -3,7 +3,7 @@ import { AckPolicy, DeliverPolicy, JetStreamApiError, type JsMsg } from '@nats-i
 import type { Hydra } from '../context.ts';
 import type { EventMetadata } from '../events/envelope.ts';
 import { readItem } from '../events/log.ts';
-import { PlotTypeRegistry } from '../plottypes/registry.ts';
+import { PlotTypeCache } from '../plottypes/cache.ts';
 import { runTrainingJob, type JobOutcome, type TrainingJobDeps } from '../training/job.ts';
 import { failedData, progressLine, salvageRequestIds, type TrainingRequest } from '../training/plan.ts';
 import type { Role, RoleStats } from './role.ts';
@@ -222,7 +222,7 @@ export class TrainingWorker {
   }
 }
 
-export function trainingDeps(hydra: Hydra, plotTypes: PlotTypeRegistry, say: (line: string) => void): TrainingJobDeps {
+export function trainingDeps(hydra: Hydra, plotTypes: PlotTypeCache, say: (line: string) => void): TrainingJobDeps {
   const c = hydra.config;
   return {
     log: hydra.log,
@@ -242,7 +242,7 @@ export const trainingRole: Role = {
   name: 'training',
   description: 'trains a model per training.requested with the PyTorch trainer and records the outcome',
   async start(hydra, say) {
-    const plotTypes = await PlotTypeRegistry.open(hydra.log);
+    const plotTypes = await PlotTypeCache.open(hydra.log);
     const worker = new TrainingWorker(trainingDeps(hydra, plotTypes, say));
     worker.start();
     return {

@@ -4,7 +4,7 @@ import { openTestEnv, type TestEnv } from '../../../test/support/env.ts';
 import { arrived, meta, plotTypeSpec, randomSha } from '../../../test/support/events.ts';
 import { httpSink, waitFor, type HttpSink } from '../../../test/support/http-sink.ts';
 import { EventLog, type AnyNewEvent } from '../../events/log.ts';
-import { PlotTypeRegistry } from '../../plottypes/registry.ts';
+import { PlotTypeCache } from '../../plottypes/cache.ts';
 import { acknowledgeAlarm } from '../acknowledge.ts';
 import { AlarmStateStore } from '../store.ts';
 import { AlarmWorker } from '../worker.ts';
@@ -14,7 +14,7 @@ import { alertmanagerTarget } from './targets.ts';
 
 let env: TestEnv;
 let log: EventLog;
-let registry: PlotTypeRegistry;
+let plotTypes: PlotTypeCache;
 let amHook: HttpSink;
 
 beforeAll(async () => {
@@ -28,12 +28,12 @@ beforeAll(async () => {
       alarmPolicy: { labels: ['Bad'], minConfidence: 0.8, consecutive: 2 },
     },
   });
-  registry = await PlotTypeRegistry.open(log);
+  plotTypes = await PlotTypeCache.open(log);
   amHook = await httpSink();
 });
 afterAll(async () => {
   await amHook?.down();
-  await registry?.close();
+  await plotTypes?.close();
   await log?.close();
   await env?.cleanup();
 });
@@ -81,7 +81,7 @@ describe('Alertmanager (a real prometheus-alertmanager)', () => {
       }),
       { retryMaxMs: 500, retryBaseMs: 100 },
     );
-    const worker = new AlarmWorker(log, registry, await AlarmStateStore.open(env.nc, log));
+    const worker = new AlarmWorker(log, plotTypes, await AlarmStateStore.open(env.nc, log));
     await runner.start();
     await worker.start();
     const ours = (alerts: GettableAlert[]) => alerts.filter((a) => a.labels.plot_type === 'FDC_occupancy');

@@ -7,13 +7,13 @@ import { meta } from '../../../test/support/events.ts';
 import { plotTypeSpec, plotTypeInfo, renderPlot } from '../../../fixtures/generator/index.ts';
 import { EventLog } from '../../events/log.ts';
 import { BlobStore } from '../../blobs/store.ts';
-import { PlotTypeRegistry } from '../../plottypes/registry.ts';
+import { PlotTypeCache } from '../../plottypes/cache.ts';
 import { Ingestor } from '../../ingest/ingest.ts';
 import { uploadRoutes } from './upload.ts';
 
 let env: TestEnv;
 let app: FastifyInstance;
-let registry: PlotTypeRegistry;
+let plotTypes: PlotTypeCache;
 let log: EventLog;
 let dirs: Awaited<ReturnType<typeof tempDirs>>;
 let png: Buffer;
@@ -51,12 +51,12 @@ beforeAll(async () => {
     nc: env.nc,
   });
   await log.append({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec(plotTypeInfo('RF_timing')!) });
-  registry = await PlotTypeRegistry.open(log);
+  plotTypes = await PlotTypeCache.open(log);
   dirs = await tempDirs('upload');
   const ingestor = new Ingestor(
     log,
     await BlobStore.open(env.nc, log.names.blobBucket),
-    registry,
+    plotTypes,
     dirs,
     { maxBytes: 200_000, maxPixels: 4_000_000 },
     meta,
@@ -67,7 +67,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  await registry.close();
+  await plotTypes.close();
   await env.cleanup();
 });
 

@@ -6,7 +6,7 @@ import { isConcurrencyConflict } from '../events/errors.ts';
 import { readMatching } from '../events/query.ts';
 import { evaluate } from '../training/evaluate.ts';
 import { activeModel } from './decide.ts';
-import { activateModel, readModels, retireModel, signOffModel } from './registry.ts';
+import { activateModel, readModels, retireModel, signOffModel } from './lifecycle.ts';
 
 let env: TestEnv;
 let log: EventLog;

@@ -6,10 +6,10 @@ import { plotTypesProjection } from '../projections/plot-types/projection.ts';
 import type { PlotTypeRow } from '../projections/plot-types/table.ts';
 
 /**
- * The plot-type registry held in memory by a worker, folded from `plottype.*` events with the very
+ * A cache of the plot types held in memory by a worker, folded from `plottype.*` events with the very
  * `evolve` of the plot_types projection, live from an ordered consumer: no database round trip per image.
  */
-export class PlotTypeRegistry {
+export class PlotTypeCache {
   private readonly rows = new Map<string, PlotTypeRow>();
   private readonly listeners = new Set<(spec: PlotTypeSpec, kind: 'defined' | 'updated' | 'retired') => void>();
   private messages: ConsumerMessages | null = null;
@@ -17,8 +17,8 @@ export class PlotTypeRegistry {
   private constructor(private readonly log: EventLog) {}
 
   /** Resolves once every plot-type event already in the stream has been folded in. */
-  static async open(log: EventLog): Promise<PlotTypeRegistry> {
-    const reg = new PlotTypeRegistry(log);
+  static async open(log: EventLog): Promise<PlotTypeCache> {
+    const reg = new PlotTypeCache(log);
     await reg.start();
     return reg;
   }

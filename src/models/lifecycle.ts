@@ -5,19 +5,19 @@ import { encodeKey } from '../events/subjects.ts';
 import type { AppendResult, EventLog } from '../events/log.ts';
 import type { PlotTypeLookup } from '../labels/decide.ts';
 import type { ModelRow } from '../projections/models/table.ts';
-import { importedModelId } from '../training/plan.ts';
+import { importedModelId } from './ids.ts';
 import {
   decideActivation,
   decideRetire,
   decideSignOff,
   foldModels,
-  RegistryError,
+  ModelLifecycleError,
   type ActivateCommand,
 } from './decide.ts';
-import { inspectOnnx, onnxProblems } from './onnx.ts';
+import { inspectOnnx, onnxProblems } from './onnx-check.ts';
 
 /**
- * The registry's commands: each reads the models from the stream (not a read model that may lag),
+ * A model's lifecycle (sign-off, activation, retirement, import) as commands: each reads the models from the stream (not a read model that may lag),
  * decides with the pure functions of decide.ts, and appends. Activation demands the last sequence of the
  * plot type's model.activated subject that it read before deciding: of two concurrent activations,
  * one wins and the other gets a ConcurrencyConflictError.
@@ -43,7 +43,7 @@ async function modelState(
 ): Promise<{ plotType: string; models: Map<string, ModelRow>; activatedSeq: number }> {
   const all = await readModels(log);
   const m = all.get(modelId);
-  if (!m) throw new RegistryError('HYDRA_MODEL_UNKNOWN', `no model "${modelId}" (hydra models list)`);
+  if (!m) throw new ModelLifecycleError('HYDRA_MODEL_UNKNOWN', `no model "${modelId}" (hydra models list)`);
   // The sequence first, then the state: an activation appended in between makes ours conflict.
   const activatedSeq = await log.lastSubjectSeq('model.activated', m.plotType);
   return { plotType: m.plotType, models: await readModels(log, m.plotType), activatedSeq };
@@ -126,7 +126,7 @@ export async function importModel(
 ): Promise<{ modelId: string; onnx: string; created: boolean }> {
   const spec = deps.plotTypes.get(cmd.plotType);
   if (!spec)
-    throw new RegistryError(
+    throw new ModelLifecycleError(
       'HYDRA_PLOT_TYPE_UNKNOWN',
       `plot type "${cmd.plotType}" is not configured (hydra plot-types list)`,
     );
@@ -138,7 +138,7 @@ export async function importModel(
     ? labelProblems
     : onnxProblems(await inspectOnnx(cmd.bytes, spec.input), { input: spec.input, labels: cmd.labels });
   if (problems.length)
-    throw new RegistryError(
+    throw new ModelLifecycleError(
       'HYDRA_MODEL_INCOMPATIBLE',
       `the model does not fit ${cmd.plotType}:\n  ${problems.join('\n  ')}`,
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parsePlotTypesYaml, planPlotTypes, PlotTypeFileError } from './apply.ts';
+import { parsePlotTypesYaml, planPlotTypes, PlotTypeFileError } from './plan.ts';
 import { plotTypeSpec } from '../../test/support/events.ts';
 
 describe('plot-types file', () => {

@@ -8,10 +8,10 @@ import {
   decideRetire,
   decideSignOff,
   foldModels,
-  RegistryError,
+  ModelLifecycleError,
 } from './decide.ts';
-import { onnxProblems, type OnnxInfo } from './onnx.ts';
-import { importLabelProblems } from './registry.ts';
+import { onnxProblems, type OnnxInfo } from './onnx-check.ts';
+import { importLabelProblems } from './lifecycle.ts';
 
 const hex = (c: string) => c.repeat(64);
 const evaluation = evaluate({
@@ -116,7 +116,7 @@ describe('registry decisions', () => {
     expect(activationProblem(retired, { modelId: 'm1', user: 'e', override: false, admins })?.code).toBe(
       'HYDRA_MODEL_RETIRED',
     );
-    expect(() => decideRetire(retired, { modelId: 'm1', user: 'e' })).toThrow(RegistryError);
+    expect(() => decideRetire(retired, { modelId: 'm1', user: 'e' })).toThrow(ModelLifecycleError);
     expect(() => decideSignOff(retired, { modelId: 'm1', user: 'e' })).toThrow(/retired/);
     expect(() => decideSignOff(models, { modelId: 'zz', user: 'e' })).toThrow(
       expect.objectContaining({ code: 'HYDRA_MODEL_UNKNOWN', status: 404 }),

@@ -7,7 +7,7 @@ import type { ModelRow } from '../projections/models/table.ts';
  * the models read model's own `evolveModel`), and what signing off, activating and retiring may do.
  */
 
-export type RegistryErrorCode =
+export type ModelLifecycleErrorCode =
   | 'HYDRA_MODEL_UNKNOWN'
   | 'HYDRA_MODEL_RETIRED'
   | 'HYDRA_MODEL_NOT_SIGNED_OFF'
@@ -16,7 +16,7 @@ export type RegistryErrorCode =
   | 'HYDRA_MODEL_INCOMPATIBLE'
   | 'HYDRA_PLOT_TYPE_UNKNOWN';
 
-const STATUS: Record<RegistryErrorCode, number> = {
+const STATUS: Record<ModelLifecycleErrorCode, number> = {
   HYDRA_MODEL_UNKNOWN: 404,
   HYDRA_MODEL_RETIRED: 409,
   HYDRA_MODEL_NOT_SIGNED_OFF: 409,
@@ -26,11 +26,11 @@ const STATUS: Record<RegistryErrorCode, number> = {
   HYDRA_PLOT_TYPE_UNKNOWN: 404,
 };
 
-export class RegistryError extends Error {
-  override readonly name = 'RegistryError';
+export class ModelLifecycleError extends Error {
+  override readonly name = 'ModelLifecycleError';
   readonly status: number;
   constructor(
-    readonly code: RegistryErrorCode,
+    readonly code: ModelLifecycleErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -66,7 +66,7 @@ export const activeModel = (models: Models, plotType: string): ModelRow | undefi
 
 function known(models: Models, modelId: string): ModelRow {
   const m = models.get(modelId);
-  if (!m) throw new RegistryError('HYDRA_MODEL_UNKNOWN', `no model "${modelId}" (hydra models list)`);
+  if (!m) throw new ModelLifecycleError('HYDRA_MODEL_UNKNOWN', `no model "${modelId}" (hydra models list)`);
   return m;
 }
 
@@ -75,7 +75,7 @@ export function decideSignOff(
   cmd: { modelId: string; user: string; comment?: string },
 ): EventInput<'model.signed-off'> {
   const m = known(models, cmd.modelId);
-  if (m.status === 'retired') throw new RegistryError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is retired`);
+  if (m.status === 'retired') throw new ModelLifecycleError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is retired`);
   return { modelId: m.modelId, plotType: m.plotType, user: cmd.user, ...(cmd.comment ? { comment: cmd.comment } : {}) };
 }
 
@@ -88,23 +88,23 @@ export interface ActivateCommand {
 }
 
 /** Why a model cannot be activated now, or null when it can. */
-export function activationProblem(models: Models, cmd: ActivateCommand): RegistryError | null {
+export function activationProblem(models: Models, cmd: ActivateCommand): ModelLifecycleError | null {
   const m = models.get(cmd.modelId);
-  if (!m) return new RegistryError('HYDRA_MODEL_UNKNOWN', `no model "${cmd.modelId}" (hydra models list)`);
-  if (m.status === 'retired') return new RegistryError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is retired`);
+  if (!m) return new ModelLifecycleError('HYDRA_MODEL_UNKNOWN', `no model "${cmd.modelId}" (hydra models list)`);
+  if (m.status === 'retired') return new ModelLifecycleError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is retired`);
   if (m.status === 'active')
-    return new RegistryError(
+    return new ModelLifecycleError(
       'HYDRA_MODEL_ALREADY_ACTIVE',
       `model ${m.modelId} is already ${m.plotType}'s active model`,
     );
   if (cmd.override && !cmd.admins.includes(cmd.user)) {
-    return new RegistryError(
+    return new ModelLifecycleError(
       'HYDRA_NOT_ADMIN',
       `only an admin may override the sign-off; ${cmd.user} is not one of HYDRA_ADMINS (${cmd.admins.join(', ') || 'none set'})`,
     );
   }
   if (!m.signedOffBy && !cmd.override) {
-    return new RegistryError(
+    return new ModelLifecycleError(
       'HYDRA_MODEL_NOT_SIGNED_OFF',
       `model ${m.modelId} has not been signed off by an expert: hydra models signoff ${m.modelId} --user NAME (or an admin activates it with --override)`,
     );
@@ -132,6 +132,7 @@ export function decideRetire(
   cmd: { modelId: string; user: string; reason?: string },
 ): EventInput<'model.retired'> {
   const m = known(models, cmd.modelId);
-  if (m.status === 'retired') throw new RegistryError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is already retired`);
+  if (m.status === 'retired')
+    throw new ModelLifecycleError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is already retired`);
   return { modelId: m.modelId, plotType: m.plotType, user: cmd.user, ...(cmd.reason ? { reason: cmd.reason } : {}) };
 }

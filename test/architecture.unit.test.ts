@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The boundaries the layout promises, checked on the source itself (README: "Where things are").
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(path.join(root, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)));
+}
+
+/** Every module a file imports (static and dynamic), as paths relative to the repository root. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(path.join(root, file), 'utf8');
+  const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1] as string);
+  return specs.map((s) => path.relative(root, path.resolve(path.dirname(path.join(root, file)), s)));
+}
+
+const offenders = (files: readonly string[], forbidden: (target: string) => boolean): string[] =>
+  files.flatMap((f) =>
+    importsOf(f)
+      .filter(forbidden)
+      .map((t) => `${f} imports ${t}`),
+  );
+
+describe('layout boundaries', () => {
+  it('keeps fixtures/ out of the product: only the CLI commands about test data reach into it', () => {
+    const product = sourceFiles('src').filter((f) => !f.startsWith('src/cli/'));
+    expect(offenders(product, (t) => t.startsWith('fixtures/'))).toEqual([]);
+  });
+
+  it('finds the import scanner working (a file known to import fixtures/ is seen)', () => {
+    expect(importsOf('src/cli/run.ts')).toContain('fixtures/demo/demo.ts');
+  });
+});
