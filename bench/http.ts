@@ -293,7 +293,8 @@ export default async function bench(): Promise<BenchResult> {
     );
     const log = await env.openLog();
     const deps = {
-      config: env.config,
+      // Prometheus-style scraping of /metrics from this machine, as a site would configure it.
+      config: { ...env.config, HYDRA_METRICS_FROM: '127.0.0.1, ::1' },
       db: env.database.db,
       pool: env.database.pool,
       log,

@@ -53,20 +53,64 @@ export const configSchema = z.object({
       }
     }, 'an IANA time zone')
     .describe('Time zone the pages show times in (IANA name, e.g. America/New_York).'),
-  HYDRA_ADMIN_TOKEN: z
-    .string()
-    .optional()
-    .describe(
-      'Token an admin types to set the news banner. Unset: anyone who can reach the pages may (local use only).',
-    ),
   HYDRA_INBOX: z
     .string()
     .default(path.resolve(process.cwd(), 'var/inbox'))
     .describe('Directory the feeder watches for new plot images.'),
   HYDRA_API_TOKEN: z
     .string()
+    .min(16, 'at least 16 characters')
     .optional()
-    .describe('Bearer token machine clients present to the upload API. Unset: uploads need no token (local use only).'),
+    .describe(
+      'Bootstrap API token: machine clients presenting it (`Authorization: Bearer …`) act as a Labeler, e.g. for the upload API. Admins create per-client tokens on /admin or with `hydra tokens create`.',
+    ),
+  HYDRA_SESSION_SECRET: z
+    .string()
+    .min(32, 'at least 32 characters')
+    .optional()
+    .describe(
+      'Secret that signs the session and CSRF cookies; give every web process of a site the same one. Unset: one is generated once and kept in <HYDRA_VAR_DIR>/session-secret.',
+    ),
+  HYDRA_SESSION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12)
+    .describe('How long a sign-in lasts (the session cookie expires then, and the server forgets the session).'),
+  HYDRA_SIGNIN_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(5)
+    .describe(
+      'Sign-in attempts allowed per minute for one user name from one address; more are refused (429), for longer each time.',
+    ),
+  HYDRA_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .describe(
+      "More host names (comma-separated) the pages answer to, besides HYDRA_PUBLIC_URL's and the listen address; any other Host gets 421 (DNS rebinding).",
+    ),
+  HYDRA_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .describe(
+      'Addresses or CIDR ranges (comma-separated) of reverse proxies: their X-Forwarded-For and X-Forwarded-Proto are believed, and so is HYDRA_PROXY_USER_HEADER.',
+    ),
+  HYDRA_PROXY_USER_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name')
+    .optional()
+    .describe(
+      "Single sign-on: header (e.g. X-Remote-User) in which a trusted proxy names the signed-in user; that Hydra user's roles apply. Ignored from any other address.",
+    ),
+  HYDRA_METRICS_FROM: z
+    .string()
+    .default('')
+    .describe(
+      'Addresses or CIDR ranges (comma-separated) allowed to scrape /metrics without a token (Prometheus); others need a Viewer API token or session.',
+    ),
   HYDRA_PUBLIC_URL: z
     .url()
     .optional()

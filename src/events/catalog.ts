@@ -10,6 +10,9 @@ import { trainingEvents } from './training.ts';
 import { modelEvents } from './model.ts';
 import { alarmEvents } from './alarm.ts';
 import { newsEvents } from './news.ts';
+import { userEvents } from './user.ts';
+import { tokenEvents } from './token.ts';
+import { siteEvents } from './site.ts';
 
 /** Every event type Hydra knows, by family. */
 export const catalog = [
@@ -21,6 +24,9 @@ export const catalog = [
   ...modelEvents,
   ...alarmEvents,
   ...newsEvents,
+  ...userEvents,
+  ...tokenEvents,
+  ...siteEvents,
 ] as const;
 
 type Defs = (typeof catalog)[number];

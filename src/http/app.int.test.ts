@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fact, openHttpEnv, type HttpEnv } from '../../test/support/http.ts';
 import { heatmapPng, plotPng } from '../../test/support/images.ts';
 import { meta } from '../../test/support/events.ts';
+import { Browser, signedIn } from '../../test/support/accounts.ts';
 
 let h: HttpEnv;
 const ids: Record<string, string> = {};
@@ -146,12 +147,19 @@ describe('Log, Timeline, Status', () => {
       }),
     );
     await new Promise((r) => setTimeout(r, 200));
-    const b = (await get('/status')).body;
+    const expert = await signedIn(h.app, 'status-expert', 'expert');
+    const b = (await expert.get('/status')).body;
     expect(b).toMatch(/<td>projections<\/td><td>testhost<\/td><td class="num">42<\/td>/);
     expect(b).toContain('plot_status');
     expect(b).toContain('class="calendar"');
     expect(b).toContain('name="text"');
-    const m = await get('/metrics');
+    // Anonymous watchers see the processes, not where they run, and no news form.
+    const anonymous = (await get('/status')).body;
+    expect(anonymous).toMatch(/<td>projections<\/td>\s*<td>/);
+    expect(anonymous).not.toContain('testhost');
+    expect(anonymous).not.toContain('name="text"');
+    expect((await h.app.inject({ url: '/metrics' })).statusCode).toBe(401);
+    const m = await expert.get('/metrics');
     expect(m.headers['content-type']).toMatch(/^text\/plain; version=0.0.4/);
     expect(m.body).toContain('hydra_plot_problem{plot_type="FCAL_ring",detector="FCAL",state="bad"} 1');
     expect(m.body).toContain('hydra_role_live{role="inference"} 0');
@@ -169,49 +177,28 @@ describe('Log, Timeline, Status', () => {
 });
 
 describe('actions', () => {
-  it('posts a news banner as an event, escaped on the Run page, and takes it down', async () => {
-    const res = await h.app.inject({
-      method: 'POST',
-      url: '/news',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' },
-      payload: new URLSearchParams({ text: `Beam off ${XSS}`, level: 'warning', user: 'admin' }).toString(),
-    });
+  it('posts a news banner as an event naming the signed-in Expert, escaped on the Run page, and takes it down', async () => {
+    const expert = await signedIn(h.app, 'news-expert', [{ role: 'expert', detectors: ['FCAL'] }]);
+    const res = await expert.post('/news', { text: `Beam off ${XSS}`, level: 'warning' }, { 'hx-request': 'true' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('Posted');
     await h.caughtUp(0);
     const page = (await get('/')).body;
     expect(page).toContain('class="banner news warning"');
     expect(page).toContain('Beam off &lt;script&gt;');
-    const clear = await h.app.inject({
-      method: 'POST',
-      url: '/news',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'action=clear&user=admin',
-    });
+    expect(page).toContain('— news-expert');
+    const clear = await expert.post('/news', { action: 'clear' });
     expect(clear.statusCode).toBe(303);
     await h.caughtUp(0);
     expect((await get('/')).body).not.toContain('banner news');
-    const bad = await h.app.inject({
-      method: 'POST',
-      url: '/news',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'user=admin',
-    });
-    expect(bad.statusCode).toBe(400);
-    const cross = await h.app.inject({
-      method: 'POST',
-      url: '/news',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        origin: 'http://evil.example',
-        host: 'localhost',
-      },
-      payload: 'text=x&user=a',
-    });
+    expect((await expert.post('/news', {})).statusCode).toBe(400);
+    const cross = await expert.post('/news', { text: 'x' }, { origin: 'http://evil.example' });
     expect(cross.statusCode).toBe(403);
+    const labeler = await signedIn(h.app, 'news-labeler', 'labeler');
+    expect((await labeler.post('/news', { text: 'x' })).statusCode).toBe(403);
   });
 
-  it('acknowledges an alarm with a comment, shown escaped', async () => {
+  it('acknowledges an alarm in the name of the signed-in Labeler, with a comment shown escaped', async () => {
     await h.append([
       {
         type: 'alarm.raised',
@@ -229,26 +216,16 @@ describe('actions', () => {
         },
       },
     ]);
-    expect((await get('/')).body).toMatch(/<strong>ALARM<\/strong> FCAL_ring[\s\S]*Acknowledge/);
-    const res = await h.app.inject({
-      method: 'POST',
-      url: '/alarms/al-fcal/ack',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' },
-      payload: new URLSearchParams({ user: 'shift lead', comment: XSS }).toString(),
-    });
+    expect((await get('/')).body).toMatch(/<strong>ALARM<\/strong> FCAL_ring[\s\S]*Sign in to acknowledge/);
+    const anonymous = await new Browser(h.app).post('/alarms/al-fcal/ack', { comment: 'x' });
+    expect(anonymous.statusCode).toBe(401);
+    const crew = await signedIn(h.app, 'shift-lead', 'labeler');
+    expect((await crew.get('/')).body).toMatch(/<body[^>]*class="[^"]*can-labeler/);
+    const res = await crew.post('/alarms/al-fcal/ack', { comment: XSS }, { 'hx-request': 'true' });
     expect(res.statusCode).toBe(204);
     await h.caughtUp(0);
     const page = (await get('/')).body;
-    expect(page).toContain('acknowledged by shift lead: “&lt;script&gt;alert(1)&lt;/script&gt;”');
-    expect(
-      (
-        await h.app.inject({
-          method: 'POST',
-          url: '/alarms/nope/ack',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          payload: 'user=x',
-        })
-      ).statusCode,
-    ).toBe(404);
+    expect(page).toContain('acknowledged by shift-lead: “&lt;script&gt;alert(1)&lt;/script&gt;”');
+    expect((await crew.post('/alarms/nope/ack', {})).statusCode).toBe(404);
   });
 });

@@ -1,7 +1,10 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { hydraPlugin, type HttpDeps } from './plugins/hydra.ts';
+import { splitList } from './hosts.ts';
 import { schemasPlugin } from './plugins/schemas.ts';
 import { viewsPlugin } from './plugins/views.ts';
+import { securityPlugin } from './plugins/security.ts';
+import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { livePlugin, type LiveOptions } from './plugins/live.ts';
 import { assetsPlugin, type AssetOptions } from './plugins/assets.ts';
@@ -12,6 +15,7 @@ import { timelineRoutes } from './routes/timeline.ts';
 import { statusRoutes } from './routes/status.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { actionRoutes } from './routes/actions.ts';
+import { signInRoutes } from './routes/signin.ts';
 import { uploadRoutes, type UploadOptions } from './routes/upload.ts';
 import type { RoleStats } from '../workers/role.ts';
 
@@ -33,7 +37,14 @@ export interface AppOptions {
 
 /** The web pages and their endpoints, ready for `inject` (tests) or `listen` (src/http/server.ts). */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: opts.logger ?? false, forceCloseConnections: true, return503OnClosing: true });
+  const proxies = splitList(opts.deps.config.HYDRA_TRUSTED_PROXIES);
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    // Only configured reverse proxies are believed about the client's address and scheme.
+    trustProxy: proxies.length ? proxies : false,
+  });
   const stats: RoleStats = { handled: 0, failed: 0, lastMs: 0 };
   app.decorate('requestStats', stats);
   app.addHook('onResponse', async (_req, reply) => {
@@ -43,6 +54,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(hydraPlugin, opts.deps);
   await app.register(schemasPlugin);
+  await app.register(securityPlugin);
+  await app.register(authPlugin);
   await app.register(viewsPlugin);
   await app.register(errorsPlugin);
   await app.register(livePlugin, opts.live ?? {});
@@ -54,6 +67,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(statusRoutes);
   await app.register(opsRoutes);
   await app.register(actionRoutes);
+  await app.register(signInRoutes);
   if (opts.upload) await app.register(uploadRoutes, opts.upload);
   return app;
 }

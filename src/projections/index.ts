@@ -10,6 +10,9 @@ import { alarmsProjection } from './alarms/projection.ts';
 import { scoreHistoryProjection } from './score-history/projection.ts';
 import { runsProjection } from './runs/projection.ts';
 import { newsProjection } from './news/projection.ts';
+import { usersProjection } from './users/projection.ts';
+import { apiTokensProjection } from './api-tokens/projection.ts';
+import { siteSettingsProjection } from './site-settings/projection.ts';
 
 /** Every read model Hydra keeps. `hydra up` runs them all; `hydra replay` rebuilds them all. */
 export const allProjections: readonly AnyProjection[] = [
@@ -26,6 +29,9 @@ export const allProjections: readonly AnyProjection[] = [
   erase(scoreHistoryProjection),
   erase(runsProjection),
   erase(newsProjection),
+  erase(usersProjection),
+  erase(apiTokensProjection),
+  erase(siteSettingsProjection),
 ];
 
 export { ProjectionRunner, type ProjectionLag } from './runtime/runner.ts';

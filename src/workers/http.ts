@@ -17,7 +17,6 @@ export const httpRole: Role = {
       upload: {
         ingestor,
         maxBytes: hydra.config.HYDRA_MAX_IMAGE_BYTES,
-        ...(hydra.config.HYDRA_API_TOKEN ? { token: hydra.config.HYDRA_API_TOKEN } : {}),
       },
     });
     say(`http: pages at ${server.url}/`);

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { RowDataPacket } from 'mysql2/promise';
 import { BlobStore } from '../../src/blobs/store.ts';
 import { EventLog, type AnyNewEvent } from '../../src/events/log.ts';
-import { buildApp, type HttpDeps } from '../../src/http/app.ts';
+import { buildApp, type AppOptions, type HttpDeps } from '../../src/http/app.ts';
+import type { UploadOptions } from '../../src/http/routes/upload.ts';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.ts';
 import { meta } from './events.ts';
 import { openTestEnv, type TestEnv } from './env.ts';
@@ -25,7 +26,15 @@ export interface HttpEnv {
 
 export async function openHttpEnv(
   label: string,
-  opts: { expectedRoles?: string[]; clock?: () => number; config?: Partial<HttpDeps['config']>; tickMs?: number } = {},
+  opts: {
+    expectedRoles?: string[];
+    clock?: () => number;
+    config?: Partial<HttpDeps['config']>;
+    tickMs?: number;
+    /** The upload API, built on this env's stream and blob store. */
+    upload?: (parts: { log: EventLog; blobs: BlobStore }) => Promise<UploadOptions>;
+    logger?: AppOptions['logger'];
+  } = {},
 ): Promise<HttpEnv> {
   const env = await openTestEnv(label);
   const log = await EventLog.open({
@@ -50,7 +59,12 @@ export async function openHttpEnv(
   const runnerDb = await openDatabase(env.config.DATABASE_URL, { connectionLimit: 2 * allProjections.length + 4 });
   const runners = allProjections.map((p) => new ProjectionRunner(runnerDb.pool, log, p, { batchSize: 500 }));
   runners.forEach((r) => r.start());
-  const app = await buildApp({ deps, live: { cacheMs: 0, tickMs: opts.tickMs ?? 60_000 } });
+  const app = await buildApp({
+    deps,
+    live: { cacheMs: 0, tickMs: opts.tickMs ?? 60_000 },
+    ...(opts.upload ? { upload: await opts.upload({ log, blobs }) } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
   await app.ready();
   const caughtUp = async (seq: number) => {
     const end = Date.now() + 20_000;

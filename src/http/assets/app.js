@@ -148,6 +148,13 @@
     else location.href = path;
   });
 
+  // Every htmx request carries the page's CSRF token (forms rendered once for every viewer cannot hold it).
+  document.addEventListener('htmx:config:request', (e) => {
+    const token = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content');
+    const headers = e.detail?.ctx?.request?.headers;
+    if (token && headers) headers['X-CSRF-Token'] = token;
+  });
+
   function refresh() {
     applyHeat();
     restoreDetails();

@@ -1,4 +1,4 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool } from 'mysql2/promise';
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { Db } from '../../db/connection.ts';
 import type { EventLog } from '../../events/log.ts';
@@ -9,6 +9,7 @@ import type { ViewContext } from '../views/layout.ts';
 import type { HeartbeatWatch } from './heartbeats.ts';
 import { partial, sseMessage } from './sse.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForCheckpoints } from '../../projections/runtime/checkpoints.ts';
 
 /** The parts of the Run page that change live, each swapped into the element with its id. */
 export const LIVE_PARTS = ['news', 'health', 'alarms', 'board'] as const;
@@ -199,19 +200,8 @@ export class LiveHub {
   }
 
   /** Waits (briefly) until each read model's checkpoint has reached the event that changed it. */
-  private async caughtUp(needs: ReadonlyMap<string, number>, timeoutMs: number): Promise<boolean> {
-    const end = this.clock() + timeoutMs;
-    while (!this.stopped) {
-      const [rows] = await this.o.pool.query<RowDataPacket[]>(
-        'SELECT name, seq FROM projection_checkpoints WHERE name IN (?)',
-        [[...needs.keys()]],
-      );
-      const at = new Map(rows.map((r) => [String(r.name), Number(r.seq)]));
-      if ([...needs].every(([name, seq]) => (at.get(name) ?? 0) >= seq)) return true;
-      if (this.clock() > end) return false;
-      await sleep(15);
-    }
-    return false;
+  private caughtUp(needs: ReadonlyMap<string, number>, timeoutMs: number): Promise<boolean> {
+    return waitForCheckpoints(this.o.pool, needs, { timeoutMs, clock: this.clock, stopped: () => this.stopped });
   }
 
   private async watchEvents(): Promise<void> {

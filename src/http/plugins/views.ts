@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import fp from 'fastify-plugin';
 import type { FastifyReply } from 'fastify';
 import type { Html } from '../html.ts';
-import { fragment, fullPage, type View, type ViewContext } from '../views/layout.ts';
+import { fragment, fullPage, type PageContext, type View, type ViewUser } from '../views/layout.ts';
+import { describeGrants, ROLE_ORDER, allows } from '../../accounts/roles.ts';
+import type { Principal } from './auth.ts';
 
 const htmxVersion = (createRequire(import.meta.url)('htmx.org/package.json') as { version: string }).version;
 
@@ -13,21 +15,26 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     view(view: View): FastifyReply;
+    /** The context of a page rendered for this request: time zone, clock, who is looking, their CSRF token. */
+    viewContext(): PageContext;
     /** Sends an already rendered page or fragment (the Run page renders once for every viewer). */
     html(body: string | Buffer): FastifyReply;
   }
-  interface FastifyInstance {
-    viewContext(): ViewContext;
-  }
 }
 
-/** Renders views as whole pages or as fragments, from the same view functions; parses HTML form posts. */
+/** Renders views as whole pages or as fragments, from the same view functions. */
 export const viewsPlugin = fp(
   async (app) => {
-    app.decorate(
-      'viewContext',
-      (): ViewContext => ({ tz: app.hydra.config.HYDRA_TIMEZONE, now: app.hydra.clock(), htmxVersion }),
-    );
+    app.decorateReply('viewContext', function (this: FastifyReply): PageContext {
+      const user = this.request.user;
+      return {
+        tz: app.hydra.config.HYDRA_TIMEZONE,
+        now: app.hydra.clock(),
+        htmxVersion,
+        user: user ? viewUser(user) : null,
+        csrf: this.generateCsrf({ userInfo: user?.name ?? ':anonymous' }),
+      };
+    });
     app.decorateRequest('isHtmx', false);
     app.addHook('onRequest', async (req) => {
       req.isHtmx = req.headers['hx-request'] === 'true' && req.headers['hx-history-restore-request'] !== 'true';
@@ -36,22 +43,24 @@ export const viewsPlugin = fp(
       return this.header('content-type', 'text/html; charset=utf-8').header('vary', 'HX-Request').send(body);
     });
     app.decorateReply('view', function (this: FastifyReply, view: View) {
-      return this.html(renderView(view, this.request.isHtmx, app.viewContext()).value);
+      return this.html(renderView(view, this.request.isHtmx, this.viewContext()).value);
     });
-    app.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: 64 * 1024 },
-      (_req, body, done) => {
-        done(null, Object.fromEntries(new URLSearchParams(String(body))));
-      },
-    );
   },
-  { name: 'views', dependencies: ['hydra'], fastify: '5.x' },
+  { name: 'views', dependencies: ['hydra', 'auth'], fastify: '5.x' },
 );
 
 export { htmxVersion };
 
 /** The whole page, or for an htmx request the fragment, of a view. */
-export function renderView(view: View, isHtmx: boolean, ctx: ViewContext): Html {
-  return isHtmx ? fragment(view) : fullPage(view, ctx);
+export function renderView(view: View, isHtmx: boolean, ctx: PageContext): Html {
+  return isHtmx ? fragment(view, ctx) : fullPage(view, ctx);
+}
+
+export function viewUser(p: Principal): ViewUser {
+  return {
+    name: p.name,
+    displayName: p.displayName,
+    can: ROLE_ORDER.filter((r) => allows(p.roles, r)),
+    rolesText: describeGrants(p.roles),
+  };
 }

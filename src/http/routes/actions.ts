@@ -1,11 +1,11 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { tokenSchema } from '../../events/define.ts';
 import { alarms } from '../../projections/alarms/table.ts';
-import { ForbiddenError, NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../errors.ts';
 import type { ZodTypeProvider } from '../plugins/schemas.ts';
+import { actor, actorMetadata } from '../plugins/auth.ts';
 import { newsAdmin } from '../views/status.ts';
 import { acknowledgeAlarm } from '../../alarms/acknowledge.ts';
 import { AlarmNotFoundError } from '../../alarms/errors.ts';
@@ -17,41 +17,26 @@ export const newsBody = z
     action: z.enum(['post', 'clear']).default('post'),
     text: opt(z.string().trim().min(1).max(2000)),
     level: z.enum(['info', 'warning', 'critical']).default('info'),
-    user: z.string().trim().min(1).max(100),
-    token: opt(z.string().max(500)),
   })
   .refine((b) => b.action === 'clear' || b.text !== undefined, { path: ['text'], message: 'a banner needs text' });
 
 export const ackBody = z.object({
-  user: z.string().trim().min(1).max(100),
   comment: opt(z.string().trim().max(2000)),
 });
 
-const sameToken = (given: string | undefined, want: string) =>
-  given !== undefined && given.length === want.length && timingSafeEqual(Buffer.from(given), Buffer.from(want));
-
-/** What people do from the pages, each appended as an event: set the news banner, acknowledge an alarm. */
+/**
+ * What people do from the pages, each appended as an event naming the signed-in user: set the news banner
+ * (Experts and Admins), acknowledge an alarm (Labelers and up). Cross-site posts are refused by the auth plugin.
+ */
 export const actionRoutes: FastifyPluginAsync = async (app0) => {
   const app = app0.withTypeProvider<ZodTypeProvider>();
-  // Forms post from our own pages only: a browser always sends Origin on a cross-site POST.
-  app.addHook('preHandler', async (req) => {
-    const origin = req.headers.origin;
-    if (origin && origin !== 'null' && new URL(origin).host !== req.headers.host)
-      throw new ForbiddenError('cross-site form posts are refused');
-  });
 
-  app.post('/news', { schema: { body: newsBody } }, async (req, reply) => {
+  app.post('/news', { config: { access: 'expert' }, schema: { body: newsBody } }, async (req, reply) => {
     const b = req.body;
-    const want = app.hydra.config.HYDRA_ADMIN_TOKEN;
-    if (want && !sameToken(b.token, want)) throw new ForbiddenError('the admin token is wrong');
-    const metadata = { correlationId: randomUUID(), producer: 'http', user: b.user };
-    if (b.action === 'clear') await app.hydra.log.append({ type: 'news.cleared', data: { user: b.user }, metadata });
-    else
-      await app.hydra.log.append({
-        type: 'news.posted',
-        data: { text: b.text!, level: b.level, user: b.user },
-        metadata,
-      });
+    const user = actor(req).name;
+    const metadata = actorMetadata(req);
+    if (b.action === 'clear') await app.hydra.log.append({ type: 'news.cleared', data: { user }, metadata });
+    else await app.hydra.log.append({ type: 'news.posted', data: { text: b.text!, level: b.level, user }, metadata });
     if (!req.isHtmx) return reply.redirect('/status', 303);
     const current =
       b.action === 'clear'
@@ -60,7 +45,7 @@ export const actionRoutes: FastifyPluginAsync = async (app0) => {
             id: 'banner',
             text: b.text!,
             level: b.level,
-            user: b.user,
+            user,
             postedAt: new Date(app.hydra.clock()).toISOString(),
             expiresAt: null,
           };
@@ -69,7 +54,7 @@ export const actionRoutes: FastifyPluginAsync = async (app0) => {
       .send(
         newsAdmin(
           current,
-          Boolean(want),
+          reply.viewContext(),
           b.action === 'clear' ? 'The banner is down.' : 'Posted: the Run page shows it now.',
         ).value,
       );
@@ -77,14 +62,14 @@ export const actionRoutes: FastifyPluginAsync = async (app0) => {
 
   app.post(
     '/alarms/:alarmId/ack',
-    { schema: { params: z.object({ alarmId: tokenSchema }), body: ackBody } },
+    { config: { access: 'labeler' }, schema: { params: z.object({ alarmId: tokenSchema }), body: ackBody } },
     async (req, reply) => {
       const findAlarm = async (alarmId: string) =>
         (await app.hydra.db.select({ plotType: alarms.plotType }).from(alarms).where(eq(alarms.alarmId, alarmId)))[0];
       try {
         await acknowledgeAlarm(
           app.hydra.log,
-          { alarmId: req.params.alarmId, user: req.body.user, comment: req.body.comment },
+          { alarmId: req.params.alarmId, user: actor(req).name, comment: req.body.comment },
           { findAlarm, producer: 'http' },
         );
       } catch (err) {

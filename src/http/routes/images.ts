@@ -27,33 +27,41 @@ export const imageRoutes: FastifyPluginAsync = async (app0) => {
 
   app.get(
     '/images/:imageId',
-    { schema: { params: z.object({ imageId: sha256Schema }), querystring: noQuery } },
+    { config: { access: 'watch' }, schema: { params: z.object({ imageId: sha256Schema }), querystring: noQuery } },
     async (req, reply) => {
       const detail = await loadImageDetail(app.hydra.db, req.params.imageId);
       if (!detail) throw new NotFoundError(`image ${req.params.imageId}`);
-      return reply.view(detailView(detail, app.viewContext()));
+      return reply.view(detailView(detail, reply.viewContext()));
     },
   );
 
-  app.get('/blobs/:sha', { schema: { params: bySha, querystring: noQuery } }, async (req, reply) => {
-    if (req.headers['if-none-match'] === `"${req.params.sha}"`) return reply.status(304).send();
-    const bytes = await load(req.params.sha);
-    return reply
-      .header('content-type', sniffImageType(bytes))
-      .header('cache-control', FOREVER)
-      .header('etag', `"${req.params.sha}"`)
-      .send(Buffer.from(bytes));
-  });
+  app.get(
+    '/blobs/:sha',
+    { config: { access: 'watch' }, schema: { params: bySha, querystring: noQuery } },
+    async (req, reply) => {
+      if (req.headers['if-none-match'] === `"${req.params.sha}"`) return reply.status(304).send();
+      const bytes = await load(req.params.sha);
+      return reply
+        .header('content-type', sniffImageType(bytes))
+        .header('cache-control', FOREVER)
+        .header('etag', `"${req.params.sha}"`)
+        .send(Buffer.from(bytes));
+    },
+  );
 
-  app.get('/blobs/:sha/thumb', { schema: { params: bySha, querystring: noQuery } }, async (req, reply) => {
-    const etag = `"${req.params.sha}-t"`;
-    if (req.headers['if-none-match'] === etag) return reply.status(304).send();
-    const out = await thumbs
-      .get(req.params.sha, () => load(req.params.sha))
-      .catch((err: unknown) => {
-        if (err instanceof HttpError) throw err;
-        throw new HttpError(415, 'HYDRA_HTTP_NOT_AN_IMAGE', `blob ${req.params.sha} is not an image`, { cause: err });
-      });
-    return reply.header('content-type', 'image/webp').header('cache-control', FOREVER).header('etag', etag).send(out);
-  });
+  app.get(
+    '/blobs/:sha/thumb',
+    { config: { access: 'watch' }, schema: { params: bySha, querystring: noQuery } },
+    async (req, reply) => {
+      const etag = `"${req.params.sha}-t"`;
+      if (req.headers['if-none-match'] === etag) return reply.status(304).send();
+      const out = await thumbs
+        .get(req.params.sha, () => load(req.params.sha))
+        .catch((err: unknown) => {
+          if (err instanceof HttpError) throw err;
+          throw new HttpError(415, 'HYDRA_HTTP_NOT_AN_IMAGE', `blob ${req.params.sha} is not an image`, { cause: err });
+        });
+      return reply.header('content-type', 'image/webp').header('cache-control', FOREVER).header('etag', etag).send(out);
+    },
+  );
 };

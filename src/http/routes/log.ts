@@ -52,8 +52,8 @@ export function resolveLogFilter(q: LogParams, tz: string, now: number): LogFilt
 
 export const logRoutes: FastifyPluginAsync = async (app0) => {
   const app = app0.withTypeProvider<ZodTypeProvider>();
-  app.get('/log', { schema: { querystring: logQuery } }, async (req, reply) => {
-    const ctx = app.viewContext();
+  app.get('/log', { config: { access: 'watch' }, schema: { querystring: logQuery } }, async (req, reply) => {
+    const ctx = reply.viewContext();
     const filter = resolveLogFilter(req.query, ctx.tz, ctx.now);
     const data = await loadLog(app.hydra.db, filter);
     return reply.view(logView(data, req.query, filter, ctx));

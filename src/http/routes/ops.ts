@@ -27,13 +27,16 @@ export const opsRoutes: FastifyPluginAsync = async (app0) => {
 
   app.get(
     '/healthz',
-    { schema: { querystring: noQuery, response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      config: { access: 'public' },
+      schema: { querystring: noQuery, response: { 200: z.object({ status: z.literal('ok') }) } },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
   app.get(
     '/readyz',
-    { schema: { querystring: noQuery, response: { 200: ready, 503: ready } } },
+    { config: { access: 'public' }, schema: { querystring: noQuery, response: { 200: ready, 503: ready } } },
     async (_req, reply) => {
       const [database, nats] = await Promise.all([
         timed(() => app.hydra.pool.query('SELECT 1')),
@@ -47,7 +50,7 @@ export const opsRoutes: FastifyPluginAsync = async (app0) => {
     },
   );
 
-  app.get('/metrics', { schema: { querystring: noQuery } }, async (_req, reply) => {
+  app.get('/metrics', { config: { access: 'metrics' }, schema: { querystring: noQuery } }, async (_req, reply) => {
     const now = app.hydra.clock();
     const [status, snap] = await Promise.all([loadStatus(app.hydra, now, { history: false }), app.live.current()]);
     const text = exposition(

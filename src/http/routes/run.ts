@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { noQuery, type ZodTypeProvider } from '../plugins/schemas.ts';
-import { renderView } from '../plugins/views.ts';
 import type { RunSnapshot } from '../live/hub.ts';
 import { runView } from '../views/run.ts';
+import type { View } from '../views/layout.ts';
 import { trusted } from '../html.ts';
 
 /** Parts the hub rendered (escaped when rendered) go into the page as they are. */
@@ -13,34 +13,39 @@ const htmlOf = (s: string) => trusted(s);
 export const runRoutes: FastifyPluginAsync = async (app0) => {
   const app = app0.withTypeProvider<ZodTypeProvider>();
 
-  // Every viewer of one snapshot gets the same bytes: render them once.
-  const rendered = new WeakMap<RunSnapshot, { full?: Buffer; fragment?: Buffer }>();
+  // Every viewer of one snapshot gets the same Run view, rendered once; only the page around it (who is
+  // signed in, their CSRF token) is theirs.
+  const rendered = new WeakMap<RunSnapshot, View>();
   app.get(
     '/',
-    { schema: { querystring: noQuery, response: { 200: z.string().describe('the Run page (HTML)') } } },
-    async (req, reply) => {
+    {
+      config: { access: 'watch' },
+      schema: { querystring: noQuery, response: { 200: z.string().describe('the Run page (HTML)') } },
+    },
+    async (_req, reply) => {
       const snap = await app.live.current();
-      const bodies = rendered.get(snap) ?? {};
-      rendered.set(snap, bodies);
-      const kind = req.isHtmx ? 'fragment' : 'full';
-      const view = () =>
-        runView({
+      let view = rendered.get(snap);
+      if (!view) {
+        view = runView({
           board: htmlOf(snap.parts.board),
           health: htmlOf(snap.parts.health),
           alarms: htmlOf(snap.parts.alarms),
           news: htmlOf(snap.parts.news),
         });
-      const body = (bodies[kind] ??= Buffer.from(renderView(view(), req.isHtmx, app.viewContext()).value));
-      return reply.html(body);
+        rendered.set(snap, view);
+      }
+      return reply.view(view);
     },
   );
 
-  app.get('/run/stream', { schema: { querystring: noQuery } }, async (req, reply) => {
+  app.get('/run/stream', { config: { access: 'watch' }, schema: { querystring: noQuery } }, async (req, reply) => {
     // Fails here, before the stream starts, when the database is down: a plain error answer, and htmx retries.
     await app.live.current();
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
+      // The security headers set so far (a hijacked reply would drop them).
+      ...(reply.getHeaders() as Record<string, string | number | string[]>),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',

@@ -5,11 +5,9 @@ import { statusView } from '../views/status.ts';
 
 export const statusRoutes: FastifyPluginAsync = async (app0) => {
   const app = app0.withTypeProvider<ZodTypeProvider>();
-  app.get('/status', { schema: { querystring: noQuery } }, async (_req, reply) => {
-    const ctx = app.viewContext();
+  app.get('/status', { config: { access: 'watch' }, schema: { querystring: noQuery } }, async (_req, reply) => {
+    const ctx = reply.viewContext();
     const [data, snap] = await Promise.all([loadStatus(app.hydra, ctx.now), app.live.current()]);
-    return reply.view(
-      statusView(data, app.live.heartbeats(), snap.data.news, Boolean(app.hydra.config.HYDRA_ADMIN_TOKEN), ctx),
-    );
+    return reply.view(statusView(data, app.live.heartbeats(), snap.data.news, ctx));
   });
 };

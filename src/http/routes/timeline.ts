@@ -21,8 +21,8 @@ const MAX_SPAN = 2 * 366 * 86400_000;
 
 export const timelineRoutes: FastifyPluginAsync = async (app0) => {
   const app = app0.withTypeProvider<ZodTypeProvider>();
-  app.get('/timeline', { schema: { querystring: timelineQuery } }, async (req, reply) => {
-    const ctx = app.viewContext();
+  app.get('/timeline', { config: { access: 'watch' }, schema: { querystring: timelineQuery } }, async (req, reply) => {
+    const ctx = reply.viewContext();
     const q = req.query;
     let to = q.to ? Date.parse(q.to) : ctx.now;
     let from = q.from && !q.span ? Date.parse(q.from) : to - SPANS[q.span ?? '24h'];

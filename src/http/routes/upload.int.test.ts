@@ -1,23 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { readdir } from 'node:fs/promises';
-import { openTestEnv, type TestEnv } from '../../../test/support/env.ts';
+import { openHttpEnv, type HttpEnv } from '../../../test/support/http.ts';
+import { addUser, Browser } from '../../../test/support/accounts.ts';
 import { tempDirs } from '../../../test/support/ingest.ts';
 import { meta } from '../../../test/support/events.ts';
 import { plotTypeSpec, plotTypeInfo, renderPlot } from '../../../fixtures/generator/index.ts';
-import { EventLog } from '../../events/log.ts';
-import { BlobStore } from '../../blobs/store.ts';
+import type { EventLog } from '../../events/log.ts';
 import { PlotTypeCache } from '../../plottypes/cache.ts';
 import { Ingestor } from '../../ingest/ingest.ts';
-import { uploadRoutes } from './upload.ts';
 
-let env: TestEnv;
+let h: HttpEnv;
 let app: FastifyInstance;
 let plotTypes: PlotTypeCache;
 let log: EventLog;
 let dirs: Awaited<ReturnType<typeof tempDirs>>;
 let png: Buffer;
-const TOKEN = 'секрет-token-1';
+const TOKEN = 'bootstrap-token-of-this-test-1';
 
 function multipart(fields: Record<string, string>, file?: { name: string; bytes: Uint8Array }) {
   const boundary = `----hydra${Math.random().toString(16).slice(2)}`;
@@ -39,36 +38,34 @@ function multipart(fields: Record<string, string>, file?: { name: string; bytes:
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, authorization: `Bearer ${TOKEN}` },
   };
 }
-const post = (m: ReturnType<typeof multipart>, headers: Record<string, string> = {}) =>
-  app.inject({ method: 'POST', url: '/api/images', payload: m.payload, headers: { ...m.headers, ...headers } });
+const post = (m: ReturnType<typeof multipart>, headers: Record<string, string | undefined> = {}) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/images',
+    payload: m.payload,
+    headers: Object.fromEntries(
+      Object.entries({ ...m.headers, ...headers }).filter((e): e is [string, string] => e[1] !== undefined),
+    ),
+  });
 
 beforeAll(async () => {
-  env = await openTestEnv('upload', { migrate: false });
-  log = await EventLog.open({
-    natsUrl: env.config.NATS_URL,
-    namespace: env.config.HYDRA_NAMESPACE,
-    producer: 'test',
-    nc: env.nc,
+  h = await openHttpEnv('upload', {
+    config: { HYDRA_API_TOKEN: TOKEN },
+    upload: async ({ log: l, blobs }) => {
+      log = l;
+      await log.append({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec(plotTypeInfo('RF_timing')!) });
+      plotTypes = await PlotTypeCache.open(log);
+      dirs = await tempDirs('upload');
+      const ingestor = new Ingestor(log, blobs, plotTypes, dirs, { maxBytes: 200_000, maxPixels: 4_000_000 }, meta);
+      return { ingestor, maxBytes: 200_000 };
+    },
   });
-  await log.append({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec(plotTypeInfo('RF_timing')!) });
-  plotTypes = await PlotTypeCache.open(log);
-  dirs = await tempDirs('upload');
-  const ingestor = new Ingestor(
-    log,
-    await BlobStore.open(env.nc, log.names.blobBucket),
-    plotTypes,
-    dirs,
-    { maxBytes: 200_000, maxPixels: 4_000_000 },
-    meta,
-  );
-  app = Fastify();
-  await app.register(uploadRoutes, { ingestor, token: TOKEN, maxBytes: 200_000 });
+  app = h.app;
   png = (await renderPlot({ plotType: 'RF_timing', label: 'Good', seed: 3, width: 400, height: 300 })).png;
 });
 afterAll(async () => {
-  await app.close();
+  await h.close();
   await plotTypes.close();
-  await env.cleanup();
 });
 
 describe('POST /api/images', () => {
@@ -85,10 +82,42 @@ describe('POST /api/images', () => {
     expect(arrived).toBe(1);
   });
 
-  it('refuses requests without the token', async () => {
+  it('refuses requests without a valid token', async () => {
     const r = await post(multipart(fields, { name: 'a.png', bytes: png }), { authorization: 'Bearer wrong' });
     expect(r.statusCode).toBe(401);
-    expect(r.json().message).toMatch(/Bearer/);
+    expect(r.json().message).toMatch(/API token is not valid/);
+    const none = await post(multipart(fields, { name: 'a.png', bytes: png }), { authorization: undefined });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toMatch(/Bearer/);
+  });
+
+  it("takes a client's own token, and refuses it at once when revoked; a Viewer's token may not upload", async () => {
+    const made = await app.accounts.createToken({ name: 'RootSpy halld', role: 'labeler' }, 'test');
+    const other = await renderPlot({ plotType: 'RF_timing', label: 'Bad', seed: 4, width: 400, height: 300 });
+    const ok = await post(multipart(fields, { name: 'b.png', bytes: other.png }), {
+      authorization: `Bearer ${made.token}`,
+    });
+    expect(ok.statusCode).toBe(201);
+    await app.accounts.revokeToken(made.tokenId, 'test');
+    const after = await post(multipart(fields, { name: 'b.png', bytes: other.png }), {
+      authorization: `Bearer ${made.token}`,
+    });
+    expect(after.statusCode).toBe(401);
+    const viewer = await app.accounts.createToken({ name: 'dashboard', role: 'viewer' }, 'test');
+    const refused = await post(multipart(fields, { name: 'b.png', bytes: other.png }), {
+      authorization: `Bearer ${viewer.token}`,
+    });
+    expect(refused.statusCode).toBe(403);
+  });
+
+  it('takes uploads from a signed-in Labeler with the CSRF token, not without it', async () => {
+    await addUser(app, 'uploader', 'labeler');
+    const b = await new Browser(app).signIn('uploader');
+    const other = await renderPlot({ plotType: 'RF_timing', label: 'Good', seed: 5, width: 400, height: 300 });
+    const m = multipart(fields, { name: 'c.png', bytes: other.png });
+    const base = { ...m.headers, authorization: undefined, cookie: b.cookieHeader(), origin: b.origin };
+    expect((await post(m, base)).statusCode).toBe(403);
+    expect((await post(m, { ...base, 'x-csrf-token': b.csrf })).statusCode).toBe(201);
   });
 
   it('says what is wrong with a bad request', async () => {

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import multipart from '@fastify/multipart';
 import { z } from 'zod';
@@ -6,8 +5,6 @@ import { Ingestor, type IngestOutcome } from '../../ingest/ingest.ts';
 
 export interface UploadOptions {
   readonly ingestor: Ingestor;
-  /** Bearer token machine clients must present; undefined = open (local use only). */
-  readonly token?: string;
   readonly maxBytes: number;
 }
 
@@ -21,16 +18,11 @@ const fieldsSchema = z.object({
 
 const problem = (code: string, message: string) => ({ error: code, message });
 
-function tokenMatches(expected: string, header: string | undefined): boolean {
-  const got = /^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '';
-  const a = Buffer.from(got);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /**
  * POST /api/images: the upload path for clients that cannot share the inbox directory. The same
- * Ingestor as the feeder: same checks, same events. The size limit is enforced while streaming.
+ * Ingestor as the feeder: same checks, same events. The size limit is enforced while streaming. Clients need
+ * a Labeler's API token (`Authorization: Bearer …`, or HYDRA_API_TOKEN) or session; the auth plugin checks it
+ * before a byte of the body is read.
  */
 export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts) => {
   await app.register(multipart, { limits: { fileSize: opts.maxBytes, files: 1, fields: 10, fieldSize: 1000 } });
@@ -38,6 +30,7 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
   app.post(
     '/api/images',
     {
+      config: { access: 'labeler' },
       schema: {
         summary: 'Upload one plot image (multipart: file, plotType, run, chunk[, pad, runPeriod])',
         consumes: ['multipart/form-data'],
@@ -64,11 +57,6 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
       },
     },
     async (req, reply) => {
-      if (opts.token !== undefined && !tokenMatches(opts.token, req.headers.authorization)) {
-        return reply
-          .code(401)
-          .send(problem('unauthorized', 'a valid "Authorization: Bearer <token>" header is required'));
-      }
       if (!req.isMultipart())
         return reply
           .code(415)

@@ -65,9 +65,8 @@ export function alarmsView(alarms: readonly AlarmRow[], ctx: ViewContext): Html 
 ${
   a.state === 'acknowledged'
     ? html`<span class="ack">acknowledged by ${a.acknowledgedBy ?? '?'}${a.comment ? html`: “${a.comment}”` : ''}</span>`
-    : html`<form class="ack-form" hx-post="${href(['alarms', a.alarmId, 'ack'])}" hx-swap="none" method="post" action="${href(['alarms', a.alarmId, 'ack'])}">
-<input name="user" required maxlength="100" placeholder="your name" aria-label="your name">
-<input name="comment" maxlength="2000" placeholder="comment (optional)" aria-label="comment">
+    : html`<a class="signin-to-act" href="/signin">Sign in to acknowledge</a><form class="ack-form" hx-post="${href(['alarms', a.alarmId, 'ack'])}" hx-swap="none" method="post" action="${href(['alarms', a.alarmId, 'ack'])}">
+<input name="comment" maxlength="2000" placeholder="what you did (optional)" aria-label="comment">
 <button type="submit">Acknowledge</button></form>`
 }
 </li>`,

@@ -4,7 +4,7 @@ import { count, dateTime, duration, when } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { NewsRow } from '../../projections/news/table.ts';
 import type { StatusData } from '../queries/status.ts';
-import type { View, ViewContext } from './layout.ts';
+import { csrfField, type PageContext, type View } from './layout.ts';
 
 const DAY = 86400_000;
 /** Names without the namespace every one of them starts with. */
@@ -55,40 +55,40 @@ function histogramBars(h: Readonly<Record<string, number>> | undefined): Html {
   return html`<span class="hist" title="${entries.map(([le, n]) => `≤${le} ms: ${n}`).join(', ')}">${entries.map(([, n]) => html`<span style="--h:${Math.round((n / max) * 100)}%"></span>`)}</span>`;
 }
 
-function processes(beats: readonly Heartbeat[], ctx: ViewContext): Html {
+/** Host names and pids are for signed-in users only (they help an attacker more than an anonymous watcher). */
+function processes(beats: readonly Heartbeat[], ctx: PageContext): Html {
   if (beats.length === 0) return html`<p class="banner critical">No Hydra process is reporting a heartbeat.</p>`;
-  return html`<table class="procs"><thead><tr><th>State</th><th>Role</th><th>Host</th><th class="num">PID</th><th>Up</th><th class="num">Handled</th><th class="num">Failed</th><th class="num">Last (ms)</th><th>Timing</th><th>Last beat</th></tr></thead><tbody>
+  const where = ctx.user !== null;
+  return html`<table class="procs"><thead><tr><th>State</th><th>Role</th>${where ? html`<th>Host</th><th class="num">PID</th>` : ''}<th>Up</th><th class="num">Handled</th><th class="num">Failed</th><th class="num">Last (ms)</th><th>Timing</th><th>Last beat</th></tr></thead><tbody>
 ${beats.flatMap((b) => {
   const live = heartbeatLive(b, ctx.now);
   const roles = b.roles.length ? b.roles : ['(none)'];
   return roles.map((r) => {
     const s = b.stats[r];
-    return html`<tr class="${live ? '' : 'down'}"><td><span class="role ${live ? 'up' : 'down'}">${live ? 'up' : 'silent'}</span></td><td>${r}</td><td>${b.host}</td><td class="num">${b.pid}</td>
+    return html`<tr class="${live ? '' : 'down'}"><td><span class="role ${live ? 'up' : 'down'}">${live ? 'up' : 'silent'}</span></td><td>${r}</td>${where ? html`<td>${b.host}</td><td class="num">${b.pid}</td>` : ''}
 <td>${duration(ctx.now - Date.parse(b.startedAt))}</td><td class="num">${s ? count(s.handled) : ''}</td><td class="num">${s ? count(s.failed) : ''}</td><td class="num">${s ? s.lastMs.toFixed(1) : ''}</td><td>${histogramBars(s?.histogram)}</td><td>${when(b.at, ctx.tz, ctx.now)}</td></tr>`;
   });
 })}</tbody></table>`;
 }
 
-export function newsAdmin(news: NewsRow | null, needsToken: boolean, message = ''): Html {
+/** The news form, for Experts and Admins; everyone else sees what is up and who put it there. */
+export function newsAdmin(news: NewsRow | null, ctx: PageContext, message = ''): Html {
+  const now = html`<p class="muted">Now: ${news ? html`<q>${news.text}</q> (${news.level}, ${news.user})` : 'no banner'}</p>`;
+  if (!ctx.user?.can.includes('expert'))
+    return html`${now}<p class="muted">Experts and Admins set the banner${ctx.user ? '' : html` (<a href="/signin?next=/status">sign in</a>)`}.</p>`;
   return html`<form class="news-form" method="post" action="/news" hx-post="/news" hx-target="#news-admin" hx-swap="innerHTML">
+${csrfField(ctx)}
 ${message ? html`<p class="flash" role="status">${message}</p>` : ''}
-<p class="muted">Now: ${news ? html`<q>${news.text}</q> (${news.level}, ${news.user})` : 'no banner'}</p>
+${now}
 <label>Text <input name="text" maxlength="2000" required placeholder="e.g. Beam down for tuning until 14:00"></label>
 <label>Level <select name="level"><option value="info">info</option><option value="warning">warning</option><option value="critical">critical</option></select></label>
-<label>Your name <input name="user" maxlength="100" required></label>
-${needsToken ? html`<label>Admin token <input name="token" type="password" required autocomplete="off"></label>` : ''}
+<p class="muted">Posted as ${ctx.user.name}.</p>
 <button type="submit" name="action" value="post">Post banner</button>
 <button type="submit" name="action" value="clear" formnovalidate>Take banner down</button>
 </form>`;
 }
 
-export function statusView(
-  d: StatusData,
-  beats: readonly Heartbeat[],
-  news: NewsRow | null,
-  needsToken: boolean,
-  ctx: ViewContext,
-): View {
+export function statusView(d: StatusData, beats: readonly Heartbeat[], news: NewsRow | null, ctx: PageContext): View {
   const lagging = d.projections.filter((p) => (p.pending ?? 0) > 0);
   const main = html`<section class="status">
 <h1>Status</h1>
@@ -107,10 +107,10 @@ ${
     ? html`<p>None.</p>`
     : html`<p>${d.deadLetterCounts.map((c) => `${c.projection}: ${count(c.n)}`).join(' · ')}</p>
 <table class="dead"><thead><tr><th>Parked</th><th>Projection</th><th class="num">Seq</th><th>Type</th><th>Error</th><th>Payload</th></tr></thead><tbody>
-${d.deadLetters.map((l) => html`<tr><td>${dateTime(l.parkedAt, ctx.tz, true)}</td><td>${l.projection}</td><td class="num">${l.seq}</td><td>${l.eventType ?? 'undecodable'}</td><td class="err">${l.error}</td><td><code class="payload">${l.payload}</code></td></tr>`)}
+${d.deadLetters.map((l) => html`<tr><td>${dateTime(l.parkedAt, ctx.tz, true)}</td><td>${l.projection}</td><td class="num">${l.seq}</td><td>${l.eventType ?? 'undecodable'}</td><td class="err">${l.error}</td><td>${ctx.user?.can.includes('admin') ? html`<code class="payload">${l.payload}</code>` : html`<span class="muted">for Admins</span>`}</td></tr>`)}
 </tbody></table>`
 }</section>
-<section><h2>News banner</h2><div id="news-admin">${newsAdmin(news, needsToken)}</div></section>
+<section><h2>News banner</h2><div id="news-admin">${newsAdmin(news, ctx)}</div></section>
 <p class="muted">For machines: <a href="/metrics">/metrics</a> (Prometheus) · <a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a></p>
 </section>`;
   return { page: 'status', title: 'Status', main };
