@@ -46,6 +46,7 @@ export function mixedHistory(n: number, seed = 1): AnyNewEvent[] {
   const out: AnyNewEvent[] = plots.map(
     (p) => ({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec(p) }) as AnyNewEvent,
   );
+  out.push(...accountHistory(seed));
   const images: { id: string; plot: string }[] = [];
   while (out.length < n) {
     const r = rnd();
@@ -128,4 +129,34 @@ export function mixedHistory(n: number, seed = 1): AnyNewEvent[] {
     }
   }
   return out;
+}
+
+/** Users, roles, tokens and a setting changing over time, as the account commands append them. */
+export function accountHistory(seed = 1): AnyNewEvent[] {
+  const hash = (n: number) => `$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ${n}$aGFzaGhhc2hoYXNoaGFzaA${seed}`;
+  const by = 'cli:root';
+  const m = { ...meta, user: by };
+  return [
+    { type: 'user.added', metadata: m, data: { user: 'ann', displayName: 'Ann Expert', passwordHash: hash(1), by } },
+    { type: 'user.added', metadata: m, data: { user: 'bob@jlab.org', by } },
+    { type: 'user.role-granted', metadata: m, data: { user: 'ann', role: 'admin', by } },
+    { type: 'user.role-granted', metadata: m, data: { user: 'bob@jlab.org', role: 'expert', detectors: ['FCAL'], by } },
+    { type: 'user.role-granted', metadata: m, data: { user: 'bob@jlab.org', role: 'labeler', by } },
+    { type: 'user.role-revoked', metadata: m, data: { user: 'bob@jlab.org', role: 'labeler', by } },
+    { type: 'user.password-set', metadata: m, data: { user: 'bob@jlab.org', passwordHash: hash(2), by } },
+    { type: 'user.disabled', metadata: m, data: { user: 'bob@jlab.org', by } },
+    { type: 'user.enabled', metadata: m, data: { user: 'bob@jlab.org', by } },
+    {
+      type: 'token.created',
+      metadata: m,
+      data: { tokenId: `t${seed}a`, name: 'RootSpy', role: 'labeler', hash: shaOf(`token${seed}a`), by },
+    },
+    {
+      type: 'token.created',
+      metadata: m,
+      data: { tokenId: `t${seed}b`, name: 'Grafana', role: 'viewer', hash: shaOf(`token${seed}b`), by },
+    },
+    { type: 'token.revoked', metadata: m, data: { tokenId: `t${seed}b`, by } },
+    { type: 'site.settings-changed', metadata: m, data: { anonymousViewing: false, by } },
+  ];
 }
