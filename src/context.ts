@@ -40,7 +40,7 @@ export async function openHydra(baseConfig: Config, opts: OpenOptions): Promise<
   const blobs = await BlobStore.open(nc, log.names.blobBucket);
   const status = await new Kvm(nc).create(log.names.statusBucket, { history: 1 });
   // Each projection runner holds a connection for its single-writer lock and takes another per batch
-  // (13 read models: 26); the pages and the workers need the rest.
+  // (16 read models: 32); the pages and the workers need the rest.
   const database = await openDatabase(config.DATABASE_URL, { connectionLimit: 50 });
   if (opts.migrate) await migrateDatabase(database);
   return {

@@ -8,7 +8,7 @@ import { userNameSchema } from '../events/user.ts';
 import { waitForCheckpoints } from '../projections/runtime/checkpoints.ts';
 import { evolveUser } from '../projections/users/projection.ts';
 import { apiTokensProjection } from '../projections/api-tokens/projection.ts';
-import { ACCOUNT_READ_MODELS, listUsers } from '../projections/users/queries.ts';
+import { ACCOUNT_READ_MODELS } from '../projections/users/queries.ts';
 import type { UserRow } from '../projections/users/table.ts';
 import type { ApiTokenRow } from '../projections/api-tokens/table.ts';
 import { decideTokenRevoke, decideUser, type UserCommand } from './decide.ts';
@@ -45,20 +45,31 @@ export class Accounts {
     return { correlationId: randomUUID(), producer: this.d.producer, user: by };
   }
 
-  /** A user as the stream has it now, or null. */
-  async user(name: string): Promise<UserRow | null> {
-    const filter = `${this.d.log.names.namespace}.user.*.${encodeKey(userNameSchema.parse(name))}`;
-    let row: UserRow | null = null;
-    for (const e of await readMatching(this.d.log, filter)) row = evolveUser(row, e);
-    return row;
+  /** Every user as the stream has them now (the command line lists these, whether or not projections run). */
+  async allUsers(): Promise<UserRow[]> {
+    const rows = new Map<string, UserRow>();
+    for (const e of await readMatching(this.d.log, `${this.d.log.names.namespace}.user.>`)) {
+      const row = evolveUser(rows.get(e.key) ?? null, e);
+      if (row) rows.set(e.key, row);
+    }
+    return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Every API token as the stream has them now. */
+  async allTokens(): Promise<ApiTokenRow[]> {
+    const rows = new Map<string, ApiTokenRow>();
+    for (const e of await readMatching(this.d.log, `${this.d.log.names.namespace}.token.>`)) {
+      const row = apiTokensProjection.evolve(rows.get(e.key) ?? null, e, e.key);
+      if (row) rows.set(e.key, row);
+    }
+    return [...rows.values()];
   }
 
   async changeUser(cmd: UserCommand, by: string): Promise<ChangeResult> {
     const name = userNameSchema.parse(cmd.user);
-    const current = await this.user(name);
-    const admins = (await listUsers(this.d.db)).filter(
-      (u) => u.name !== name && !u.disabled && allows(u.roles, 'admin'),
-    );
+    const everyone = await this.allUsers();
+    const current = everyone.find((u) => u.name === name) ?? null;
+    const admins = everyone.filter((u) => u.name !== name && !u.disabled && allows(u.roles, 'admin'));
     const events = decideUser(current, { ...cmd, user: name }, { otherAdmins: admins.length, by });
     const metadata = this.meta(by);
     // An added user's first event claims the name: of two adds at once, the second is refused by the stream.

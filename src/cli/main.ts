@@ -9,6 +9,7 @@ import { registerAlarmCommands } from './alarms.ts';
 import { registerLabelCommands } from './labels.ts';
 import { registerTrainCommands } from './train.ts';
 import { registerModelCommands } from './models.ts';
+import { registerUserCommands } from './users.ts';
 
 // Each area of Hydra adds its own sub-commands; this file only wires them.
 const program = new Command('hydra')
@@ -26,6 +27,7 @@ registerAlarmCommands(program);
 registerLabelCommands(program);
 registerTrainCommands(program);
 registerModelCommands(program);
+registerUserCommands(program);
 
 try {
   await program.parseAsync(process.argv);

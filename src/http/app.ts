@@ -16,6 +16,7 @@ import { statusRoutes } from './routes/status.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { signInRoutes } from './routes/signin.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { uploadRoutes, type UploadOptions } from './routes/upload.ts';
 import type { RoleStats } from '../workers/role.ts';
 
@@ -68,6 +69,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(opsRoutes);
   await app.register(actionRoutes);
   await app.register(signInRoutes);
+  await app.register(adminRoutes);
   if (opts.upload) await app.register(uploadRoutes, opts.upload);
   return app;
 }

@@ -29,6 +29,8 @@ export interface ImageSource {
   readonly runPeriod?: string;
   /** Upload clients say which plot type, pad and chunk; the feeder reads them from the name. */
   readonly declared?: { plotType: string; pad: number; chunk: number };
+  /** Who sent it (the upload API's signed-in user or API token), recorded in the events' metadata. */
+  readonly user?: string;
 }
 
 export type IngestOutcome =
@@ -80,6 +82,10 @@ export class Ingestor {
     return inspect(bytes, this.limits);
   }
 
+  private metadataOf(src: ImageSource): EventMetadata {
+    return src.user ? { ...this.metadata, user: src.user } : this.metadata;
+  }
+
   async ingest(bytes: Uint8Array, src: ImageSource, now = new Date()): Promise<IngestOutcome> {
     const check = inspect(bytes, this.limits);
     const imageId = sha256Hex(bytes);
@@ -99,7 +105,7 @@ export class Ingestor {
       events.push({
         type: 'image.arrived',
         id: `image.arrived:${imageId}`,
-        metadata: this.metadata,
+        metadata: this.metadataOf(src),
         data: {
           imageId,
           plotType: match.plotType,
@@ -120,7 +126,7 @@ export class Ingestor {
       events.push({
         type: 'image.sampled',
         id: `image.sampled:unbiased:${imageId}`,
-        metadata: this.metadata,
+        metadata: this.metadataOf(src),
         data: { imageId, plotType: match.plotType, reason: 'unbiased' },
       });
     const results = events.length ? await this.log.appendMany(events) : [];
@@ -165,7 +171,7 @@ export class Ingestor {
     await this.log.append({
       type: 'image.unassigned',
       id: `image.unassigned:${imageId}`,
-      metadata: this.metadata,
+      metadata: this.metadataOf(src),
       data: {
         imageId,
         plotName: plotName.slice(0, 200),
@@ -197,7 +203,7 @@ export class Ingestor {
       await this.log.append({
         type: 'image.rejected',
         id: `image.rejected:${rejectionId}`,
-        metadata: this.metadata,
+        metadata: this.metadataOf(src),
         data: {
           rejectionId,
           source: src.source.slice(0, 1000),

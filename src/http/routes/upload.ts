@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import multipart from '@fastify/multipart';
 import { z } from 'zod';
 import { Ingestor, type IngestOutcome } from '../../ingest/ingest.ts';
+import { actor } from '../plugins/auth.ts';
 
 export interface UploadOptions {
   readonly ingestor: Ingestor;
@@ -91,6 +92,7 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
       const fileName = file.name.split(/[\\/]/).pop() || 'upload.png';
       const outcome: IngestOutcome = await opts.ingestor.ingest(file.bytes, {
         source: `upload:${fileName}`,
+        user: actor(req).name,
         fileName,
         run: f.run,
         ...(f.runPeriod ? { runPeriod: f.runPeriod } : {}),

@@ -1,0 +1,387 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RowDataPacket } from 'mysql2/promise';
+import { fact, openHttpEnv, type HttpEnv } from '../../test/support/http.ts';
+import { addUser, Browser, signedIn, TEST_PASSWORD } from '../../test/support/accounts.ts';
+import { meta } from '../../test/support/events.ts';
+import { tempDirs } from '../../test/support/ingest.ts';
+import { plotTypeInfo, plotTypeSpec, renderPlot } from '../../fixtures/generator/index.ts';
+import { PlotTypeCache } from '../plottypes/cache.ts';
+import { Ingestor } from '../ingest/ingest.ts';
+import type { HydraEvent } from '../events/catalog.ts';
+import type { RouteInfo } from './plugins/auth.ts';
+
+const SESSION_SECRET = 'session-secret-of-the-security-test-0123456789';
+const BOOTSTRAP = 'bootstrap-token-of-the-security-test';
+const logs: string[] = [];
+let h: HttpEnv;
+let plotTypes: PlotTypeCache;
+let roles: Record<'admin' | 'expert' | 'labeler' | 'viewer', Browser>;
+let png: Buffer;
+const secrets = new Set<string>([SESSION_SECRET, BOOTSTRAP, TEST_PASSWORD]);
+
+beforeAll(async () => {
+  h = await openHttpEnv('security', {
+    config: { HYDRA_SESSION_SECRET: SESSION_SECRET, HYDRA_API_TOKEN: BOOTSTRAP },
+    logger: {
+      level: 'info',
+      stream: new Writable({
+        write(chunk, _enc, done) {
+          logs.push(String(chunk));
+          done();
+        },
+      }),
+    },
+    upload: async ({ log, blobs }) => {
+      await log.append({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec(plotTypeInfo('RF_timing')!) });
+      plotTypes = await PlotTypeCache.open(log);
+      const ingestor = new Ingestor(
+        log,
+        blobs,
+        plotTypes,
+        await tempDirs('security'),
+        { maxBytes: 200_000, maxPixels: 4_000_000 },
+        meta,
+      );
+      return { ingestor, maxBytes: 200_000 };
+    },
+  });
+  png = (await renderPlot({ plotType: 'RF_timing', label: 'Good', seed: 9, width: 400, height: 300 })).png;
+  await h.append([fact.plotType('FCAL_ring', 'FCAL')]);
+  roles = {
+    admin: await signedIn(h.app, 'root-admin', 'admin'),
+    expert: await signedIn(h.app, 'fcal-expert', [{ role: 'expert', detectors: ['FCAL'] }]),
+    labeler: await signedIn(h.app, 'crew-chief', 'labeler'),
+    viewer: await signedIn(h.app, 'watcher', 'viewer'),
+  };
+  // Cookie values, and the session id and CSRF secret inside them (`<value>.<signature>`).
+  for (const b of Object.values(roles))
+    for (const c of b.cookieHeader().split('; ')) {
+      const v = decodeURIComponent(c.slice(c.indexOf('=') + 1));
+      secrets.add(v).add(v.slice(0, v.lastIndexOf('.')));
+    }
+}, 60_000);
+afterAll(async () => {
+  await h?.close();
+  await plotTypes?.close();
+});
+
+const raise = (alarmId: string) =>
+  h.append([
+    {
+      type: 'alarm.raised',
+      metadata: meta,
+      data: {
+        alarmId,
+        plotType: 'FCAL_ring',
+        detector: 'FCAL',
+        run: 7,
+        label: 'Bad',
+        confidence: 0.9,
+        firstImageId: 'a'.repeat(64),
+        imageIds: ['a'.repeat(64)],
+        raisedAt: new Date().toISOString(),
+      },
+    },
+  ]);
+
+async function eventsAfter(seq: number): Promise<HydraEvent[]> {
+  const out: HydraEvent[] = [];
+  for await (const i of h.log.read({ fromSeq: seq + 1 })) if (i.ok) out.push(i.event);
+  return out;
+}
+const lastSeq = async () => Number((await h.log.streamInfo()).state.last_seq);
+
+function multipart(fields: Record<string, string>) {
+  const boundary = `----hydra${Math.random().toString(16).slice(2)}`;
+  const parts = Object.entries(fields).map(
+    ([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`,
+  );
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="RF_timing-01_0003.png"\r\nContent-Type: image/png\r\n\r\n`;
+  return {
+    payload: Buffer.concat([Buffer.from(parts.join('') + head), png, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    type: `multipart/form-data; boundary=${boundary}`,
+  };
+}
+
+const mutating = () => h.app.routeTable.filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
+const fill = (url: string, params: Record<string, string> = {}) =>
+  url.replace(/:([A-Za-z]+)/g, (_, p: string) => params[p] ?? 'x');
+
+/**
+ * How each mutating route succeeds: who may, with what, and what the event must say. A route added without a case
+ * here fails the first test, so every new page action is checked like the others.
+ */
+interface Case {
+  readonly role: keyof typeof roles;
+  readonly params?: Record<string, string>;
+  readonly form?: Record<string, string>;
+  readonly before?: () => Promise<Record<string, string> | undefined>;
+  readonly upload?: boolean;
+  readonly expectType: string;
+}
+const cases: Record<string, Case> = {
+  'POST /news': { role: 'expert', form: { text: 'Beam tuning until 14:00' }, expectType: 'news.posted' },
+  'POST /alarms/:alarmId/ack': {
+    role: 'labeler',
+    before: async () => (await raise('sec-ack'), { alarmId: 'sec-ack' }),
+    form: { comment: 'restarted the run' },
+    expectType: 'alarm.acknowledged',
+  },
+  'POST /api/images': { role: 'labeler', upload: true, expectType: 'image.arrived' },
+  'POST /admin/users': { role: 'admin', form: { user: 'new-person', role: 'viewer' }, expectType: 'user.added' },
+  'POST /admin/users/:name/grant': {
+    role: 'admin',
+    params: { name: 'watcher' },
+    form: { role: 'labeler' },
+    expectType: 'user.role-granted',
+  },
+  'POST /admin/users/:name/revoke': {
+    role: 'admin',
+    params: { name: 'watcher' },
+    form: { role: 'labeler' },
+    expectType: 'user.role-revoked',
+  },
+  'POST /admin/users/:name/disable': { role: 'admin', params: { name: 'new-person' }, expectType: 'user.disabled' },
+  'POST /admin/users/:name/enable': { role: 'admin', params: { name: 'new-person' }, expectType: 'user.enabled' },
+  'POST /admin/users/:name/password': {
+    role: 'admin',
+    params: { name: 'new-person' },
+    form: { password: 'another long password' },
+    expectType: 'user.password-set',
+  },
+  'POST /admin/tokens': { role: 'admin', form: { name: 'Prometheus', role: 'viewer' }, expectType: 'token.created' },
+  'POST /admin/tokens/:tokenId/revoke': {
+    role: 'admin',
+    before: async () => ({
+      tokenId: (await h.app.accounts.createToken({ name: 'old', role: 'viewer' }, 'test')).tokenId,
+    }),
+    expectType: 'token.revoked',
+  },
+  'POST /admin/settings': { role: 'admin', form: { anonymousViewing: 'on' }, expectType: 'site.settings-changed' },
+};
+
+describe('every route from the router', () => {
+  it('declares who may reach it; nothing that changes anything is open to anonymous users or Viewers', () => {
+    const table: RouteInfo[] = h.app.routeTable;
+    expect(table.length).toBeGreaterThan(20);
+    for (const r of mutating()) {
+      const key = `${r.method} ${r.url}`;
+      if (r.access === 'public') {
+        expect(['POST /signin', 'POST /signout'], key).toContain(key);
+        continue;
+      }
+      expect(['labeler', 'expert', 'admin'], key).toContain(r.access);
+      expect(cases[key], `no success case for ${key}`).toBeDefined();
+    }
+  });
+
+  it('answers 401 to anonymous users and 403 to Viewers on every mutating route, and changes nothing', async () => {
+    const before = await lastSeq();
+    const anonymous = new Browser(h.app);
+    await anonymous.get('/signin');
+    for (const r of mutating().filter((x) => x.access !== 'public')) {
+      const url = fill(r.url, { alarmId: 'sec-none', tokenId: 'nope', name: 'watcher' });
+      const anon = await anonymous.post(url, { text: 'x', role: 'admin', user: 'x', password: 'xxxxxxxxxxxx' });
+      expect(anon.statusCode, `anonymous ${r.method} ${r.url}`).toBe(401);
+      const viewer = await roles.viewer.post(url, { text: 'x', role: 'admin', user: 'x', password: 'xxxxxxxxxxxx' });
+      expect(viewer.statusCode, `viewer ${r.method} ${r.url}`).toBe(403);
+    }
+    expect(await eventsAfter(before)).toEqual([]);
+  });
+
+  it('lets the right role do each, and the event names that user', async () => {
+    for (const r of mutating().filter((x) => x.access !== 'public')) {
+      const key = `${r.method} ${r.url}`;
+      const c = cases[key]!;
+      const params = { ...c.params, ...(await c.before?.()) };
+      const who = roles[c.role];
+      const seq = await lastSeq();
+      let res;
+      if (c.upload) {
+        const made = await h.app.accounts.createToken({ name: 'uploader', role: 'labeler' }, 'test');
+        const m = multipart({ plotType: 'RF_timing', run: '7', chunk: '3' });
+        res = await h.app.inject({
+          method: 'POST',
+          url: r.url,
+          payload: m.payload,
+          headers: { 'content-type': m.type, authorization: `Bearer ${made.token}` },
+        });
+        secrets.add(made.token);
+        const events = (await eventsAfter(seq)).filter((e) => e.type === c.expectType);
+        expect(res.statusCode, key).toBeLessThan(300);
+        expect(
+          events.map((e) => e.metadata.user),
+          key,
+        ).toEqual([`token:${made.tokenId}`]);
+        continue;
+      }
+      res = await who.post(fill(r.url, params), c.form ?? {});
+      expect(res.statusCode, `${key}: ${res.body.slice(0, 200)}`).toBeLessThan(400);
+      const events = (await eventsAfter(seq)).filter((e) => e.type === c.expectType);
+      const name = { admin: 'root-admin', expert: 'fcal-expert', labeler: 'crew-chief', viewer: 'watcher' }[c.role];
+      expect(events.length, key).toBeGreaterThan(0);
+      for (const e of events) {
+        expect(e.metadata.user, key).toBe(name);
+        const d = e.data as { user?: string; by?: string };
+        expect(d.by ?? d.user, key).toBe(name);
+      }
+    }
+  });
+
+  it('sends the security headers on every GET route', async () => {
+    const base = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    {
+      const samples: Record<string, string> = {
+        '/assets/*': '/assets/app.css',
+        '/vendor/htmx/*': '/vendor/htmx/htmx.min.js',
+      };
+      const gets = h.app.routeTable.filter((r) => r.method === 'GET');
+      for (const r of gets) {
+        const url = samples[r.url] ?? fill(r.url, { imageId: 'a'.repeat(64), sha: 'a'.repeat(64) });
+        const ctl = new AbortController();
+        const res = await fetch(`${base}${url}`, {
+          headers: { cookie: roles.admin.cookieHeader() },
+          signal: ctl.signal,
+          redirect: 'manual',
+        });
+        ctl.abort();
+        expect(res.status, url).toBeLessThan(500);
+        const csp = res.headers.get('content-security-policy') ?? '';
+        expect(csp, url).toContain("default-src 'self'");
+        expect(csp, url).toContain("script-src 'self'");
+        expect(csp, url).toContain("frame-ancestors 'none'");
+        expect(csp, url).not.toMatch(/script-src[^;]*unsafe/);
+        expect(res.headers.get('x-content-type-options'), url).toBe('nosniff');
+        expect(res.headers.get('referrer-policy'), url).toBe('same-origin');
+        expect(res.headers.get('x-frame-options'), url).toBe('DENY');
+      }
+      expect(gets.map((r) => r.url)).toEqual(
+        expect.arrayContaining(['/', '/run/stream', '/admin', '/signin', '/metrics']),
+      );
+    }
+  });
+});
+
+describe('forged requests', () => {
+  it('change nothing: no CSRF token, another Origin, Origin null, no Origin, a foreign Host', async () => {
+    await raise('sec-forge');
+    const crew = roles.labeler;
+    const seq = await lastSeq();
+    const url = '/alarms/sec-forge/ack';
+    const tries = [
+      await crew.post(url, { comment: 'forged' }, { 'x-csrf-token': undefined, origin: 'http://evil.example' }),
+      await crew.post(url, { comment: 'forged' }, { 'x-csrf-token': undefined }),
+      await crew.post(url, { comment: 'forged' }, { 'x-csrf-token': 'made-up-token' }),
+      await crew.post(url, { comment: 'forged' }, { origin: 'null' }),
+      await crew.post(url, { comment: 'forged' }, { origin: undefined }),
+      await crew.post(url, { comment: 'forged' }, { origin: 'http://evil.example:8092' }),
+    ];
+    expect(tries.map((r) => r.statusCode)).toEqual([403, 403, 403, 403, 403, 403]);
+    const rebinding = await crew.post(
+      url,
+      { comment: 'forged' },
+      { host: 'evil.example:8092', origin: 'http://evil.example:8092' },
+    );
+    expect(rebinding.statusCode).toBe(421);
+    expect((await h.app.inject({ url: '/', headers: { host: 'evil.example' } })).statusCode).toBe(421);
+    // A token from another user's page is worth nothing either.
+    const stolen = await crew.post(url, { comment: 'forged' }, { 'x-csrf-token': roles.viewer.csrf });
+    expect(stolen.statusCode).toBe(403);
+    expect(await eventsAfter(seq)).toEqual([]);
+  });
+});
+
+describe('sign-in', () => {
+  it('slows down a wrong password given five times: refused even when the sixth is right', async () => {
+    await addUser(h.app, 'slow-sam', 'viewer');
+    const b = new Browser(h.app);
+    await b.get('/signin');
+    for (let i = 0; i < 5; i++) {
+      const r = await b.post('/signin', { user: 'slow-sam', password: `wrong password ${i}` });
+      expect(r.statusCode).toBe(401);
+      expect(r.body).toContain('Wrong user name or password');
+    }
+    const sixth = await b.post('/signin', { user: 'slow-sam', password: TEST_PASSWORD });
+    expect(sixth.statusCode).toBe(429);
+    expect(Number(sixth.headers['retry-after'])).toBeGreaterThan(0);
+    // Another user from the same address is not locked out by it.
+    await addUser(h.app, 'other-olga', 'viewer');
+    expect((await new Browser(h.app).signIn('other-olga')).has('hydra_session')).toBe(true);
+  });
+
+  it('ends sessions at sign-out, when the user is disabled, and when their password changes', async () => {
+    const ann = await signedIn(h.app, 'ann-session', 'labeler');
+    const cookie = ann.cookieHeader();
+    expect((await ann.get('/admin')).statusCode).toBe(403);
+    await ann.post('/signout');
+    expect((await h.app.inject({ url: '/metrics', headers: { cookie } })).statusCode).toBe(401);
+
+    const bea = await signedIn(h.app, 'bea-session', 'viewer');
+    expect((await bea.get('/metrics')).statusCode).toBe(200);
+    await h.app.accounts.changeUser({ kind: 'disable', user: 'bea-session' }, 'test');
+    expect((await bea.get('/metrics', { accept: 'text/plain' })).statusCode).toBe(401);
+    await h.app.accounts.changeUser({ kind: 'enable', user: 'bea-session' }, 'test');
+    const again = await new Browser(h.app).signIn('bea-session');
+    const { hashPassword } = await import('../accounts/password.ts');
+    await h.app.accounts.changeUser(
+      { kind: 'set-password', user: 'bea-session', passwordHash: await hashPassword('a brand new password') },
+      'test',
+    );
+    expect((await again.get('/metrics', { accept: 'text/plain' })).statusCode).toBe(401);
+    await expect(new Browser(h.app).signIn('bea-session')).rejects.toThrow(/401/);
+    secrets.add('a brand new password').add('another long password');
+  });
+
+  it('goes back to the page asked for, never to another site', async () => {
+    await addUser(h.app, 'nav-nick', 'viewer');
+    const b = new Browser(h.app);
+    expect((await b.get('/admin')).headers.location).toBe('/signin?next=%2Fadmin');
+    await b.get('/signin?next=/log');
+    expect(
+      (await b.post('/signin', { user: 'nav-nick', password: TEST_PASSWORD, next: '/log' })).headers.location,
+    ).toBe('/log');
+    const c = new Browser(h.app);
+    await c.get('/signin');
+    const evil = await c.post('/signin', { user: 'nav-nick', password: TEST_PASSWORD, next: '//evil.example/' });
+    expect(evil.headers.location).toBe('/');
+  });
+});
+
+describe('anonymous viewing', () => {
+  it('is an Admin setting: off, the pages want a sign-in; Viewers still see them', async () => {
+    await roles.admin.post('/admin/settings', {});
+    expect(await h.app.anonymousViewing()).toBe(false);
+    const anon = await h.app.inject({ url: '/log', headers: { accept: 'text/html' } });
+    expect(anon.statusCode).toBe(303);
+    expect(anon.headers.location).toBe('/signin?next=%2Flog');
+    expect((await h.app.inject({ url: '/run/stream' })).statusCode).toBe(401);
+    expect((await roles.viewer.get('/log')).statusCode).toBe(200);
+    expect((await h.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await h.app.inject({ url: '/signin' })).statusCode).toBe(200);
+    await roles.admin.post('/admin/settings', { anonymousViewing: 'on' });
+    expect((await h.app.inject({ url: '/log', headers: { accept: 'text/html' } })).statusCode).toBe(200);
+  });
+});
+
+describe('secrets', () => {
+  it('never appear in the stream, the database or the logs', async () => {
+    const hay: string[] = [...logs];
+    for await (const m of h.log.read()) hay.push(m.ok ? JSON.stringify(m.event) : m.payload);
+    const pool = h.env.database.pool;
+    const [tables] = await pool.query<RowDataPacket[]>('SHOW TABLES');
+    for (const t of tables) {
+      const [rows] = await pool.query<RowDataPacket[]>(`SELECT * FROM \`${String(Object.values(t)[0])}\``);
+      hay.push(JSON.stringify(rows));
+    }
+    expect(logs.length).toBeGreaterThan(10);
+    const all = hay.join('\n');
+    expect(all).toContain('argon2id');
+    expect(all).toContain('crew-chief');
+    for (const s of secrets) {
+      expect(s.length).toBeGreaterThan(8);
+      expect(all.includes(s), `a secret (${s.slice(0, 4)}…) was found`).toBe(false);
+      expect(all.includes(decodeURIComponent(s)), `a secret (${s.slice(0, 4)}…) was found`).toBe(false);
+    }
+  });
+});
