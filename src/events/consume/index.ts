@@ -1,0 +1,15 @@
+// The one consumer runtime: every durable JetStream consumer in Hydra is a ConsumerSpec plus a Handler.
+export { DurableConsumer, type ConsumerSpec, type Handler, type HandlerContext } from './consumer.ts';
+export {
+  ack,
+  nak,
+  term,
+  deliveryOf,
+  retryDelayMs,
+  typeOfSubject,
+  type Delivery,
+  type DeliveryParts,
+  type Outcome,
+  type RetryBackoff,
+} from './delivery.ts';
+export { TIME_BUCKETS_MS, type ConsumerState, type ConsumerStats } from './stats.ts';
