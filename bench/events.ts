@@ -64,7 +64,7 @@ export default async function bench(): Promise<BenchResult> {
 
     // Projection: daily_counts sees every image and label event (the most work per event).
     const projection = allProjections.find((p) => p.name === 'daily_counts')!;
-    const runner = new ProjectionRunner(env.database.pool, log, projection, { batchSize: 5000 });
+    const runner = new ProjectionRunner(env.database, log, projection, { batchSize: 5000 });
     const last = (await log.streamInfo()).state.last_seq;
     t0 = performance.now();
     runner.start();

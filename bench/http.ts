@@ -296,7 +296,6 @@ export default async function bench(): Promise<BenchResult> {
       // Prometheus-style scraping of /metrics from this machine, as a site would configure it.
       config: { ...env.config, HYDRA_METRICS_FROM: '127.0.0.1, ::1' },
       db: env.database.db,
-      pool: env.database.pool,
       log,
       blobs: await BlobStore.open(env.nc, log.names.blobBucket),
       status: await new Kvm(env.nc).create(log.names.statusBucket, { history: 1 }),

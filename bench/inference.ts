@@ -39,13 +39,13 @@ export default async function bench(): Promise<BenchResult> {
     const blobs = await BlobStore.open(env.nc, log.names.blobBucket);
     const spec = plotTypeSpecSchema.parse({ ...plotTypeSpec(plotTypeInfo('FCAL_occupancy')!), collectPercent: 0 });
     await log.append({ type: 'plottype.defined', metadata: meta, data: spec });
-    const runner = new ProjectionRunner(env.database.pool, log, erase(modelsProjection));
+    const runner = new ProjectionRunner(env.database, log, erase(modelsProjection));
     runner.start();
     console.error('training the model...');
     // A properly trained model, so that heatmaps are drawn for the Bad and Unconfirmed few, as in a real run.
     await trainAndActivate(log, blobs, spec, { mode: 'dead_crate' });
     const plotTypes = await PlotTypeCache.open(log);
-    const models = new ActiveModels(env.database.pool, blobs, log);
+    const models = new ActiveModels(env.database.db, blobs, log);
     models.start();
     let model = await models.forPlotType(spec.name);
     while (!model) {

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'mysql2/promise';
 import type { Db } from '../db/connection.ts';
 import type { AnyNewEvent, EventLog } from '../events/log.ts';
 import { encodeKey } from '../events/subjects.ts';
 import { readMatching } from '../events/query.ts';
 import { userNameSchema } from '../events/user.ts';
-import { waitForCheckpoints } from '../projections/runtime/checkpoints.ts';
+import { waitForCheckpoints } from '../projections/checkpoints.ts';
 import { evolveUser } from '../projections/users/projection.ts';
 import { apiTokensProjection } from '../projections/api-tokens/projection.ts';
 import { ACCOUNT_READ_MODELS } from '../projections/users/queries.ts';
@@ -18,7 +17,6 @@ import { allows, type Role } from './roles.ts';
 export interface AccountDeps {
   readonly log: EventLog;
   readonly db: Db;
-  readonly pool: Pool;
   /** The producer named in the events' metadata (`http`, `cli`). */
   readonly producer: string;
   /** How long a change waits for the read models the pages check sign-ins against. */
@@ -132,9 +130,9 @@ export class Accounts {
     if (events.length === 0) return { seq: 0, changed: false, applied: true };
     let seq = 0;
     for (const e of events) seq = (await this.d.log.append(e)).seq;
-    const applied = await waitForCheckpoints(this.d.pool, new Map([[readModel, seq]]), {
+    const late = await waitForCheckpoints(this.d.db, new Map([[readModel, seq]]), {
       timeoutMs: this.d.readModelWaitMs ?? 10_000,
     });
-    return { seq, changed: true, applied };
+    return { seq, changed: true, applied: late.length === 0 };
   }
 }

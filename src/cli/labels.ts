@@ -57,7 +57,7 @@ export function registerLabelCommands(program: Command): void {
       const bar = progressPrinter();
       try {
         const t0 = performance.now();
-        const s = await importLabels({ log: hydra.log, plotTypes, ingestor, pool: hydra.database.pool }, file, {
+        const s = await importLabels({ log: hydra.log, plotTypes, ingestor, db: hydra.database.db }, file, {
           user: o.user ?? defaultUser(),
           metadata: { correlationId: `labels-import:${file}`.slice(0, 200), producer: 'labels-import' },
           onProgress: bar.update,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { openHydra } from '../context.ts';
 import { allProjections, ProjectionRunner } from '../projections/index.ts';
+import { deadLetterCounts } from '../projections/dead-letters.ts';
 import { Replayer, type ReplayProgress } from '../projections/runtime/replay.ts';
 
 function progressPrinter(): (p: ReplayProgress) => void {
@@ -80,12 +81,9 @@ export function registerReplayCommands(program: Command): void {
     .action(async () => {
       const hydra = await openHydra(loadConfig(), { producer: 'status', ensureServices: true, migrate: true });
       try {
-        const [dead] = await hydra.database.pool.query(
-          'SELECT projection, COUNT(*) AS n FROM dead_letters GROUP BY projection',
-        );
-        const deadBy = new Map((dead as { projection: string; n: number }[]).map((d) => [d.projection, Number(d.n)]));
+        const deadBy = new Map((await deadLetterCounts(hydra.database.db)).map((d) => [d.projection, d.n]));
         for (const p of allProjections) {
-          const lag = await new ProjectionRunner(hydra.database.pool, hydra.log, p).lag();
+          const lag = await new ProjectionRunner(hydra.database, hydra.log, p).lag();
           console.log(
             `${p.name.padEnd(20)} checkpoint ${String(lag.checkpoint).padStart(8)}  lag ${String(lag.pending).padStart(6)}  dead letters ${deadBy.get(p.name) ?? 0}`,
           );

@@ -41,7 +41,6 @@ async function withAccounts<T>(fn: (a: Accounts, h: Hydra) => Promise<T>): Promi
       new Accounts({
         log: hydra.log,
         db: hydra.database.db,
-        pool: hydra.database.pool,
         producer: 'cli',
         readModelWaitMs: 2_000,
       }),

@@ -1,4 +1,5 @@
 import mysql from 'mysql2/promise';
+import { sql } from 'drizzle-orm';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import { migrate } from 'drizzle-orm/mysql2/migrator';
 import path from 'node:path';
@@ -11,6 +12,8 @@ export interface Database {
   readonly pool: mysql.Pool;
   readonly db: Db;
   readonly name: string;
+  /** A connection of its own, outside the pool, with the pool's settings (for locks held for hours). */
+  connect(): Promise<mysql.Connection>;
   close(): Promise<void>;
 }
 
@@ -20,16 +23,22 @@ export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.met
 export async function openDatabase(url: string, opts: { connectionLimit?: number } = {}): Promise<Database> {
   const name = databaseName(url);
   await createDatabaseIfMissing(url, name);
-  const pool = mysql.createPool({
+  const settings = {
     uri: url,
-    connectionLimit: opts.connectionLimit ?? 10,
     multipleStatements: false,
     dateStrings: true,
     supportBigNumbers: true,
     bigNumberStrings: false,
     timezone: 'Z',
-  });
-  return { pool, db: drizzle({ client: pool }) as Db, name, close: () => pool.end() };
+  } as const;
+  const pool = mysql.createPool({ ...settings, connectionLimit: opts.connectionLimit ?? 10 });
+  return {
+    pool,
+    db: drizzle({ client: pool }) as Db,
+    name,
+    connect: () => mysql.createConnection(settings),
+    close: () => pool.end(),
+  };
 }
 
 async function createDatabaseIfMissing(url: string, name: string): Promise<void> {
@@ -58,4 +67,9 @@ export async function dropDatabase(url: string): Promise<void> {
 /** Applies drizzle's generated migrations (drizzle/*.sql) that this database has not seen. */
 export async function migrateDatabase(database: Database): Promise<void> {
   await migrate(database.db, { migrationsFolder: MIGRATIONS_DIR });
+}
+
+/** Answers when the database does (the readiness check). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.execute(sql`SELECT 1`);
 }

@@ -21,7 +21,6 @@ export async function startServer(
     deps: {
       config: hydra.config,
       db: hydra.database.db,
-      pool: hydra.database.pool,
       log: hydra.log,
       blobs: hydra.blobs,
       status: hydra.status,

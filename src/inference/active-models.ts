@@ -1,12 +1,10 @@
 import * as ort from 'onnxruntime-node';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Subscription } from '@nats-io/transport-node';
 import type { BlobStore } from '../blobs/store.ts';
 import type { EventLog } from '../events/log.ts';
 import { readItem } from '../events/log.ts';
-import { RowStore } from '../projections/runtime/store.ts';
-import { erase } from '../projections/runtime/projection.ts';
-import { modelsProjection } from '../projections/models/projection.ts';
+import type { Db } from '../db/connection.ts';
+import { activeModelOf } from '../projections/models/queries.ts';
 import type { ModelRow } from '../projections/models/table.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -20,7 +18,6 @@ export interface LoadedModel {
   readonly hasCams: boolean;
 }
 
-const store = new RowStore(erase(modelsProjection));
 const NO_MODEL_RECHECK_MS = 3000;
 
 /**
@@ -34,7 +31,7 @@ export class ActiveModels {
   private sub: Subscription | null = null;
 
   constructor(
-    private readonly pool: Pool,
+    private readonly db: Db,
     private readonly blobs: BlobStore,
     private readonly log: EventLog,
     private readonly say: (l: string) => void = () => undefined,
@@ -80,12 +77,8 @@ export class ActiveModels {
     return p;
   }
 
-  private async activeRow(plotType: string): Promise<ModelRow | null> {
-    const [rows] = await this.pool.query<RowDataPacket[]>(
-      "SELECT * FROM models WHERE plot_type = ? AND status = 'active' ORDER BY activated_at DESC LIMIT 1",
-      [plotType],
-    );
-    return rows[0] ? (store.fromDriver(rows[0]) as unknown as ModelRow) : null;
+  private activeRow(plotType: string): Promise<ModelRow | null> {
+    return activeModelOf(this.db, plotType);
   }
 
   private async load(plotType: string): Promise<LoadedModel | null> {

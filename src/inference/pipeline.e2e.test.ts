@@ -90,11 +90,11 @@ beforeAll(async () => {
     [fcal, spec('RF_timing')].map((s) => ({ type: 'plottype.defined', metadata: meta, data: s }) as const),
   );
   plotTypes = await PlotTypeCache.open(log);
-  runner = new ProjectionRunner(env.database.pool, log, erase(modelsProjection));
+  runner = new ProjectionRunner(env.database, log, erase(modelsProjection));
   runner.start();
   const trained = await trainAndActivate(log, blobs, fcal, { mode: 'dead_crate' });
   expect(trained.valAccuracy).toBeGreaterThanOrEqual(0.9);
-  models = new ActiveModels(env.database.pool, blobs, log);
+  models = new ActiveModels(env.database.db, blobs, log);
   models.start();
   dirs = await tempDirs('pipeline');
   const ingestor = new Ingestor(log, blobs, plotTypes, dirs, { maxBytes: 20_000_000, maxPixels: 40_000_000 }, meta);

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { sha256Hex } from '../blobs/store.ts';
 import type { EventMetadata } from '../events/envelope.ts';
+import type { Db } from '../db/connection.ts';
 import type { EventLog } from '../events/log.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
+import { currentLabels } from '../projections/labels/queries.ts';
 import { parseLabelCsv, type LabelRow, type RowProblem } from './csv.ts';
 import { importLabelId, labelAssigned, labelProblem, type PlotTypeLookup } from './decide.ts';
 
@@ -91,7 +92,7 @@ export interface ImportDeps {
   readonly plotTypes: PlotTypeLookup;
   readonly ingestor: Ingestor;
   /** The labels read model, to leave alone images whose current label is already this one. */
-  readonly pool?: Pool;
+  readonly db?: Db;
 }
 
 export interface ImportOptions {
@@ -180,9 +181,9 @@ export async function importLabels(deps: ImportDeps, csvFile: string, opts: Impo
   );
 
   // 3. Append the labels that change something, with dedup ids: importing again stores nothing.
-  const current = deps.pool
+  const current = deps.db
     ? await currentLabels(
-        deps.pool,
+        deps.db,
         unique.map(([id]) => id),
       )
     : new Map<string, { label: string; user: string }>();
@@ -214,18 +215,4 @@ export async function importLabels(deps: ImportDeps, csvFile: string, opts: Impo
     labelsAppended: appended,
     labelsUnchanged: unique.length - appended,
   };
-}
-
-async function currentLabels(
-  pool: Pool,
-  imageIds: readonly string[],
-): Promise<Map<string, { label: string; user: string }>> {
-  const out = new Map<string, { label: string; user: string }>();
-  for (let i = 0; i < imageIds.length; i += 500) {
-    const [rows] = await pool.query<RowDataPacket[]>('SELECT image_id, label, user FROM labels WHERE image_id IN (?)', [
-      imageIds.slice(i, i + 500),
-    ]);
-    for (const r of rows) out.set(String(r.image_id), { label: String(r.label), user: String(r.user) });
-  }
-  return out;
 }

@@ -7,6 +7,7 @@ import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
 import { meta } from '../../test/support/events.ts';
 import { openHydra, type Hydra } from '../context.ts';
 import { readMatching } from '../events/query.ts';
+import { waitForCheckpoints } from '../projections/checkpoints.ts';
 import { labelsProjection } from '../projections/labels/projection.ts';
 import { ProjectionRunner } from '../projections/index.ts';
 import { erase } from '../projections/runtime/projection.ts';
@@ -24,7 +25,7 @@ let runner: ProjectionRunner;
 let dir: string;
 let manifest: Manifest;
 const PT = 'RF_timing';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const wait = { timeoutMs: 20_000 };
 
 beforeAll(async () => {
   env = await openTestEnv('labels');
@@ -45,7 +46,7 @@ beforeAll(async () => {
     plotTypes: [PT, 'CDC_occupancy'],
     labels: ['Good', 'Bad'],
   });
-  runner = new ProjectionRunner(hydra.database.pool, hydra.log, erase(labelsProjection));
+  runner = new ProjectionRunner(hydra.database, hydra.log, erase(labelsProjection));
   runner.start();
 });
 
@@ -57,7 +58,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const deps = () => ({ log: hydra.log, plotTypes, ingestor, pool: hydra.database.pool });
+const deps = () => ({ log: hydra.log, plotTypes, ingestor, db: hydra.database.db });
 const opts = { user: 'alice', metadata: meta };
 
 describe('label import', () => {
@@ -108,7 +109,7 @@ describe('label import', () => {
 
     const again = await importLabels(deps(), path.join(dir, 'labels.csv'), opts); // within the dedup window
     expect(again).toMatchObject({ imagesNew: 0, labelsAppended: 0, labelsUnchanged: 16 });
-    for (let i = 0; i < 100 && (await runner.lag()).checkpoint < arrivals.at(-1)!.seq; i++) await sleep(100);
+    expect(await waitForCheckpoints(hydra.database.db, new Map([['labels', arrivals.at(-1)!.seq]]), wait)).toEqual([]);
     // Another user's labels for the same images do change them (the latest label wins).
     const bob = await importLabels(deps(), path.join(dir, 'labels.csv'), { ...opts, user: 'bob' });
     expect(bob).toMatchObject({ labelsAppended: 16 });
@@ -136,7 +137,7 @@ describe('assignLabel / retractLabel', () => {
     expect((await assignLabel(deps(), cmd, { metadata: meta, id: 'click-1' })).duplicate).toBe(true); // a retried click
     const r = await retractLabel(deps(), cmd, { metadata: meta });
     expect(r.seq).toBeGreaterThan(a.seq);
-    for (let i = 0; i < 100 && (await runner.lag()).checkpoint < r.seq; i++) await sleep(100);
+    expect(await waitForCheckpoints(hydra.database.db, new Map([['labels', r.seq]]), wait)).toEqual([]);
     const [rows] = await hydra.database.pool.query('SELECT label FROM labels WHERE image_id = ?', [img.sha256]);
     expect(rows).toEqual([]); // the current label was retracted
   });

@@ -1,29 +1,27 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { and, eq } from 'drizzle-orm';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { BlobStore } from '../blobs/store.ts';
 import type { Db } from '../db/connection.ts';
 import type { EventInput } from '../events/catalog.ts';
 import type { EventLog } from '../events/log.ts';
 import type { PlotTypeLookup } from '../labels/decide.ts';
 import { PreprocessError } from '../preprocess/index.ts';
-import { images } from '../projections/images/table.ts';
-import { labels } from '../projections/labels/table.ts';
+import { waitForStream } from '../projections/checkpoints.ts';
+import { imagesProjection } from '../projections/images/projection.ts';
+import { labelledImages } from '../projections/labels/queries.ts';
+import { labelsProjection } from '../projections/labels/projection.ts';
 import { buildDataset, type DatasetSource } from './build-dataset.ts';
 import { datasetCounts, DatasetError } from './dataset-file.ts';
 import { evaluate } from './evaluate.ts';
 import { completedData, failedData, planDataset, type TrainingRequest } from './plan.ts';
 import { readTrainerInfo, readValPredictions } from './trainer-output.ts';
 import { runTrainer, type TrainerProgress } from './trainer-process.ts';
-import type { LabelledImage } from './split.ts';
 
 /** One training run, from a request to the outcome event's data. The worker appends it. */
 
 export interface TrainingJobDeps {
   readonly log: EventLog;
   readonly blobs: BlobStore;
-  readonly pool: Pool;
   readonly db: Db;
   readonly plotTypes: PlotTypeLookup;
   /** Each run works in <workDir>/<trainingId>/, removed afterwards. */
@@ -39,39 +37,6 @@ export type JobOutcome =
   | { readonly kind: 'failed'; readonly data: EventInput<'training.failed'> }
   | { readonly kind: 'cancelled' };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Waits until the labels and images read models have applied every label and image event that was in
- * the stream when the run started: a label imported just before `hydra train` is then part of the run.
- * Returns the projections still behind after the wait (the run goes on with what they have).
- */
-export async function waitForReadModels(pool: Pool, log: EventLog, timeoutMs: number): Promise<string[]> {
-  const targets = [
-    ['labels', await log.lastSeqMatching(log.names.filter('label'))],
-    ['images', await log.lastSeqMatching(log.names.filter('image'))],
-  ] as const;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [rows] = await pool.query<RowDataPacket[]>('SELECT name, seq FROM projection_checkpoints WHERE name IN (?)', [
-      targets.map(([n]) => n),
-    ]);
-    const at = new Map(rows.map((r) => [String(r.name), Number(r.seq)]));
-    const behind = targets.filter(([n, target]) => (at.get(n) ?? 0) < target).map(([n]) => n);
-    if (behind.length === 0 || Date.now() >= deadline) return behind;
-    await sleep(200);
-  }
-}
-
-/** Every image of a plot type with its current label (labels joined with images: only stored images). */
-export async function labelledImages(db: Db, plotType: string): Promise<LabelledImage[]> {
-  return db
-    .select({ imageId: labels.imageId, label: labels.label })
-    .from(labels)
-    .innerJoin(images, eq(images.imageId, labels.imageId))
-    .where(and(eq(labels.plotType, plotType), eq(images.plotType, plotType)));
-}
-
 export async function runTrainingJob(
   deps: TrainingJobDeps,
   request: TrainingRequest,
@@ -86,7 +51,12 @@ export async function runTrainingJob(
   if (!spec) return fail('dataset-error', `plot type "${request.plotType}" is not configured (or was retired)`);
   const parameters = request.parameters;
 
-  const behind = await waitForReadModels(deps.pool, deps.log, deps.readModelWaitMs);
+  // A label imported just before `hydra train` must be part of the run: wait until the read models hold
+  // every label and image event the stream has now (the run goes on with what they have after the wait).
+  const behind = await waitForStream(deps.db, deps.log, [labelsProjection, imagesProjection], {
+    timeoutMs: deps.readModelWaitMs,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   if (behind.length)
     deps.say(
       `training ${request.trainingId}: read model(s) ${behind.join(', ')} still behind the stream after ${deps.readModelWaitMs} ms; training on what they hold`,

@@ -9,7 +9,7 @@ export const inferenceRole: Role = {
   description: "classifies every arriving image with its plot type's active model (ONNX Runtime)",
   async start(hydra, say) {
     const plotTypes = await PlotTypeCache.open(hydra.log);
-    const models = new ActiveModels(hydra.database.pool, hydra.blobs, hydra.log, say);
+    const models = new ActiveModels(hydra.database.db, hydra.blobs, hydra.log, say);
     models.start();
     const worker = new InferenceWorker(hydra.log, hydra.blobs, plotTypes, models, { say });
     worker.start();

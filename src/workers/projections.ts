@@ -6,7 +6,7 @@ export const projectionsRole: Role = {
   name: 'projections',
   description: 'keeps the MySQL read models up to date from the event stream',
   async start(hydra, say) {
-    const runners = allProjections.map((p) => new ProjectionRunner(hydra.database.pool, hydra.log, p, { logger: say }));
+    const runners = allProjections.map((p) => new ProjectionRunner(hydra.database, hydra.log, p, { logger: say }));
     runners.forEach((r) => r.start());
     return {
       stats: () => {

@@ -227,7 +227,6 @@ export function trainingDeps(hydra: Hydra, plotTypes: PlotTypeCache, say: (line:
   return {
     log: hydra.log,
     blobs: hydra.blobs,
-    pool: hydra.database.pool,
     db: hydra.database.db,
     plotTypes,
     say,

@@ -1,10 +1,10 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { FastifyInstance } from 'fastify';
-import type { RowDataPacket } from 'mysql2/promise';
 import { BlobStore } from '../../src/blobs/store.ts';
 import { EventLog, type AnyNewEvent } from '../../src/events/log.ts';
 import { buildApp, type AppOptions, type HttpDeps } from '../../src/http/app.ts';
 import type { UploadOptions } from '../../src/http/routes/upload.ts';
+import { waitForStream } from '../../src/projections/checkpoints.ts';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.ts';
 import { meta } from './events.ts';
 import { openTestEnv, type TestEnv } from './env.ts';
@@ -48,7 +48,6 @@ export async function openHttpEnv(
   const deps: HttpDeps = {
     config: { ...env.config, ...opts.config },
     db: env.database.db,
-    pool: env.database.pool,
     log,
     blobs,
     status,
@@ -57,7 +56,7 @@ export async function openHttpEnv(
   };
   // Each runner holds one connection for its lock and takes another per batch: a pool of its own.
   const runnerDb = await openDatabase(env.config.DATABASE_URL, { connectionLimit: 2 * allProjections.length + 4 });
-  const runners = allProjections.map((p) => new ProjectionRunner(runnerDb.pool, log, p, { batchSize: 500 }));
+  const runners = allProjections.map((p) => new ProjectionRunner(runnerDb, log, p, { batchSize: 500 }));
   runners.forEach((r) => r.start());
   const app = await buildApp({
     deps,
@@ -67,18 +66,8 @@ export async function openHttpEnv(
   });
   await app.ready();
   const caughtUp = async (seq: number) => {
-    const end = Date.now() + 20_000;
-    while (Date.now() < end) {
-      const [rows] = await env.database.pool.query<RowDataPacket[]>(
-        'SELECT MIN(seq) AS low, COUNT(*) AS n FROM projection_checkpoints WHERE name IN (?)',
-        [allProjections.map((p) => p.name)],
-      );
-      // A read model whose filter matched nothing has no reason to move: compare against what it was sent.
-      const lag = await Promise.all(runners.map((r) => r.lag()));
-      if (Number(rows[0]?.n) === runners.length && lag.every((l) => l.pending === 0)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`read models did not reach ${seq}`);
+    const late = await waitForStream(env.database.db, log, allProjections, { timeoutMs: 20_000 });
+    if (late.length) throw new Error(`read models ${late.join(', ')} did not reach ${seq}`);
   };
   return {
     env,

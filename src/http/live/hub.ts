@@ -1,7 +1,7 @@
-import type { Pool } from 'mysql2/promise';
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { Db } from '../../db/connection.ts';
 import type { EventLog } from '../../events/log.ts';
+import { waitForCheckpoints } from '../../projections/checkpoints.ts';
 import { buildBoard, roleHealth, type Board, type RoleHealth } from '../board.ts';
 import { loadRunData, type RunData } from '../queries/run.ts';
 import { alarmsView, boardView, healthView, newsView } from '../views/run.ts';
@@ -9,7 +9,6 @@ import type { ViewContext } from '../views/layout.ts';
 import type { HeartbeatWatch } from './heartbeats.ts';
 import { partial, sseMessage } from './sse.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { waitForCheckpoints } from '../../projections/runtime/checkpoints.ts';
 
 /** The parts of the Run page that change live, each swapped into the element with its id. */
 export const LIVE_PARTS = ['news', 'health', 'alarms', 'board'] as const;
@@ -31,7 +30,6 @@ export interface RunSnapshot {
 
 export interface HubOptions {
   readonly db: Db;
-  readonly pool: Pool;
   readonly log: EventLog;
   readonly heartbeats: HeartbeatWatch;
   readonly staleMs: number;
@@ -79,6 +77,7 @@ export class LiveHub {
   private ticker: NodeJS.Timeout | null = null;
   private watching: Promise<void> | null = null;
   private stopped = false;
+  private readonly stopping = new AbortController();
   private rolesKey = '';
   readonly clock: () => number;
 
@@ -200,8 +199,9 @@ export class LiveHub {
   }
 
   /** Waits (briefly) until each read model's checkpoint has reached the event that changed it. */
-  private caughtUp(needs: ReadonlyMap<string, number>, timeoutMs: number): Promise<boolean> {
-    return waitForCheckpoints(this.o.pool, needs, { timeoutMs, clock: this.clock, stopped: () => this.stopped });
+  private async caughtUp(needs: ReadonlyMap<string, number>, timeoutMs: number): Promise<boolean> {
+    const late = await waitForCheckpoints(this.o.db, needs, { timeoutMs, signal: this.stopping.signal });
+    return late.length === 0 && !this.stopped;
   }
 
   private async watchEvents(): Promise<void> {
@@ -226,6 +226,7 @@ export class LiveHub {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     if (this.timer) clearTimeout(this.timer);
     if (this.ticker) clearInterval(this.ticker);
     await this.messages?.close().catch(() => undefined);

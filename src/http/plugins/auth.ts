@@ -138,7 +138,7 @@ export const authPlugin = fp(
     // Anonymous viewing is on by default only where nobody else can reach the pages.
     const anonymousDefault = isLoopback(c.HYDRA_HTTP_HOST) && trustedProxies.empty;
 
-    app.decorate('accounts', new Accounts({ log: h.log, db: h.db, pool: h.pool, producer: 'http' }));
+    app.decorate('accounts', new Accounts({ log: h.log, db: h.db, producer: 'http' }));
     app.decorate('anonymousViewing', async () => (await readSiteSettings(h.db))?.anonymousViewing ?? anonymousDefault);
 
     await app.register(formbody, { bodyLimit: 64 * 1024 });

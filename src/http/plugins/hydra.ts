@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin';
-import type { Pool } from 'mysql2/promise';
 import type { KV } from '@nats-io/kv';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/connection.ts';
@@ -10,7 +9,6 @@ import type { BlobStore } from '../../blobs/store.ts';
 export interface HttpDeps {
   readonly config: Config;
   readonly db: Db;
-  readonly pool: Pool;
   readonly log: EventLog;
   readonly blobs: BlobStore;
   readonly status: KV;

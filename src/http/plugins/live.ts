@@ -21,7 +21,6 @@ export const livePlugin = fp<LiveOptions>(
     const logger = (line: string) => app.log.warn(line);
     const hub = new LiveHub({
       db: h.db,
-      pool: h.pool,
       log: h.log,
       heartbeats: new HeartbeatWatch(h.status, logger),
       staleMs: h.config.HYDRA_STALE_MINUTES * 60_000,

@@ -1,22 +1,10 @@
-import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import type { Db } from '../../db/connection.ts';
-import { plotStatus, type PlotStatusRow } from '../../projections/plot-status/table.ts';
-import { verdicts, type VerdictRow } from '../../projections/verdicts/table.ts';
+import { plotStatusOf } from '../../projections/plot-status/queries.ts';
+import type { PlotStatusRow } from '../../projections/plot-status/table.ts';
+import { recentDecisions, verdictOf, type HistoryPoint } from '../../projections/verdicts/queries.ts';
+import type { VerdictRow } from '../../projections/verdicts/table.ts';
 
-export type HistoryPoint = Pick<
-  VerdictRow,
-  | 'imageId'
-  | 'at'
-  | 'decidedAt'
-  | 'outcome'
-  | 'verdict'
-  | 'confidence'
-  | 'confirmed'
-  | 'scores'
-  | 'run'
-  | 'chunk'
-  | 'status'
->;
+export { HISTORY, type HistoryPoint } from '../../projections/verdicts/queries.ts';
 
 export interface ImageDetail {
   readonly image: VerdictRow;
@@ -25,31 +13,10 @@ export interface ImageDetail {
   readonly history: HistoryPoint[];
 }
 
-export const HISTORY = 48;
-
+/** What an image's page shows: its verdict, its plot type's tile and recent history. */
 export async function loadImageDetail(db: Db, imageId: string): Promise<ImageDetail | null> {
-  const [image] = await db.select().from(verdicts).where(eq(verdicts.imageId, imageId));
+  const image = await verdictOf(db, imageId);
   if (!image) return null;
-  const [plot, history] = await Promise.all([
-    db.select().from(plotStatus).where(eq(plotStatus.plotType, image.plotType)),
-    db
-      .select({
-        imageId: verdicts.imageId,
-        at: verdicts.at,
-        decidedAt: verdicts.decidedAt,
-        outcome: verdicts.outcome,
-        verdict: verdicts.verdict,
-        confidence: verdicts.confidence,
-        confirmed: verdicts.confirmed,
-        scores: verdicts.scores,
-        run: verdicts.run,
-        chunk: verdicts.chunk,
-        status: verdicts.status,
-      })
-      .from(verdicts)
-      .where(and(eq(verdicts.plotType, image.plotType), isNotNull(verdicts.decidedAt)))
-      .orderBy(desc(verdicts.at))
-      .limit(HISTORY),
-  ]);
-  return { image, plot: plot[0] ?? null, history };
+  const [plot, history] = await Promise.all([plotStatusOf(db, image.plotType), recentDecisions(db, image.plotType)]);
+  return { image, plot, history };
 }

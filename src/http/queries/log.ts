@@ -1,43 +1,15 @@
-import { and, count, desc, gte, inArray, lt, lte, or, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/connection.ts';
-import { plotStatus, type PlotStatusRow } from '../../projections/plot-status/table.ts';
-import { OUTCOME, verdicts } from '../../projections/verdicts/table.ts';
+import { allPlots } from '../../projections/plot-status/queries.ts';
+import type { PlotStatusRow } from '../../projections/plot-status/table.ts';
+import { problemVerdicts, type LogEntry, type LogFilter, type LogSummary } from '../../projections/verdicts/queries.ts';
 
-export type LogKind = 'all' | 'bad' | 'unconfirmed';
-
-/** A resolved Log filter: a time window and/or a run range, some plot types, which problems. */
-export interface LogFilter {
-  readonly from?: string;
-  readonly to?: string;
-  readonly runFrom?: number;
-  readonly runTo?: number;
-  readonly detector?: string;
-  readonly plot?: string;
-  readonly kind: LogKind;
-  readonly page: number;
-}
-
-export const PAGE_SIZE = 100;
-
-export interface LogEntry {
-  readonly imageId: string;
-  readonly plotType: string;
-  /** The image's time (arrival). */
-  readonly at: string;
-  readonly outcome: string;
-  readonly verdict: string | null;
-  readonly confidence: number | null;
-  readonly run: number | null;
-  readonly chunk: number | null;
-}
-
-export interface LogSummary {
-  readonly plotType: string;
-  readonly total: number;
-  readonly unconfirmed: number;
-  readonly first: string | null;
-  readonly last: string | null;
-}
+export {
+  PAGE_SIZE,
+  type LogEntry,
+  type LogFilter,
+  type LogKind,
+  type LogSummary,
+} from '../../projections/verdicts/queries.ts';
 
 export interface LogData {
   readonly plots: PlotStatusRow[];
@@ -46,96 +18,8 @@ export interface LogData {
   readonly summary: LogSummary[];
 }
 
-/**
- * Confirmed Bad and Unconfirmed verdicts: the outcome IN (...) ranges on (outcome, at) touch only
- * problem rows; which labels are a problem is per plot type, so a label that is bad for one plot type and
- * fine for another is checked pairwise.
- */
-function where(f: LogFilter, plots: readonly PlotStatusRow[]): SQL | undefined {
-  const chosen = plots.filter((p) => (!f.detector || p.detector === f.detector) && (!f.plot || p.plotType === f.plot));
-  const pairs = chosen.flatMap((p) =>
-    p.labels.length ? p.labels.filter((l) => l.bad).map((l) => `${p.plotType}|${l.name}`) : [`${p.plotType}|Bad`],
-  );
-  const badNames = [...new Set(pairs.map((x) => x.slice(x.indexOf('|') + 1)))];
-  const outcomes = [...(f.kind !== 'unconfirmed' ? badNames : []), ...(f.kind !== 'bad' ? [OUTCOME.unconfirmed] : [])];
-  if (outcomes.length === 0 || chosen.length === 0) return sql`FALSE`;
-  const conds: (SQL | undefined)[] = [inArray(verdicts.outcome, outcomes)];
-  if (f.kind !== 'unconfirmed') {
-    conds.push(
-      pairs.length
-        ? or(
-            eq(verdicts.outcome, OUTCOME.unconfirmed),
-            inArray(sql`CONCAT(${verdicts.plotType}, '|', ${verdicts.outcome})`, pairs),
-          )
-        : eq(verdicts.outcome, OUTCOME.unconfirmed),
-    );
-  }
-  if (f.detector || f.plot)
-    conds.push(
-      inArray(
-        verdicts.plotType,
-        chosen.map((p) => p.plotType),
-      ),
-    );
-  if (f.from) conds.push(gte(verdicts.at, f.from));
-  if (f.to) conds.push(lt(verdicts.at, f.to));
-  if (f.runFrom !== undefined) conds.push(gte(verdicts.run, f.runFrom));
-  if (f.runTo !== undefined) conds.push(lte(verdicts.run, f.runTo));
-  return and(...conds);
-}
-
-/**
- * One page of entries in two steps: the page's ids from the index alone (filter and order are all in
- * (outcome, at, plot_type) + the primary key), then only those rows: a month of a year's history stays fast.
- */
-async function page(db: Db, w: SQL | undefined, n: number): Promise<LogEntry[]> {
-  const ids = await db
-    .select({ imageId: verdicts.imageId })
-    .from(verdicts)
-    .where(w)
-    .orderBy(desc(verdicts.at), desc(verdicts.imageId))
-    .limit(PAGE_SIZE)
-    .offset((n - 1) * PAGE_SIZE);
-  if (ids.length === 0) return [];
-  const rows = await db
-    .select({
-      imageId: verdicts.imageId,
-      plotType: verdicts.plotType,
-      at: verdicts.at,
-      outcome: verdicts.outcome,
-      verdict: verdicts.verdict,
-      confidence: verdicts.confidence,
-      run: verdicts.run,
-      chunk: verdicts.chunk,
-    })
-    .from(verdicts)
-    .where(
-      inArray(
-        verdicts.imageId,
-        ids.map((r) => r.imageId),
-      ),
-    );
-  const order = new Map(ids.map((r, i) => [r.imageId, i]));
-  return rows.sort((a, b) => order.get(a.imageId)! - order.get(b.imageId)!);
-}
-
+/** What the Log page shows: every plot type (for the filter) and the problems the filter selects. */
 export async function loadLog(db: Db, f: LogFilter): Promise<LogData> {
-  const plots = await db.select().from(plotStatus);
-  const w = where(f, plots);
-  const [entries, totals, summary] = await Promise.all([
-    page(db, w, f.page),
-    db.select({ n: count() }).from(verdicts).where(w),
-    db
-      .select({
-        plotType: verdicts.plotType,
-        total: count(),
-        unconfirmed: sql<number>`SUM(${verdicts.outcome} = ${OUTCOME.unconfirmed})`.mapWith(Number),
-        first: sql<string | null>`MIN(${verdicts.at})`.mapWith(verdicts.at),
-        last: sql<string | null>`MAX(${verdicts.at})`.mapWith(verdicts.at),
-      })
-      .from(verdicts)
-      .where(w)
-      .groupBy(verdicts.plotType),
-  ]);
-  return { plots, entries, total: totals[0]?.n ?? 0, summary };
+  const plots = await allPlots(db);
+  return { plots, ...(await problemVerdicts(db, f, plots)) };
 }

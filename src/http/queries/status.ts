@@ -1,9 +1,8 @@
-import type { RowDataPacket } from 'mysql2/promise';
 import type { ConsumerInfo } from '@nats-io/jetstream';
-import { count, desc, gte, sql } from 'drizzle-orm';
 import type { HttpDeps } from '../plugins/hydra.ts';
-import { dailyCounts } from '../../projections/daily-counts/table.ts';
-import { deadLetters } from '../../projections/runtime/tables.ts';
+import { listCheckpoints } from '../../projections/checkpoints.ts';
+import { arrivedPerDay, arrivedPerPlotDay } from '../../projections/daily-counts/queries.ts';
+import { deadLetterCounts, recentDeadLetters } from '../../projections/dead-letters.ts';
 import { allProjections } from '../../projections/index.ts';
 
 export interface ProjectionState {
@@ -61,36 +60,25 @@ export async function loadConsumers(h: HttpDeps): Promise<ConsumerInfo[]> {
 export async function loadStatus(h: HttpDeps, now: number, opts: { history?: boolean } = {}): Promise<StatusData> {
   // /metrics needs the counts, not a year of images per day nor the parked events themselves.
   const history = opts.history ?? true;
-  const [info, consumers, [cps], perDay, perPlotDay, letters, letterCounts] = await Promise.all([
+  const [info, consumers, cps, perDay, perPlotDay, letters, letterCounts] = await Promise.all([
     h.log.streamInfo(),
     loadConsumers(h),
-    h.pool.query<RowDataPacket[]>('SELECT name, seq, paused, updated_at FROM projection_checkpoints'),
-    history
-      ? h.db
-          .select({ day: dailyCounts.day, arrived: sql<number>`SUM(${dailyCounts.arrived})`.mapWith(Number) })
-          .from(dailyCounts)
-          .where(gte(dailyCounts.day, dayIso(now - 370 * 86400_000)))
-          .groupBy(dailyCounts.day)
-      : [],
-    history
-      ? h.db
-          .select({ plotType: dailyCounts.plotType, day: dailyCounts.day, arrived: dailyCounts.arrived })
-          .from(dailyCounts)
-          .where(gte(dailyCounts.day, dayIso(now - 13 * 86400_000)))
-      : [],
-    history ? h.db.select().from(deadLetters).orderBy(desc(deadLetters.id)).limit(50) : [],
-    h.db.select({ projection: deadLetters.projection, n: count() }).from(deadLetters).groupBy(deadLetters.projection),
+    listCheckpoints(h.db),
+    history ? arrivedPerDay(h.db, dayIso(now - 370 * 86400_000)) : [],
+    history ? arrivedPerPlotDay(h.db, dayIso(now - 13 * 86400_000)) : [],
+    history ? recentDeadLetters(h.db, 50) : [],
+    deadLetterCounts(h.db),
   ]);
   const byName = new Map(consumers.map((c) => [c.name, c]));
-  const cp = new Map(cps.map((r) => [String(r.name), r]));
+  const cp = new Map(cps.map((r) => [r.name, r]));
   const projections = allProjections.map((p) => {
     const row = cp.get(p.name);
     const c = byName.get(h.log.names.consumer(`proj_${p.name}`));
     return {
       name: p.name,
-      checkpoint: Number(row?.seq ?? 0),
-      paused: Boolean(row?.paused),
-      updatedAt: row?.updated_at ? `${String(row.updated_at).replace(' ', 'T')}Z` : null,
+      checkpoint: row?.seq ?? 0,
+      paused: row?.paused ?? false,
+      updatedAt: row?.updatedAt ?? null,
       pending: c ? c.num_pending + c.num_ack_pending : null,
     };
   });

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { tokenSchema } from '../../events/define.ts';
-import { alarms } from '../../projections/alarms/table.ts';
+import { alarmPlotType } from '../../projections/alarms/queries.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ZodTypeProvider } from '../plugins/schemas.ts';
 import { actor, actorMetadata } from '../plugins/auth.ts';
@@ -64,8 +63,10 @@ export const actionRoutes: FastifyPluginAsync = async (app0) => {
     '/alarms/:alarmId/ack',
     { config: { access: 'labeler' }, schema: { params: z.object({ alarmId: tokenSchema }), body: ackBody } },
     async (req, reply) => {
-      const findAlarm = async (alarmId: string) =>
-        (await app.hydra.db.select({ plotType: alarms.plotType }).from(alarms).where(eq(alarms.alarmId, alarmId)))[0];
+      const findAlarm = async (alarmId: string) => {
+        const plotType = await alarmPlotType(app.hydra.db, alarmId);
+        return plotType === null ? undefined : { plotType };
+      };
       try {
         await acknowledgeAlarm(
           app.hydra.log,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { pingDatabase } from '../../db/connection.ts';
 import { exposition } from '../metrics.ts';
 import { noQuery, type ZodTypeProvider } from '../plugins/schemas.ts';
 import { hydraMetrics } from '../queries/metrics.ts';
@@ -39,7 +40,7 @@ export const opsRoutes: FastifyPluginAsync = async (app0) => {
     { config: { access: 'public' }, schema: { querystring: noQuery, response: { 200: ready, 503: ready } } },
     async (_req, reply) => {
       const [database, nats] = await Promise.all([
-        timed(() => app.hydra.pool.query('SELECT 1')),
+        timed(() => pingDatabase(app.hydra.db)),
         timed(async () => {
           if (app.hydra.log.nc.isClosed()) throw new Error('connection closed');
           await app.hydra.log.nc.rtt();

@@ -1,5 +1,5 @@
 import type { PlotStatusRow } from '../../projections/plot-status/table.ts';
-import { OUTCOME } from '../../projections/verdicts/table.ts';
+import { OUTCOME } from '../../verdicts/semantics.ts';
 import { count, dateTime, duration, percent, toLocalInput } from '../format.ts';
 import { href, html, type Html } from '../html.ts';
 import { PAGE_SIZE, type LogData, type LogEntry, type LogFilter, type LogSummary } from '../queries/log.ts';

@@ -1,6 +1,6 @@
 import type { PlotStatusRow } from '../../projections/plot-status/table.ts';
 import type { ScoreHourlyRow } from '../../projections/score-history/table.ts';
-import { OUTCOME } from '../../projections/verdicts/table.ts';
+import { OUTCOME } from '../../verdicts/semantics.ts';
 import { dateTime, percent } from '../format.ts';
 import { href, html, type Html } from '../html.ts';
 import type { TimelineData } from '../queries/timeline.ts';

@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Parked } from './plan.ts';
 
 const now = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
@@ -65,28 +64,4 @@ export async function parkAll(conn: PoolConnection, projection: string, parked: 
       ]),
     ],
   );
-}
-
-/**
- * Waits until each named read model's checkpoint has reached its sequence (an event it must have applied
- * before a page may read it). True when they all did, false after `timeoutMs` or once `stopped()` says so.
- */
-export async function waitForCheckpoints(
-  pool: Pool,
-  needs: ReadonlyMap<string, number>,
-  opts: { timeoutMs: number; clock?: () => number; stopped?: () => boolean },
-): Promise<boolean> {
-  if (needs.size === 0) return true;
-  const clock = opts.clock ?? Date.now;
-  const end = clock() + opts.timeoutMs;
-  while (!opts.stopped?.()) {
-    const [rows] = await pool.query<RowDataPacket[]>('SELECT name, seq FROM projection_checkpoints WHERE name IN (?)', [
-      [...needs.keys()],
-    ]);
-    const at = new Map(rows.map((r) => [String(r.name), Number(r.seq)]));
-    if ([...needs].every(([name, seq]) => (at.get(name) ?? 0) >= seq)) return true;
-    if (clock() > end) return false;
-    await sleep(15);
-  }
-  return false;
 }

@@ -3,6 +3,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { openTestEnv, type TestEnv } from '../../../test/support/env.ts';
 import { mixedHistory, arrived, randomSha } from '../../../test/support/events.ts';
 import { EventLog } from '../../events/log.ts';
+import { waitForCheckpoints } from '../checkpoints.ts';
 import { allProjections } from '../index.ts';
 import { ProjectionRunner } from './runner.ts';
 import { Replayer } from './replay.ts';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   });
   const history = mixedHistory(10_500, 7);
   for (let i = 0; i < history.length; i += 1000) await log.appendMany(history.slice(i, i + 1000));
-  runners = allProjections.map((p) => new ProjectionRunner(env.database.pool, log, p));
+  runners = allProjections.map((p) => new ProjectionRunner(env.database, log, p));
   runners.forEach((r) => r.start());
   const end = Date.now() + 60_000;
   while (Date.now() < end) {
@@ -71,9 +72,9 @@ describe('replay', () => {
     // The corrupted row is gone, and the live runner carries on from the swapped checkpoint.
     expect((await new Replayer(env.database.pool, log).verify(daily)).differences).toEqual([]);
     const next = await log.append(arrived(randomSha(), 'AFTER_swap', 1));
-    const runner = runners.find((r) => r.projection.name === 'daily_counts')!;
-    const end = Date.now() + 20_000;
-    while ((await runner.lag()).checkpoint < next.seq && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    expect(
+      await waitForCheckpoints(env.database.db, new Map([['daily_counts', next.seq]]), { timeoutMs: 20_000 }),
+    ).toEqual([]);
     const [rows] = await env.database.pool.query<RowDataPacket[]>(
       'SELECT arrived FROM daily_counts WHERE plot_type = ?',
       ['AFTER_swap'],

@@ -84,7 +84,7 @@ describe('projection runner', () => {
   });
 
   it('parks a poison event and still applies the next one', async () => {
-    const runner = new ProjectionRunner(env.database.pool, log, erase(imagesProjection), { batchSize: 50 });
+    const runner = new ProjectionRunner(env.database, log, erase(imagesProjection), { batchSize: 50 });
     runner.start();
     try {
       const poison = await log.js.publish(`${log.names.namespace}.image.arrived.poison`, '{"not": "an envelope"');
@@ -111,7 +111,7 @@ describe('projection runner', () => {
     const items = [];
     for await (const m of log.read({ fromSeq: res[0]!.seq, untilSeq: res[9]!.seq })) items.push(m);
     await applyBatch(env.database.pool, new RowStore(erase(dailyCountsProjection)), items);
-    const runner = new ProjectionRunner(env.database.pool, log, erase(dailyCountsProjection));
+    const runner = new ProjectionRunner(env.database, log, erase(dailyCountsProjection));
     runner.start();
     try {
       await until(async () => (await runner.lag()).checkpoint >= last);
@@ -123,8 +123,8 @@ describe('projection runner', () => {
   });
 
   it('keeps one active runner per projection', async () => {
-    const a = new ProjectionRunner(env.database.pool, log, erase(plotTypesProjection));
-    const b = new ProjectionRunner(env.database.pool, log, erase(plotTypesProjection));
+    const a = new ProjectionRunner(env.database, log, erase(plotTypesProjection));
+    const b = new ProjectionRunner(env.database, log, erase(plotTypesProjection));
     a.start();
     await until(async () => a.stats.active);
     b.start();

@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
-import mysql, {
-  type Connection,
-  type ConnectionOptions,
-  type Pool,
-  type PoolConnection,
-  type RowDataPacket,
-} from 'mysql2/promise';
+import type { Connection, Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { Database } from '../../db/connection.ts';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { readItem, type EventLog, type ReadItem } from '../../events/log.ts';
 import { applyBatch, ProjectionPausedError } from './apply.ts';
@@ -47,12 +42,15 @@ export class ProjectionRunner {
   private lockConn: Connection | null = null;
   private loop: Promise<void> | null = null;
 
+  private readonly pool: Pool;
+
   constructor(
-    private readonly pool: Pool,
+    private readonly database: Database,
     private readonly log: EventLog,
     readonly projection: AnyProjection,
     private readonly opts: { batchSize?: number; logger?: Logger } = {},
   ) {
+    this.pool = database.pool;
     this.store = new RowStore(projection);
     this.stats = {
       projection: projection.name,
@@ -173,11 +171,8 @@ export class ProjectionRunner {
   private async holdLock(): Promise<boolean> {
     if (this.lockConn) return true;
     // A connection of its own, outside the pool: a lock held for hours must not starve the batches.
-    const cc = (this.pool as unknown as { pool: { config: { connectionConfig: ConnectionOptions } } }).pool.config
-      .connectionConfig;
-    const { host, port, user, password, database, socketPath, ssl } = cc;
-    const conn = await mysql.createConnection({ host, port, user, password, database, socketPath, ssl });
-    const name = lockName(conn.config.database ?? '', this.projection.name);
+    const conn = await this.database.connect();
+    const name = lockName(this.database.name, this.projection.name);
     const [rows] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 2) AS got', [name]);
     if (rows[0]?.got === 1) {
       this.lockConn = conn;
@@ -194,7 +189,7 @@ export class ProjectionRunner {
     this.stats.active = false;
     if (!conn) return;
     await conn
-      .query('SELECT RELEASE_LOCK(?)', [lockName(conn.config.database ?? '', this.projection.name)])
+      .query('SELECT RELEASE_LOCK(?)', [lockName(this.database.name, this.projection.name)])
       .catch(() => undefined);
     await conn.end().catch(() => undefined);
   }

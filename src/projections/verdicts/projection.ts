@@ -1,6 +1,7 @@
 import type { HydraEvent } from '../../events/catalog.ts';
 import { defineProjection } from '../runtime/projection.ts';
-import { OUTCOME, verdicts, type VerdictRow } from './table.ts';
+import { OUTCOME } from '../../verdicts/semantics.ts';
+import { verdicts, type VerdictRow } from './table.ts';
 import { utc } from './time.ts';
 
 type Completed = Extract<HydraEvent, { type: 'inference.completed' }>;

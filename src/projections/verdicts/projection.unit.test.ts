@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eventStream, project } from '../../../test/support/projection-spec.ts';
 import { shaOf } from '../../../test/support/events.ts';
 import { verdictsProjection } from './projection.ts';
-import { OUTCOME } from './table.ts';
+import { OUTCOME } from '../../verdicts/semantics.ts';
 
 const a = shaOf('a');
 const b = shaOf('b');

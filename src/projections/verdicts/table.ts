@@ -42,10 +42,3 @@ export const verdicts = mysqlTable(
   ],
 );
 export type VerdictRow = typeof verdicts.$inferSelect;
-
-export const OUTCOME = {
-  unconfirmed: '(unconfirmed)',
-  pending: '(pending)',
-  skipped: '(skipped)',
-  failed: '(failed)',
-} as const;

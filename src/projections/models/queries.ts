@@ -1,0 +1,14 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Db } from '../../db/connection.ts';
+import { models, type ModelRow } from './table.ts';
+
+/** The model a plot type runs now (the latest activated, should two rows ever say active), or null. */
+export async function activeModelOf(db: Db, plotType: string): Promise<ModelRow | null> {
+  const [row] = await db
+    .select()
+    .from(models)
+    .where(and(eq(models.plotType, plotType), eq(models.status, 'active')))
+    .orderBy(desc(models.activatedAt))
+    .limit(1);
+  return row ?? null;
+}
