@@ -52,7 +52,10 @@ async function withAccounts<T>(fn: (a: Accounts, h: Hydra) => Promise<T>): Promi
 }
 
 function report(what: string, r: ChangeResult): void {
-  if (!r.changed) return console.log(`${what}: nothing to change`);
+  if (!r.changed) {
+    console.log(`${what}: nothing to change`);
+    return;
+  }
   console.log(
     r.applied
       ? `${what} (event ${r.seq})`

@@ -124,7 +124,10 @@ const cases: Record<string, Case> = {
   'POST /news': { role: 'expert', form: { text: 'Beam tuning until 14:00' }, expectType: 'news.posted' },
   'POST /alarms/:alarmId/ack': {
     role: 'labeler',
-    before: async () => (await raise('sec-ack'), { alarmId: 'sec-ack' }),
+    before: async () => {
+      await raise('sec-ack');
+      return { alarmId: 'sec-ack' };
+    },
     form: { comment: 'restarted the run' },
     expectType: 'alarm.acknowledged',
   },
