@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { startDemo } from '../../fixtures/demo/demo.ts';
+import { ensureDemoAdmin } from '../../fixtures/demo/admin.ts';
 import { loadConfig } from '../config.ts';
 import { openHydra, type Hydra } from '../context.ts';
 import { roles, type Role, type RunningRole } from '../workers/index.ts';
@@ -58,7 +59,12 @@ export function registerRunCommands(program: Command): void {
         .parse(raw);
       await runRoles(
         roles,
-        o.demo ? { after: (h) => startDemo(h, say, { interval: o.interval, run: o.run, perClass: 100 }) } : {},
+        o.demo
+          ? {
+              before: (h) => ensureDemoAdmin(h, say),
+              after: (h) => startDemo(h, say, { interval: o.interval, run: o.run, perClass: 100 }),
+            }
+          : {},
       );
     });
 

@@ -1,4 +1,5 @@
 import { startServer } from '../http/server.ts';
+import { allows } from '../accounts/roles.ts';
 import { openIngestor } from '../ingest/open.ts';
 import type { Role } from './role.ts';
 
@@ -20,6 +21,12 @@ export const httpRole: Role = {
       },
     });
     say(`http: pages at ${server.url}/`);
+    // First start: nobody can sign in to manage users until there is an Admin.
+    const everyone = await server.app.accounts.allUsers();
+    if (!everyone.some((u) => !u.disabled && allows(u.roles, 'admin')))
+      say(
+        `http: there is no Admin yet. Make one: npx hydra users add <name> --role admin   then sign in at ${server.url}/signin`,
+      );
     return {
       stats: () => server.stats(),
       async stop() {

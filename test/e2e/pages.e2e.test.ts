@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { fact, openHttpEnv, type HttpEnv } from '../support/http.ts';
+import { addUser } from '../support/accounts.ts';
+import { meta } from '../support/events.ts';
 import { plotPng } from '../support/images.ts';
 import { beat, seed, XSS, XSS_DETECTOR, type Seeded } from './seed.ts';
 
@@ -21,6 +23,8 @@ let page: Page;
 let base = '';
 const dialogs: string[] = [];
 const pageErrors: string[] = [];
+/** The Content-Security-Policy must not block anything our own pages do (htmx, its SSE extension, app.js). */
+const cspViolations: string[] = [];
 
 beforeAll(async () => {
   h = await openHttpEnv('pages_e2e', { expectedRoles: ROLES, tickMs: 2000 });
@@ -36,6 +40,9 @@ beforeAll(async () => {
     void d.dismiss();
   });
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/.test(m.text())) cspViolations.push(m.text());
+  });
   // Nothing on the pages may come from anywhere but this server.
   await page.route('**/*', (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()));
 });
@@ -140,6 +147,85 @@ describe('the pages in a browser', () => {
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('signs in, acknowledges an alarm under the signed-in name, and signs out', async () => {
+    await addUser(h.app, 'night-owl', [{ role: 'expert', detectors: ['FCAL'] }], 'owl password 123');
+    await h.append([
+      {
+        type: 'alarm.raised',
+        metadata: meta,
+        data: {
+          alarmId: 'al-owl-1',
+          plotType: 'BCAL_occupancy',
+          detector: 'BCAL',
+          run: 101072,
+          label: 'Bad',
+          confidence: 0.91,
+          firstImageId: s.latest.BCAL_occupancy!,
+          imageIds: [s.latest.BCAL_occupancy!],
+          raisedAt: new Date().toISOString(),
+        },
+      },
+    ]);
+    await page.goto(`${base}/`);
+    await page.locator('#live-state.on').waitFor();
+    const alarm = page.locator('.alarm', { hasText: 'BCAL_occupancy' });
+    expect(await alarm.locator('.ack-form').isVisible()).toBe(false);
+    await alarm.locator('.signin-to-act').click();
+    await page.locator('input[name="user"]').fill('night-owl');
+    await page.locator('input[name="password"]').fill('wrong password!');
+    await page.locator('.signin-form button').click();
+    await page.locator('.flash.bad').waitFor();
+    await page.screenshot({ path: `${SHOTS}/signin.png` });
+    await page.locator('input[name="password"]').fill('owl password 123');
+    await page.locator('.signin-form button').click();
+    await page.waitForURL(`${base}/`);
+    expect(await page.locator('#account .who').innerText()).toContain('night-owl');
+    await page.locator('#live-state.on').waitFor();
+    await alarm.locator('input[name="comment"]').fill('called the BCAL expert');
+    await alarm.locator('button', { hasText: 'Acknowledge' }).click();
+    // The live stream redraws the alarm once the read model has the acknowledgement.
+    await page.locator('.alarm.acknowledged', { hasText: 'BCAL_occupancy' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('.alarm.acknowledged', { hasText: 'BCAL_occupancy' }).locator('.ack').innerText()).toBe(
+      'acknowledged by night-owl: “called the BCAL expert”',
+    );
+    await page.screenshot({ path: `${SHOTS}/run-signed-in.png` });
+    await page.locator('#account button', { hasText: 'Sign out' }).click();
+    await page.waitForURL(`${base}/`);
+    await page.locator('#account .signin-link').waitFor();
+    expect(await page.locator('.alarm', { hasText: 'FCAL_occupancy' }).locator('.ack-form').isVisible()).toBe(false);
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('lets an Admin make a user and an API token on the Admin page; the token shows once', async () => {
+    await addUser(h.app, 'ops-admin', 'admin', 'admin password 123');
+    await page.goto(`${base}/signin?next=/admin`);
+    await page.locator('input[name="user"]').fill('ops-admin');
+    await page.locator('input[name="password"]').fill('admin password 123');
+    await page.locator('.signin-form button').click();
+    await page.waitForURL(`${base}/admin`);
+    const add = page.locator('form[action="/admin/users"]');
+    await add.locator('input[name="user"]').fill('fcal-expert');
+    await add.locator('select[name="role"]').selectOption('expert');
+    await add.locator('input[name="detectors"]').fill('FCAL');
+    await add.locator('input[name="password"]').fill('fcal password 123');
+    await add.locator('button').click();
+    await page.locator('.flash', { hasText: 'Added fcal-expert as expert (FCAL)' }).waitFor();
+    const make = page.locator('form[action="/admin/tokens"]');
+    await make.locator('input[name="name"]').fill('RootSpy Hall D');
+    await make.locator('select[name="role"]').selectOption('labeler');
+    await make.locator('button').click();
+    const token = await page.locator('#new-token').innerText();
+    expect(token).toMatch(/^hydra_[0-9a-f]{12}_/);
+    await page.screenshot({ path: `${SHOTS}/admin.png`, fullPage: true });
+    await page.goto(`${base}/admin`);
+    expect(await page.locator('body').innerText()).not.toContain(token);
+    expect(await page.locator('table.tokens').innerText()).toContain('RootSpy Hall D');
+    await page.locator('#account button', { hasText: 'Sign out' }).click();
+    await page.waitForURL(`${base}/`);
+    expect(cspViolations).toEqual([]);
   });
 
   it('fits a laptop screen', async () => {
