@@ -4,24 +4,23 @@ import type { EventData, HydraEventOf } from '../events/catalog.ts';
 import type { EventMetadata } from '../events/envelope.ts';
 import type { NewEvent } from '../events/log.ts';
 import type { PlotTypeSpec } from '../events/plottype.ts';
+import { alarmClass, type VerdictSemantics } from '../verdicts/semantics.ts';
 
 /**
  * The alarm decision for one plot type, pure: the state folded from the plot type's verdicts and
  * alarm events, and what a new verdict makes us append.
  *
- * What a verdict counts as:
- * - alarming: confirmed (its score passed the label's threshold), its label is one of the policy's
- *   labels, and its confidence is at least the policy's minConfidence. `consecutive` of these in a row
- *   raise one alarm.raised; more alarming verdicts during the episode raise nothing.
- * - clear: confirmed, with a label that is not one of the policy's labels (Good, or a label such as
- *   NoData that the policy does not alarm on). It breaks a streak and resolves an open episode.
- * - neutral: Unconfirmed, or an alarm label below minConfidence. It says nothing sure about the plot:
+ * What a verdict counts as is decided in src/verdicts/semantics.ts (`alarmClass`):
+ * - alarming: a confirmed problem label at or above the policy's minConfidence. `consecutive` of these in a
+ *   row raise one alarm.raised; more alarming verdicts during the episode raise nothing.
+ * - clear: a confirmed label that is not a problem (Good, or NoData where it is not one). It breaks a streak
+ *   and resolves an open episode.
+ * - neutral: Unconfirmed, or a problem label below minConfidence. It says nothing sure about the plot:
  *   it neither extends nor breaks a streak, and never resolves.
  */
 
 export type AlarmPolicy = PlotTypeSpec['alarmPolicy'];
 export type Verdict = EventData<'inference.completed'>;
-export type VerdictClass = 'alarming' | 'clear' | 'neutral';
 
 /** Streak entries kept (the first images of a streak are what an alarm names); the count goes on. */
 export const MAX_STREAK_IMAGES = 64;
@@ -62,18 +61,12 @@ export const emptyState = (plotType: string): PlotAlarmState => ({
   seq: 0,
 });
 
-/** What the wiring knows that the events do not: the plot type's policy and detector, the image's run. */
+/** What the wiring knows that the events do not: the plot type's labels and policy, detector, the image's run. */
 export interface DecisionContext {
-  readonly policy: AlarmPolicy;
+  readonly spec: VerdictSemantics;
   readonly detector: string;
   /** Run of the verdict's image (the worker looks it up for alarming verdicts only); 0 when unknown. */
   readonly run?: number;
-}
-
-export function classify(policy: AlarmPolicy, v: Verdict): VerdictClass {
-  if (!v.confirmed) return 'neutral';
-  if (!policy.labels.includes(v.verdict)) return 'clear';
-  return v.confidence >= policy.minConfidence ? 'alarming' : 'neutral';
 }
 
 /** Human-friendly and deterministic: `<plotType>-<episode>` (long names shortened with a hash). */
@@ -98,7 +91,7 @@ type AlarmFact =
 /** Folds a verdict into the streak. Idempotent: a verdict at or below `seq`, or already in the streak, changes nothing. */
 export function evolveVerdict(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionContext): PlotAlarmState {
   if (e.seq <= state.seq) return state;
-  const kind = classify(ctx.policy, e.data);
+  const kind = alarmClass(ctx.spec, e.data);
   if (kind === 'neutral') return state;
   if (kind === 'clear') {
     return state.streak.count === 0 ? state : { ...state, streak: { count: 0, entries: [] }, seq: e.seq };
@@ -175,7 +168,7 @@ export type AlarmEventToAppend = NewEvent<'alarm.raised'> | NewEvent<'alarm.reso
  */
 export function decide(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionContext): AlarmEventToAppend[] {
   if (e.seq <= state.seq) return [];
-  const kind = classify(ctx.policy, e.data);
+  const kind = alarmClass(ctx.spec, e.data);
   const metadata: EventMetadata = { correlationId: e.metadata.correlationId, causationId: e.id, producer: 'alarms' };
   if (kind === 'clear' && state.open) {
     const alarmId = state.open.alarmId;
@@ -191,7 +184,7 @@ export function decide(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionCont
   }
   if (kind !== 'alarming' || state.open) return [];
   const next = evolveVerdict(state, e, ctx);
-  if (next.streak.count < ctx.policy.consecutive || next === state) return [];
+  if (next.streak.count < ctx.spec.alarmPolicy.consecutive || next === state) return [];
   const entries = next.streak.entries;
   const first = entries[0]!;
   const episode = state.episodes + 1;

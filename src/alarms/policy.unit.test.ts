@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { shaOf } from '../../test/support/events.ts';
+import { alarmClass } from '../verdicts/semantics.ts';
 import {
   alarmIdFor,
-  classify,
   decide,
   emptyState,
   evolveAlarm,
@@ -18,7 +18,13 @@ import {
 
 const P = 'CDC_occupancy';
 const policy: AlarmPolicy = { labels: ['Bad'], minConfidence: 0.6, consecutive: 3 };
-const ctx: DecisionContext = { policy, detector: 'CDC', run: 101072 };
+const labels = [
+  { name: 'Good', colour: '#2e7d32', alarms: false },
+  { name: 'Bad', colour: '#c62828', alarms: true },
+  { name: 'NoData', colour: '#777777', alarms: false },
+];
+const spec = { labels, alarmPolicy: policy };
+const ctx: DecisionContext = { spec, detector: 'CDC', run: 101072 };
 
 let seq = 0;
 const at = (n: number) => `2026-11-26T10:${String(n).padStart(2, '0')}:00.000Z`;
@@ -84,13 +90,15 @@ const given = (...events: Given[]) => ({
 
 describe('alarm policy', () => {
   it('classifies: confirmed alarm label over minConfidence alarms; confirmed other label is clear; the rest is neutral', () => {
-    expect(classify(policy, bad(1).data)).toBe('alarming');
-    expect(classify(policy, bad(1, 0.59).data)).toBe('neutral');
-    expect(classify(policy, unconfirmed(1).data)).toBe('neutral');
-    expect(classify(policy, good(1).data)).toBe('clear');
-    expect(classify(policy, v(1, 'NoData').data)).toBe('clear');
-    expect(classify({ ...policy, labels: ['Bad', 'NoData'] }, v(1, 'NoData').data)).toBe('alarming');
-    expect(classify(policy, v(1, 'Good', 0.9, false).data)).toBe('neutral');
+    expect(alarmClass(spec, bad(1).data)).toBe('alarming');
+    expect(alarmClass(spec, bad(1, 0.59).data)).toBe('neutral');
+    expect(alarmClass(spec, unconfirmed(1).data)).toBe('neutral');
+    expect(alarmClass(spec, good(1).data)).toBe('clear');
+    expect(alarmClass(spec, v(1, 'NoData').data)).toBe('clear');
+    expect(alarmClass({ labels, alarmPolicy: { ...policy, labels: ['Bad', 'NoData'] } }, v(1, 'NoData').data)).toBe(
+      'alarming',
+    );
+    expect(alarmClass(spec, v(1, 'Good', 0.9, false).data)).toBe('neutral');
   });
 
   it('raises once when the third alarming verdict in a row arrives, naming the images of the streak', () => {
@@ -197,12 +205,12 @@ describe('alarm policy', () => {
 
   it('uses the policy in force: consecutive 1 raises on the first alarming verdict', () => {
     given()
-      .when(bad(1), { ...ctx, policy: { ...policy, consecutive: 1 } })
+      .when(bad(1), { ...ctx, spec: { labels, alarmPolicy: { ...policy, consecutive: 1 } } })
       .then({ type: 'alarm.raised', data: { imageIds: [shaOf('img1')] } });
   });
 
   it('keeps the first images of a very long streak and counts the rest', () => {
-    const long: DecisionContext = { ...ctx, policy: { ...policy, consecutive: 80 } };
+    const long: DecisionContext = { ...ctx, spec: { labels, alarmPolicy: { ...policy, consecutive: 80 } } };
     const s = fold(
       Array.from({ length: 79 }, (_, i) => bad(100 + i)),
       long,

@@ -4,7 +4,8 @@ import { isConcurrencyConflict } from '../events/errors.ts';
 import { readItem, type EventLog } from '../events/log.ts';
 import { alarmPolicySchema } from '../events/plottype.ts';
 import type { PlotTypeCache } from '../plottypes/cache.ts';
-import { classify, decide, evolveAlarm, evolveVerdict, type DecisionContext, type PlotAlarmState } from './policy.ts';
+import { alarmClass } from '../verdicts/semantics.ts';
+import { decide, evolveAlarm, evolveVerdict, type DecisionContext, type PlotAlarmState } from './policy.ts';
 import { lastEvent, type AlarmStateStore } from './store.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -121,12 +122,12 @@ export class AlarmWorker {
   async handle(v: HydraEventOf<'inference.completed'>): Promise<void> {
     const plotType = v.data.plotType;
     const spec = this.plotTypes.get(plotType);
-    const policy = spec?.alarmPolicy ?? DEFAULT_POLICY;
+    const semantics = spec ?? { labels: [], alarmPolicy: DEFAULT_POLICY };
     const run =
-      classify(policy, v.data) === 'alarming'
+      alarmClass(semantics, v.data) === 'alarming'
         ? ((await lastEvent(this.log, 'image.arrived', v.data.imageId))?.data.run ?? 0)
         : 0;
-    const ctx: DecisionContext = { policy, detector: spec?.detector ?? 'unknown', run };
+    const ctx: DecisionContext = { spec: semantics, detector: spec?.detector ?? 'unknown', run };
     const loaded = await this.store.load(plotType);
     let state = loaded.state;
     for (let attempt = 0; ; attempt++) {

@@ -1,5 +1,5 @@
 import type { PlotStatusRow, TileLabel } from '../projections/plot-status/table.ts';
-import { isBadLabel } from '../projections/plot-status/projection.ts';
+import { meaningOf, problemsOf, type Meaning } from '../verdicts/semantics.ts';
 import type { Heartbeat } from '../workers/heartbeat.ts';
 
 /** What a tile says, worst first: the order tiles float in. */
@@ -49,11 +49,15 @@ export interface Board {
   readonly plotTypes: number;
 }
 
+const TILE_STATE: Record<Meaning, TileState> = { bad: 'bad', unconfirmed: 'unconfirmed', good: 'ok' };
+const tileStateOf = (m: Meaning): TileState => TILE_STATE[m];
+
 function stateOf(r: PlotStatusRow): TileState {
   switch (r.status) {
     case 'classified':
-      if (!r.confirmed) return 'unconfirmed';
-      return isBadLabel(r.labels, r.verdict ?? '') ? 'bad' : 'ok';
+      return tileStateOf(
+        meaningOf(problemsOf(r.labels), { verdict: r.verdict ?? '', confirmed: r.confirmed ?? false }),
+      );
     case 'failed':
       return 'failed';
     case 'skipped':

@@ -1,5 +1,3 @@
-import type { PlotTypeSpec } from '../events/plottype.ts';
-
 export function softmax(logits: ArrayLike<number>): number[] {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]!);
@@ -38,21 +36,3 @@ export function decide(
 }
 
 const round = (x: number) => Math.round(Math.min(1, Math.max(0, x)) * 1e6) / 1e6;
-
-/** A label that raises alarms (Bad and its kind) in this plot type. */
-export function isAlarming(spec: PlotTypeSpec, label: string): boolean {
-  return spec.labels.some((l) => l.name === label && l.alarms);
-}
-
-/** Whether this verdict gets a heatmap, by the plot type's policy. */
-export function wantsHeatmap(spec: PlotTypeSpec, v: Verdict): boolean {
-  if (spec.heatmap === 'never') return false;
-  if (spec.heatmap === 'always') return true;
-  return isAlarming(spec, v.verdict) || !v.confirmed;
-}
-
-/** Why the image joins the labelling queue, if it does: every confirmed Bad and every Unconfirmed. */
-export function samplingReason(spec: PlotTypeSpec, v: Verdict): 'bad' | 'unconfirmed' | null {
-  if (!v.confirmed) return 'unconfirmed';
-  return isAlarming(spec, v.verdict) ? 'bad' : null;
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decide, samplingReason, softmax, wantsHeatmap } from './classify.ts';
+import { samplingReason, wantsHeatmap } from '../verdicts/semantics.ts';
+import { decide, softmax } from './classify.ts';
 import { heatmapSize, normalise, peak } from './heatmap.ts';
 import { plotTypeSpecSchema } from '../events/plottype.ts';
 import { plotTypeSpec } from '../../test/support/events.ts';

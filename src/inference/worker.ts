@@ -8,7 +8,8 @@ import { readItem } from '../events/log.ts';
 import type { HydraEventOf } from '../events/catalog.ts';
 import type { PlotTypeCache } from '../plottypes/cache.ts';
 import { preprocessBatch, toFloat32 } from '../preprocess/index.ts';
-import { decide, samplingReason, softmax, wantsHeatmap } from './classify.ts';
+import { samplingReason, wantsHeatmap } from '../verdicts/semantics.ts';
+import { decide, softmax } from './classify.ts';
 import { heatmapPng, heatmapSize } from './heatmap.ts';
 import type { ActiveModels, LoadedModel } from './active-models.ts';
 

@@ -1,5 +1,5 @@
 import type { TileLabel } from '../../projections/plot-status/table.ts';
-import { isBadLabel } from '../../projections/plot-status/projection.ts';
+import { meaningOf, problemsOf } from '../../verdicts/semantics.ts';
 import type { HistoryPoint, ImageDetail } from '../queries/detail.ts';
 import { dateTime, percent } from '../format.ts';
 import { href, html, type Html } from '../html.ts';
@@ -25,7 +25,8 @@ function historyStrip(
   ctx: ViewContext,
 ): Html {
   const ordered = [...points].reverse();
-  const bad = labels.filter((l) => l.bad).map((l) => l.name);
+  const problems = problemsOf(labels);
+  const bad = [...problems];
   const w = 480;
   const h = 60;
   const step = ordered.length > 1 ? w / (ordered.length - 1) : w;
@@ -36,14 +37,11 @@ function historyStrip(
     })
     .join(' ');
   const squares = ordered.map((p) => {
-    const state =
-      p.status !== 'classified'
-        ? 'none'
-        : !p.confirmed
-          ? 'unconfirmed'
-          : isBadLabel(labels, p.verdict ?? '')
-            ? 'bad'
-            : 'ok';
+    const meaning =
+      p.status === 'classified'
+        ? meaningOf(problems, { verdict: p.verdict ?? '', confirmed: p.confirmed ?? false })
+        : null;
+    const state = meaning === null ? 'none' : meaning === 'good' ? 'ok' : meaning;
     const c = p.verdict ? colourOf(labels, p.verdict) : '#3a4656';
     const title = `${dateTime(p.at, ctx.tz, true)} · ${p.status === 'classified' ? `${p.confirmed ? '' : 'Unconfirmed '}${p.verdict} ${percent(p.confidence)}` : p.status}${p.run !== null ? ` · run ${p.run} chunk ${p.chunk}` : ''}`;
     return html`<a class="sq s-${state}${p.imageId === current ? ' current' : ''}" style="--label:${c}" href="${detailUrl(p.imageId)}" hx-get="${detailUrl(p.imageId)}" hx-target="#detail" title="${title}" aria-label="${title}"></a>`;

@@ -1,22 +1,11 @@
 import type { HydraEvent } from '../../events/catalog.ts';
-import type { PlotTypeSpec } from '../../events/plottype.ts';
+import { labelMeanings, meaningOf, problemsOf } from '../../verdicts/semantics.ts';
 import { defineProjection } from '../runtime/projection.ts';
 import { utc } from '../verdicts/time.ts';
-import { plotStatus, type PlotStatusRow, type RecentArrival, type TileLabel } from './table.ts';
+import { plotStatus, type PlotStatusRow, type RecentArrival } from './table.ts';
 
 /** Arrivals remembered per plot type, to place a verdict's image in time (verdicts may come out of order). */
 export const RECENT_ARRIVALS = 16;
-
-export function tileLabels(spec: PlotTypeSpec): TileLabel[] {
-  const policy = new Set(spec.alarmPolicy.labels);
-  return spec.labels.map((l) => ({ name: l.name, colour: l.colour, bad: l.alarms || policy.has(l.name) }));
-}
-
-/** Is a confirmed verdict with this label a problem? Before the plot type's configuration is known, only 'Bad' is. */
-export function isBadLabel(labels: readonly TileLabel[], label: string): boolean {
-  if (labels.length === 0) return label === 'Bad';
-  return labels.some((l) => l.name === label && l.bad);
-}
 
 function blank(plotType: string, seq: number): PlotStatusRow {
   return {
@@ -68,7 +57,7 @@ function streak(
   arrival: RecentArrival | undefined,
 ): PlotStatusRow {
   const d = e.data;
-  if (d.confirmed && isBadLabel(row.labels, d.verdict)) {
+  if (meaningOf(problemsOf(row.labels), d) === 'bad') {
     if (row.streakSince !== null) return { ...row, streakCount: row.streakCount + 1 };
     return {
       ...row,
@@ -179,7 +168,7 @@ export const plotStatusProjection = defineProjection({
           hidden: s.hidden,
           ignored: s.ignore,
           retired: false,
-          labels: tileLabels(s),
+          labels: labelMeanings(s),
           seq: e.seq,
         };
       }

@@ -1,12 +1,9 @@
 import { bigint, boolean, double, int, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
 import { isoDatetime, jsonText } from '../../db/columns.ts';
+import type { LabelMeaning } from '../../verdicts/semantics.ts';
 
-export interface TileLabel {
-  readonly name: string;
-  readonly colour: string;
-  /** A problem label: a confirmed verdict with it counts as Bad (its `alarms` flag or the alarm policy). */
-  readonly bad: boolean;
-}
+/** A label with its colour and whether it is a problem label (src/verdicts/semantics.ts decides). */
+export type TileLabel = LabelMeaning;
 
 export interface RecentArrival {
   readonly imageId: string;

@@ -1,6 +1,6 @@
 import type { HydraEvent } from '../../events/catalog.ts';
 import { defineProjection } from '../runtime/projection.ts';
-import { OUTCOME } from '../../verdicts/semantics.ts';
+import { OUTCOME, outcomeOf } from '../../verdicts/semantics.ts';
 import { verdicts, type VerdictRow } from './table.ts';
 import { utc } from './time.ts';
 
@@ -37,7 +37,7 @@ function decided(row: VerdictRow, e: Completed): VerdictRow {
   return {
     ...row,
     status: 'classified',
-    outcome: d.confirmed ? d.verdict : OUTCOME.unconfirmed,
+    outcome: outcomeOf(d),
     decidedAt: e.time,
     modelId: d.modelId,
     verdict: d.verdict,

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/connection.ts';
 import type { PlotStatusRow } from '../plot-status/table.ts';
-import { OUTCOME } from '../../verdicts/semantics.ts';
+import { OUTCOME, problemsOf } from '../../verdicts/semantics.ts';
 import { verdicts, type VerdictRow } from './table.ts';
 
 /** The verdicts read model's queries: one image's verdict, a plot type's history, the Log, the Timeline. */
@@ -93,9 +93,7 @@ export interface LogSummary {
  */
 function where(f: LogFilter, plots: readonly PlotStatusRow[]): SQL | undefined {
   const chosen = plots.filter((p) => (!f.detector || p.detector === f.detector) && (!f.plot || p.plotType === f.plot));
-  const pairs = chosen.flatMap((p) =>
-    p.labels.length ? p.labels.filter((l) => l.bad).map((l) => `${p.plotType}|${l.name}`) : [`${p.plotType}|Bad`],
-  );
+  const pairs = chosen.flatMap((p) => [...problemsOf(p.labels)].map((name) => `${p.plotType}|${name}`));
   const badNames = [...new Set(pairs.map((x) => x.slice(x.indexOf('|') + 1)))];
   const outcomes = [...(f.kind !== 'unconfirmed' ? badNames : []), ...(f.kind !== 'bad' ? [OUTCOME.unconfirmed] : [])];
   if (outcomes.length === 0 || chosen.length === 0) return sql`FALSE`;
