@@ -19,6 +19,15 @@ export interface BatchPlan {
   readonly applied: number;
 }
 
+/** A decoded event set aside with the reason it could not be applied. */
+export const parkedEvent = (e: HydraEvent, error: string): Parked => ({
+  seq: e.seq,
+  subject: e.subject,
+  eventType: e.type,
+  error,
+  payload: JSON.stringify({ type: e.type, key: e.key, data: e.data }),
+});
+
 export const keysOf = (p: AnyProjection, e: HydraEvent): readonly string[] => {
   const k = p.keyOf(e);
   return k === null ? [] : typeof k === 'string' ? [k] : k;
@@ -70,13 +79,7 @@ export function planBatch(
       }
       applied++;
     } catch (err) {
-      parked.push({
-        seq,
-        subject: e.subject,
-        eventType: e.type,
-        error: (err as Error).message ?? String(err),
-        payload: JSON.stringify({ type: e.type, key: e.key, data: e.data }),
-      });
+      parked.push(parkedEvent(e, (err as Error).message ?? String(err)));
     }
   }
 

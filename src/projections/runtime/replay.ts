@@ -1,6 +1,6 @@
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { EventLog, ReadItem } from '../../events/log.ts';
-import { applyBatch } from './apply.ts';
+import { applyOrPark } from './apply.ts';
 import { readCheckpoint, setPaused, writeCheckpoint } from './checkpoints.ts';
 import { filterFor, type AnyProjection } from './projection.ts';
 import { RowStore } from './store.ts';
@@ -71,7 +71,7 @@ export class Replayer {
     let last = from - 1;
     const flush = async () => {
       if (batch.length === 0) return;
-      const plan = await applyBatch(this.pool, store, batch, {
+      const plan = await applyOrPark(this.pool, store, batch, {
         checkpointName: rebuildCheckpoint(p.name),
         respectPause: false,
       });

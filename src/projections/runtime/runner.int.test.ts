@@ -11,6 +11,22 @@ import { ProjectionRunner } from './runner.ts';
 import { imagesProjection } from '../images/projection.ts';
 import { dailyCountsProjection } from '../daily-counts/projection.ts';
 import { plotTypesProjection } from '../plot-types/projection.ts';
+import { mysqlTable, tinyint, varchar } from 'drizzle-orm/mysql-core';
+import { defineProjection } from './projection.ts';
+
+/** A read model whose column is narrower than the schema: the database refuses chunks over 127. */
+const probeTable = mysqlTable('refusal_probe', {
+  imageId: varchar('image_id', { length: 64 }).primaryKey(),
+  chunk: tinyint('chunk').notNull(),
+});
+const probeProjection = defineProjection({
+  name: 'refusal_probe',
+  table: probeTable,
+  idColumn: 'imageId',
+  handles: ['image.arrived'],
+  keyOf: (e) => (e.type === 'image.arrived' ? e.data.imageId : null),
+  evolve: (_row, e) => (e.type === 'image.arrived' ? { imageId: e.data.imageId, chunk: e.data.chunk } : null),
+});
 
 let env: TestEnv;
 let log: EventLog;
@@ -98,6 +114,32 @@ describe('projection runner', () => {
       expect(dead.find((d) => d.seq === poison.seq)?.error).toMatch(/not JSON/);
       expect(await q('SELECT image_id FROM images WHERE image_id = ?', [good])).toHaveLength(1);
       expect(runner.stats.parked).toBeGreaterThanOrEqual(1);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('parks an event the database refuses and applies the rest of its batch', async () => {
+    await q('CREATE TABLE refusal_probe (image_id varchar(64) PRIMARY KEY, chunk tinyint NOT NULL)');
+    const chunks = [1, 2, 300, 4, 5];
+    const ids = chunks.map(() => randomSha());
+    const res = await log.appendMany(ids.map((id, i) => ({ ...arrived(id, 'REFUSED_plot', chunks[i]) })));
+    const runner = new ProjectionRunner(env.database, log, erase(probeProjection), { batchSize: 50 });
+    runner.start();
+    try {
+      await until(async () => (await runner.lag()).checkpoint >= res.at(-1)!.seq);
+      const rows = await q<{ chunk: number }>('SELECT chunk FROM refusal_probe WHERE image_id IN (?) ORDER BY chunk', [
+        ids,
+      ]);
+      expect(rows.map((r) => r.chunk)).toEqual([1, 2, 4, 5]);
+      const dead = await q<{ seq: number; error: string; event_type: string }>(
+        'SELECT seq, error, event_type FROM dead_letters WHERE projection = ? AND event_type IS NOT NULL',
+        ['refusal_probe'],
+      );
+      expect(dead).toEqual([
+        { seq: res[2]!.seq, event_type: 'image.arrived', error: expect.stringMatching(/refused.*chunk/) },
+      ]);
+      expect(runner.stats.parked).toBe(2); // and the undecodable one of the test before
     } finally {
       await runner.stop();
     }

@@ -3,7 +3,7 @@ import type { Connection, Pool, PoolConnection, RowDataPacket } from 'mysql2/pro
 import type { Database } from '../../db/connection.ts';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { readItem, type EventLog, type ReadItem } from '../../events/log.ts';
-import { applyBatch, ProjectionPausedError } from './apply.ts';
+import { applyOrPark, ProjectionPausedError } from './apply.ts';
 import { readCheckpoint } from './checkpoints.ts';
 import { filterFor, type AnyProjection } from './projection.ts';
 import { RowStore } from './store.ts';
@@ -150,7 +150,7 @@ export class ProjectionRunner {
   private async flush(items: ReadItem[], msgs: JsMsg[]): Promise<void> {
     if (items.length === 0) return;
     const t0 = performance.now();
-    const plan = await applyBatch(this.pool, this.store, items);
+    const plan = await applyOrPark(this.pool, this.store, items);
     const parkedSeqs = new Set(plan.parked.map((p) => p.seq));
     for (const m of msgs) {
       if (parkedSeqs.has(m.seq)) m.term(`parked by projection ${this.projection.name}`);
