@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, isoTime, sha256Schema, tokenSchema } from './define.ts';
+import { defineEvent, isoTime, positiveWholeNumber, sha256Schema, tokenSchema, wholeNumber } from './define.ts';
 
 export const alarmRaised = defineEvent({
   type: 'alarm.raised',
@@ -7,14 +7,14 @@ export const alarmRaised = defineEvent({
     alarmId: tokenSchema,
     plotType: tokenSchema,
     detector: z.string().max(64),
-    run: z.number().int().min(0),
+    run: wholeNumber,
     label: tokenSchema,
     confidence: z.number().min(0).max(1),
     firstImageId: sha256Schema,
     imageIds: z.array(sha256Schema),
     raisedAt: isoTime,
     /** The plot type's episode number (1, 2, ...): alarmId is `<plotType>-<episode>` when Hydra raised it. */
-    episode: z.number().int().positive().optional(),
+    episode: positiveWholeNumber.optional(),
   }),
   description: 'A plot type went bad: one event per episode, not per image.',
   key: (d) => d.plotType,

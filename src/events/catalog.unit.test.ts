@@ -32,6 +32,21 @@ describe('event catalog', () => {
     }
   });
 
+  it('accepts only what a read model can store: whole numbers up to 2^31-1, times from 1970 to 9999', () => {
+    expect(validateData('image.arrived', { ...arrived, run: 2_147_483_647 }).run).toBe(2_147_483_647);
+    for (const bad of [
+      { run: 2_147_483_648 },
+      { chunk: 3_000_000_000 },
+      { width: 0 },
+      { arrivedAt: '0000-01-01T00:00:00Z' },
+      { arrivedAt: '9999-12-31T20:00:00-14:00' },
+    ]) {
+      expect(() => validateData('image.arrived', { ...arrived, ...bad }), JSON.stringify(bad)).toThrow(
+        new RegExp(Object.keys(bad)[0]!),
+      );
+    }
+  });
+
   it('refuses unknown types', () => {
     expect(() => definitionOf('image.exploded')).toThrow(UnknownEventTypeError);
   });

@@ -29,4 +29,18 @@ export function defineEvent<T extends string, S extends z.ZodType>(def: {
 /** Names usable as one NATS subject token (plot-type names, ids). */
 export const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'letters, digits, _ and - only (1-128)');
 export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hex');
-export const isoTime = z.iso.datetime({ offset: true });
+/**
+ * An instant as ISO-8601 with an offset, between 1970 and the end of 9999 once the offset is applied:
+ * what a DATETIME(3) column holds (a year 0000 or a 10000 after +14:00 would be refused by the database).
+ */
+export const isoTime = z.iso.datetime({ offset: true }).refine((t) => {
+  const ms = Date.parse(t);
+  return ms >= 0 && ms <= Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+}, 'a time between 1970-01-01 and 9999-12-31 (UTC)');
+
+/** The largest value of a read model's INT column: every whole number in an event fits one. */
+export const INT_MAX = 2_147_483_647;
+/** 0 … 2,147,483,647: runs, chunks, pads, counts. */
+export const wholeNumber = z.number().int().min(0).max(INT_MAX);
+/** 1 … 2,147,483,647: sizes in pixels, epochs, episodes. */
+export const positiveWholeNumber = z.number().int().min(1).max(INT_MAX);

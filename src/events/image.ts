@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { defineEvent, isoTime, sha256Schema, tokenSchema } from './define.ts';
+import { defineEvent, isoTime, positiveWholeNumber, sha256Schema, tokenSchema, wholeNumber } from './define.ts';
 
 const where = {
-  run: z.number().int().min(0),
+  run: wholeNumber,
   runPeriod: z.string().max(64).optional(),
-  chunk: z.number().int().min(0),
-  pad: z.number().int().min(0),
+  chunk: wholeNumber,
+  pad: wholeNumber,
 };
 
 export const imageArrived = defineEvent({
@@ -15,8 +15,8 @@ export const imageArrived = defineEvent({
     plotType: tokenSchema,
     ...where,
     arrivedAt: isoTime,
-    width: z.number().int().positive(),
-    height: z.number().int().positive(),
+    width: positiveWholeNumber,
+    height: positiveWholeNumber,
     bytes: z.number().int().positive(),
     source: z.string().max(1000),
   }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, sha256Schema, tokenSchema } from './define.ts';
-import { evaluationSchema } from './training.ts';
+import { evaluationSchema, modelInputSchema } from './training.ts';
 
 export const modelImported = defineEvent({
   type: 'model.imported',
@@ -8,7 +8,7 @@ export const modelImported = defineEvent({
     modelId: tokenSchema,
     plotType: tokenSchema,
     onnx: sha256Schema,
-    input: z.object({ width: z.number().int(), height: z.number().int(), channels: z.number().int() }),
+    input: modelInputSchema,
     labels: z.array(tokenSchema),
     user: z.string().max(100),
     evaluation: evaluationSchema.optional(),

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { defineEvent, sha256Schema, tokenSchema } from './define.ts';
+import { defineEvent, positiveWholeNumber, sha256Schema, tokenSchema, wholeNumber } from './define.ts';
+
+/** The input shape a model takes (pixels and channels). */
+export const modelInputSchema = z.object({
+  width: positiveWholeNumber,
+  height: positiveWholeNumber,
+  channels: positiveWholeNumber,
+});
 
 export const trainingParametersSchema = z.object({
   epochs: z.number().int().positive().max(1000).default(30),
@@ -70,17 +77,17 @@ export const trainingCompleted = defineEvent({
     plotType: tokenSchema,
     modelId: tokenSchema,
     onnx: sha256Schema,
-    input: z.object({ width: z.number().int(), height: z.number().int(), channels: z.number().int() }),
+    input: modelInputSchema,
     labels: z.array(tokenSchema),
     evaluation: evaluationSchema,
     dataset: z.object({
-      size: z.number().int(),
-      train: z.number().int(),
-      validation: z.number().int(),
+      size: wholeNumber,
+      train: wholeNumber,
+      validation: wholeNumber,
       manifestHash: sha256Schema,
-      perLabel: z.record(z.string(), z.number().int()),
+      perLabel: z.record(z.string(), wholeNumber),
       /** Labelled images left out because their bytes could not be loaded or decoded. */
-      skipped: z.number().int().min(0).optional(),
+      skipped: wholeNumber.optional(),
     }),
     parameters: trainingParametersSchema,
     frameworks: z.record(z.string(), z.string()),
@@ -88,8 +95,8 @@ export const trainingCompleted = defineEvent({
     trainer: z
       .object({
         device: z.string(),
-        epochsRun: z.number().int(),
-        bestEpoch: z.number().int(),
+        epochsRun: wholeNumber,
+        bestEpoch: wholeNumber,
         imagesPerSecond: z.number().min(0),
       })
       .optional(),

@@ -76,6 +76,16 @@ describe('Run page', () => {
   it('warns that a needed worker is down', async () => {
     expect((await get('/')).body).toMatch(/inference is down<\/strong> — no process is running it/);
   });
+
+  it('warns that a read model parked an event, and links to the dead letters', async () => {
+    expect((await get('/')).body).not.toContain('could not be applied');
+    await h.log.js.publish(`${h.log.names.namespace}.image.arrived.poison`, '{"not": "an envelope"');
+    await h.append([fact.plotType('PARKED_after', 'RF')]);
+    const body = (await get('/')).body;
+    expect(body).toMatch(/<strong>\d+ events? could not be applied<\/strong> by [^<]*images \(1\)/);
+    expect(body).toContain('href="/status#dead-letters"');
+    expect((await get('/status')).body).toContain('id="dead-letters"');
+  });
 });
 
 describe('detail and images', () => {

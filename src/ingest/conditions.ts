@@ -1,17 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { wholeNumber } from '../events/define.ts';
 
 /**
  * Run conditions: what online monitoring knows about the run while it writes a chunk's plots. Online
  * monitoring (and our simulator) writes them as the `run.json` sidecar beside the images; ingest reads them with this schema.
  */
 export const runConditionsSchema = z.object({
-  run: z.number().int().min(0).describe('run number'),
+  run: wholeNumber.describe('run number'),
   runPeriod: z.string().min(1).max(64).describe('run period, e.g. RunPeriod-2019-11'),
   beamCurrent: z.number().min(0).max(10_000).describe('electron beam current during the latest chunk, nA'),
   time: z.iso.datetime({ offset: true }).describe('when the latest chunk was taken (ISO 8601)'),
-  chunk: z.number().int().min(0).optional().describe('the latest chunk written for this run'),
+  chunk: wholeNumber.optional().describe('the latest chunk written for this run'),
   events: z.number().int().min(0).optional().describe('triggers in the latest chunk'),
   status: z.enum(['running', 'ended']).optional().describe('ended once the run has finished'),
 });

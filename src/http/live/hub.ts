@@ -148,7 +148,7 @@ export class LiveHub {
     const ctx: ViewContext = { tz: this.o.tz, now, htmxVersion: this.o.htmxVersion };
     const parts: Record<LivePart, string> = {
       news: newsView(data.news, ctx).value,
-      health: healthView(board, roles, ctx, this.o.staleMs).value,
+      health: healthView(board, roles, data.parked, ctx, this.o.staleMs).value,
       alarms: alarmsView(data.alarms, ctx).value,
       board: boardView(board, ctx).value,
     };

@@ -1,3 +1,4 @@
+import { INT_MAX } from '../../events/define.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import multipart from '@fastify/multipart';
 import { z } from 'zod';
@@ -11,9 +12,9 @@ export interface UploadOptions {
 
 const fieldsSchema = z.object({
   plotType: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'letters, digits, _ and - only'),
-  run: z.coerce.number().int().min(0),
-  chunk: z.coerce.number().int().min(0),
-  pad: z.coerce.number().int().min(0).default(1),
+  run: z.coerce.number().int().min(0).max(INT_MAX),
+  chunk: z.coerce.number().int().min(0).max(INT_MAX),
+  pad: z.coerce.number().int().min(0).max(INT_MAX).default(1),
   runPeriod: z.string().max(64).optional(),
 });
 

@@ -1,4 +1,5 @@
 import type { Board, RoleHealth } from '../board.ts';
+import type { RunData } from '../queries/run.ts';
 import type { AlarmRow } from '../../projections/alarms/table.ts';
 import type { NewsRow } from '../../projections/news/table.ts';
 import { clock, duration, percent, when } from '../format.ts';
@@ -34,7 +35,13 @@ ${c.pending + c.skipped + c.empty ? html`<span class="pill muted">${c.pending + 
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
 
-export function healthView(board: Board, roles: readonly RoleHealth[], ctx: ViewContext, staleMs: number): Html {
+export function healthView(
+  board: Board,
+  roles: readonly RoleHealth[],
+  parked: RunData['parked'],
+  ctx: ViewContext,
+  staleMs: number,
+): Html {
   const down = roles.filter((r) => !r.live);
   const banners: Html[] = [];
   if (board.plotTypes > 0 && board.stale) {
@@ -47,6 +54,16 @@ export function healthView(board: Board, roles: readonly RoleHealth[], ctx: View
   for (const r of down) {
     banners.push(
       html`<div class="banner critical" role="alert"><strong>${r.role} is down</strong> — ${r.lastSeen ? html`last heartbeat ${when(r.lastSeen, ctx.tz, ctx.now)} from ${r.processes.map((p) => `${p.host}:${p.pid}`).join(', ')}` : 'no process is running it'}. Verdicts ${r.role === 'inference' ? 'will not' : 'may not'} arrive until it is back.</div>`,
+    );
+  }
+  if (parked.length > 0) {
+    const n = parked.reduce((sum, p) => sum + p.n, 0);
+    const newest = parked
+      .map((p) => p.newestAt ?? '')
+      .sort()
+      .at(-1)!;
+    banners.push(
+      html`<div class="banner warning" role="alert"><strong>${n === 1 ? '1 event' : `${n} events`} could not be applied</strong> by ${parked.map((p) => `${p.projection} (${p.n})`).join(', ')} in the last 24 h, the latest ${when(newest, ctx.tz, ctx.now)}: what these pages show may miss them. <a href="/status#dead-letters">See the dead letters on the Status page</a>.</div>`,
     );
   }
   const strip = html`<div class="strip">

@@ -101,7 +101,7 @@ ${d.projections.map((p) => html`<tr class="${(p.pending ?? 0) > 0 ? 'lag' : ''}"
 ${d.consumers.map((c) => html`<tr class="${c.pending + c.ackPending > 0 ? 'lag' : ''}"><td title="${c.name}">${short(c.name, d.streamName)}</td><td>${short(c.filter, d.namespace) === '>' ? html`<span class="muted">every event</span>` : html`<code>${short(c.filter, d.namespace)}</code>`}</td><td class="num">${count(c.pending)}</td><td class="num">${count(c.ackPending)}</td><td class="num">${count(c.redelivered)}</td></tr>`)}
 </tbody></table></div></section>
 <section><h2>Images per day</h2>${calendar(d.perDay, ctx.now)}<h3>Per plot type, last 14 days (UTC)</h3>${perPlotTable(d.perPlotDay, ctx.now)}</section>
-<section><h2>Dead letters <span class="muted">(events a read model could not apply)</span></h2>
+<section id="dead-letters"><h2>Dead letters <span class="muted">(events a read model could not apply)</span></h2>
 ${
   d.deadLetters.length === 0
     ? html`<p>None.</p>`
