@@ -67,7 +67,7 @@ export default async function bench(): Promise<BenchResult> {
     const runner = new ProjectionRunner(env.database, log, projection, { batchSize: 5000 });
     const last = (await log.streamInfo()).state.last_seq;
     t0 = performance.now();
-    runner.start();
+    await runner.start();
     while (runner.stats.lastSeq < last) await new Promise((r) => setTimeout(r, 5));
     const projectMs = performance.now() - t0;
     const projected = runner.stats.handled;

@@ -40,7 +40,7 @@ export default async function bench(): Promise<BenchResult> {
     const spec = plotTypeSpecSchema.parse({ ...plotTypeSpec(plotTypeInfo('FCAL_occupancy')!), collectPercent: 0 });
     await log.append({ type: 'plottype.defined', metadata: meta, data: spec });
     const runner = new ProjectionRunner(env.database, log, erase(modelsProjection));
-    runner.start();
+    await runner.start();
     console.error('training the model...');
     // A properly trained model, so that heatmaps are drawn for the Bad and Unconfirmed few, as in a real run.
     await trainAndActivate(log, blobs, spec, { mode: 'dead_crate' });

@@ -91,7 +91,7 @@ beforeAll(async () => {
   );
   plotTypes = await PlotTypeCache.open(log);
   runner = new ProjectionRunner(env.database, log, erase(modelsProjection));
-  runner.start();
+  await runner.start();
   const trained = await trainAndActivate(log, blobs, fcal, { mode: 'dead_crate' });
   expect(trained.valAccuracy).toBeGreaterThanOrEqual(0.9);
   models = new ActiveModels(env.database.db, blobs, log);

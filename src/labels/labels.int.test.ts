@@ -47,7 +47,7 @@ beforeAll(async () => {
     labels: ['Good', 'Bad'],
   });
   runner = new ProjectionRunner(hydra.database, hydra.log, erase(labelsProjection));
-  runner.start();
+  await runner.start();
 });
 
 afterAll(async () => {

@@ -47,7 +47,7 @@ describe('the checkpoint API', () => {
     ]);
 
     const runner = new ProjectionRunner(env.database, log, images);
-    runner.start();
+    await runner.start();
     try {
       expect(await waitForCheckpoints(env.database.db, new Map([['images', target]]), { timeoutMs: 30_000 })).toEqual(
         [],

@@ -7,7 +7,7 @@ export const projectionsRole: Role = {
   description: 'keeps the MySQL read models up to date from the event stream',
   async start(hydra, say) {
     const runners = allProjections.map((p) => new ProjectionRunner(hydra.database, hydra.log, p, { logger: say }));
-    runners.forEach((r) => r.start());
+    await Promise.all(runners.map((r) => r.start()));
     return {
       stats: () => {
         const s = runners.map((r) => r.stats);

@@ -57,7 +57,7 @@ export async function openHttpEnv(
   // Each runner holds one connection for its lock and takes another per batch: a pool of its own.
   const runnerDb = await openDatabase(env.config.DATABASE_URL, { connectionLimit: 2 * allProjections.length + 4 });
   const runners = allProjections.map((p) => new ProjectionRunner(runnerDb, log, p, { batchSize: 500 }));
-  runners.forEach((r) => r.start());
+  await Promise.all(runners.map((r) => r.start()));
   const app = await buildApp({
     deps,
     live: { cacheMs: 0, tickMs: opts.tickMs ?? 60_000 },

@@ -23,7 +23,7 @@ beforeAll(async () => {
   const history = mixedHistory(10_500, 7);
   for (let i = 0; i < history.length; i += 1000) await log.appendMany(history.slice(i, i + 1000));
   runners = allProjections.map((p) => new ProjectionRunner(env.database, log, p));
-  runners.forEach((r) => r.start());
+  await Promise.all(runners.map((r) => r.start()));
   const end = Date.now() + 60_000;
   while (Date.now() < end) {
     const lags = await Promise.all(runners.map((r) => r.lag()));

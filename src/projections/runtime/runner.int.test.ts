@@ -101,7 +101,7 @@ describe('projection runner', () => {
 
   it('parks a poison event and still applies the next one', async () => {
     const runner = new ProjectionRunner(env.database, log, erase(imagesProjection), { batchSize: 50 });
-    runner.start();
+    await runner.start();
     try {
       const poison = await log.js.publish(`${log.names.namespace}.image.arrived.poison`, '{"not": "an envelope"');
       const good = randomSha();
@@ -125,7 +125,7 @@ describe('projection runner', () => {
     const ids = chunks.map(() => randomSha());
     const res = await log.appendMany(ids.map((id, i) => ({ ...arrived(id, 'REFUSED_plot', chunks[i]) })));
     const runner = new ProjectionRunner(env.database, log, erase(probeProjection), { batchSize: 50 });
-    runner.start();
+    await runner.start();
     try {
       await until(async () => (await runner.lag()).checkpoint >= res.at(-1)!.seq);
       const rows = await q<{ chunk: number }>('SELECT chunk FROM refusal_probe WHERE image_id IN (?) ORDER BY chunk', [
@@ -154,7 +154,7 @@ describe('projection runner', () => {
     for await (const m of log.read({ fromSeq: res[0]!.seq, untilSeq: res[9]!.seq })) items.push(m);
     await applyBatch(env.database.pool, new RowStore(erase(dailyCountsProjection)), items);
     const runner = new ProjectionRunner(env.database, log, erase(dailyCountsProjection));
-    runner.start();
+    await runner.start();
     try {
       await until(async () => (await runner.lag()).checkpoint >= last);
       const rows = await q<{ arrived: number }>('SELECT arrived FROM daily_counts WHERE plot_type = ?', [plot]);
@@ -167,9 +167,9 @@ describe('projection runner', () => {
   it('keeps one active runner per projection', async () => {
     const a = new ProjectionRunner(env.database, log, erase(plotTypesProjection));
     const b = new ProjectionRunner(env.database, log, erase(plotTypesProjection));
-    a.start();
+    await a.start();
     await until(async () => a.stats.active);
-    b.start();
+    await b.start();
     await new Promise((r) => setTimeout(r, 2500));
     expect(b.stats.active).toBe(false);
     await a.stop();

@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { Connection, Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Database } from '../../db/connection.ts';
-import { AckPolicy, DeliverPolicy, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import { readItem, type EventLog, type ReadItem } from '../../events/log.ts';
+import type { EventLog } from '../../events/log.ts';
+import {
+  ack,
+  DurableConsumer,
+  term,
+  type ConsumerStats,
+  type Delivery,
+  type Outcome,
+} from '../../events/consume/index.ts';
 import { applyOrPark, ProjectionPausedError } from './apply.ts';
 import { readCheckpoint } from './checkpoints.ts';
 import { filterFor, type AnyProjection } from './projection.ts';
 import { RowStore } from './store.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunnerStats {
   readonly projection: string;
@@ -30,18 +36,17 @@ export interface ProjectionLag {
 type Logger = (line: string) => void;
 
 /**
- * Feeds one projection from its own durable pull consumer. The database checkpoint is the truth:
- * at every (re)start the consumer is recreated at checkpoint+1, so redeliveries after a crash can
- * never arrive behind newer events. One runner per projection holds a database lock; others wait.
+ * Feeds one projection from its own durable consumer, on the one consumer runtime. The database
+ * checkpoint is the truth: at every (re)start the durable is recreated at checkpoint+1, so
+ * redeliveries after a crash can never arrive behind newer events, and any error restarts from
+ * there (never a retry of one message: that would let later events overtake it). One runner per
+ * projection holds a database lock; others wait as standbys.
  */
 export class ProjectionRunner {
   readonly stats: RunnerStats;
   private readonly store: RowStore;
-  private stopped = false;
-  private messages: ConsumerMessages | null = null;
   private lockConn: Connection | null = null;
-  private loop: Promise<void> | null = null;
-
+  private readonly consumer: DurableConsumer;
   private readonly pool: Pool;
 
   constructor(
@@ -61,101 +66,59 @@ export class ProjectionRunner {
       lastSeq: 0,
       active: false,
     };
+    const batchSize = opts.batchSize ?? 1000;
+    this.consumer = new DurableConsumer(
+      log,
+      {
+        durable: this.consumerName,
+        filter: filterFor(projection.handles, log.names.namespace),
+        recreateAt: () => this.checkpointToResumeAt(),
+        released: () => this.dropLock(),
+        ackWaitMs: 60_000,
+        maxAckPending: 20_000,
+        onError: 'restart',
+        quiet: (err) => err instanceof ProjectionPausedError,
+      },
+      { kind: 'batch', maxBatch: batchSize, handle: (ds) => this.apply(ds) },
+      (line) => this.opts.logger?.(`projection ${line}`),
+    );
   }
 
   get consumerName(): string {
     return this.log.names.consumer(`proj_${this.projection.name}`);
   }
 
-  start(): void {
-    this.loop ??= this.run();
+  /** What the consumer runtime has done (for heartbeats and the Status page). */
+  get consumerStats(): ConsumerStats {
+    return this.consumer.stats;
+  }
+
+  /** Starts feeding; throws when the first attempt fails (the database refused): the worker must say so. */
+  start(): Promise<void> {
+    return this.consumer.start();
   }
 
   /** Finishes the batch in hand, closes the consumer and releases the lock. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.messages?.close().catch(() => undefined);
-    await this.loop;
-    this.loop = null;
-  }
-
-  private async run(): Promise<void> {
-    let backoff = 100;
-    while (!this.stopped) {
-      try {
-        if (!(await this.holdLock())) continue;
-        const cp = await this.withConn((c) => readCheckpoint(c, this.projection.name));
-        if (cp.paused) {
-          await sleep(200);
-          continue;
-        }
-        await this.consumeFrom(cp.seq + 1);
-        backoff = 100;
-      } catch (err) {
-        if (this.stopped) break;
-        if (!(err instanceof ProjectionPausedError)) {
-          this.opts.logger?.(
-            `projection ${this.projection.name}: ${(err as Error).message}; restarting from checkpoint`,
-          );
-          await this.dropLock();
-        }
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 5000);
-      }
-    }
-    this.stats.active = false;
+    await this.consumer.stop();
     await this.dropLock();
   }
 
-  private async consumeFrom(startSeq: number): Promise<void> {
-    const { jsm, js, names } = this.log;
-    const durable = this.consumerName;
-    await jsm.consumers.delete(names.stream, durable).catch((e: unknown) => {
-      if (!(e instanceof JetStreamApiError)) throw e;
-    });
-    await jsm.consumers.add(names.stream, {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: 60_000_000_000,
-      filter_subject: filterFor(this.projection.handles, names.namespace),
-      deliver_policy: startSeq <= 1 ? DeliverPolicy.All : DeliverPolicy.StartSequence,
-      ...(startSeq > 1 ? { opt_start_seq: startSeq } : {}),
-      max_ack_pending: 20_000,
-    });
-    const consumer = await js.consumers.get(names.stream, durable);
-    const batchSize = this.opts.batchSize ?? 1000;
-    // Explicit fetches rather than consume(): each pull is one bounded batch, processed as it
-    // streams in and flushed early when the server says nothing more is pending.
-    while (!this.stopped) {
-      this.messages = await consumer.fetch({ max_messages: batchSize, expires: 5_000 });
-      let items: ReadItem[] = [];
-      let msgs: JsMsg[] = [];
-      try {
-        for await (const m of this.messages) {
-          items.push(readItem(m.data, m.seq, m.subject));
-          msgs.push(m);
-          if (m.info.pending === 0 || items.length >= batchSize) {
-            await this.flush(items, msgs);
-            items = [];
-            msgs = [];
-          }
-        }
-        await this.flush(items, msgs);
-      } finally {
-        this.messages = null;
-      }
-    }
+  /** Where to recreate the durable: checkpoint+1 while this runner holds the lock; null as a standby or while paused. */
+  private async checkpointToResumeAt(): Promise<number | null> {
+    if (!(await this.holdLock())) return null;
+    const cp = await this.withConn((c) => readCheckpoint(c, this.projection.name));
+    return cp.paused ? null : cp.seq + 1;
   }
 
-  private async flush(items: ReadItem[], msgs: JsMsg[]): Promise<void> {
-    if (items.length === 0) return;
+  private async apply(ds: readonly Delivery[]): Promise<Outcome[]> {
     const t0 = performance.now();
-    const plan = await applyOrPark(this.pool, this.store, items);
+    const plan = await applyOrPark(
+      this.pool,
+      this.store,
+      ds.map((d) => d.read()),
+    );
     const parkedSeqs = new Set(plan.parked.map((p) => p.seq));
-    for (const m of msgs) {
-      if (parkedSeqs.has(m.seq)) m.term(`parked by projection ${this.projection.name}`);
-      else m.ack();
-    }
     this.stats.handled += plan.applied;
     this.stats.parked += plan.parked.length;
     this.stats.batches++;
@@ -165,6 +128,7 @@ export class ProjectionRunner {
       this.opts.logger?.(
         `projection ${this.projection.name}: parked seq ${p.seq} (${p.eventType ?? 'undecodable'}): ${p.error}`,
       );
+    return ds.map((d) => (parkedSeqs.has(d.seq) ? term(`parked by projection ${this.projection.name}`) : ack));
   }
 
   /** MySQL named lock: the single-writer guarantee for this projection in this database. */
