@@ -46,14 +46,14 @@ describe('file names', () => {
   const types = [
     spec('CDC_occupancy'),
     spec('FCAL_occupancy'),
-    spec('custom', '^hall-(?<run>\\d+)-(?<pad>\\d+)-(?<chunk>\\d+)\\.png$'),
+    spec('custom', '^(?<plot>custom)-(?<run>\\d+)-(?<pad>\\d+)-(?<chunk>\\d+)\\.png$'),
   ];
   it('finds the plot type, pad and chunk', () => {
     expect(matchFileName('CDC_occupancy-01_0007.png', types)).toEqual({
       kind: 'matched',
       match: { plotType: 'CDC_occupancy', pad: 1, chunk: 7 },
     });
-    expect(matchFileName('hall-101072-2-3.png', types)).toEqual({
+    expect(matchFileName('custom-101072-2-3.png', types)).toEqual({
       kind: 'matched',
       match: { plotType: 'custom', pad: 2, chunk: 3, run: 101072 },
     });
@@ -63,10 +63,36 @@ describe('file names', () => {
     expect(matchFileName('my plot ü.png', types)).toMatchObject({ kind: 'bad-name' });
     expect(matchFileName('notes.txt', types)).toMatchObject({ kind: 'bad-name' });
   });
-  it('checks patterns', () => {
-    expect(patternProblem('(')).toMatch(/not a valid/);
-    expect(patternProblem('^x\\.png$')).toMatch(/pad, chunk/);
+  it('matches the .png extension in any case', () => {
+    expect(matchFileName('CDC_occupancy-01_0007.PNG', types)).toMatchObject({
+      kind: 'matched',
+      match: { plotType: 'CDC_occupancy', pad: 1, chunk: 7 },
+    });
+    expect(matchFileName('NEW_plot-01_0001.Png', types)).toMatchObject({ kind: 'unassigned', plotName: 'NEW_plot' });
+  });
+  it('checks patterns: RE2 syntax, and the plot, pad and chunk groups', () => {
+    expect(patternProblem('(')).toMatch(/not a regular expression Hydra can run in linear time/);
+    expect(patternProblem('^(?<plot>a)(?<pad>b)(?<chunk>c)\\1$')).toMatch(/RE2/); // a back-reference
+    expect(patternProblem('^x\\.png$')).toMatch(/missing plot, pad, chunk/);
+    expect(patternProblem('^x-(?<pad>\\d+)_(?<chunk>\\d+)\\.png$')).toMatch(/missing plot$/);
     expect(patternProblem(DEFAULT_PATTERN)).toBeNull();
+  });
+  it('matches a catastrophic-backtracking pattern in linear time, and refuses over-long names unmatched', () => {
+    const evil = spec('aaa', '^(?<plot>(a+)+)-(?<pad>\\d{2})_(?<chunk>\\d{4})\\.png$');
+    // On a backtracking engine one 40-character name of this shape does not finish in minutes.
+    for (const n of [40, 1000, 1024]) {
+      const name = `${'a'.repeat(n - 1)}!`;
+      expect(matchFileName(name, [evil])).toMatchObject({ kind: 'bad-name' });
+    }
+    expect(matchFileName('aaa-01_0002.png', [evil])).toMatchObject({ kind: 'matched', match: { plotType: 'aaa' } });
+    expect(matchFileName('a'.repeat(5000), [evil])).toEqual({
+      kind: 'bad-name',
+      reason: 'file name is 5000 characters long, over the limit of 1024',
+    });
+  });
+  it('never gives a plot type a file its pattern names as another type', () => {
+    const greedy = spec('mine', '^(?<plot>[A-Za-z_]+)-(?<pad>\\d{2})_(?<chunk>\\d{4})\\.png$');
+    expect(matchFileName('other-01_0001.png', [greedy])).toMatchObject({ kind: 'unassigned', plotName: 'other' });
   });
 });
 
