@@ -1,13 +1,21 @@
-import { AckPolicy, DeliverPolicy, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { HydraEventOf } from '../events/catalog.ts';
 import { isConcurrencyConflict } from '../events/errors.ts';
-import { readItem, type EventLog } from '../events/log.ts';
+import type { EventLog } from '../events/log.ts';
+import {
+  ack,
+  DurableConsumer,
+  nak,
+  retryDelayMs,
+  term,
+  type ConsumerStats,
+  type Delivery,
+  type Outcome,
+} from '../events/consume/index.ts';
 import { alarmPolicySchema } from '../events/plottype.ts';
 import type { PlotTypeCache } from '../plottypes/cache.ts';
 import { alarmClass } from '../verdicts/semantics.ts';
 import { decide, evolveAlarm, evolveVerdict, type DecisionContext, type PlotAlarmState } from './policy.ts';
 import { lastEvent, type AlarmStateStore } from './store.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface AlarmWorkerStats {
   handled: number;
@@ -24,6 +32,8 @@ export interface AlarmWorkerOptions {
 }
 
 const DEFAULT_POLICY = alarmPolicySchema.parse({});
+/** A verdict that failed comes back after 400 ms, doubling to 10 s. */
+const RETRY = { baseMs: 200, maxMs: 10_000 };
 
 /**
  * `hydra worker alarms`: turns verdicts into alarm episodes. One durable pull consumer on
@@ -34,88 +44,67 @@ const DEFAULT_POLICY = alarmPolicySchema.parse({});
  */
 export class AlarmWorker {
   readonly stats: AlarmWorkerStats = { handled: 0, failed: 0, lastMs: 0, raised: 0, resolved: 0 };
-  private stopped = false;
-  private messages: ConsumerMessages | null = null;
-  private loop: Promise<void> | null = null;
+  private readonly consumer: DurableConsumer;
 
   constructor(
     private readonly log: EventLog,
     private readonly plotTypes: PlotTypeCache,
     private readonly store: AlarmStateStore,
     private readonly opts: AlarmWorkerOptions = {},
-  ) {}
+  ) {
+    this.consumer = new DurableConsumer(
+      log,
+      {
+        durable: this.consumerName,
+        filter: log.names.filter('inference.completed'),
+        deliver: 'all',
+        ackWaitMs: opts.ackWaitMs ?? 30_000,
+        // One verdict out at a time, over every alarm worker: a plot type's verdicts stay in order.
+        maxAckPending: 1,
+        capacity: 1,
+      },
+      { kind: 'each', handle: (d) => this.onDelivery(d) },
+      (line) => opts.logger?.(`alarms: ${line}`),
+    );
+  }
 
   get consumerName(): string {
     return this.log.names.consumer('alarms');
   }
 
+  get consumerStats(): ConsumerStats {
+    return this.consumer.stats;
+  }
+
   /** Creates the durable consumer (if new: from the first verdict in the stream) and starts consuming. */
-  async start(): Promise<void> {
-    const { jsm, names } = this.log;
-    try {
-      await jsm.consumers.info(names.stream, this.consumerName);
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError)) throw err;
-      await jsm.consumers.add(names.stream, {
-        durable_name: this.consumerName,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        filter_subject: names.filter('inference.completed'),
-        max_ack_pending: 1,
-        ack_wait: (this.opts.ackWaitMs ?? 30_000) * 1_000_000,
-        max_deliver: -1,
-      });
-    }
-    this.loop ??= this.run();
+  start(): Promise<void> {
+    return this.consumer.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.messages?.close().catch(() => undefined);
-    await this.loop;
-    this.loop = null;
+  stop(): Promise<void> {
+    return this.consumer.stop();
   }
 
-  private async run(): Promise<void> {
-    let backoff = 100;
-    while (!this.stopped) {
-      try {
-        const consumer = await this.log.js.consumers.get(this.log.names.stream, this.consumerName);
-        this.messages = await consumer.consume({ max_messages: 64 });
-        if (this.stopped) await this.messages.close();
-        for await (const m of this.messages) {
-          await this.onMessage(m);
-          backoff = 100;
-        }
-      } catch (err) {
-        if (this.stopped) break;
-        this.opts.logger?.(`alarms: ${(err as Error).message}; resuming`);
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 5000);
-      }
-    }
-  }
-
-  private async onMessage(m: JsMsg): Promise<void> {
+  private async onDelivery(d: Delivery): Promise<Outcome> {
     const t0 = performance.now();
-    const item = readItem(m.data, m.seq, m.subject);
+    const item = d.read();
     if (!item.ok || item.event.type !== 'inference.completed') {
       this.stats.failed++;
-      this.opts.logger?.(`alarms: seq ${m.seq} is not a readable inference.completed; skipped`);
-      m.term();
-      return;
+      this.opts.logger?.(`alarms: seq ${d.seq} is not a readable inference.completed; skipped`);
+      return term('not a readable inference.completed');
     }
     try {
       await this.handle(item.event);
-      m.ack();
       this.stats.handled++;
+      return ack;
     } catch (err) {
       // Never dies of one verdict: it comes back (in order: nothing else is handed out meanwhile).
       this.stats.failed++;
-      this.opts.logger?.(`alarms: verdict seq ${m.seq}: ${(err as Error).message}; retrying`);
-      m.nak(Math.min(200 * 2 ** Math.min(m.info.deliveryCount, 8), 10_000));
+      this.opts.logger?.(`alarms: verdict seq ${d.seq}: ${(err as Error).message}; retrying`);
+      return nak(retryDelayMs(d.deliveryCount + 1, RETRY));
+    } finally {
+      this.stats.lastMs = performance.now() - t0;
     }
-    this.stats.lastMs = performance.now() - t0;
   }
 
   /** Decides on one verdict and makes its consequences durable (exported for the worker's own tests). */

@@ -138,9 +138,3 @@ export function alertFor(alarm: AlarmRow, opts: { severity: string; links: Links
 }
 
 const laterOf = (a: string, b: string): string => (Date.parse(a) >= Date.parse(b) ? a : b);
-
-/** Wait before the next try of a refused notification: 1 s, 2 s, 4 s ... up to maxMs. */
-export function retryDelayMs(deliveryCount: number, maxMs: number, baseMs = 1000): number {
-  const exp = Math.min(Math.max(deliveryCount, 1) - 1, 30);
-  return Math.min(maxMs, baseMs * 2 ** exp);
-}

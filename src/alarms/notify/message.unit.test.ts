@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { shaOf } from '../../../test/support/events.ts';
 import type { AlarmRow } from '../../projections/alarms/table.ts';
 import type { AlarmEvent } from '../book.ts';
-import { alertFor, linksFor, retryDelayMs, webhookPayload, webhookPayloadSchema } from './message.ts';
+import { alertFor, linksFor, webhookPayload, webhookPayloadSchema } from './message.ts';
 
 const links = linksFor('https://hydra.example.org/');
 const row: AlarmRow = {
@@ -99,14 +99,5 @@ describe('webhook payload', () => {
         links,
       ),
     ).toMatchObject({ kind: 'resolved', alarm: null, imageUrl: null, summary: 'X is good again' });
-  });
-});
-
-describe('retry delays', () => {
-  it('double from the base up to the cap', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 100].map((n) => retryDelayMs(n, 30_000))).toEqual([
-      1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000,
-    ]);
-    expect(retryDelayMs(0, 500, 100)).toBe(100);
   });
 });

@@ -1,9 +1,16 @@
-import { AckPolicy, DeliverPolicy, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import { readItem, type EventLog } from '../../events/log.ts';
+import type { EventLog } from '../../events/log.ts';
+import {
+  ack,
+  DurableConsumer,
+  nak,
+  retryDelayMs,
+  term,
+  type ConsumerStats,
+  type Delivery,
+  type Outcome,
+} from '../../events/consume/index.ts';
 import { AlarmBook, isAlarmEvent } from '../book.ts';
-import { retryDelayMs } from './message.ts';
 import type { NotifyTarget } from './targets.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface NotifyStats {
   handled: number;
@@ -31,41 +38,48 @@ export interface NotifyRunnerOptions {
 export class NotifyRunner {
   readonly stats: NotifyStats = { handled: 0, failed: 0, lastMs: 0, failingSince: null, lastError: null };
   private book = new AlarmBook();
-  private stopped = false;
-  private messages: ConsumerMessages | null = null;
-  private loop: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private exclusive: Promise<unknown> = Promise.resolve();
+  private bookLoaded: Promise<void> = Promise.resolve();
+  private readonly consumer: DurableConsumer;
 
   constructor(
     private readonly log: EventLog,
     readonly target: NotifyTarget,
     private readonly opts: NotifyRunnerOptions,
-  ) {}
+  ) {
+    this.consumer = new DurableConsumer(
+      log,
+      {
+        durable: this.consumerName,
+        filter: log.names.filter('alarm'),
+        deliver: 'new',
+        ackWaitMs: opts.ackWaitMs ?? 60_000,
+        // Nothing overtakes a refused notification.
+        maxAckPending: 1,
+        capacity: 1,
+      },
+      { kind: 'each', handle: (d) => this.onDelivery(d) },
+      (line) => opts.logger?.(`notify ${target.name}: ${line}`),
+    );
+  }
 
   get consumerName(): string {
     return this.log.names.consumer(`notify_${this.target.name}`);
   }
 
+  get consumerStats(): ConsumerStats {
+    return this.consumer.stats;
+  }
+
   async start(): Promise<void> {
-    const { jsm, names } = this.log;
-    try {
-      await jsm.consumers.info(names.stream, this.consumerName);
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError)) throw err;
-      await jsm.consumers.add(names.stream, {
-        durable_name: this.consumerName,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.New,
-        filter_subject: names.filter('alarm'),
-        max_ack_pending: 1,
-        max_deliver: -1,
-        ack_wait: (this.opts.ackWaitMs ?? 60_000) * 1_000_000,
-      });
-    }
-    // After the consumer exists, so that together they miss nothing.
+    // The book is read after the durable exists, so that together they miss nothing; deliveries
+    // wait for it.
+    let loaded!: () => void;
+    this.bookLoaded = new Promise((r) => (loaded = r));
+    await this.consumer.start();
     this.book = await AlarmBook.load(this.log);
-    this.loop ??= this.run();
+    loaded();
     const { refresh, refreshMs } = this.target;
     if (refresh && refreshMs) {
       const tick = () =>
@@ -78,12 +92,9 @@ export class NotifyRunner {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.messages?.close().catch(() => undefined);
-    await this.loop;
+    await this.consumer.stop();
     await this.exclusive.catch(() => undefined);
-    this.loop = null;
   }
 
   /** Sends and refreshes never overlap, so a refresh cannot land after the resolution it predates. */
@@ -93,51 +104,29 @@ export class NotifyRunner {
     return p;
   }
 
-  private async run(): Promise<void> {
-    let backoff = 100;
-    while (!this.stopped) {
-      try {
-        const consumer = await this.log.js.consumers.get(this.log.names.stream, this.consumerName);
-        this.messages = await consumer.consume({ max_messages: 16 });
-        if (this.stopped) await this.messages.close();
-        for await (const m of this.messages) {
-          await this.onMessage(m);
-          backoff = 100;
-        }
-      } catch (err) {
-        if (this.stopped) break;
-        this.opts.logger?.(`notify ${this.target.name}: ${(err as Error).message}; resuming`);
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 5000);
-      }
-    }
-  }
-
-  private async onMessage(m: JsMsg): Promise<void> {
+  private async onDelivery(d: Delivery): Promise<Outcome> {
+    await this.bookLoaded;
     const t0 = performance.now();
-    const item = readItem(m.data, m.seq, m.subject);
-    if (!item.ok || !isAlarmEvent(item.event)) {
-      m.term();
-      return;
-    }
+    const item = d.read();
+    if (!item.ok || !isAlarmEvent(item.event)) return term('not a readable alarm event');
     const e = item.event;
     this.book.apply(e);
     try {
       await this.serially(() => this.target.send(e, this.book.get(e.data.alarmId, e.seq)));
-      m.ack();
       this.stats.handled++;
       if (this.stats.failingSince) this.opts.logger?.(`notify ${this.target.name}: delivering again`);
       this.stats.failingSince = null;
+      return ack;
     } catch (err) {
-      const delay = retryDelayMs(m.info.deliveryCount, this.opts.retryMaxMs, this.opts.retryBaseMs);
       this.stats.failed++;
       this.stats.lastError = (err as Error).message;
       if (!this.stats.failingSince) {
         this.stats.failingSince = new Date().toISOString();
         this.opts.logger?.(`notify ${this.target.name}: ${(err as Error).message}; retrying (nothing is dropped)`);
       }
-      m.nak(delay);
+      return nak(retryDelayMs(d.deliveryCount, { baseMs: this.opts.retryBaseMs ?? 1000, maxMs: this.opts.retryMaxMs }));
+    } finally {
+      this.stats.lastMs = performance.now() - t0;
     }
-    this.stats.lastMs = performance.now() - t0;
   }
 }
