@@ -6,7 +6,7 @@ import type { LabelledImage, SamplingMethod } from './split.ts';
 
 /**
  * Pure decisions of a training run: which labels and images it trains on, and the outcome events.
- * The worker (src/workers/training.ts) does the I/O around them.
+ * The worker (src/training/worker.ts) does the I/O around them.
  */
 
 export type TrainingRequest = EventData<'training.requested'>;

@@ -5,7 +5,8 @@ import { openHydra, type Hydra } from '../context.ts';
 import type { HydraEvent } from '../events/catalog.ts';
 import { readMatching } from '../events/query.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
-import { TrainingWorker, trainingDeps } from './training.ts';
+import { TrainingWorker } from './worker.ts';
+import { trainingDeps } from '../workers/training.ts';
 
 // The worker loop on real NATS and MariaDB; the requests here never reach PyTorch (the e2e test trains).
 let env: TestEnv;
@@ -37,7 +38,7 @@ beforeAll(async () => {
   await hydra.log.append({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec('CDC_occupancy') });
   plotTypes = await PlotTypeCache.open(hydra.log);
   worker = new TrainingWorker(trainingDeps(hydra, plotTypes, (line) => said.push(line)));
-  worker.start();
+  await worker.start();
 });
 
 afterAll(async () => {
