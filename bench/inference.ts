@@ -110,7 +110,7 @@ export default async function bench(): Promise<BenchResult> {
     const staging = path.join(dirs.root, 'staging');
     await mkdir(staging, { recursive: true });
     for (const f of backlog) await writeFile(path.join(staging, f), await readFile(path.join(source, f)));
-    worker.start();
+    await worker.start();
     t0 = performance.now();
     await Promise.all(backlog.map((f) => rename(path.join(staging, f), path.join(runDir, f))));
     feeder.start();

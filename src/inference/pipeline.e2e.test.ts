@@ -121,7 +121,7 @@ afterAll(async () => {
 describe('inference', () => {
   it('finds the injected failure from its chunk on, shows where, and leaves the Good plots alone', async () => {
     const worker = new InferenceWorker(log, blobs, plotTypes, models);
-    worker.start();
+    await worker.start();
     const alarms = new AlarmWorker(log, plotTypes, await AlarmStateStore.open(env.nc, log));
     await alarms.start();
     try {
@@ -219,7 +219,7 @@ describe('inference', () => {
         { length: n },
         (_, i) => new InferenceWorker(log, blobs, plotTypes, models, { name: `w${i}`, batchSize: 4 }),
       );
-      workers.forEach((w) => w.start());
+      await Promise.all(workers.map((w) => w.start()));
       try {
         await simulate({
           inbox: dirs.inbox,
@@ -282,7 +282,7 @@ describe('inference', () => {
     expect(valAccuracy).toBeGreaterThanOrEqual(0.9);
     await until(async () => ((await models.forPlotType('FCAL_occupancy'))?.modelId === modelId ? true : undefined));
     const worker = new InferenceWorker(log, blobs, plotTypes, models);
-    worker.start();
+    await worker.start();
     try {
       await simulate({
         inbox: dirs.inbox,

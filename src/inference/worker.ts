@@ -1,10 +1,16 @@
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { AckPolicy, JetStreamApiError, type JsMsg } from '@nats-io/jetstream';
 import type { BlobStore } from '../blobs/store.ts';
 import type { EventMetadata } from '../events/envelope.ts';
 import type { AnyNewEvent, EventLog } from '../events/log.ts';
-import { readItem } from '../events/log.ts';
+import {
+  ack,
+  DurableConsumer,
+  term,
+  type ConsumerStats,
+  type Delivery,
+  type Outcome,
+} from '../events/consume/index.ts';
 import type { HydraEventOf } from '../events/catalog.ts';
 import type { PlotTypeCache } from '../plottypes/cache.ts';
 import { preprocessBatch, toFloat32 } from '../preprocess/index.ts';
@@ -15,7 +21,7 @@ import type { ActiveModels, LoadedModel } from './active-models.ts';
 
 type Arrived = HydraEventOf<'image.arrived'>;
 interface Job {
-  readonly msg: JsMsg;
+  readonly delivery: Delivery;
   readonly event: Arrived;
   readonly received: number;
 }
@@ -46,11 +52,8 @@ export class InferenceWorker {
     histogram: {},
     phases: { blobs: 0, preprocess: 0, model: 0, heatmaps: 0, append: 0 },
   };
-  private stopped = false;
-  private loop: Promise<void> | null = null;
-  // biome-ignore lint/suspicious/noConfusingVoidType: nats.js types close() so
-  private current: { close(): Promise<void | Error> } | null = null;
   private readonly metadata: EventMetadata;
+  private readonly consumer: DurableConsumer;
 
   constructor(
     private readonly log: EventLog,
@@ -63,101 +66,73 @@ export class InferenceWorker {
       correlationId: 'inference',
       producer: `inference@${opts.name ?? `${os.hostname()}:${process.pid}`}`,
     };
+    this.consumer = new DurableConsumer(
+      log,
+      {
+        durable: this.consumerName,
+        filter: log.names.filter('image.arrived'),
+        deliver: 'all',
+        ackWaitMs: 30_000,
+        // One more than the attempts: the last delivery records inference.failed instead of trying again.
+        maxDeliver: MAX_DELIVER + 1,
+        maxAckPending: 1000,
+        retry: { baseMs: 1000, maxMs: 10_000 },
+      },
+      { kind: 'batch', maxBatch: opts.batchSize ?? 16, handle: (ds) => this.handle(ds) },
+      (line) => opts.say?.(`inference: ${line}`),
+    );
   }
 
   get consumerName(): string {
     return this.log.names.consumer('inference');
   }
 
-  start(): void {
-    this.loop ??= this.run();
+  get consumerStats(): ConsumerStats {
+    return this.consumer.stats;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.current?.close().catch(() => undefined);
-    await this.loop;
+  /** Creates the shared durable (if new: from the first image in the stream) and starts classifying. */
+  start(): Promise<void> {
+    return this.consumer.start();
   }
 
-  private async ensureConsumer(): Promise<void> {
-    const { jsm, names } = this.log;
-    try {
-      await jsm.consumers.info(names.stream, this.consumerName);
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError)) throw err;
-      await jsm.consumers
-        .add(names.stream, {
-          durable_name: this.consumerName,
-          ack_policy: AckPolicy.Explicit,
-          filter_subject: names.filter('image.arrived'),
-          ack_wait: 30_000_000_000,
-          max_deliver: MAX_DELIVER + 1,
-          max_ack_pending: 1000,
-        })
-        .catch((e: unknown) => {
-          if (!(e instanceof JetStreamApiError)) throw e; // another worker created it first
-        });
-    }
+  stop(): Promise<void> {
+    return this.consumer.stop();
   }
 
-  private async run(): Promise<void> {
-    const batchSize = this.opts.batchSize ?? 16;
-    while (!this.stopped) {
-      try {
-        await this.ensureConsumer();
-        const consumer = await this.log.js.consumers.get(this.log.names.stream, this.consumerName);
-        while (!this.stopped) {
-          const messages = await consumer.fetch({ max_messages: batchSize, expires: 2000 });
-          this.current = messages;
-          let jobs: Job[] = [];
-          for await (const m of messages) {
-            const item = readItem(m.data, m.seq, m.subject);
-            if (!item.ok || item.event.type !== 'image.arrived') {
-              this.opts.say?.(
-                `inference: message ${m.seq} is not an image.arrived event (${item.ok ? item.event.type : item.error.message}); terminated`,
-              );
-              m.term();
-              continue;
-            }
-            jobs.push({ msg: m, event: item.event, received: Date.now() });
-            if (m.info.pending === 0 || jobs.length >= batchSize) {
-              await this.process(jobs);
-              jobs = [];
-            }
-          }
-          await this.process(jobs);
-          this.current = null;
-        }
-      } catch (err) {
-        if (this.stopped) break;
-        this.opts.say?.(`inference: ${(err as Error).message}; retrying`);
-        await new Promise((r) => setTimeout(r, 1000));
+  /** Terminates what is not an image.arrived; classifies the rest as one batch (a throw hands them all back). */
+  private async handle(ds: readonly Delivery[]): Promise<Outcome[]> {
+    const jobs: Job[] = [];
+    const outcomes = ds.map((d): Outcome => {
+      const item = d.read();
+      if (!item.ok || item.event.type !== 'image.arrived') {
+        const what = item.ok ? item.event.type : item.error.message;
+        this.opts.say?.(`inference: message ${d.seq} is not an image.arrived event (${what}); terminated`);
+        return term('not an image.arrived event');
       }
-    }
+      jobs.push({ delivery: d, event: item.event, received: d.receivedAt });
+      return ack;
+    });
+    await this.process(jobs);
+    return outcomes;
   }
 
   /** One batch: everything appended, then acked; a batch that cannot be appended is retried. */
-  private async process(jobs: Job[]): Promise<void> {
+  private async process(jobs: readonly Job[]): Promise<void> {
     if (jobs.length === 0) return;
     const t0 = performance.now();
     const events: AnyNewEvent[] = [];
     const byPlot = new Map<string, Job[]>();
     for (const j of jobs) {
       // Tried often enough: record the failure instead of trying forever.
-      if (j.msg.info.deliveryCount >= MAX_DELIVER)
-        events.push(this.failed(j, `gave up after ${j.msg.info.deliveryCount} attempts`));
+      if (j.delivery.deliveryCount >= MAX_DELIVER)
+        events.push(this.failed(j, `gave up after ${j.delivery.deliveryCount} attempts`));
       else byPlot.set(j.event.data.plotType, [...(byPlot.get(j.event.data.plotType) ?? []), j]);
     }
-    try {
-      for (const [plotType, group] of byPlot) events.push(...(await this.classifyGroup(plotType, group)));
-      const tAppend = performance.now();
-      await this.log.appendMany(events);
-      this.stats.phases.append += performance.now() - tAppend;
-    } catch (err) {
-      for (const j of jobs) j.msg.nak(2000);
-      throw err;
-    }
-    for (const j of jobs) j.msg.ack();
+    for (const [plotType, group] of byPlot) events.push(...(await this.classifyGroup(plotType, group)));
+    const tAppend = performance.now();
+    await this.log.appendMany(events);
+    this.stats.phases.append += performance.now() - tAppend;
     const ms = performance.now() - t0;
     this.stats.handled += jobs.length;
     this.stats.failed += events.filter((e) => e.type === 'inference.failed').length;

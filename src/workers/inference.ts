@@ -12,7 +12,7 @@ export const inferenceRole: Role = {
     const models = new ActiveModels(hydra.database.db, hydra.blobs, hydra.log, say);
     models.start();
     const worker = new InferenceWorker(hydra.log, hydra.blobs, plotTypes, models, { say });
-    worker.start();
+    await worker.start();
     return {
       stats: () => worker.stats,
       async stop() {
