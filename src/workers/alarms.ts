@@ -2,6 +2,7 @@ import { AlarmStateStore } from '../alarms/store.ts';
 import { AlarmWorker } from '../alarms/worker.ts';
 import { NotifyRunner, targetsFromConfig } from '../alarms/notify/index.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
+import { summaryOf } from '../events/consume/index.ts';
 import type { Role } from './role.ts';
 
 /** Raises and resolves alarm episodes from verdicts, and notifies the webhook and Alertmanager when configured. */
@@ -26,6 +27,7 @@ export const alarmsRole: Role = {
         handled: worker.stats.handled,
         failed: worker.stats.failed + notifiers.reduce((a, n) => a + n.stats.failed, 0),
         lastMs: worker.stats.lastMs,
+        consumers: [worker, ...notifiers].map((w) => summaryOf(w.consumerStats)),
       }),
       async stop() {
         await worker.stop();

@@ -18,6 +18,17 @@ export const heartbeatSchema = z.object({
       failed: z.number(),
       lastMs: z.number(),
       histogram: z.record(z.string(), z.number()).optional(),
+      consumers: z
+        .array(
+          z.object({
+            durable: z.string(),
+            state: z.enum(['starting', 'consuming', 'standby', 'restarting', 'stopped']),
+            restarts: z.number(),
+            reconnects: z.number(),
+            lastError: z.string().nullable(),
+          }),
+        )
+        .optional(),
     }),
   ),
 });

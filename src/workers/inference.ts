@@ -1,6 +1,7 @@
 import { ActiveModels } from '../inference/active-models.ts';
 import { InferenceWorker } from '../inference/worker.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
+import { summaryOf } from '../events/consume/index.ts';
 import type { Role } from './role.ts';
 
 /** Runs each arriving image through its plot type's active model (any number of these share the work). */
@@ -14,7 +15,7 @@ export const inferenceRole: Role = {
     const worker = new InferenceWorker(hydra.log, hydra.blobs, plotTypes, models, { say });
     await worker.start();
     return {
-      stats: () => worker.stats,
+      stats: () => ({ ...worker.stats, consumers: [summaryOf(worker.consumerStats)] }),
       async stop() {
         await worker.stop();
         await models.stop();

@@ -1,4 +1,5 @@
 import { allProjections, ProjectionRunner } from '../projections/index.ts';
+import { summaryOf } from '../events/consume/index.ts';
 import type { Role } from './role.ts';
 
 /** Keeps every read model up to date, one runner per projection. */
@@ -15,6 +16,7 @@ export const projectionsRole: Role = {
           handled: s.reduce((a, r) => a + r.handled, 0),
           failed: s.reduce((a, r) => a + r.parked, 0),
           lastMs: Math.max(0, ...s.map((r) => r.lastBatchMs)),
+          consumers: runners.map((r) => summaryOf(r.consumerStats)),
         };
       },
       stop: async () => {

@@ -1,4 +1,5 @@
 import type { Hydra } from '../context.ts';
+import type { ConsumerSummary } from '../events/consume/index.ts';
 
 /** Counters a role reports in its heartbeat (Status page, /metrics). */
 export interface RoleStats {
@@ -7,6 +8,8 @@ export interface RoleStats {
   lastMs: number;
   /** Processing-time histogram buckets in ms (upper bounds) with counts, for the Status page. */
   histogram?: Record<string, number>;
+  /** The role's durable consumers and their state (consuming, standby, restarting...). */
+  consumers?: ConsumerSummary[];
 }
 
 export interface RunningRole {

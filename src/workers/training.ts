@@ -3,6 +3,7 @@ import type { Hydra } from '../context.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
 import type { TrainingJobDeps } from '../training/job.ts';
 import { TrainingWorker } from '../training/worker.ts';
+import { summaryOf } from '../events/consume/index.ts';
 import type { Role } from './role.ts';
 
 export function trainingDeps(hydra: Hydra, plotTypes: PlotTypeCache, say: (line: string) => void): TrainingJobDeps {
@@ -28,7 +29,7 @@ export const trainingRole: Role = {
     const worker = new TrainingWorker(trainingDeps(hydra, plotTypes, say));
     await worker.start();
     return {
-      stats: () => ({ ...worker.stats }),
+      stats: () => ({ ...worker.stats, consumers: [summaryOf(worker.consumerStats)] }),
       async stop() {
         await worker.stop();
         await plotTypes.close();

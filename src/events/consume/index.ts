@@ -12,4 +12,10 @@ export {
   type Outcome,
   type RetryBackoff,
 } from './delivery.ts';
-export { TIME_BUCKETS_MS, type ConsumerState, type ConsumerStats } from './stats.ts';
+export {
+  summaryOf,
+  TIME_BUCKETS_MS,
+  type ConsumerState,
+  type ConsumerStats,
+  type ConsumerSummary,
+} from './stats.ts';

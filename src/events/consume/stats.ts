@@ -50,6 +50,23 @@ export function emptyStats(durable: string): ConsumerStats {
   };
 }
 
+/** What a heartbeat carries about one durable consumer: enough to see it is stuck or restarting. */
+export interface ConsumerSummary {
+  readonly durable: string;
+  readonly state: ConsumerState;
+  readonly restarts: number;
+  readonly reconnects: number;
+  readonly lastError: string | null;
+}
+
+export const summaryOf = (s: ConsumerStats): ConsumerSummary => ({
+  durable: s.durable,
+  state: s.state,
+  restarts: s.restarts,
+  reconnects: s.reconnects,
+  lastError: s.lastError === null ? null : s.lastError.slice(0, 300),
+});
+
 /** Adds a handled batch (or single message) to the stats. */
 export function recordBatch(stats: ConsumerStats, outcomes: readonly Outcome[], ms: number): void {
   for (const o of outcomes) {

@@ -55,18 +55,30 @@ function histogramBars(h: Readonly<Record<string, number>> | undefined): Html {
   return html`<span class="hist" title="${entries.map(([le, n]) => `≤${le} ms: ${n}`).join(', ')}">${entries.map(([, n]) => html`<span style="--h:${Math.round((n / max) * 100)}%"></span>`)}</span>`;
 }
 
+/** One word per durable consumer state, with the count; restarts and the last error in the title. */
+function consumerStates(consumers: Heartbeat['stats'][string]['consumers']): Html {
+  if (!consumers?.length) return html``;
+  const byState = new Map<string, number>();
+  for (const c of consumers) byState.set(c.state, (byState.get(c.state) ?? 0) + 1);
+  const troubled = consumers.filter((c) => c.restarts > 0 || c.state === 'restarting');
+  const title = troubled
+    .map((c) => `${c.durable}: ${c.restarts} restarts${c.lastError ? `, last: ${c.lastError}` : ''}`)
+    .join('\n');
+  return html`<span class="consumers${troubled.some((c) => c.state === 'restarting') ? ' bad' : ''}" title="${title}">${[...byState].map(([state, n]) => `${n} ${state}`).join(', ')}${troubled.length ? ` · ${troubled.reduce((a, c) => a + c.restarts, 0)} restarts` : ''}</span>`;
+}
+
 /** Host names and pids are for signed-in users only (they help an attacker more than an anonymous watcher). */
 function processes(beats: readonly Heartbeat[], ctx: PageContext): Html {
   if (beats.length === 0) return html`<p class="banner critical">No Hydra process is reporting a heartbeat.</p>`;
   const where = ctx.user !== null;
-  return html`<table class="procs"><thead><tr><th>State</th><th>Role</th>${where ? html`<th>Host</th><th class="num">PID</th>` : ''}<th>Up</th><th class="num">Handled</th><th class="num">Failed</th><th class="num">Last (ms)</th><th>Timing</th><th>Last beat</th></tr></thead><tbody>
+  return html`<table class="procs"><thead><tr><th>State</th><th>Role</th>${where ? html`<th>Host</th><th class="num">PID</th>` : ''}<th>Up</th><th class="num">Handled</th><th class="num">Failed</th><th class="num">Last (ms)</th><th>Timing</th><th>Consumers</th><th>Last beat</th></tr></thead><tbody>
 ${beats.flatMap((b) => {
   const live = heartbeatLive(b, ctx.now);
   const roles = b.roles.length ? b.roles : ['(none)'];
   return roles.map((r) => {
     const s = b.stats[r];
     return html`<tr class="${live ? '' : 'down'}"><td><span class="role ${live ? 'up' : 'down'}">${live ? 'up' : 'silent'}</span></td><td>${r}</td>${where ? html`<td>${b.host}</td><td class="num">${b.pid}</td>` : ''}
-<td>${duration(ctx.now - Date.parse(b.startedAt))}</td><td class="num">${s ? count(s.handled) : ''}</td><td class="num">${s ? count(s.failed) : ''}</td><td class="num">${s ? s.lastMs.toFixed(1) : ''}</td><td>${histogramBars(s?.histogram)}</td><td>${when(b.at, ctx.tz, ctx.now)}</td></tr>`;
+<td>${duration(ctx.now - Date.parse(b.startedAt))}</td><td class="num">${s ? count(s.handled) : ''}</td><td class="num">${s ? count(s.failed) : ''}</td><td class="num">${s ? s.lastMs.toFixed(1) : ''}</td><td>${histogramBars(s?.histogram)}</td><td>${consumerStates(s?.consumers)}</td><td>${when(b.at, ctx.tz, ctx.now)}</td></tr>`;
   });
 })}</tbody></table>`;
 }
