@@ -30,6 +30,12 @@ export const configSchema = z.object({
     .string()
     .default(path.resolve(process.cwd(), 'var'))
     .describe('Where embedded services keep their data and Hydra keeps local state.'),
+  HYDRA_EMBEDDED_SERVICES: z
+    .enum(['auto', 'never'])
+    .default('auto')
+    .describe(
+      'auto: `hydra up` and `hydra services up` start NATS and MariaDB under HYDRA_VAR_DIR when the configured ones do not answer; never: they fail instead. Other commands and `hydra worker` never start them.',
+    ),
   HYDRA_PYTHON: z
     .string()
     .optional()

@@ -34,7 +34,7 @@ export function formatAlarm(r: AlarmRow): string {
 }
 
 async function withHydra<T>(fn: (h: Hydra) => Promise<T>): Promise<T> {
-  const hydra = await openHydra(loadConfig(), { producer: 'alarms-cli', ensureServices: true });
+  const hydra = await openHydra(loadConfig(), { producer: 'alarms-cli', services: 'find' });
   try {
     return await fn(hydra);
   } finally {

@@ -52,7 +52,7 @@ export function registerLabelCommands(program: Command): void {
     .option('--user <name>', 'who labelled them (when the CSV has no user column)')
     .action(async (file: string, raw: unknown) => {
       const o = parseOptions(importOptions, raw);
-      const hydra = await openHydra(loadConfig(), { producer: 'labels-import', ensureServices: true, migrate: true });
+      const hydra = await openHydra(loadConfig(), { producer: 'labels-import', services: 'find', migrate: true });
       const { ingestor, plotTypes } = await openIngestor(hydra, 'labels-import');
       const bar = progressPrinter();
       try {
@@ -88,7 +88,7 @@ export function registerLabelCommands(program: Command): void {
       .action(async (imageId: string, plotType: string, label: string, raw: unknown) => {
         const a = parseOptions(oneArgs, { imageId, plotType, label });
         const o = parseOptions(oneOptions, raw);
-        const hydra = await openHydra(loadConfig(), { producer: 'labels', ensureServices: true });
+        const hydra = await openHydra(loadConfig(), { producer: 'labels', services: 'find' });
         const plotTypes = await PlotTypeCache.open(hydra.log);
         try {
           const cmd = { ...a, user: o.user ?? defaultUser(), ...(o.comment ? { comment: o.comment } : {}) };

@@ -34,5 +34,6 @@ try {
 } catch (err) {
   const e = err as Error & { code?: string };
   console.error(`hydra: ${e.message}${e.code ? ` [${e.code}]` : ''}`);
-  process.exitCode = process.exitCode || 1;
+  // Exit now: a half-started worker's open connections must not keep a failed process alive.
+  process.exit(process.exitCode || 1);
 }

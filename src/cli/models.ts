@@ -14,7 +14,7 @@ import { defaultUser, parseOptions, userSchema } from './options.ts';
 /** `hydra models list|signoff|activate|retire|import`: the model registry. Decisions live in src/models. */
 
 async function withHydra<T>(producer: string, fn: (h: Hydra) => Promise<T>): Promise<T> {
-  const hydra = await openHydra(loadConfig(), { producer, ensureServices: true });
+  const hydra = await openHydra(loadConfig(), { producer, services: 'find' });
   try {
     return await fn(hydra);
   } finally {

@@ -17,7 +17,7 @@ export function registerPlotTypeCommands(program: Command): void {
     .argument('<file>', 'YAML: a list of plot types')
     .action(async (file: string) => {
       const specs = parsePlotTypesYaml(await readFile(file, 'utf8'), file);
-      const hydra = await openHydra(loadConfig(), { producer: 'plot-types', ensureServices: true });
+      const hydra = await openHydra(loadConfig(), { producer: 'plot-types', services: 'find' });
       try {
         const changes = await applyPlotTypes(hydra.log, specs, {
           correlationId: `apply:${file}`,
@@ -37,7 +37,7 @@ export function registerPlotTypeCommands(program: Command): void {
   pt.command('list')
     .description('the plot types in use')
     .action(async () => {
-      const hydra = await openHydra(loadConfig(), { producer: 'plot-types', ensureServices: true });
+      const hydra = await openHydra(loadConfig(), { producer: 'plot-types', services: 'find' });
       try {
         const all = await currentPlotTypes(hydra.log);
         for (const [name, { spec, retired }] of [...all].sort()) {
@@ -56,7 +56,7 @@ export function registerPlotTypeCommands(program: Command): void {
     .argument('<name>')
     .option('--reason <text>')
     .action(async (name: string, opts: { reason?: string }) => {
-      const hydra = await openHydra(loadConfig(), { producer: 'plot-types', ensureServices: true });
+      const hydra = await openHydra(loadConfig(), { producer: 'plot-types', services: 'find' });
       try {
         const all = await currentPlotTypes(hydra.log);
         if (!all.has(name)) throw new Error(`no plot type "${name}"`);

@@ -25,7 +25,7 @@ export function registerReplayCommands(program: Command): void {
     .option('--verify', 'compare only; exit 1 and print the differing rows when they differ', false)
     .option('--only <names>', 'comma-separated projection names')
     .action(async (opts: { verify: boolean; only?: string }) => {
-      const hydra = await openHydra(loadConfig(), { producer: 'replay', ensureServices: true, migrate: true });
+      const hydra = await openHydra(loadConfig(), { producer: 'replay', services: 'find', migrate: true });
       try {
         const wanted = opts.only?.split(',').map((s) => s.trim());
         const unknown = wanted?.filter((w) => !allProjections.some((p) => p.name === w)) ?? [];
@@ -79,7 +79,7 @@ export function registerReplayCommands(program: Command): void {
     .command('projections')
     .description('each projection: checkpoint, consumer lag, dead letters')
     .action(async () => {
-      const hydra = await openHydra(loadConfig(), { producer: 'status', ensureServices: true, migrate: true });
+      const hydra = await openHydra(loadConfig(), { producer: 'status', services: 'find', migrate: true });
       try {
         const deadBy = new Map((await deadLetterCounts(hydra.database.db)).map((d) => [d.projection, d.n]));
         for (const p of allProjections) {

@@ -12,19 +12,31 @@ const say = (line: string): void => console.log(`${new Date().toISOString().slic
 /** Opens Hydra (starting services and migrating as needed), runs the roles until SIGINT/SIGTERM, then drains. */
 export async function runRoles(
   selected: readonly Role[],
-  opts: { before?: (h: Hydra) => Promise<void>; after?: (h: Hydra) => Promise<{ stop(): Promise<void> }> } = {},
+  opts: {
+    /** `hydra up` may start NATS and MariaDB; a single worker role never does. */
+    startServices: boolean;
+    before?: (h: Hydra) => Promise<void>;
+    after?: (h: Hydra) => Promise<{ stop(): Promise<void> }>;
+  },
 ): Promise<void> {
   const hydra = await openHydra(loadConfig(), {
     producer: selected.map((r) => r.name).join('+'),
-    ensureServices: true,
+    services: opts.startServices ? 'start' : 'find',
     migrate: true,
     say,
   });
   await opts.before?.(hydra);
   const running = new Map<string, RunningRole>();
-  for (const role of selected) {
-    running.set(role.name, await role.start(hydra, say));
-    say(`${role.name}: started`);
+  try {
+    for (const role of selected) {
+      running.set(role.name, await role.start(hydra, say));
+      say(`${role.name}: started`);
+    }
+  } catch (err) {
+    // A role that cannot start stops the process with a non-zero exit, so a supervisor restarts it.
+    for (const r of [...running.values()].reverse()) await r.stop().catch(() => undefined);
+    await hydra.close().catch(() => undefined);
+    throw err;
   }
   const heartbeat = startHeartbeat(hydra.status, running);
   const extra = await opts.after?.(hydra);
@@ -61,10 +73,11 @@ export function registerRunCommands(program: Command): void {
         roles,
         o.demo
           ? {
+              startServices: true,
               before: (h) => ensureDemoAdmin(h, say),
               after: (h) => startDemo(h, say, { interval: o.interval, run: o.run, perClass: 100 }),
             }
-          : {},
+          : { startServices: true },
       );
     });
 
@@ -75,14 +88,14 @@ export function registerRunCommands(program: Command): void {
     .action(async (name: string) => {
       const role = roles.find((r) => r.name === name);
       if (!role) throw new Error(`unknown role "${name}"; roles: ${roles.map((r) => r.name).join(', ')}`);
-      await runRoles([role]);
+      await runRoles([role], { startServices: false });
     });
 
   program
     .command('migrate')
     .description('apply the database migrations (drizzle/)')
     .action(async () => {
-      const hydra = await openHydra(loadConfig(), { producer: 'migrate', ensureServices: true, migrate: true, say });
+      const hydra = await openHydra(loadConfig(), { producer: 'migrate', services: 'find', migrate: true, say });
       say(`database ${hydra.database.name} is up to date`);
       await hydra.close();
     });

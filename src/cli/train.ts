@@ -71,7 +71,7 @@ export function registerTrainCommands(program: Command): void {
     .action(async (raw: unknown) => {
       const o = parseOptions(trainOptions, raw);
       const parameters = Object.fromEntries(PARAMETER_KEYS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
-      const hydra = await openHydra(loadConfig(), { producer: 'train', ensureServices: true });
+      const hydra = await openHydra(loadConfig(), { producer: 'train', services: 'find' });
       const plotTypes = await PlotTypeCache.open(hydra.log);
       try {
         const user = o.user ?? defaultUser();

@@ -35,7 +35,7 @@ const addOptions = z.object({
 });
 
 async function withAccounts<T>(fn: (a: Accounts, h: Hydra) => Promise<T>): Promise<T> {
-  const hydra = await openHydra(loadConfig(), { producer: 'cli', ensureServices: true, migrate: true });
+  const hydra = await openHydra(loadConfig(), { producer: 'cli', services: 'find', migrate: true });
   try {
     return await fn(
       new Accounts({

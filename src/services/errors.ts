@@ -7,7 +7,8 @@ export class ServiceError extends Error {
       | 'HYDRA_SERVICE_BINARY_MISSING'
       | 'HYDRA_SERVICE_STOP_FAILED'
       | 'HYDRA_SERVICE_LOCKED'
-      | 'HYDRA_SERVICE_INSTALL_FAILED',
+      | 'HYDRA_SERVICE_INSTALL_FAILED'
+      | 'HYDRA_SERVICE_NOT_RUNNING',
     message: string,
     options?: { cause?: unknown },
   ) {
