@@ -34,6 +34,8 @@ export async function openHttpEnv(
     /** The upload API, built on this env's stream and blob store. */
     upload?: (parts: { log: EventLog; blobs: BlobStore }) => Promise<UploadOptions>;
     logger?: AppOptions['logger'];
+    /** The pages read the env's database through this port on 127.0.0.1 (a TCP proxy a test can take down). */
+    webDatabasePort?: number;
   } = {},
 ): Promise<HttpEnv> {
   const env = await openTestEnv(label);
@@ -45,9 +47,12 @@ export async function openHttpEnv(
   });
   const blobs = await BlobStore.open(env.nc, log.names.blobBucket);
   const status = await new Kvm(env.nc).create(log.names.statusBucket, { history: 1 });
+  const webDatabase = opts.webDatabasePort
+    ? await openDatabase(viaPort(env.config.DATABASE_URL, opts.webDatabasePort))
+    : null;
   const deps: HttpDeps = {
     config: { ...env.config, ...opts.config },
-    db: env.database.db,
+    db: (webDatabase ?? env.database).db,
     log,
     blobs,
     status,
@@ -87,10 +92,18 @@ export async function openHttpEnv(
       await app.close();
       await Promise.all(runners.map((r) => r.stop()));
       await runnerDb.close();
+      await webDatabase?.close().catch(() => undefined);
       await env.cleanup();
     },
   };
 }
+
+const viaPort = (url: string, port: number): string => {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(port);
+  return u.toString();
+};
 
 /** Synthetic facts for the pages, as the ingest, inference and alarm workers would append them. */
 export const fact = {

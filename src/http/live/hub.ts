@@ -4,7 +4,7 @@ import type { EventLog } from '../../events/log.ts';
 import { waitForCheckpoints } from '../../projections/checkpoints.ts';
 import { buildBoard, roleHealth, type Board, type RoleHealth } from '../board.ts';
 import { loadRunData, type RunData } from '../queries/run.ts';
-import { alarmsView, boardView, healthView, newsView } from '../views/run.ts';
+import { alarmsView, boardView, healthView, newsView, type ReadTrouble } from '../views/run.ts';
 import type { ViewContext } from '../views/layout.ts';
 import type { HeartbeatWatch } from './heartbeats.ts';
 import { partial, sseMessage } from './sse.ts';
@@ -79,6 +79,7 @@ export class LiveHub {
   private stopped = false;
   private readonly stopping = new AbortController();
   private rolesKey = '';
+  private trouble: ReadTrouble | null = null;
   readonly clock: () => number;
 
   constructor(private readonly o: HubOptions) {
@@ -116,7 +117,8 @@ export class LiveHub {
   async current(): Promise<RunSnapshot> {
     const s = this.snapshot;
     const maxAge = this.o.cacheMs ?? 5_000;
-    if (!s || maxAge === 0) return this.rebuild();
+    // While the database does not answer, viewers get the last page, saying so (when there is one).
+    if (!s || maxAge === 0) return this.rebuild().catch((err: unknown) => this.snapshot ?? Promise.reject(err));
     if (this.clock() - s.at >= maxAge)
       this.rebuild().catch((err: unknown) => this.o.logger?.(`live: ${(err as Error).message}`));
     return s;
@@ -134,15 +136,34 @@ export class LiveHub {
   }
 
   private rebuild(): Promise<RunSnapshot> {
-    this.building ??= this.build().finally(() => {
-      this.building = null;
-    });
+    this.building ??= this.build()
+      .catch((err: unknown) => {
+        this.unreadable(err);
+        throw err;
+      })
+      .finally(() => {
+        this.building = null;
+      });
     return this.building;
+  }
+
+  /** The read models cannot be read: the health part says so on the last page, pushed to every viewer. */
+  private unreadable(err: unknown): void {
+    const s = this.snapshot;
+    const now = this.clock();
+    this.trouble ??= { since: now, message: (err as Error).message.slice(0, 200), shownFrom: s?.at ?? now };
+    if (!s) return;
+    const ctx: ViewContext = { tz: this.o.tz, now, htmxVersion: this.o.htmxVersion };
+    const health = healthView(s.board, s.roles, s.data.parked, ctx, this.o.staleMs, this.trouble).value;
+    if (health === s.parts.health) return;
+    this.snapshot = { ...s, parts: { ...s.parts, health } };
+    this.broadcast(sseMessage(partial('#health', SWAP.health, health)));
   }
 
   private async build(): Promise<RunSnapshot> {
     const now = this.clock();
     const data = await loadRunData(this.o.db, now);
+    this.trouble = null;
     const board = buildBoard(data.rows, now, this.o.staleMs);
     const roles = roleHealth(this.o.heartbeats.all(), this.o.expectedRoles(), now);
     const ctx: ViewContext = { tz: this.o.tz, now, htmxVersion: this.o.htmxVersion };

@@ -139,7 +139,17 @@ export const authPlugin = fp(
     const anonymousDefault = isLoopback(c.HYDRA_HTTP_HOST) && trustedProxies.empty;
 
     app.decorate('accounts', new Accounts({ log: h.log, db: h.db, producer: 'http' }));
-    app.decorate('anonymousViewing', async () => (await readSiteSettings(h.db))?.anonymousViewing ?? anonymousDefault);
+    // While the database does not answer, the last setting read holds: the watch pages can then still
+    // say the database is down rather than fail.
+    let lastAnonymousViewing: boolean | null = null;
+    app.decorate('anonymousViewing', async () => {
+      try {
+        lastAnonymousViewing = (await readSiteSettings(h.db))?.anonymousViewing ?? anonymousDefault;
+      } catch (err) {
+        if (lastAnonymousViewing === null) throw err;
+      }
+      return lastAnonymousViewing;
+    });
 
     await app.register(formbody, { bodyLimit: 64 * 1024 });
     await app.register(cookie, { secret: derive(master, 'cookie') });

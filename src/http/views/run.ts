@@ -35,15 +35,28 @@ ${c.pending + c.skipped + c.empty ? html`<span class="pill muted">${c.pending + 
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
 
+/** The read models could not be read: since when, why, and when what is shown was read. */
+export interface ReadTrouble {
+  readonly since: number;
+  readonly message: string;
+  readonly shownFrom: number;
+}
+
 export function healthView(
   board: Board,
   roles: readonly RoleHealth[],
   parked: RunData['parked'],
   ctx: ViewContext,
   staleMs: number,
+  unreadable?: ReadTrouble | null,
 ): Html {
   const down = roles.filter((r) => !r.live);
   const banners: Html[] = [];
+  if (unreadable) {
+    banners.push(
+      html`<div class="banner critical" role="alert"><strong>The database does not answer</strong> (since ${when(new Date(unreadable.since).toISOString(), ctx.tz, ctx.now)}: ${unreadable.message}) — this page shows what it knew at ${clock(new Date(unreadable.shownFrom).toISOString(), ctx.tz)} and is not updating. Events are still recorded and alarms still raised while NATS is up.</div>`,
+    );
+  }
   if (board.plotTypes > 0 && board.stale) {
     banners.push(
       board.newestArrivalAt
