@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { wholeNumberText } from '../text-input.ts';
 import { acknowledgeAlarm } from '../alarms/acknowledge.ts';
 import { AlarmBook } from '../alarms/book.ts';
 import { loadConfig } from '../config.ts';
@@ -8,7 +9,7 @@ import type { AlarmRow } from '../projections/alarms/table.ts';
 
 const listOptions = z.object({
   open: z.boolean().default(false),
-  limit: z.coerce.number().int().positive().default(50),
+  limit: wholeNumberText({ min: 1, max: 100_000 }).default(50),
   json: z.boolean().default(false),
 });
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { decimalText, wholeNumberText } from '../text-input.ts';
 import {
   SEVERITY_CHOICES,
   generateDataset,
@@ -28,7 +29,7 @@ const size = z
     return { width: w, height: h };
   })
   .refine((s) => s.width >= 16 && s.height >= 16 && s.width <= 4096 && s.height <= 4096, 'each side 16..4096');
-const int = (min: number) => z.coerce.number().int().min(min);
+const int = (min: number) => wholeNumberText({ min });
 const list = z.string().transform((s) =>
   s
     .split(',')
@@ -42,7 +43,7 @@ const fixturesOptions = z
     perClass: int(1).default(10),
     seed: int(0).default(1),
     size: size.default({ width: 800, height: 600 }),
-    severity: z.union([z.enum(SEVERITY_CHOICES), z.coerce.number().min(0).max(1)]).default('mixed'),
+    severity: z.union([z.enum(SEVERITY_CHOICES), decimalText({ min: 0, max: 1 })]).default('mixed'),
     plotTypes: list.optional(),
     labels: list.optional(),
     docs: z.string().min(1).optional(),
@@ -54,7 +55,7 @@ const simulateOptions = z.object({
   inbox: z.string().min(1),
   run: int(0),
   chunks: int(1),
-  interval: z.coerce.number().min(0).default(60),
+  interval: decimalText({ min: 0, max: 86_400 }).default(60),
   fail: z.array(z.string()).default([]),
   size: size.default({ width: 1600, height: 1200 }),
   seed: int(0).default(1),

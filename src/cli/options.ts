@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from '../text-input.ts';
 
 /** Option parsing shared by the labels, train and models commands: zod at the CLI edge. */
 
@@ -14,7 +15,7 @@ export class CliOptionError extends Error {
 export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
   const r = schema.safeParse(raw);
   if (!r.success)
-    throw new CliOptionError(r.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '), {
+    throw new CliOptionError(describeIssues(r.error.issues, raw, 'options'), {
       cause: r.error,
     });
   return r.data;

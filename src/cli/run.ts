@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { decimalText, wholeNumberText } from '../text-input.ts';
 import { startDemo } from '../../fixtures/demo/demo.ts';
 import { ensureDemoAdmin } from '../../fixtures/demo/admin.ts';
 import { loadConfig } from '../config.ts';
@@ -67,7 +68,11 @@ export function registerRunCommands(program: Command): void {
     .option('--run <number>', 'demo: run number', '101072')
     .action(async (raw: unknown) => {
       const o = z
-        .object({ demo: z.boolean(), interval: z.coerce.number().min(0), run: z.coerce.number().int().min(1) })
+        .strictObject({
+          demo: z.boolean(),
+          interval: decimalText({ min: 0, max: 86_400 }),
+          run: wholeNumberText({ min: 1 }),
+        })
         .parse(raw);
       await runRoles(
         roles,

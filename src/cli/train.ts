@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { decimalText, wholeNumberText } from '../text-input.ts';
 import { loadConfig } from '../config.ts';
 import { openHydra } from '../context.ts';
 import { tokenSchema } from '../events/define.ts';
@@ -9,25 +10,24 @@ import { followTraining, requestTraining } from '../training/request.ts';
 import { evaluationSummary, failureSummary } from '../training/summary.ts';
 import { defaultUser, parseOptions, userSchema } from './options.ts';
 
-const num = z.coerce.number();
 const trainOptions = z.object({
   plotType: tokenSchema,
-  epochs: num.int().positive().max(1000).optional(),
-  learningRate: num.positive().max(1).optional(),
-  batchSize: num.int().positive().max(4096).optional(),
+  epochs: wholeNumberText({ min: 1, max: 1000 }).optional(),
+  learningRate: decimalText({ min: 0, max: 1, aboveMin: true }).optional(),
+  batchSize: wholeNumberText({ min: 1, max: 4096 }).optional(),
   annealing: z.enum(['cosine', 'step', 'none']).optional(),
-  patience: num.int().min(0).optional(),
-  minDelta: num.min(0).optional(),
-  validationFraction: num.gt(0).lt(1).optional(),
+  patience: wholeNumberText({ max: 1000 }).optional(),
+  minDelta: decimalText({ min: 0, max: 1_000_000 }).optional(),
+  validationFraction: decimalText({ min: 0, max: 1, aboveMin: true, belowMax: true }).optional(),
   sampling: z.enum(['none', 'balanced', 'weighted']).optional(),
-  seed: num.int().min(0).optional(),
-  minPerClass: num.int().positive().optional(),
+  seed: wholeNumberText().optional(),
+  minPerClass: wholeNumberText({ min: 1 }).optional(),
   parentModel: tokenSchema.optional(),
   device: z.enum(['auto', 'cpu', 'cuda']).optional(),
   reason: z.string().max(500).default(''),
   user: userSchema.optional(),
   wait: z.boolean().default(false),
-  timeout: num.positive().optional(),
+  timeout: decimalText({ min: 0, max: 31_536_000, aboveMin: true }).optional(),
 });
 
 const PARAMETER_KEYS = [

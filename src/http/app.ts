@@ -34,13 +34,31 @@ export interface AppOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** The upload API (POST /api/images), when this process ingests. */
   readonly upload?: UploadOptions;
+  readonly timeouts?: Partial<HttpTimeouts>;
 }
+
+/** How long a client may take, so that no slow or stalled client holds a connection open. */
+export interface HttpTimeouts {
+  /** Headers and body of one request (an upload of the largest image included), ms. */
+  readonly requestMs: number;
+  /** The request's headers, ms. */
+  readonly headersMs: number;
+  /** A connection with nothing moving on it (the live stream pings every 20 s), ms. */
+  readonly idleMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { requestMs: 60_000, headersMs: 10_000, idleMs: 60_000 };
 
 /** The web pages and their endpoints, ready for `inject` (tests) or `listen` (src/http/server.ts). */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const proxies = splitList(opts.deps.config.HYDRA_TRUSTED_PROXIES);
+  const t = { ...DEFAULT_HTTP_TIMEOUTS, ...opts.timeouts };
   const app = Fastify({
     logger: opts.logger ?? false,
+    requestTimeout: t.requestMs,
+    connectionTimeout: t.idleMs,
+    // Node checks the request and header limits on this interval: a fraction of the shortest one.
+    http: { headersTimeout: t.headersMs, connectionsCheckingInterval: Math.max(50, Math.min(t.headersMs, 2_000) / 4) },
     forceCloseConnections: true,
     return503OnClosing: true,
     // Only configured reverse proxies are believed about the client's address and scheme.

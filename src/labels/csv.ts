@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { tokenSchema } from '../events/define.ts';
+import { describeIssues, optionalText, wholeNumberText } from '../text-input.ts';
 
 /**
  * The label-import CSV: a header line naming the columns, then one row per image. Required columns:
@@ -79,29 +80,18 @@ export function parseCsv(text: string): { line: number; cells: string[] }[] {
   return rows;
 }
 
-const optionalInt = z
-  .string()
-  .trim()
-  .refine((s) => /^\d{0,9}$/.test(s), 'a whole number')
-  .transform((s) => (s === '' ? undefined : Number(s)));
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .transform((s) => (s === '' ? undefined : s));
-
-export const labelRowSchema = z.object({
+export const labelRowSchema = z.strictObject({
   file: z.string().trim().min(1, 'file is empty'),
   plot_type: tokenSchema,
   label: tokenSchema,
-  user: optionalText(100).optional(),
-  comment: optionalText(2000).optional(),
-  run: optionalInt.optional(),
-  run_period: optionalText(64).optional(),
-  chunk: optionalInt.optional(),
-  pad: optionalInt.optional(),
+  user: optionalText(z.string().trim().max(100)),
+  comment: optionalText(z.string().trim().max(2000)),
+  run: optionalText(wholeNumberText()),
+  run_period: optionalText(z.string().trim().max(64)),
+  chunk: optionalText(wholeNumberText()),
+  pad: optionalText(wholeNumberText()),
 });
+const COLUMNS = Object.keys(labelRowSchema.shape);
 
 export interface LabelRow {
   readonly line: number;
@@ -131,18 +121,21 @@ export function parseLabelCsv(text: string): { rows: LabelRow[]; problems: RowPr
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length)
     throw new CsvError(`the header line lacks column(s) ${missing.join(', ')} (it has: ${header.join(', ')})`);
+  // Other columns (a generated manifest.csv has many) are not read; a column read twice would be ambiguous.
+  const twice = header.filter((h, k) => COLUMNS.includes(h) && header.indexOf(h) !== k);
+  if (twice.length) throw new CsvError(`the header line names column(s) ${[...new Set(twice)].join(', ')} twice`);
   const rows: LabelRow[] = [],
     problems: RowProblem[] = [];
   for (const { line, cells } of all.slice(1)) {
     const record: Record<string, string> = {};
     header.forEach((h, k) => {
-      if (h in labelRowSchema.shape) record[h] = cells[k] ?? '';
+      if (COLUMNS.includes(h)) record[h] = cells[k] ?? '';
     });
     const r = labelRowSchema.safeParse(record);
     if (!r.success) {
       problems.push({
         line,
-        message: r.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; '),
+        message: describeIssues(r.error.issues, record, 'row'),
       });
       continue;
     }

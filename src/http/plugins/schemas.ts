@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyTypeProvider } from 'fastify';
 import { z } from 'zod';
+import { singleValueMessage } from '../../text-input.ts';
 import { RequestValidationError } from '../errors.ts';
 
 /** Lets routes declare zod schemas and get typed, parsed (coerced, defaulted) params, query and body. */
@@ -17,7 +18,9 @@ export const schemasPlugin = fp(
     app.setValidatorCompiler(({ schema }) => (data: unknown) => {
       if (!isZod(schema)) return { value: data };
       const r = schema.safeParse(data);
-      return r.success ? { value: r.data } : { error: new RequestValidationError(r.error.issues, { cause: r.error }) };
+      if (r.success) return { value: r.data };
+      const issues = r.error.issues.map((i) => ({ path: i.path, message: singleValueMessage(i, data) }));
+      return { error: new RequestValidationError(issues, { cause: r.error }) };
     });
     app.setSerializerCompiler(
       ({ schema }) =>

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { optionalText } from '../../text-input.ts';
 import { tokenSchema } from '../../events/define.ts';
 import { alarmPlotType } from '../../projections/alarms/queries.ts';
 import { NotFoundError } from '../errors.ts';
@@ -9,18 +10,16 @@ import { newsAdmin } from '../views/status.ts';
 import { acknowledgeAlarm } from '../../alarms/acknowledge.ts';
 import { AlarmNotFoundError } from '../../alarms/errors.ts';
 
-const opt = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
-
 export const newsBody = z
   .object({
     action: z.enum(['post', 'clear']).default('post'),
-    text: opt(z.string().trim().min(1).max(2000)),
+    text: optionalText(z.string().trim().min(1).max(2000)),
     level: z.enum(['info', 'warning', 'critical']).default('info'),
   })
   .refine((b) => b.action === 'clear' || b.text !== undefined, { path: ['text'], message: 'a banner needs text' });
 
 export const ackBody = z.object({
-  comment: opt(z.string().trim().max(2000)),
+  comment: optionalText(z.string().trim().max(2000)),
 });
 
 /**

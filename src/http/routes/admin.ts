@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { optionalText } from '../../text-input.ts';
 import { AccountError } from '../../accounts/errors.ts';
 import { hashPassword, WeakPasswordError } from '../../accounts/password.ts';
 import type { ChangeResult } from '../../accounts/commands.ts';
@@ -12,8 +13,7 @@ import { actor } from '../plugins/auth.ts';
 import { noQuery, type ZodTypeProvider } from '../plugins/schemas.ts';
 import { adminView, type AdminNotice } from '../views/admin.ts';
 
-const blank = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
-const detectors = blank(
+const detectors = optionalText(
   z
     .string()
     .max(2000)
@@ -34,16 +34,16 @@ const grantOf = (role: z.infer<typeof roleSchema>, ds: string[] | undefined): Ro
 const byName = z.object({ name: userNameSchema });
 const addBody = z.object({
   user: userNameSchema,
-  displayName: blank(z.string().trim().min(1).max(100)),
-  role: blank(roleSchema),
+  displayName: optionalText(z.string().trim().min(1).max(100)),
+  role: optionalText(roleSchema),
   detectors,
-  password: blank(z.string().max(200)),
+  password: optionalText(z.string().max(200)),
 });
 const grantBody = z.object({ role: roleSchema, detectors });
 const roleBody = z.object({ role: roleSchema });
 const passwordBody = z.object({ password: z.string().max(200) });
 const tokenBody = z.object({ name: z.string().trim().min(1).max(100), role: roleSchema, detectors });
-const settingsBody = z.object({ anonymousViewing: blank(z.literal('on')) });
+const settingsBody = z.object({ anonymousViewing: optionalText(z.literal('on')) });
 
 /** The Admin page: users and roles, API tokens, site settings. Every change is an event naming the Admin. */
 export const adminRoutes: FastifyPluginAsync = async (app0) => {

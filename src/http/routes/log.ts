@@ -2,33 +2,22 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { tokenSchema } from '../../events/define.ts';
 import { zonedToUtc } from '../format.ts';
+import { localTimeText, optionalText, wholeNumberText } from '../../text-input.ts';
 import { RequestValidationError } from '../errors.ts';
 import type { ZodTypeProvider } from '../plugins/schemas.ts';
 import { loadLog, type LogFilter } from '../queries/log.ts';
 import { logView, type LogParams } from '../views/log.ts';
 
-/** An empty form field is an absent one. */
-const opt = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
-const localTime = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$/, 'a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM)');
-
-export const logQuery = z.object({
-  from: opt(localTime),
-  to: opt(localTime),
-  hours: opt(
-    z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 400),
-  ),
-  runFrom: opt(z.coerce.number().int().min(0)),
-  runTo: opt(z.coerce.number().int().min(0)),
-  detector: opt(z.string().max(64)),
-  plot: opt(tokenSchema),
-  kind: opt(z.enum(['all', 'bad', 'unconfirmed'])).transform((k) => k ?? 'all'),
-  page: opt(z.coerce.number().int().min(1).max(1_000_000)).transform((n) => n ?? 1),
+export const logQuery = z.strictObject({
+  from: optionalText(localTimeText),
+  to: optionalText(localTimeText),
+  hours: optionalText(wholeNumberText({ min: 1, max: 24 * 400 })),
+  runFrom: optionalText(wholeNumberText()),
+  runTo: optionalText(wholeNumberText()),
+  detector: optionalText(z.string().max(64)),
+  plot: optionalText(tokenSchema),
+  kind: optionalText(z.enum(['all', 'bad', 'unconfirmed'])).transform((k) => k ?? 'all'),
+  page: optionalText(wholeNumberText({ min: 1, max: 1_000_000 })).transform((n) => n ?? 1),
 });
 
 /** Query → filter: dates are wall-clock times in the configured zone; with no dates and no runs, the last 24 hours. */

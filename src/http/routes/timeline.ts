@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { optionalText } from '../../text-input.ts';
 import { tokenSchema } from '../../events/define.ts';
 import { buildBoard } from '../board.ts';
 import { RequestValidationError } from '../errors.ts';
@@ -7,13 +8,11 @@ import type { ZodTypeProvider } from '../plugins/schemas.ts';
 import { loadOverview, loadPlots, loadTimeline } from '../queries/timeline.ts';
 import { SPANS, timelineView, type SpanName } from '../views/timeline.ts';
 
-const opt = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
-
 export const timelineQuery = z.object({
-  plot: opt(tokenSchema),
-  from: opt(z.iso.datetime({ offset: true })),
-  to: opt(z.iso.datetime({ offset: true })),
-  span: opt(z.enum(Object.keys(SPANS) as [SpanName, ...SpanName[]])),
+  plot: optionalText(tokenSchema),
+  from: optionalText(z.iso.datetime({ offset: true })),
+  to: optionalText(z.iso.datetime({ offset: true })),
+  span: optionalText(z.enum(Object.keys(SPANS) as [SpanName, ...SpanName[]])),
 });
 
 const MIN_SPAN = 5 * 60_000;

@@ -18,10 +18,13 @@ let dirs: Awaited<ReturnType<typeof tempDirs>>;
 let png: Buffer;
 const TOKEN = 'bootstrap-token-of-this-test-1';
 
-function multipart(fields: Record<string, string>, file?: { name: string; bytes: Uint8Array }) {
+function multipart(
+  fields: Record<string, string> | readonly (readonly [string, string])[],
+  file?: { name: string; bytes: Uint8Array },
+) {
   const boundary = `----hydra${Math.random().toString(16).slice(2)}`;
   const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields))
+  for (const [k, v] of Array.isArray(fields) ? fields : Object.entries(fields))
     parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   if (file) {
     parts.push(
@@ -135,6 +138,37 @@ describe('POST /api/images', () => {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     expect(plain.statusCode).toBe(415);
+  });
+
+  it('takes numbers only as decimal digits within bounds, and each field once', async () => {
+    const send = (entries: readonly (readonly [string, string])[]) =>
+      post(multipart(entries, { name: 'RF_timing-01_0007.png', bytes: png }));
+    const range = 'a whole number from 0 to 2147483647 (decimal digits)';
+    for (const run of ['', '0x10', ' 7 ', '1e3', '-1', '2147483648', '1234567890123']) {
+      const r = await send([
+        ['plotType', 'RF_timing'],
+        ['run', run],
+        ['chunk', '7'],
+      ]);
+      expect(r.statusCode, JSON.stringify(run)).toBe(400);
+      expect(r.json().message, JSON.stringify(run)).toMatch(new RegExp(`^run: .*${range.replace(/[()]/g, '\\$&')}`));
+    }
+    const twice = await send([
+      ['plotType', 'RF_timing'],
+      ['plotType', 'Other_type'],
+      ['run', '1'],
+      ['chunk', '7'],
+    ]);
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().message).toBe('plotType: given 2 times; give one value');
+    const unknown = await send([
+      ['plotType', 'RF_timing'],
+      ['run', '1'],
+      ['chunk', '7'],
+      ['chunck', '8'],
+    ]);
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().message).toMatch(/chunck/);
   });
 
   it('stops an oversized upload while it streams', async () => {

@@ -1,7 +1,8 @@
-import { INT_MAX } from '../../events/define.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import multipart from '@fastify/multipart';
 import { z } from 'zod';
+import { tokenSchema } from '../../events/define.ts';
+import { describeIssues, optionalText, wholeNumberText } from '../../text-input.ts';
 import { Ingestor, type IngestOutcome } from '../../ingest/ingest.ts';
 import { actor } from '../plugins/auth.ts';
 
@@ -10,12 +11,12 @@ export interface UploadOptions {
   readonly maxBytes: number;
 }
 
-const fieldsSchema = z.object({
-  plotType: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'letters, digits, _ and - only'),
-  run: z.coerce.number().int().min(0).max(INT_MAX),
-  chunk: z.coerce.number().int().min(0).max(INT_MAX),
-  pad: z.coerce.number().int().min(0).max(INT_MAX).default(1),
-  runPeriod: z.string().max(64).optional(),
+const fieldsSchema = z.strictObject({
+  plotType: tokenSchema,
+  run: wholeNumberText(),
+  chunk: wholeNumberText(),
+  pad: optionalText(wholeNumberText()).transform((p) => p ?? 1),
+  runPeriod: optionalText(z.string().max(64)),
 });
 
 const problem = (code: string, message: string) => ({ error: code, message });
@@ -63,7 +64,8 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
         return reply
           .code(415)
           .send(problem('not-multipart', 'send multipart/form-data with a file part and plotType, run, chunk fields'));
-      const fields: Record<string, string> = {};
+      // A field sent twice is kept twice, so that the schema refuses it rather than one copy winning.
+      const fields: Record<string, string | string[]> = {};
       let file: { name: string; bytes: Buffer } | null = null;
       try {
         for await (const part of req.parts()) {
@@ -71,7 +73,9 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
             if (file) return reply.code(400).send(problem('too-many-files', 'send exactly one file per request'));
             file = { name: part.filename, bytes: await part.toBuffer() };
           } else {
-            fields[part.fieldname] = String(part.value);
+            const prev = fields[part.fieldname];
+            const value = String(part.value);
+            fields[part.fieldname] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
           }
         }
       } catch (err) {
@@ -85,9 +89,7 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
       if (!file) return reply.code(400).send(problem('no-file', 'the request has no file part'));
       const parsed = fieldsSchema.safeParse(fields);
       if (!parsed.success) {
-        return reply
-          .code(400)
-          .send(problem('bad-fields', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
+        return reply.code(400).send(problem('bad-fields', describeIssues(parsed.error.issues, fields, 'fields')));
       }
       const f = parsed.data;
       const fileName = file.name.split(/[\\/]/).pop() || 'upload.png';
