@@ -1,8 +1,8 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { lstat, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { runInfoFor, SIDECAR } from './conditions.ts';
-import { moveFile } from './files.ts';
+import { moveFile, readRegularFile } from './files.ts';
 import { Ingestor, type IngestOutcome } from './ingest.ts';
 
 export interface FeederOptions {
@@ -59,7 +59,9 @@ export interface FeederStats {
 /**
  * Watches the inbox (recursively) and ingests every complete file exactly once. A structurally
  * complete PNG is taken at once; an incomplete one waits until it has not grown for graceMs, then is
- * rejected as truncated. Any failure to store leaves the file where it is, to be tried again.
+ * rejected as truncated. A link, FIFO, socket or device, and a file over the size limit, are rejected
+ * without being read (links never followed) and moved to quarantine, out of every later scan. Any
+ * failure to store leaves the file where it is, to be tried again.
  */
 export class Feeder {
   readonly stats: FeederStats = {
@@ -144,7 +146,8 @@ export class Feeder {
     const now = Date.now();
     const present = new Set<string>();
     for (const e of entries) {
-      if (!e.isFile() || !isCandidate(e.name)) continue;
+      // Directories are walked; anything else (a link, a FIFO) is taken, to be refused with a reason.
+      if (e.isDirectory() || !isCandidate(e.name)) continue;
       const file = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
       if (file.split(path.sep).some((part) => part.startsWith('.'))) continue;
       present.add(file);
@@ -152,8 +155,12 @@ export class Feeder {
       if ((this.retryAfter.get(file) ?? 0) > now) continue;
       let st;
       try {
-        st = await stat(file);
+        st = await lstat(file); // never follows a link
       } catch {
+        continue;
+      }
+      if (!st.isFile()) {
+        this.queue.push(file);
         continue;
       }
       const s = settled(this.sightings.get(file), st.size, st.mtimeMs, now, this.opts.settleMs);
@@ -198,15 +205,28 @@ export class Feeder {
 
   private async take(file: string): Promise<void> {
     const t0 = performance.now();
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // taken away meanwhile
-      throw err;
-    }
     const rel = path.relative(this.opts.inbox, file);
     const name = path.basename(file);
+    const read = await readRegularFile(file, this.ingestor.maxBytes);
+    if (read.kind === 'gone') return; // taken away meanwhile
+    if (read.kind !== 'read') {
+      const [code, reason] =
+        read.kind === 'too-large'
+          ? ([
+              'too-large',
+              `the file is ${read.size} bytes, over the limit of ${this.ingestor.maxBytes}; not read`,
+            ] as const)
+          : (['unreadable', `the file is ${read.what}, not a regular file; not opened, never followed`] as const);
+      const size = read.kind === 'too-large' ? read.size : 0;
+      const refused = await this.ingestor.reject({ size }, { source: rel, fileName: name, run: 0 }, code, reason);
+      await this.finish(refused, file, 0);
+      this.stats.handled++;
+      this.sightings.delete(file);
+      this.retryAfter.delete(file);
+      this.opts.onOutcome?.(refused, file);
+      return;
+    }
+    const bytes = read.bytes;
     // Half-written or still empty: wait for the writer, up to the grace period.
     const pre = this.ingestor.inspect(bytes);
     if (!pre.ok && (pre.code === 'truncated' || pre.code === 'empty')) {

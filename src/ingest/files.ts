@@ -1,7 +1,12 @@
-import { copyFile, mkdir, rename, unlink, writeFile, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { copyFile, lstat, mkdir, open, readlink, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Moves a file, across file systems too, creating the target directory; never overwrites. */
+/**
+ * Moves a file, across file systems too, creating the target directory; never overwrites. A link is moved as
+ * a link (never followed), and across file systems a FIFO, socket or device is only taken away: nothing of
+ * theirs can be copied.
+ */
 export async function moveFile(from: string, to: string): Promise<string> {
   await mkdir(path.dirname(to), { recursive: true });
   const target = await freeName(to);
@@ -9,10 +14,63 @@ export async function moveFile(from: string, to: string): Promise<string> {
     await rename(from, target);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-    await copyFile(from, target);
+    const st = await lstat(from);
+    if (st.isSymbolicLink()) await symlink(await readlink(from), target);
+    else if (st.isFile()) await copyFile(from, target);
     await unlink(from);
   }
   return target;
+}
+
+/** What kind of thing a directory entry is, in words, for the reason of a refusal. */
+export function kindOf(st: Pick<Stats, 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isDirectory' | 'isFile'>): string {
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  return st.isFile() ? 'a regular file' : 'a device';
+}
+
+export type FileRead =
+  | { readonly kind: 'read'; readonly bytes: Buffer }
+  /** A link, FIFO, socket, device or directory: not opened for reading, never followed. */
+  | { readonly kind: 'not-regular'; readonly what: string }
+  /** Over the limit by its size on disk: not one byte read. */
+  | { readonly kind: 'too-large'; readonly size: number }
+  | { readonly kind: 'gone' };
+
+/**
+ * Reads a regular file of at most maxBytes, and nothing else: the final path component is never followed
+ * (O_NOFOLLOW), a FIFO does not block the open (O_NONBLOCK) and is not read, and the size is taken with fstat
+ * on the open file before any byte is read.
+ */
+export async function readRegularFile(file: string, maxBytes: number): Promise<FileRead> {
+  let fh;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'gone' };
+    if (code === 'ELOOP' || code === 'EMLINK') return { kind: 'not-regular', what: 'a symbolic link' };
+    if (code === 'ENXIO') return { kind: 'not-regular', what: 'a socket' };
+    throw err;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return { kind: 'not-regular', what: kindOf(st) };
+    if (st.size > maxBytes) return { kind: 'too-large', size: st.size };
+    // Exactly the size fstat gave: a file still growing cannot make us read past the limit.
+    const bytes = Buffer.alloc(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const { bytesRead } = await fh.read(bytes, at, st.size - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    return { kind: 'read', bytes: at === st.size ? bytes : bytes.subarray(0, at) };
+  } finally {
+    await fh.close();
+  }
 }
 
 async function freeName(p: string): Promise<string> {

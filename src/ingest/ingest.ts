@@ -89,10 +89,11 @@ export class Ingestor {
   async ingest(bytes: Uint8Array, src: ImageSource, now = new Date()): Promise<IngestOutcome> {
     const check = inspect(bytes, this.limits);
     const imageId = sha256Hex(bytes);
-    if (!check.ok) return this.reject(bytes, imageId, src, check.code, check.reason, now);
+    const seen = { size: bytes.length, ...(bytes.length ? { sha256: imageId } : {}) };
+    if (!check.ok) return this.reject(seen, src, check.code, check.reason, now);
 
     const resolved = this.resolve(src);
-    if (resolved.kind === 'bad-name') return this.reject(bytes, imageId, src, 'bad-name', resolved.reason, now);
+    if (resolved.kind === 'bad-name') return this.reject(seen, src, 'bad-name', resolved.reason, now);
     if (resolved.kind === 'unassigned') return this.keepUnassigned(bytes, imageId, src, resolved.plotName, now);
     const match = resolved.match;
     const spec = this.plotTypes.get(match.plotType)!;
@@ -183,16 +184,24 @@ export class Ingestor {
     return { kind: 'unassigned', imageId, plotName, keptPath: stored };
   }
 
-  /** Records the rejection first, then quarantines: a crash in between repeats the (deduplicated) event. */
+  /** The largest file ingest takes, in bytes: the feeder refuses bigger ones by their size, unread. */
+  get maxBytes(): number {
+    return this.limits.maxBytes;
+  }
+
+  /**
+   * Records the rejection first, then quarantines: a crash in between repeats the (deduplicated) event. A file
+   * refused unread (over the size limit, not a regular file) is known by its size alone.
+   */
   async reject(
-    bytes: Uint8Array,
-    imageId: string,
+    seen: { readonly size: number; readonly sha256?: string },
     src: ImageSource,
     code: ImageProblemCode | 'bad-name' | 'bad-request',
     reason: string,
-    now: Date,
-  ): Promise<IngestOutcome> {
-    const rejectionId = createHash('sha256').update(`${src.source}\0${imageId}`).digest('hex').slice(0, 40);
+    now = new Date(),
+  ): Promise<Extract<IngestOutcome, { kind: 'rejected' }>> {
+    const what = seen.sha256 ?? `unread:${code}:${seen.size}`;
+    const rejectionId = createHash('sha256').update(`${src.source}\0${what}`).digest('hex').slice(0, 40);
     const day = now.toISOString().slice(0, 10);
     const quarantinePath = path.join(
       this.dirs.quarantine,
@@ -209,8 +218,8 @@ export class Ingestor {
           source: src.source.slice(0, 1000),
           code,
           reason: reason.slice(0, 2000),
-          size: bytes.length,
-          ...(bytes.length ? { sha256: imageId } : {}),
+          size: seen.size,
+          ...(seen.sha256 ? { sha256: seen.sha256 } : {}),
           quarantinePath,
           rejectedAt: now.toISOString(),
         },
