@@ -1,6 +1,12 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { plotTypeSpecSchema, type PlotTypeSpec } from '../events/plottype.ts';
+import {
+  alarmPolicySchema,
+  labelSpecSchema,
+  maskRegionSchema,
+  plotTypeSpecSchema,
+  type PlotTypeSpec,
+} from '../events/plottype.ts';
 import { patternProblem } from '../ingest/naming.ts';
 
 export class PlotTypeFileError extends Error {
@@ -15,6 +21,37 @@ const fileSchema = z.union([
   z.array(z.unknown()),
   z.object({ plotTypes: z.array(z.unknown()) }).transform((o) => o.plotTypes),
 ]);
+
+const keysOf = (shape: object): readonly string[] => Object.keys(shape);
+/** The fields a plot-type entry may have, at each level; anything else is a typo or an old name, refused. */
+const ALLOWED = {
+  entry: keysOf(plotTypeSpecSchema.shape),
+  labels: keysOf(labelSpecSchema.shape),
+  input: keysOf(plotTypeSpecSchema.shape.input.shape),
+  masks: keysOf(maskRegionSchema.shape),
+  alarmPolicy: keysOf(alarmPolicySchema.shape),
+} as const;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Every field of an entry that no schema level knows, with the allowed ones. Pure. */
+export function unknownFields(entry: unknown): string[] {
+  if (!isRecord(entry)) return [];
+  const out: string[] = [];
+  const check = (obj: unknown, allowed: readonly string[], where: string) => {
+    if (!isRecord(obj)) return;
+    for (const k of Object.keys(obj))
+      if (!allowed.includes(k)) out.push(`${where}${k}: unknown field; the fields here are ${allowed.join(', ')}`);
+  };
+  check(entry, ALLOWED.entry, '');
+  check(entry.input, ALLOWED.input, 'input.');
+  check(entry.alarmPolicy, ALLOWED.alarmPolicy, 'alarmPolicy.');
+  for (const list of ['labels', 'masks'] as const) {
+    const items = entry[list];
+    if (Array.isArray(items)) items.forEach((item, j) => check(item, ALLOWED[list], `${list}.${j}.`));
+  }
+  return out;
+}
 
 /** Parses and validates a plot-types YAML file: every problem of every entry, with where it is. */
 export function parsePlotTypesYaml(text: string, file = 'the file'): PlotTypeSpec[] {
@@ -32,6 +69,11 @@ export function parsePlotTypesYaml(text: string, file = 'the file'): PlotTypeSpe
   list.data.forEach((entry, i) => {
     const name = (entry as { name?: unknown })?.name;
     const where = `entry ${i + 1}${typeof name === 'string' ? ` (${name})` : ''}`;
+    // Every problem of the entry in one pass: unknown fields, the schema's, and the pattern's.
+    for (const u of unknownFields(entry)) problems.push(`${where}: ${u}`);
+    const pattern = isRecord(entry) ? entry.pattern : undefined;
+    const pp = typeof pattern === 'string' && pattern.length > 0 ? patternProblem(pattern) : null;
+    if (pp) problems.push(`${where}: pattern: ${pp}`);
     const parsed = plotTypeSpecSchema.safeParse(entry);
     if (!parsed.success) {
       for (const issue of parsed.error.issues)
@@ -39,8 +81,6 @@ export function parsePlotTypesYaml(text: string, file = 'the file'): PlotTypeSpe
       return;
     }
     const spec = parsed.data;
-    const pp = patternProblem(spec.pattern);
-    if (pp) problems.push(`${where}: pattern: ${pp}`);
     const labels = spec.labels.map((l) => l.name);
     if (new Set(labels).size !== labels.length) problems.push(`${where}: labels: a label is listed twice`);
     for (const l of spec.alarmPolicy.labels)

@@ -27,6 +27,36 @@ describe('plot-types file', () => {
     }
     expect(() => parsePlotTypesYaml('a: [b', 'x.yaml')).toThrow(/not valid YAML/);
   });
+  it('refuses unknown fields at every level, listing the allowed ones, with every other problem in one pass', () => {
+    const spec = plotTypeSpec('A');
+    const bad = stringify([
+      {
+        ...spec,
+        pattern: '^(?<pad>\\d+)_(?<chunk>\\d+)$',
+        collect_percent: 5,
+        igonre: true,
+        heatmaps: 'always',
+        minconfidence: 0.3,
+        input: { ...spec.input, depth: 3 },
+        alarmPolicy: { label: ['Bad'] },
+        labels: [{ ...spec.labels[0], color: '#ffffff' }, spec.labels[1]],
+        detector: '',
+      },
+    ]);
+    let m = '';
+    try {
+      parsePlotTypesYaml(bad, 'pt.yaml');
+    } catch (err) {
+      m = (err as Error).message;
+    }
+    for (const f of ['collect_percent', 'igonre', 'heatmaps', 'minconfidence'])
+      expect(m).toMatch(new RegExp(`entry 1 \\(A\\): ${f}: unknown field; the fields here are name, title, detector`));
+    expect(m).toMatch(/input\.depth: unknown field; the fields here are width, height, channels/);
+    expect(m).toMatch(/alarmPolicy\.label: unknown field; the fields here are labels, minConfidence, consecutive/);
+    expect(m).toMatch(/labels\.0\.color: unknown field; the fields here are name, colour, alarms/);
+    expect(m).toMatch(/pattern: .*missing plot/);
+    expect(m).toMatch(/detector: /);
+  });
   it('plans nothing when applied twice', () => {
     const specs = parsePlotTypesYaml(stringify([plotTypeSpec('A'), plotTypeSpec('B')]));
     const first = planPlotTypes(specs, new Map());
