@@ -36,7 +36,7 @@ function progressPrinter(): { update: (p: ImportProgress) => void; end: () => vo
   };
 }
 
-const importOptions = z.object({ user: userSchema.optional() });
+const importOptions = z.strictObject({ user: userSchema.optional(), root: z.string().min(1).optional() });
 const oneOptions = z.object({ user: userSchema.optional(), comment: z.string().max(2000).optional() });
 const oneArgs = z.object({ imageId: sha256Schema, plotType: tokenSchema, label: tokenSchema });
 
@@ -48,8 +48,9 @@ export function registerLabelCommands(program: Command): void {
     .description(
       "import labels from a CSV (columns file, plot_type, label; optional user, comment, run, run_period, chunk, pad; the generator's manifest.csv works): each image is ingested if new, then labelled. The whole file is checked first; any bad row and nothing is imported.",
     )
-    .argument('<file>', 'CSV file; image paths are relative to it')
+    .argument('<file>', 'CSV file; image paths are relative to it and must stay inside its folder')
     .option('--user <name>', 'who labelled them (when the CSV has no user column)')
+    .option('--root <dir>', "the folder image paths are relative to and must stay inside (default: the CSV's)")
     .action(async (file: string, raw: unknown) => {
       const o = parseOptions(importOptions, raw);
       const hydra = await openHydra(loadConfig(), { producer: 'labels-import', services: 'find', migrate: true });
@@ -59,6 +60,7 @@ export function registerLabelCommands(program: Command): void {
         const t0 = performance.now();
         const s = await importLabels({ log: hydra.log, plotTypes, ingestor, db: hydra.database.db }, file, {
           user: o.user ?? defaultUser(),
+          ...(o.root ? { root: o.root } : {}),
           metadata: { correlationId: `labels-import:${file}`.slice(0, 200), producer: 'labels-import' },
           onProgress: bar.update,
         });

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../blobs/store.ts';
 import type { EventMetadata } from '../events/envelope.ts';
 import type { Db } from '../db/connection.ts';
 import type { EventLog } from '../events/log.ts';
+import { readRegularFile } from '../ingest/files.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
 import { currentLabels } from '../projections/labels/queries.ts';
 import { parseLabelCsv, type LabelRow, type RowProblem } from './csv.ts';
@@ -97,9 +98,42 @@ export interface ImportDeps {
 
 export interface ImportOptions {
   readonly user: string;
+  /** The folder rows' paths are relative to and must stay inside; by default the CSV's. */
+  readonly root?: string;
   readonly metadata: EventMetadata;
   readonly onProgress?: (p: ImportProgress) => void;
   readonly concurrency?: number;
+}
+
+const inside = (root: string, p: string): boolean => {
+  const rel = path.relative(root, p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+};
+
+/**
+ * A row's image, read only when its path stays inside the root (links included: the real path must too) and
+ * it is a regular file of at most maxBytes; otherwise why not, for the row's refusal.
+ */
+export async function readRowImage(
+  root: string,
+  file: string,
+  maxBytes: number,
+): Promise<{ readonly bytes: Buffer } | { readonly problem: string }> {
+  if (path.isAbsolute(file)) return { problem: `an absolute path; paths are relative to ${root}` };
+  const resolved = path.resolve(root, file);
+  if (!inside(root, resolved)) return { problem: `outside ${root}; paths must stay inside it` };
+  let real: string;
+  try {
+    real = await realpath(resolved);
+  } catch (err) {
+    return { problem: `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+  if (!inside(await realpath(root), real)) return { problem: `leads outside ${root} through a link` };
+  const r = await readRegularFile(real, maxBytes);
+  if (r.kind === 'read') return { bytes: r.bytes };
+  if (r.kind === 'not-regular') return { problem: `${r.what}, not a regular file; not read` };
+  if (r.kind === 'too-large') return { problem: `${r.size} bytes, over the limit of ${maxBytes}; not read` };
+  return { problem: 'cannot read it (ENOENT)' };
 }
 
 /** Runs fn over items with at most `limit` in flight, in order of start; results in input order. */
@@ -124,7 +158,7 @@ async function mapLimit<T, R>(
 }
 
 export async function importLabels(deps: ImportDeps, csvFile: string, opts: ImportOptions): Promise<ImportSummary> {
-  const dir = path.dirname(path.resolve(csvFile));
+  const dir = path.resolve(opts.root ?? path.dirname(path.resolve(csvFile)));
   const { rows, problems: parseProblems } = parseLabelCsv(await readFile(csvFile, 'utf8'));
   const limit = opts.concurrency ?? 8;
   const progress = (phase: ImportProgress['phase'], total: number) => (done: number) =>
@@ -135,13 +169,10 @@ export async function importLabels(deps: ImportDeps, csvFile: string, opts: Impo
     rows,
     limit,
     async (row): Promise<CheckedFile> => {
-      try {
-        const bytes = await readFile(path.resolve(dir, row.file));
-        const ok = deps.ingestor.inspect(bytes);
-        return ok.ok ? { imageId: sha256Hex(bytes) } : { problem: `${ok.code}: ${ok.reason}` };
-      } catch (err) {
-        return { problem: `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
-      }
+      const read = await readRowImage(dir, row.file, deps.ingestor.maxBytes);
+      if ('problem' in read) return read;
+      const ok = deps.ingestor.inspect(read.bytes);
+      return ok.ok ? { imageId: sha256Hex(read.bytes) } : { problem: `${ok.code}: ${ok.reason}` };
     },
     progress('checking', rows.length),
   );
@@ -162,7 +193,10 @@ export async function importLabels(deps: ImportDeps, csvFile: string, opts: Impo
     unique,
     limit,
     async ([imageId, row]) => {
-      const bytes = await readFile(path.resolve(dir, row.file));
+      const read = await readRowImage(dir, row.file, deps.ingestor.maxBytes);
+      if ('problem' in read)
+        throw new Error(`${row.file} (line ${row.line}) changed while it was imported: ${read.problem}`);
+      const bytes = read.bytes;
       const outcome = await deps.ingestor.ingest(bytes, {
         source: row.file.slice(0, 1000),
         fileName: path.basename(row.file),

@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +86,36 @@ describe('label import', () => {
     );
     expect((err as LabelImportError).message).toContain('line 10: missing.png: cannot read it (ENOENT)');
     expect((await hydra.log.streamInfo()).state.last_seq).toBe(before);
+  });
+
+  it('reads only regular files inside the CSV folder (or --root), naming each refused row', async () => {
+    const rows = manifest.images.filter((e) => e.plotType === PT);
+    execFileSync('mkfifo', [path.join(dir, 'pipe.png')]);
+    await symlink('/etc/passwd', path.join(dir, 'passwd-link.png'));
+    await writeFile(
+      path.join(dir, 'escape.csv'),
+      toCsv([
+        { ...rows[0]!, file: '/etc/passwd' },
+        { ...rows[0]!, file: '../../../../etc/passwd' },
+        { ...rows[0]!, file: 'pipe.png' },
+        { ...rows[0]!, file: 'passwd-link.png' },
+      ]),
+    );
+    const before = (await hydra.log.streamInfo()).state.last_seq;
+    const err = await importLabels(deps(), path.join(dir, 'escape.csv'), opts).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabelImportError);
+    const m = (err as LabelImportError).message;
+    expect(m).toContain(`line 2: /etc/passwd: an absolute path; paths are relative to ${dir}`);
+    expect(m).toContain(`line 3: ../../../../etc/passwd: outside ${dir}; paths must stay inside it`);
+    expect(m).toContain('line 4: pipe.png: a FIFO (named pipe), not a regular file; not read');
+    expect(m).toContain(`line 5: passwd-link.png: leads outside ${dir} through a link`);
+    expect((await hydra.log.streamInfo()).state.last_seq).toBe(before);
+    // With a root above the CSV, its rows may reach into sibling folders, and no further.
+    const sub = path.join(dir, 'sub');
+    await mkdir(sub, { recursive: true });
+    await writeFile(path.join(sub, 'up.csv'), toCsv([{ ...rows[0]!, file: '../../x.png' }]));
+    const rooted = await importLabels(deps(), path.join(sub, 'up.csv'), { ...opts, root: dir }).catch((e) => e);
+    expect((rooted as Error).message).toContain(`line 2: ../../x.png: outside ${dir}`);
   });
 
   it('ingests each image as an arrival and labels it; importing again stores nothing new', async () => {
