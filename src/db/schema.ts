@@ -3,6 +3,7 @@ export * from '../projections/runtime/tables.ts';
 export * from '../projections/plot-types/table.ts';
 export * from '../projections/images/table.ts';
 export * from '../projections/labels/table.ts';
+export * from '../projections/label-queue/table.ts';
 export * from '../projections/daily-counts/table.ts';
 export * from '../projections/verdicts/table.ts';
 export * from '../projections/plot-status/table.ts';

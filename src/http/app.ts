@@ -17,6 +17,7 @@ import { opsRoutes } from './routes/ops.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { signInRoutes } from './routes/signin.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { labelerRoutes } from './routes/labeler.ts';
 import { uploadRoutes, type UploadOptions } from './routes/upload.ts';
 import type { RoleStats } from '../workers/role.ts';
 
@@ -88,6 +89,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(actionRoutes);
   await app.register(signInRoutes);
   await app.register(adminRoutes);
+  await app.register(labelerRoutes);
   if (opts.upload) await app.register(uploadRoutes, opts.upload);
   return app;
 }

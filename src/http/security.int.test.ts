@@ -104,6 +104,10 @@ function multipart(fields: Record<string, string>) {
   };
 }
 
+/** The image the Labeler's success cases label (apply), then unlabel (undo, of that apply). */
+const LABELLED = 'b'.repeat(64);
+const APPLIED = '3d6f4e1a-5b2c-4d8e-9f0a-1b2c3d4e5f60';
+
 const mutating = () => h.app.routeTable.filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
 const fill = (url: string, params: Record<string, string> = {}) =>
   url.replace(/:([A-Za-z]+)/g, (_, p: string) => params[p] ?? 'x');
@@ -162,6 +166,20 @@ const cases: Record<string, Case> = {
     expectType: 'token.revoked',
   },
   'POST /admin/settings': { role: 'admin', form: { anonymousViewing: 'on' }, expectType: 'site.settings-changed' },
+  'POST /labeler/apply': {
+    role: 'labeler',
+    before: async () => {
+      await h.append([fact.arrived(LABELLED, 'FCAL_ring', 7, 1, new Date().toISOString())]);
+      return undefined;
+    },
+    form: { plot: 'FCAL_ring', label: 'Good', images: LABELLED, batch: APPLIED },
+    expectType: 'label.assigned',
+  },
+  'POST /labeler/undo': {
+    role: 'labeler',
+    form: { batch: APPLIED, view: '?plot=FCAL_ring' },
+    expectType: 'label.retracted',
+  },
 };
 
 describe('every route from the router', () => {

@@ -17,7 +17,8 @@ export type LabelErrorCode =
   | 'HYDRA_LABEL_UNKNOWN_PLOT_TYPE'
   | 'HYDRA_LABEL_NOT_ALLOWED'
   | 'HYDRA_LABEL_UNKNOWN_IMAGE'
-  | 'HYDRA_LABEL_WRONG_PLOT_TYPE';
+  | 'HYDRA_LABEL_WRONG_PLOT_TYPE'
+  | 'HYDRA_LABEL_BATCH_TOO_LARGE';
 
 export class LabelError extends Error {
   override readonly name = 'LabelError';
@@ -37,6 +38,8 @@ export interface LabelCommand {
   readonly label: string;
   readonly user: string;
   readonly comment?: string;
+  /** The Labeler's apply it belongs to. */
+  readonly batch?: string;
 }
 
 export const allowedLabels = (spec: PlotTypeSpec): string[] => spec.labels.map((l) => l.name);
@@ -83,6 +86,7 @@ function data(cmd: LabelCommand) {
     label: cmd.label,
     user: cmd.user,
     ...(cmd.comment ? { comment: cmd.comment } : {}),
+    ...(cmd.batch ? { batch: cmd.batch } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { erase, type AnyProjection } from './runtime/projection.ts';
 import { plotTypesProjection } from './plot-types/projection.ts';
 import { imagesProjection, rejectionsProjection, unassignedProjection } from './images/projection.ts';
 import { labelsProjection } from './labels/projection.ts';
+import { labelHistoryProjection, labelQueueProjection } from './label-queue/projection.ts';
 import { dailyCountsProjection } from './daily-counts/projection.ts';
 import { modelsProjection } from './models/projection.ts';
 import { verdictsProjection } from './verdicts/projection.ts';
@@ -21,6 +22,8 @@ export const allProjections: readonly AnyProjection[] = [
   erase(rejectionsProjection),
   erase(unassignedProjection),
   erase(labelsProjection),
+  erase(labelQueueProjection),
+  erase(labelHistoryProjection),
   erase(dailyCountsProjection),
   erase(modelsProjection),
   erase(verdictsProjection),

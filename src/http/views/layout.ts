@@ -24,19 +24,21 @@ export interface PageContext extends ViewContext {
   readonly csrf: string;
 }
 
-export type PageName = 'run' | 'log' | 'timeline' | 'status' | 'detail' | 'error' | 'signin' | 'admin';
+export type PageName = 'run' | 'log' | 'timeline' | 'status' | 'detail' | 'error' | 'signin' | 'admin' | 'labeler';
 
-const PAGES: readonly { name: PageName; path: string; label: string; needs?: Role }[] = [
+// `full`: opened as a whole page (it has a script of its own), not swapped in by htmx.
+const PAGES: readonly { name: PageName; path: string; label: string; needs?: Role; full?: boolean }[] = [
   { name: 'run', path: '/', label: 'Run' },
   { name: 'log', path: '/log', label: 'Log' },
   { name: 'timeline', path: '/timeline', label: 'Timeline' },
   { name: 'status', path: '/status', label: 'Status' },
+  { name: 'labeler', path: '/labeler', label: 'Labeler', needs: 'labeler', full: true },
   { name: 'admin', path: '/admin', label: 'Admin', needs: 'admin' },
 ];
 
 export function nav(current: PageName, ctx: PageContext, oob = false): Html {
   const pages = PAGES.filter((p) => !p.needs || ctx.user?.can.includes(p.needs));
-  return html`<nav id="nav" aria-label="Pages"${oob ? html` hx-swap-oob="true"` : ''}>${pages.map((p) => html`<a href="${p.path}" hx-get="${p.path}" hx-target="#main" hx-push-url="true"${p.name === current ? html` aria-current="page"` : ''}>${p.label}</a>`)}</nav>`;
+  return html`<nav id="nav" aria-label="Pages"${oob ? html` hx-swap-oob="true"` : ''}>${pages.map((p) => html`<a href="${p.path}"${p.full ? '' : html` hx-get="${p.path}" hx-target="#main" hx-push-url="true"`}${p.name === current ? html` aria-current="page"` : ''}>${p.label}</a>`)}</nav>`;
 }
 
 /** The hidden field every form posts its CSRF token in (htmx requests also send it as X-CSRF-Token). */
@@ -56,6 +58,8 @@ export interface View {
   readonly main: Html;
   /** What an htmx request gets instead of <main>, when the view is swapped somewhere else (the detail overlay). */
   readonly partial?: Html;
+  /** Our own scripts this page needs besides app.js (full loads only; navigating to it by htmx loads it whole). */
+  readonly scripts?: readonly string[];
 }
 
 // htmx and its SSE extension load in order, before the body is parsed: htmx starts on DOMContentLoaded, so the
@@ -75,7 +79,10 @@ export function fullPage(view: View, ctx: PageContext): Html {
 <script src="/vendor/htmx/htmx.min.js?v=${v}"></script>
 <script src="/vendor/htmx/ext/hx-sse.min.js?v=${v}"></script>
 <script src="/assets/app.js" defer></script>
-</head>
+${(view.scripts ?? []).map(
+  (s) => html`<script src="${s}" defer></script>
+`,
+)}</head>
 <body data-tz="${ctx.tz}" class="${(ctx.user?.can ?? []).map((r) => `can-${r}`).join(' ')}">
 <header class="top">
 <a class="brand" href="/">HYDRA</a>

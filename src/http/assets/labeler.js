@@ -1,0 +1,234 @@
+// The Labeler page: pick a label, select images by mouse or keyboard, Enter applies, u undoes.
+// The server decides and records; this only keeps the selection and sends it.
+(() => {
+  const page = () => document.getElementById('labeler');
+  const grid = () => document.getElementById('lab-grid');
+  const tiles = () => [...document.querySelectorAll('#lab-grid .lt')];
+  const store = (k, v) => {
+    try {
+      if (v === undefined) return sessionStorage.getItem(k);
+      sessionStorage.setItem(k, v);
+    } catch {
+      return null;
+    }
+  };
+
+  const state = { cursor: 0, anchor: null, label: null, busy: false, lastBatch: null };
+
+  // A version-4 UUID from getRandomValues (crypto.randomUUID needs https, and pages may be served over http).
+  function uuid() {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  function pickLabel(name) {
+    const p = page();
+    if (!p) return;
+    const button = p.querySelector(`.pal[data-label="${CSS.escape(name)}"]`);
+    if (!button) return;
+    state.label = name;
+    store(`hydra.label.${p.dataset.plot}`, name);
+    p.querySelectorAll('.pal').forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
+    status();
+  }
+
+  function status(text) {
+    const n = document.querySelectorAll('#lab-grid .lt.sel').length;
+    const el = document.querySelector('#lab-grid .lab-selected');
+    if (el)
+      el.textContent =
+        text ?? `${n} selected${state.label ? ` · Enter labels them ${state.label}` : ' · pick a label (1–9)'}`;
+  }
+
+  function moveCursor(i) {
+    const all = tiles();
+    if (all.length === 0) return;
+    state.cursor = Math.max(0, Math.min(all.length - 1, i));
+    all.forEach((t, k) => t.classList.toggle('cur', k === state.cursor));
+    all[state.cursor].scrollIntoView({ block: 'nearest' });
+  }
+
+  function select(i, on) {
+    const t = tiles()[i];
+    if (!t) return;
+    t.classList.toggle('sel', on ?? !t.classList.contains('sel'));
+    t.setAttribute('aria-selected', String(t.classList.contains('sel')));
+  }
+
+  function selectRange(a, b, on) {
+    for (let i = Math.min(a, b); i <= Math.max(a, b); i++) select(i, on);
+  }
+
+  // How many tiles a row holds, from where they are laid out.
+  function columns() {
+    const all = tiles();
+    if (all.length < 2) return 1;
+    const top = all[0].offsetTop;
+    const n = all.findIndex((t) => t.offsetTop !== top);
+    return n === -1 ? all.length : n;
+  }
+
+  function reset() {
+    state.anchor = null;
+    const p = page();
+    if (p && !state.label) {
+      const remembered = store(`hydra.label.${p.dataset.plot}`);
+      if (remembered) pickLabel(remembered);
+    }
+    const note = document.querySelector('#lab-grid .lab-note[data-batch]');
+    if (note) state.lastBatch = note.dataset.batch;
+    moveCursor(0);
+    status();
+  }
+
+  function csrf() {
+    return document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+  }
+
+  // Posts an action; the answer is the view's next page, which replaces the grid.
+  async function post(url, fields) {
+    if (state.busy) return;
+    state.busy = true;
+    const g = grid();
+    g?.classList.add('busy');
+    try {
+      const body = new URLSearchParams({ ...fields, view: g?.dataset.view ?? '' });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': csrf(), 'hx-request': 'true' },
+        body,
+        credentials: 'same-origin',
+      });
+      const text = await res.text();
+      if (!res.ok) {
+        let message = text;
+        try {
+          message = JSON.parse(text).message ?? text;
+        } catch {
+          message =
+            new DOMParser().parseFromString(text, 'text/html').querySelector('.error-page p')?.textContent ?? text;
+        }
+        status(`Refused (${res.status}): ${message}`);
+        return;
+      }
+      const next = new DOMParser().parseFromString(text, 'text/html').getElementById('lab-grid');
+      if (next && g) {
+        g.replaceWith(next);
+        window.scrollTo({ top: 0 });
+        reset();
+        document.dispatchEvent(new CustomEvent('labeler:shown'));
+      }
+    } catch (err) {
+      status(`Could not reach the server: ${err.message}`);
+    } finally {
+      state.busy = false;
+      grid()?.classList.remove('busy');
+    }
+  }
+
+  function apply() {
+    const chosen = tiles().filter((t) => t.classList.contains('sel'));
+    const g = grid();
+    if (!g || chosen.length === 0) return status('Select images first (click, shift-click, a for all)');
+    if (!state.label) return status('Pick a label first (1–9)');
+    return post('/labeler/apply', {
+      plot: g.dataset.plot,
+      label: state.label,
+      images: chosen.map((t) => t.dataset.id).join(','),
+      batch: uuid(),
+    });
+  }
+
+  function undo(batch) {
+    const b = batch ?? state.lastBatch;
+    if (!b) return status('Nothing to undo');
+    return post('/labeler/undo', { batch: b });
+  }
+
+  document.addEventListener('click', (e) => {
+    if (!page()) return;
+    const pal = e.target.closest?.('.pal');
+    // Buttons give the focus back, so Enter and space keep meaning apply and toggle.
+    if (pal) {
+      pal.blur();
+      return pickLabel(pal.dataset.label);
+    }
+    const u = e.target.closest?.('.lab-undo');
+    if (u) {
+      u.blur();
+      return undo(u.dataset.undo);
+    }
+    const t = e.target.closest?.('#lab-grid .lt');
+    if (!t) return;
+    e.preventDefault();
+    const i = Number(t.dataset.i);
+    if (e.shiftKey && state.anchor !== null) selectRange(state.anchor, i, true);
+    else {
+      select(i);
+      state.anchor = i;
+    }
+    moveCursor(i);
+    status();
+  });
+  // Shift-click would otherwise select the page's text.
+  document.addEventListener('mousedown', (e) => {
+    if (e.shiftKey && e.target.closest?.('#lab-grid .lt')) e.preventDefault();
+  });
+
+  document.addEventListener('keydown', (e) => {
+    if (!page() || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target.closest?.('input, select, textarea, summary, [contenteditable]')) return;
+    const k = e.key;
+    if (/^[1-9]$/.test(k)) {
+      const b = page().querySelector(`.pal[data-key="${k}"]`);
+      if (b) pickLabel(b.dataset.label);
+    } else if (k === 'Enter') apply();
+    else if (k === 'u') undo();
+    else if (k === 'a') {
+      selectRange(0, tiles().length - 1, true);
+      status();
+    } else if (k === 'Escape') {
+      tiles().forEach((_, i) => select(i, false));
+      status();
+    } else if (k === ' ') {
+      select(state.cursor);
+      state.anchor = state.cursor;
+      status();
+    } else if (k === 'ArrowRight' || k === 'ArrowLeft' || k === 'ArrowDown' || k === 'ArrowUp') {
+      const step = k === 'ArrowRight' ? 1 : k === 'ArrowLeft' ? -1 : k === 'ArrowDown' ? columns() : -columns();
+      const from = state.cursor;
+      moveCursor(from + step);
+      // Shift+arrow extends the selection from where the cursor was.
+      if (e.shiftKey) {
+        selectRange(from, state.cursor, true);
+        status();
+      }
+    } else return;
+    e.preventDefault();
+  });
+
+  // The plot-type picker goes there at once; the thumbnail size is remembered.
+  document.addEventListener('change', (e) => {
+    if (e.target.matches?.('select[data-autosubmit]')) e.target.form.submit();
+  });
+  function applySize() {
+    const v = localStorage.getItem('hydra.labSize');
+    const el = document.getElementById('lab-size');
+    if (v) document.documentElement.style.setProperty('--lt', `${v}px`);
+    if (v && el) el.value = v;
+  }
+  document.addEventListener('input', (e) => {
+    if (e.target.id === 'lab-size') {
+      localStorage.setItem('hydra.labSize', e.target.value);
+      applySize();
+    }
+  });
+
+  document.addEventListener('DOMContentLoaded', () => {
+    applySize();
+    reset();
+  });
+})();

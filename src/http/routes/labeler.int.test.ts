@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fact, openHttpEnv, type HttpEnv } from '../../../test/support/http.ts';
+import { signedIn, type Browser } from '../../../test/support/accounts.ts';
+import { meta, shaOf } from '../../../test/support/events.ts';
+import type { AnyNewEvent } from '../../events/log.ts';
+import type { HydraEvent } from '../../events/catalog.ts';
+import { currentLabels } from '../../projections/labels/queries.ts';
+
+let h: HttpEnv;
+let ann: Browser;
+let viewer: Browser;
+const img = (n: number) => shaOf(`labeler-int-${n}`);
+const BATCH = ['1b4e28ba-2fa1-41d2-883f-0016d3cca427', '2c5f39cb-30b2-42e3-994a-1127e4ddb538'];
+const T0 = Date.parse('2026-11-20T08:00:00Z');
+
+/** 30 CDC images, every third in the unbiased sample and the odd ones called Bad by the model. */
+beforeAll(async () => {
+  h = await openHttpEnv('labeler_int');
+  const events: AnyNewEvent[] = [fact.plotType('CDC_occupancy', 'CDC'), fact.plotType('RF_timing', 'RF')];
+  for (let i = 0; i < 30; i++) {
+    events.push(
+      fact.arrived(img(i), 'CDC_occupancy', 101000 + Math.floor(i / 10), i, new Date(T0 + i * 60_000).toISOString()),
+    );
+    events.push(fact.verdict(img(i), 'CDC_occupancy', i % 2 ? 'Bad' : 'Good', i % 2 ? 0.93 : 0.04));
+    if (i % 3 === 0)
+      events.push({
+        type: 'image.sampled',
+        metadata: meta,
+        data: { imageId: img(i), plotType: 'CDC_occupancy', reason: 'unbiased' },
+      });
+    if (i % 2)
+      events.push({
+        type: 'image.sampled',
+        metadata: meta,
+        data: { imageId: img(i), plotType: 'CDC_occupancy', reason: 'bad' },
+      });
+  }
+  events.push(fact.arrived(img(99), 'RF_timing', 101000, 1, new Date(T0).toISOString()));
+  await h.append(events);
+  ann = await signedIn(h.app, 'ann', 'labeler');
+  viewer = await signedIn(h.app, 'vic', 'viewer');
+}, 60_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+const lastSeq = async () => Number((await h.log.streamInfo()).state.last_seq);
+async function eventsAfter(seq: number): Promise<HydraEvent[]> {
+  const out: HydraEvent[] = [];
+  for await (const i of h.log.read({ fromSeq: seq + 1 })) if (i.ok) out.push(i.event);
+  return out;
+}
+const ids = (body: string) =>
+  [...body.matchAll(/class="lt[^"]*" data-i="\d+" data-id="([0-9a-f]{64})"/g)].map((m) => m[1]);
+const unbiased = [0, 3, 6, 9, 12, 15, 18, 21, 24, 27].map(img);
+
+describe('the Labeler', () => {
+  it('shows a queue newest first with its counts, and hides the verdict on the unbiased queue', async () => {
+    const res = await ann.get('/labeler?plot=CDC_occupancy');
+    expect(res.statusCode).toBe(200);
+    expect(ids(res.body)).toEqual([...unbiased].reverse());
+    expect(res.body).toMatch(
+      /data-queue="unbiased" aria-current="page">Unbiased sample <span class="n"[^>]*>10<small> \/ 10/,
+    );
+    expect(res.body).toMatch(/data-queue="bad">Confirmed Bad <span class="n"[^>]*>15<small> \/ 15/);
+    expect(res.body).toMatch(/data-queue="all">Every image <span class="n"[^>]*>30<small> \/ 30/);
+    expect(res.body).not.toContain('lt-verdict');
+    expect((await ann.get('/labeler?plot=CDC_occupancy&verdicts=show')).body).not.toContain('lt-verdict');
+    const bad = await ann.get(
+      '/labeler?plot=CDC_occupancy&queue=bad&verdicts=show&order=oldest&runFrom=101001&size=20',
+    );
+    expect(ids(bad.body)).toEqual([11, 13, 15, 17, 19, 21, 23, 25, 27, 29].map(img));
+    expect(bad.body).toContain('<span class="lt-verdict" title="the model\'s verdict">Bad 93%</span>');
+  });
+
+  it('pages with a cursor, and refuses unknown parameters and a verdict filter on the unbiased queue', async () => {
+    const first = await ann.get('/labeler?plot=CDC_occupancy&queue=all&size=20');
+    expect(ids(first.body)).toHaveLength(20);
+    const next = /class="lab-next" href="([^"]+)"/.exec(first.body)![1]!.replaceAll('&amp;', '&');
+    expect(ids((await ann.get(next)).body)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0].map(img));
+    expect((await ann.get('/labeler?plot=CDC_occupancy&colour=red', { accept: 'application/json' })).statusCode).toBe(
+      400,
+    );
+    const leak = await ann.get('/labeler?plot=CDC_occupancy&verdict=Bad', { accept: 'application/json' });
+    expect(leak.statusCode).toBe(400);
+    expect(leak.json().message).toContain("the unbiased queue hides the model's verdict");
+  });
+
+  it('applies a label to a selection as one batch naming the user, answers the next page, and stores a repeat once', async () => {
+    const seq = await lastSeq();
+    const chosen = unbiased.slice(0, 4);
+    const form = {
+      plot: 'CDC_occupancy',
+      label: 'Good',
+      images: chosen.join(','),
+      batch: BATCH[0]!,
+      view: '?plot=CDC_occupancy',
+    };
+    const res = await ann.post('/labeler/apply', form, { 'hx-request': 'true' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body.startsWith('<div id="lab-grid"')).toBe(true);
+    expect(ids(res.body)).toEqual([...unbiased.slice(4)].reverse());
+    expect(res.body).toContain(`data-batch="${BATCH[0]}"`);
+    const stored = await eventsAfter(seq);
+    expect(stored.map((e) => [e.type, e.metadata.user, (e.data as { imageId?: string }).imageId, 'label' in e.data && e.data.label])).toEqual(
+      chosen.map((id) => ['label.assigned', 'ann', id, 'Good']),
+    );
+    expect([...(await currentLabels(h.env.database.db, chosen)).values()]).toEqual(
+      chosen.map(() => ({ label: 'Good', user: 'ann' })),
+    );
+    // The same request again (a retry) and the same labels in a new apply both store nothing.
+    const again = await lastSeq();
+    expect((await ann.post('/labeler/apply', form, { 'hx-request': 'true' })).statusCode).toBe(200);
+    expect((await ann.post('/labeler/apply', { ...form, batch: BATCH[1]! }, { 'hx-request': 'true' })).body).toContain(
+      '(4 already were)',
+    );
+    expect(await eventsAfter(again)).toEqual([]);
+  });
+
+  it("refuses a label the plot type does not have, or another plot type's image, and stores nothing", async () => {
+    const seq = await lastSeq();
+    const base = { plot: 'CDC_occupancy', batch: BATCH[1]!, view: '' };
+    const cosmic = await ann.post(
+      '/labeler/apply',
+      { ...base, label: 'Cosmic', images: img(5) },
+      { accept: 'application/json' },
+    );
+    expect(cosmic.statusCode).toBe(400);
+    expect(cosmic.json()).toEqual({
+      error: 'HYDRA_LABEL_NOT_ALLOWED',
+      message: `label "Cosmic" is not one of CDC_occupancy's labels: Good, Bad, NoData`,
+    });
+    const rf = await ann.post(
+      '/labeler/apply',
+      { ...base, label: 'Bad', images: `${img(5)},${img(99)}` },
+      { accept: 'application/json' },
+    );
+    expect(rf.json().error).toBe('HYDRA_LABEL_WRONG_PLOT_TYPE');
+    const junk = await ann.post(
+      '/labeler/apply',
+      { ...base, label: 'Bad', images: img(5), extra: '1' },
+      { accept: 'application/json' },
+    );
+    expect(junk.statusCode).toBe(400);
+    expect(await eventsAfter(seq)).toEqual([]);
+  });
+
+  it('undoes the last apply: its labels are withdrawn and the images are back in the queue', async () => {
+    const seq = await lastSeq();
+    const res = await ann.post(
+      '/labeler/undo',
+      { batch: BATCH[0]!, view: '?plot=CDC_occupancy' },
+      { 'hx-request': 'true' },
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toContain('Undone: 4 labels withdrawn');
+    expect(ids(res.body)).toEqual([...unbiased].reverse());
+    expect((await eventsAfter(seq)).map((e) => [e.type, e.metadata.user])).toEqual(
+      unbiased.slice(0, 4).map(() => ['label.retracted', 'ann']),
+    );
+  });
+
+  it('is for Labelers: a Viewer gets 403 on the page and on every action, and nothing is stored', async () => {
+    const seq = await lastSeq();
+    expect((await viewer.get('/labeler')).statusCode).toBe(403);
+    const form = { plot: 'CDC_occupancy', label: 'Good', images: img(0), batch: BATCH[1]!, view: '' };
+    expect((await viewer.post('/labeler/apply', form)).statusCode).toBe(403);
+    expect((await viewer.post('/labeler/undo', { batch: BATCH[1]!, view: '' })).statusCode).toBe(403);
+    expect(await eventsAfter(seq)).toEqual([]);
+  });
+});

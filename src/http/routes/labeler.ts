@@ -1,0 +1,180 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { sha256Schema, tokenSchema } from '../../events/define.ts';
+import { applyLabels, undoBatch } from '../../labels/apply.ts';
+import { MAX_BATCH } from '../../labels/batch.ts';
+import { LabelError } from '../../labels/decide.ts';
+import { livePlotTypes, plotTypeRow } from '../../projections/plot-types/queries.ts';
+import {
+  QUEUES,
+  queueCounts,
+  queueMatching,
+  queuePage,
+  type QueueFilter,
+} from '../../projections/label-queue/queries.ts';
+import { zonedToUtc } from '../format.ts';
+import { HttpError, NotFoundError, RequestValidationError } from '../errors.ts';
+import { actor, actorMetadata } from '../plugins/auth.ts';
+import type { ZodTypeProvider } from '../plugins/schemas.ts';
+import { labelerGrid, labelerView, type LabelerData, type LabelerParams, type Applied } from '../views/labeler.ts';
+
+/** An empty form field is an absent one. */
+const opt = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
+const localTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$/, 'a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM)');
+const cursor = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z~[0-9a-f]{64}$/, 'a page cursor as the page wrote it')
+  .transform((s) => {
+    const [at, imageId] = s.split('~') as [string, string];
+    return { at, imageId };
+  });
+
+/** The Labeler's page: which plot type and queue, the filters, the page. Unknown parameters are refused. */
+export const labelerQuery = z.strictObject({
+  plot: opt(tokenSchema),
+  queue: opt(z.enum(QUEUES)).transform((q) => q ?? 'unbiased'),
+  /** `include`: labelled images too (the editor); by default only images nobody has labelled. */
+  labelled: opt(z.enum(['include', 'only'])),
+  order: opt(z.enum(['newest', 'oldest'])).transform((o) => o ?? 'newest'),
+  runFrom: opt(z.coerce.number().int().min(0)),
+  runTo: opt(z.coerce.number().int().min(0)),
+  from: opt(localTime),
+  to: opt(localTime),
+  verdict: opt(z.string().regex(/^(\(unconfirmed\)|[A-Za-z0-9_-]{1,128})$/, 'a label name or (unconfirmed)')),
+  label: opt(z.string().regex(/^(\(none\)|[A-Za-z0-9_-]{1,128})$/, 'a label name or (none)')),
+  /** Show the model's verdicts (never on the unbiased queue). */
+  verdicts: opt(z.enum(['show'])),
+  size: opt(z.coerce.number().int().min(20).max(500)).transform((n) => n ?? 200),
+  after: opt(cursor),
+});
+type LabelerQuery = z.output<typeof labelerQuery>;
+
+const imageList = z
+  .string()
+  .transform((s) => s.split(',').filter((x) => x !== ''))
+  .pipe(z.array(sha256Schema).min(1, 'select at least one image').max(MAX_BATCH));
+
+/** The page's query string, as it was when the labeller acted: the answer is that view's next page. */
+const viewField = z
+  .string()
+  .max(4000)
+  .default('')
+  .transform((s, ctx) => {
+    const parsed = labelerQuery.safeParse(Object.fromEntries(new URLSearchParams(s.replace(/^\?/, ''))));
+    if (parsed.success) return parsed.data;
+    for (const i of parsed.error.issues)
+      ctx.addIssue({ code: 'custom', message: i.message, path: ['view', ...i.path] });
+    return z.NEVER;
+  });
+
+export const applyBody = z.strictObject({
+  plot: tokenSchema,
+  label: tokenSchema,
+  images: imageList,
+  batch: z.uuid(),
+  view: viewField,
+});
+export const undoBody = z.strictObject({ batch: z.uuid(), view: viewField });
+
+function resolveFilter(plotType: string, q: LabelerQuery, tz: string): QueueFilter {
+  if (q.queue === 'unbiased' && q.verdict)
+    throw new RequestValidationError([
+      { path: ['verdict'], message: "the unbiased queue hides the model's verdict, so it cannot be filtered by it" },
+    ]);
+  const from = q.from ? zonedToUtc(q.from, tz) : undefined;
+  const to = q.to ? zonedToUtc(q.to, tz) : undefined;
+  if (from && to && from >= to) throw new RequestValidationError([{ path: ['to'], message: 'must be after from' }]);
+  return {
+    plotType,
+    queue: q.queue,
+    // A label filter names whose labels it wants itself.
+    labelled:
+      q.label !== undefined
+        ? 'any'
+        : q.labelled === 'only'
+          ? 'labelled'
+          : q.labelled === 'include'
+            ? 'any'
+            : 'unlabelled',
+    order: q.order,
+    runFrom: q.runFrom,
+    runTo: q.runTo,
+    from,
+    to,
+    verdict: q.verdict,
+    ...(q.label !== undefined ? { label: q.label } : {}),
+    after: q.after,
+    limit: q.size,
+  };
+}
+
+/** A refused label is the labeller's mistake (400, with the code and what is allowed), not a server fault. */
+function asHttpError(err: unknown): never {
+  if (err instanceof LabelError) throw new HttpError(err.status, err.code, err.message, { cause: err });
+  throw err;
+}
+
+/**
+ * The Labeler (Labelers and up): queues per plot type, a grid of thumbnails, and applying a label to a
+ * selection as one batch of `label.assigned` naming the signed-in user; undo withdraws the last batch.
+ */
+export const labelerRoutes: FastifyPluginAsync = async (app0) => {
+  const app = app0.withTypeProvider<ZodTypeProvider>();
+  const { db, log } = app.hydra;
+
+  async function load(plot: string | undefined, q: LabelerQuery, tz: string): Promise<LabelerData> {
+    const plotTypes = await livePlotTypes(db);
+    const name = plot ?? plotTypes[0]?.name;
+    if (name === undefined) return { plotTypes, spec: null, counts: null, page: null, matching: 0, filter: null };
+    const row = plotTypes.find((p) => p.name === name) ?? (await plotTypeRow(db, name));
+    if (!row) throw new NotFoundError(`plot type ${name}`);
+    const filter = resolveFilter(name, q, tz);
+    const [counts, page, matching] = await Promise.all([
+      queueCounts(db, name),
+      queuePage(db, filter),
+      queueMatching(db, filter),
+    ]);
+    return { plotTypes, spec: row.spec, counts, page, matching, filter };
+  }
+
+  const params = (q: LabelerQuery, plot: string | undefined): LabelerParams => ({ ...q, plot });
+
+  async function answer(req: FastifyRequest, reply: FastifyReply, plot: string, q: LabelerQuery, applied?: Applied) {
+    const ctx = reply.viewContext();
+    const data = await load(plot, q, ctx.tz);
+    if (!req.isHtmx) return reply.view(labelerView(data, params(q, plot), ctx, applied));
+    return reply.html(labelerGrid(data, params(q, plot), ctx, applied).value);
+  }
+
+  app.get('/labeler', { config: { access: 'labeler' }, schema: { querystring: labelerQuery } }, async (req, reply) => {
+    const ctx = reply.viewContext();
+    const data = await load(req.query.plot, req.query, ctx.tz);
+    return reply.view(labelerView(data, params(req.query, data.spec?.name), ctx));
+  });
+
+  app.post('/labeler/apply', { config: { access: 'labeler' }, schema: { body: applyBody } }, async (req, reply) => {
+    const b = req.body;
+    const row = await plotTypeRow(db, b.plot);
+    if (!row || row.retired)
+      throw new HttpError(400, 'HYDRA_LABEL_UNKNOWN_PLOT_TYPE', `plot type "${b.plot}" is not configured`);
+    const cmd = { plotType: b.plot, label: b.label, imageIds: b.images, user: actor(req).name, batch: b.batch };
+    const outcome = await applyLabels({ db, log }, row.spec, cmd, actorMetadata(req)).catch(asHttpError);
+    return answer(req, reply, b.plot, b.view, {
+      kind: 'apply',
+      batch: b.batch,
+      label: b.label,
+      count: b.images.length,
+      ...outcome,
+    });
+  });
+
+  app.post('/labeler/undo', { config: { access: 'labeler' }, schema: { body: undoBody } }, async (req, reply) => {
+    const b = req.body;
+    const outcome = await undoBatch({ db, log }, b.batch, actor(req).name, actorMetadata(req));
+    const plot = b.view.plot;
+    if (!plot) throw new HttpError(400, 'HYDRA_HTTP_BAD_REQUEST', 'view: the plot type is missing');
+    return answer(req, reply, plot, b.view, { kind: 'undo', batch: b.batch, count: outcome.stored, ...outcome });
+  });
+};

@@ -1,0 +1,58 @@
+import type { Db } from '../db/connection.ts';
+import type { EventMetadata } from '../events/envelope.ts';
+import type { AnyNewEvent, EventLog } from '../events/log.ts';
+import type { PlotTypeSpec } from '../events/plottype.ts';
+import { waitForCheckpoints } from '../projections/checkpoints.ts';
+import { labelQueueProjection } from '../projections/label-queue/projection.ts';
+import { labelledInBatch, queueRowsOf } from '../projections/label-queue/queries.ts';
+import { planApply, planUndo, type ApplyCommand } from './batch.ts';
+
+export interface LabelerDeps {
+  readonly log: EventLog;
+  readonly db: Db;
+}
+
+export interface BatchOutcome {
+  /** Events stored (a duplicate of an earlier request's is not counted). */
+  readonly stored: number;
+  readonly unchanged: number;
+  /** Whether the queues already show the change (false: the read model was still catching up after 5 s). */
+  readonly shown: boolean;
+}
+
+/** How long an apply waits for the queues to show it, so the next page the labeller sees leaves those images out. */
+const SHOW_WAIT_MS = 5000;
+
+async function appendAndShow(deps: LabelerDeps, events: readonly AnyNewEvent[], unchanged: number) {
+  if (events.length === 0) return { stored: 0, unchanged, shown: true };
+  const results = await deps.log.appendMany(events);
+  const seq = Math.max(...results.map((r) => r.seq));
+  const late = await waitForCheckpoints(deps.db, new Map([[labelQueueProjection.name, seq]]), {
+    timeoutMs: SHOW_WAIT_MS,
+  });
+  return { stored: results.filter((r) => !r.duplicate).length, unchanged, shown: late.length === 0 };
+}
+
+/** Labels a selection of images as one batch of `label.assigned` (see planApply), then waits for the queues. */
+export async function applyLabels(
+  deps: LabelerDeps,
+  spec: PlotTypeSpec,
+  cmd: ApplyCommand,
+  metadata: EventMetadata,
+): Promise<BatchOutcome> {
+  const state = await queueRowsOf(deps.db, cmd.imageIds);
+  const plan = planApply(new Map([[spec.name, spec]]), cmd, state, metadata);
+  return appendAndShow(deps, plan.events, plan.unchanged.length);
+}
+
+/** Withdraws the labels an apply gave that are still current (see planUndo), then waits for the queues. */
+export async function undoBatch(
+  deps: LabelerDeps,
+  batch: string,
+  user: string,
+  metadata: EventMetadata,
+): Promise<BatchOutcome> {
+  const rows = await labelledInBatch(deps.db, batch);
+  const plan = planUndo(batch, user, new Map(rows.map((r) => [r.imageId, r])), metadata);
+  return appendAndShow(deps, plan.events, plan.unchanged.length);
+}

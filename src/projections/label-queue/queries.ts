@@ -1,0 +1,129 @@
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/connection.ts';
+import { labelHistory, labelQueue, type LabelHistoryRow, type LabelQueueRow } from './table.ts';
+
+/** The Labeler's queues of a plot type: the unbiased sample, confirmed Bad, Unconfirmed, flagged unsure, or every image. */
+export const QUEUES = ['unbiased', 'bad', 'unconfirmed', 'unsure', 'all'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+/** Where a page starts: after this image in the queue's order. */
+export interface QueueCursor {
+  readonly at: string;
+  readonly imageId: string;
+}
+
+export interface QueueFilter {
+  readonly plotType: string;
+  readonly queue: QueueName;
+  /** Whose images: nobody's yet (the default queues), labelled ones only (the editor), or any. */
+  readonly labelled: 'unlabelled' | 'labelled' | 'any';
+  readonly order: 'newest' | 'oldest';
+  readonly runFrom?: number;
+  readonly runTo?: number;
+  /** Arrival window, UTC ISO. */
+  readonly from?: string;
+  readonly to?: string;
+  /** The model's verdict (label name), or `(unconfirmed)` for verdicts under their threshold. */
+  readonly verdict?: string;
+  /** The current human label; `(none)` for unlabelled images. */
+  readonly label?: string;
+  readonly after?: QueueCursor;
+  readonly limit: number;
+}
+
+const inQueue = (q: QueueName): SQL | undefined =>
+  q === 'all' ? undefined : q === 'unsure' ? eq(labelQueue.unsure, true) : eq(labelQueue[q], true);
+
+function conditions(f: QueueFilter): SQL | undefined {
+  const c = labelQueue;
+  const newest = f.order === 'newest';
+  return and(
+    eq(c.plotType, f.plotType),
+    inQueue(f.queue),
+    f.labelled === 'any' ? undefined : eq(c.labelled, f.labelled === 'labelled'),
+    f.runFrom !== undefined ? gte(c.run, f.runFrom) : undefined,
+    f.runTo !== undefined ? lte(c.run, f.runTo) : undefined,
+    f.from ? gte(c.at, f.from) : undefined,
+    f.to ? lt(c.at, f.to) : undefined,
+    f.verdict === '(unconfirmed)'
+      ? eq(c.confirmed, false)
+      : f.verdict
+        ? and(eq(c.verdict, f.verdict), eq(c.confirmed, true))
+        : undefined,
+    f.label === '(none)' ? isNull(c.label) : f.label ? eq(c.label, f.label) : undefined,
+    f.after
+      ? or(
+          (newest ? lt : gt)(c.at, f.after.at),
+          and(eq(c.at, f.after.at), (newest ? lt : gt)(c.imageId, f.after.imageId)),
+        )
+      : undefined,
+  );
+}
+
+/** One page of a queue in its order, and whether more follow. */
+export async function queuePage(db: Db, f: QueueFilter): Promise<{ rows: LabelQueueRow[]; more: boolean }> {
+  const dir = f.order === 'newest' ? desc : asc;
+  const rows = await db
+    .select()
+    .from(labelQueue)
+    .where(conditions(f))
+    .orderBy(dir(labelQueue.at), dir(labelQueue.imageId))
+    .limit(f.limit + 1);
+  return { rows: rows.slice(0, f.limit), more: rows.length > f.limit };
+}
+
+/** How many images the filter selects in all (the cursor left out). */
+export async function queueMatching(db: Db, f: QueueFilter): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(labelQueue)
+    .where(conditions({ ...f, after: undefined }));
+  return Number(row?.n ?? 0);
+}
+
+export interface QueueCount {
+  readonly total: number;
+  readonly unlabelled: number;
+}
+
+/** Every queue's size and how much of it nobody has labelled yet, for one plot type (each from its index). */
+export async function queueCounts(db: Db, plotType: string): Promise<Record<QueueName, QueueCount>> {
+  const counts = await Promise.all(
+    QUEUES.map(async (q) => {
+      const [row] = await db
+        .select({
+          total: sql<number>`count(*)`,
+          unlabelled: sql<number>`coalesce(sum(case when ${labelQueue.labelled} then 0 else 1 end), 0)`,
+        })
+        .from(labelQueue)
+        .where(and(eq(labelQueue.plotType, plotType), inQueue(q)));
+      return [q, { total: Number(row?.total ?? 0), unlabelled: Number(row?.unlabelled ?? 0) }] as const;
+    }),
+  );
+  return Object.fromEntries(counts) as Record<QueueName, QueueCount>;
+}
+
+/** The queue rows of these images (those that have arrived). */
+export async function queueRowsOf(db: Db, imageIds: readonly string[]): Promise<Map<string, LabelQueueRow>> {
+  const out = new Map<string, LabelQueueRow>();
+  for (let i = 0; i < imageIds.length; i += 500) {
+    const part = imageIds.slice(i, i + 500);
+    if (part.length === 0) continue;
+    for (const r of await db.select().from(labelQueue).where(inArray(labelQueue.imageId, part))) out.set(r.imageId, r);
+  }
+  return out;
+}
+
+/** The images whose current label came with this apply. */
+export async function labelledInBatch(db: Db, batch: string): Promise<LabelQueueRow[]> {
+  return db.select().from(labelQueue).where(eq(labelQueue.batch, batch));
+}
+
+/** Everything people did about one image, oldest first. */
+export async function labelHistoryOf(db: Db, imageId: string): Promise<LabelHistoryRow[]> {
+  return db
+    .select()
+    .from(labelHistory)
+    .where(eq(labelHistory.imageId, imageId))
+    .orderBy(asc(labelHistory.at), asc(sql`cast(${labelHistory.seq} as unsigned)`));
+}
