@@ -25,15 +25,22 @@ declare module 'fastify' {
 /** Renders views as whole pages or as fragments, from the same view functions. */
 export const viewsPlugin = fp(
   async (app) => {
+    // One context per reply: a second generateCsrf for a visitor without a CSRF cookie yet would make a
+    // second secret, and the token rendered first (the sign-in form's, on a first visit) would not match.
+    const contexts = new WeakMap<FastifyReply, PageContext>();
     app.decorateReply('viewContext', function (this: FastifyReply): PageContext {
+      const known = contexts.get(this);
+      if (known) return known;
       const user = this.request.user;
-      return {
+      const ctx: PageContext = {
         tz: app.hydra.config.HYDRA_TIMEZONE,
         now: app.hydra.clock(),
         htmxVersion,
         user: user ? viewUser(user) : null,
         csrf: this.generateCsrf({ userInfo: user?.name ?? ':anonymous' }),
       };
+      contexts.set(this, ctx);
+      return ctx;
     });
     app.decorateRequest('isHtmx', false);
     app.addHook('onRequest', async (req) => {
