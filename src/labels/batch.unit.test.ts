@@ -27,7 +27,15 @@ const cmd = (imageIds: string[], label = 'Good') => ({
 
 describe('applying a label to a selection', () => {
   it('is one label.assigned per image, naming the user and the batch, with a dedup id per batch and image', () => {
-    const plan = planApply(plotTypes, cmd([sha(1), sha(2), sha(1)]), given([[1, fresh()], [2, fresh()]]), meta);
+    const plan = planApply(
+      plotTypes,
+      cmd([sha(1), sha(2), sha(1)]),
+      given([
+        [1, fresh()],
+        [2, fresh()],
+      ]),
+      meta,
+    );
     expect(plan.unchanged).toEqual([]);
     expect(plan.events).toEqual(
       [sha(1), sha(2)].map((imageId) => ({
@@ -56,7 +64,10 @@ describe('applying a label to a selection', () => {
   });
 
   it("refuses the whole apply for a label not in the plot type's, an unknown image, or another plot type's image", () => {
-    const state = given([[1, fresh()], [2, fresh('RF_timing')]]);
+    const state = given([
+      [1, fresh()],
+      [2, fresh('RF_timing')],
+    ]);
     const refusal = (f: () => unknown) => {
       try {
         f();

@@ -102,9 +102,14 @@ describe('the Labeler', () => {
     expect(ids(res.body)).toEqual([...unbiased.slice(4)].reverse());
     expect(res.body).toContain(`data-batch="${BATCH[0]}"`);
     const stored = await eventsAfter(seq);
-    expect(stored.map((e) => [e.type, e.metadata.user, (e.data as { imageId?: string }).imageId, 'label' in e.data && e.data.label])).toEqual(
-      chosen.map((id) => ['label.assigned', 'ann', id, 'Good']),
-    );
+    expect(
+      stored.map((e) => [
+        e.type,
+        e.metadata.user,
+        (e.data as { imageId?: string }).imageId,
+        'label' in e.data && e.data.label,
+      ]),
+    ).toEqual(chosen.map((id) => ['label.assigned', 'ann', id, 'Good']));
     expect([...(await currentLabels(h.env.database.db, chosen)).values()]).toEqual(
       chosen.map(() => ({ label: 'Good', user: 'ann' })),
     );
