@@ -148,14 +148,27 @@ export interface RoleHealth {
 export const heartbeatLive = (hb: Heartbeat, now: number): boolean =>
   now - Date.parse(hb.at) <= Math.max(3 * hb.intervalMs, 15_000);
 
-/** Every role Hydra needs, and whether some live process runs it. */
+/** How long a silent process is still listed: a killed one's last heartbeat stays in the bucket for ever. */
+export const FORGET_SILENT_AFTER_MS = 3_600_000;
+
+/** The heartbeats worth showing: every live process, and silent ones for an hour. */
+export const rememberedHeartbeats = (heartbeats: readonly Heartbeat[], now: number): Heartbeat[] =>
+  heartbeats.filter((h) => heartbeatLive(h, now) || now - Date.parse(h.at) <= FORGET_SILENT_AFTER_MS);
+
+/**
+ * Every role Hydra needs, and whether some live process runs it. A role with a live process lists only
+ * its live ones (a process killed and replaced is not held against it); silent ones are forgotten after an hour.
+ */
 export function roleHealth(heartbeats: readonly Heartbeat[], expected: readonly string[], now: number): RoleHealth[] {
-  const names = [...new Set([...expected, ...heartbeats.flatMap((h) => h.roles)])];
+  const remembered = rememberedHeartbeats(heartbeats, now);
+  const names = [...new Set([...expected, ...remembered.flatMap((h) => h.roles)])];
   return names.map((role) => {
-    const procs = heartbeats
+    const all = remembered
       .filter((h) => h.roles.includes(role))
       .map((h) => ({ host: h.host, pid: h.pid, at: h.at, live: heartbeatLive(h, now) }));
+    const live = all.some((p) => p.live);
+    const procs = live ? all.filter((p) => p.live) : all;
     const lastSeen = procs.reduce<string | null>((m, p) => (!m || p.at > m ? p.at : m), null);
-    return { role, live: procs.some((p) => p.live), lastSeen, processes: procs };
+    return { role, live, lastSeen, processes: procs };
   });
 }

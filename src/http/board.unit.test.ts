@@ -115,4 +115,31 @@ describe('run board', () => {
     });
     expect(health.find((r) => r.role === 'inference')!.lastSeen).toBe('2026-11-26T11:58:00.000Z');
   });
+
+  it('does not hold a killed process against a role that has a live one, and forgets it after an hour', () => {
+    const hb = (roles: string[], at: string, pid: number) => ({
+      key: `k${pid}`,
+      roles,
+      host: 'h',
+      pid,
+      startedAt: at,
+      at,
+      intervalMs: 5000,
+      stats: {},
+    });
+    const health = roleHealth(
+      [
+        hb(['inference'], '2026-11-26T11:59:58.000Z', 1),
+        hb(['inference'], '2026-11-26T11:50:00.000Z', 2), // killed 10 min ago, replaced by pid 1
+        hb(['alarms'], '2026-11-26T10:30:00.000Z', 3), // killed 90 min ago
+        hb(['ingest'], '2026-11-26T11:30:00.000Z', 4), // killed 30 min ago, nobody took over
+      ],
+      ['inference', 'alarms', 'ingest'],
+      NOW,
+    );
+    const by = Object.fromEntries(health.map((r) => [r.role, r]));
+    expect(by.inference).toMatchObject({ live: true, processes: [{ pid: 1, live: true }] });
+    expect(by.alarms).toMatchObject({ live: false, processes: [], lastSeen: null });
+    expect(by.ingest).toMatchObject({ live: false, processes: [{ pid: 4, live: false }] });
+  });
 });

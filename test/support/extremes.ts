@@ -47,6 +47,8 @@ function num(s: Json, mode: Extreme): number {
 
 function str(s: Json, mode: Extreme): string {
   if (s.format === 'date-time') return TIME[mode];
+  if (s.format === 'uuid')
+    return mode === 'max' ? 'ffffffff-ffff-ffff-ffff-ffffffffffff' : '00000000-0000-0000-0000-000000000000';
   if (s.format === 'email') {
     const domain = '@example.org';
     return mode === 'max' ? `${'a'.repeat(Number(s.maxLength ?? 64) - domain.length)}${domain}` : 'a@b.co';

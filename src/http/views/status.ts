@@ -1,5 +1,5 @@
 import type { Heartbeat } from '../../workers/heartbeat.ts';
-import { heartbeatLive } from '../board.ts';
+import { heartbeatLive, rememberedHeartbeats } from '../board.ts';
 import { count, dateTime, duration, when } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { NewsRow } from '../../projections/news/table.ts';
@@ -68,7 +68,8 @@ function consumerStates(consumers: Heartbeat['stats'][string]['consumers']): Htm
 }
 
 /** Host names and pids are for signed-in users only (they help an attacker more than an anonymous watcher). */
-function processes(beats: readonly Heartbeat[], ctx: PageContext): Html {
+function processes(all: readonly Heartbeat[], ctx: PageContext): Html {
+  const beats = rememberedHeartbeats(all, ctx.now);
   if (beats.length === 0) return html`<p class="banner critical">No Hydra process is reporting a heartbeat.</p>`;
   const where = ctx.user !== null;
   return html`<table class="procs"><thead><tr><th>State</th><th>Role</th>${where ? html`<th>Host</th><th class="num">PID</th>` : ''}<th>Up</th><th class="num">Handled</th><th class="num">Failed</th><th class="num">Last (ms)</th><th>Timing</th><th>Consumers</th><th>Last beat</th></tr></thead><tbody>
