@@ -79,6 +79,16 @@ export function expectedCalibrationError(
   return ece;
 }
 
+/** Mean per-label recall: a model that calls everything one label scores 1/K, however imbalanced the set. */
+export function balancedAccuracy(e: Pick<Evaluation, 'labels' | 'recall'>): number {
+  return e.labels.reduce((s, l) => s + (e.recall[l] ?? 0), 0) / Math.max(1, e.labels.length);
+}
+
+/** Labels the model never recognised on validation (recall 0): such a model must not be signed off as is. */
+export function unrecognisedLabels(e: Pick<Evaluation, 'labels' | 'recall'>): string[] {
+  return e.labels.filter((l) => (e.recall[l] ?? 0) === 0);
+}
+
 export function evaluate(input: EvaluationInput): Evaluation {
   const { labels, trueLabels, probabilities, imageIds } = input;
   const K = labels.length,

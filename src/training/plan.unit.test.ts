@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateData } from '../events/catalog.ts';
 import { plotTypeSpecSchema } from '../events/plottype.ts';
 import { trainingParametersSchema } from '../events/training.ts';
-import { evaluate } from './evaluate.ts';
+import { balancedAccuracy, evaluate, unrecognisedLabels } from './evaluate.ts';
 import { completedData, failedData, newTrainingId, planDataset, progressLine, salvageRequestIds } from './plan.ts';
 import { importedModelId, trainedModelId } from '../models/ids.ts';
 import { evaluationSummary, failureSummary } from './summary.ts';
@@ -135,7 +135,7 @@ describe('outcome events', () => {
 
   it('prints an evaluation summary with the confusion matrix and the misclassified images', () => {
     const text = evaluationSummary(validateData('training.completed', data)).join('\n');
-    expect(text).toContain('validation accuracy 75.0%');
+    expect(text).toContain('validation accuracy 75.0%, balanced accuracy 75.0%');
     expect(text).toContain('on cpu, 9 epochs (best 7), 412 images/s');
     expect(text).toMatch(/Good\s+1\s+1\n/);
     expect(text).toMatch(/Bad\s+0\s+2\n/);
@@ -148,5 +148,23 @@ describe('outcome events', () => {
     expect(progressLine('T1', { epoch: 3, epochs: 10, loss: 0.51234, valAccuracy: 0.875, imagesPerSecond: 99.6 })).toBe(
       'training T1: epoch 3/10 loss 0.5123 val acc 87.5%, 100 img/s',
     );
+  });
+
+  it('scores a model that calls everything Bad at 1/K balanced accuracy and names the label it never recognised', () => {
+    const allBad = evaluate({
+      labels: ['Good', 'Bad'],
+      trueLabels: [0, 1, 1, 1, 1],
+      probabilities: [
+        [0.2, 0.8],
+        [0.1, 0.9],
+        [0.3, 0.7],
+        [0.2, 0.8],
+        [0.4, 0.6],
+      ],
+      imageIds: [1, 2, 3, 4, 5].map(hex),
+    });
+    expect(allBad.accuracy).toBe(0.8);
+    expect(balancedAccuracy(allBad)).toBe(0.5);
+    expect(unrecognisedLabels(allBad)).toEqual(['Good']);
   });
 });

@@ -1,5 +1,6 @@
 import type { EventData } from '../events/catalog.ts';
 import type { ModelRow } from '../projections/models/table.ts';
+import { balancedAccuracy } from './evaluate.ts';
 
 /** What `hydra train --wait` and `hydra models list` print: pure text from events and rows. */
 
@@ -29,7 +30,7 @@ export function evaluationSummary(d: EventData<'training.completed'>): string[] 
       .join(
         ', ',
       )}${d.dataset.skipped ? `; ${d.dataset.skipped} unreadable images skipped` : ''}; manifest ${d.dataset.manifestHash.slice(0, 12)}`,
-    `validation accuracy ${pct(e.accuracy)}, calibration error ${e.calibrationError.toFixed(3)}`,
+    `validation accuracy ${pct(e.accuracy)}, balanced accuracy ${pct(balancedAccuracy(e))}, calibration error ${e.calibrationError.toFixed(3)}`,
     '',
     ...table([
       ['label', 'precision', 'recall', 'threshold'],
