@@ -3,6 +3,18 @@ import type { PlotStatusRow } from '../projections/plot-status/table.ts';
 import { buildBoard, roleHealth } from './board.ts';
 
 const NOW = Date.parse('2026-11-26T12:00:00.000Z');
+
+/** A process's heartbeat, last written at `at`. */
+const hb = (roles: string[], at: string, pid: number) => ({
+  key: `k${pid}`,
+  roles,
+  host: 'h',
+  pid,
+  startedAt: at,
+  at,
+  intervalMs: 5000,
+  stats: {},
+});
 const labels = [
   { name: 'Good', colour: '#2e9e44', bad: false },
   { name: 'Bad', colour: '#d62728', bad: true },
@@ -92,16 +104,6 @@ describe('run board', () => {
   });
 
   it('reports a role with no live heartbeat as down', () => {
-    const hb = (roles: string[], at: string, pid: number) => ({
-      key: `k${pid}`,
-      roles,
-      host: 'h',
-      pid,
-      startedAt: at,
-      at,
-      intervalMs: 5000,
-      stats: {},
-    });
     const health = roleHealth(
       [hb(['projections', 'http'], '2026-11-26T11:59:58.000Z', 1), hb(['inference'], '2026-11-26T11:58:00.000Z', 2)],
       ['projections', 'inference', 'alarms'],
@@ -117,16 +119,6 @@ describe('run board', () => {
   });
 
   it('does not hold a killed process against a role that has a live one, and forgets it after an hour', () => {
-    const hb = (roles: string[], at: string, pid: number) => ({
-      key: `k${pid}`,
-      roles,
-      host: 'h',
-      pid,
-      startedAt: at,
-      at,
-      intervalMs: 5000,
-      stats: {},
-    });
     const health = roleHealth(
       [
         hb(['inference'], '2026-11-26T11:59:58.000Z', 1),

@@ -147,14 +147,24 @@ export class LiveHub {
     return this.building;
   }
 
+  private viewContext(now: number): ViewContext {
+    return { tz: this.o.tz, now, htmxVersion: this.o.htmxVersion };
+  }
+
   /** The read models cannot be read: the health part says so on the last page, pushed to every viewer. */
   private unreadable(err: unknown): void {
     const s = this.snapshot;
     const now = this.clock();
     this.trouble ??= { since: now, message: (err as Error).message.slice(0, 200), shownFrom: s?.at ?? now };
     if (!s) return;
-    const ctx: ViewContext = { tz: this.o.tz, now, htmxVersion: this.o.htmxVersion };
-    const health = healthView(s.board, s.roles, s.data.parked, ctx, this.o.staleMs, this.trouble).value;
+    const health = healthView(
+      s.board,
+      s.roles,
+      s.data.parked,
+      this.viewContext(now),
+      this.o.staleMs,
+      this.trouble,
+    ).value;
     if (health === s.parts.health) return;
     this.snapshot = { ...s, parts: { ...s.parts, health } };
     this.broadcast(sseMessage(partial('#health', SWAP.health, health)));
@@ -166,7 +176,7 @@ export class LiveHub {
     this.trouble = null;
     const board = buildBoard(data.rows, now, this.o.staleMs);
     const roles = roleHealth(this.o.heartbeats.all(), this.o.expectedRoles(), now);
-    const ctx: ViewContext = { tz: this.o.tz, now, htmxVersion: this.o.htmxVersion };
+    const ctx = this.viewContext(now);
     const parts: Record<LivePart, string> = {
       news: newsView(data.news, ctx).value,
       health: healthView(board, roles, data.parked, ctx, this.o.staleMs).value,

@@ -14,10 +14,6 @@ export class ProjectionPausedError extends Error {
   }
 }
 
-/**
- * Applies a batch in ONE transaction: lock the checkpoint, load the touched rows, plan, write rows,
- * dead letters and the new checkpoint. A crash anywhere leaves either all of it or none of it.
- */
 export interface ApplyOptions {
   readonly checkpointName?: string;
   readonly respectPause?: boolean;
@@ -53,7 +49,11 @@ export async function applyOrPark(
   }
 }
 
-/** `refused`: park every fresh event the projection handles with this reason instead of writing its rows. */
+/**
+ * Applies a batch in ONE transaction: lock the checkpoint, load the touched rows, plan, write rows,
+ * dead letters and the new checkpoint. A crash anywhere leaves either all of it or none of it.
+ * `refused`: park every fresh event the projection handles with this reason instead of writing its rows.
+ */
 export async function applyBatch(
   pool: Pool,
   store: RowStore,
