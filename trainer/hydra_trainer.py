@@ -263,6 +263,14 @@ def run_eval(model, x_all, y_all, idx, batch, device, amp):
     return float(loss) / max(1, len(idx)), float(acc), p
 
 
+def balanced_accuracy(probs, y):
+    """Mean per-label recall over the labels present: a model that calls everything one label gets 1/K,
+    however imbalanced the validation set, so it can never be the best epoch."""
+    pred = probs.argmax(dim=1)
+    recalls = [float((pred[y == k] == k).float().mean()) for k in torch.unique(y).tolist()]
+    return sum(recalls) / max(1, len(recalls))
+
+
 def recalibrate_batchnorm(model, x_all, calib_idx, batch, device, amp):
     """Recomputes the BatchNorm running statistics as a plain average over clean training batches.
 
@@ -331,7 +339,7 @@ def train(ds, p, device, out_dir):
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=p["learningRate"], weight_decay=1e-4)
     sched = make_scheduler(opt, p["annealing"], p["epochs"])
-    best = {"loss": math.inf, "epoch": 0, "state": copy.deepcopy(model.state_dict()), "acc": 0.0}
+    best = {"loss": math.inf, "epoch": 0, "state": copy.deepcopy(model.state_dict()), "acc": 0.0, "balanced": -1.0}
     history, stale, t_train, t_val = [], 0, 0.0, 0.0
 
     for epoch in range(1, p["epochs"] + 1):
@@ -369,18 +377,23 @@ def train(ds, p, device, out_dir):
                                              f"(learning rate {lr:g}); try a smaller learning rate")
         t1 = time.perf_counter()
         recalibrate_batchnorm(model, x_all, calib_idx, bs, device, amp)
-        val_loss, val_acc, _ = run_eval(model, x_all, y_all, val_idx, bs * 4, device, amp)
+        val_loss, val_acc, val_probs = run_eval(model, x_all, y_all, val_idx, bs * 4, device, amp)
+        val_bal = balanced_accuracy(val_probs, y_all[val_idx])
         t_val += time.perf_counter() - t1
         if not math.isfinite(val_loss):
             raise TrainerFailure("nan-loss", f"the validation loss became {val_loss} in epoch {epoch}")
         if sched:
             sched.step()
         line = {"epoch": epoch, "epochs": p["epochs"], "loss": train_loss, "val_loss": val_loss,
-                "val_accuracy": val_acc, "lr": lr, "images_per_second": seen / dt, "seconds": dt, "cpu_seconds": cpu}
+                "val_accuracy": val_acc, "val_balanced_accuracy": val_bal, "lr": lr, "images_per_second": seen / dt, "seconds": dt, "cpu_seconds": cpu}
         history.append(line)
         emit("epoch", **line)
-        if val_loss < best["loss"] - p["minDelta"]:
-            best = {"loss": val_loss, "epoch": epoch, "state": copy.deepcopy(model.state_dict()), "acc": val_acc}
+        # The best epoch is the one with the highest validation balanced accuracy (not loss or plain accuracy,
+        # which a majority-label model can win on an imbalanced set); among equals, the lowest loss.
+        if val_bal > best["balanced"] + 1e-9 or (val_bal > best["balanced"] - 1e-9
+                                                  and val_loss < best["loss"] - p["minDelta"]):
+            best = {"loss": val_loss, "epoch": epoch, "state": copy.deepcopy(model.state_dict()), "acc": val_acc,
+                    "balanced": val_bal}
             stale = 0
         else:
             stale += 1
@@ -456,7 +469,8 @@ def run(args):
     speeds = sorted(h["images_per_second"] for h in r["history"][1:] or r["history"])
     summary = {"model": "model.onnx", "val_predictions": "val_predictions.json", "info": "info.json",
                "epochs_run": len(r["history"]), "best_epoch": r["best"]["epoch"], "val_loss": r["best"]["loss"],
-               "val_accuracy": r["val_accuracy"], "images_per_second": speeds[len(speeds) // 2],
+               "val_accuracy": r["val_accuracy"], "val_balanced_accuracy": r["best"]["balanced"],
+               "images_per_second": speeds[len(speeds) // 2],
                "duration_s": time.perf_counter() - t_start, "device": str(device), "frameworks": versions(device)}
     info = {**summary, "parameters": p, "amp": r["amp"], "threads": torch.get_num_threads(),
             "model_architecture": {"name": "PlotNet", "widths": list(WIDTHS), "feature_stride": FEATURE_STRIDE,

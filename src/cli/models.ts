@@ -7,7 +7,10 @@ import { openHydra, type Hydra } from '../context.ts';
 import { tokenSchema } from '../events/define.ts';
 import { isConcurrencyConflict } from '../events/errors.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
+import { DEFAULT_ACTIVATION_BAR } from '../events/plottype.ts';
+import { modelBarProblems } from '../models/decide.ts';
 import { activateModel, importModel, readModels, retireModel, signOffModel } from '../models/lifecycle.ts';
+import type { ActivationBar } from '../training/evaluate.ts';
 import { modelsTable } from '../training/summary.ts';
 import { defaultUser, parseOptions, userSchema } from './options.ts';
 
@@ -33,6 +36,18 @@ const labelList = z
       .filter(Boolean),
   )
   .pipe(z.array(tokenSchema).min(2));
+
+/** The activation bar of a model's plot type (the default one if the plot type is gone). */
+async function barOf(h: Hydra, id: string): Promise<ActivationBar> {
+  const model = (await readModels(h.log)).get(id);
+  if (!model) return DEFAULT_ACTIVATION_BAR;
+  const plotTypes = await PlotTypeCache.open(h.log);
+  try {
+    return plotTypes.get(model.plotType)?.activationBar ?? DEFAULT_ACTIVATION_BAR;
+  } finally {
+    await plotTypes.close();
+  }
+}
 
 export function registerModelCommands(program: Command): void {
   const models = program.command('models').description('the models: trained and imported models, sign-off, activation');
@@ -66,6 +81,12 @@ export function registerModelCommands(program: Command): void {
           metadata(o.user, `signoff:${o.id}`),
         );
         console.log(`${o.id} signed off by ${o.user}`);
+        const model = (await readModels(h.log)).get(o.id);
+        const weak = model ? modelBarProblems(model, await barOf(h, o.id)) : [];
+        if (weak.length)
+          console.error(
+            `warning: ${o.id} is under its plot type's activation bar: ${weak.join('; ')}\nactivating it needs --below-bar`,
+          );
       });
     });
 
@@ -77,20 +98,35 @@ export function registerModelCommands(program: Command): void {
     .argument('<model>')
     .requiredOption('--user <name>', 'who')
     .option('--override', 'activate without sign-off (admins only: HYDRA_ADMINS)', false)
+    .option(
+      '--below-bar',
+      "activate although its validation is under the plot type's activation bar (recorded with the activation)",
+      false,
+    )
     .action(async (id: string, raw: unknown) => {
-      const o = parseOptions(z.object({ id: modelId, user: userSchema, override: z.boolean() }), {
-        ...(raw as object),
-        id,
-      });
+      const o = parseOptions(
+        z.object({ id: modelId, user: userSchema, override: z.boolean(), belowBar: z.boolean() }),
+        {
+          ...(raw as object),
+          id,
+        },
+      );
       await withHydra('models', async (h) => {
         try {
           const r = await activateModel(
             h.log,
-            { modelId: o.id, user: o.user, override: o.override, admins: h.config.HYDRA_ADMINS },
+            {
+              modelId: o.id,
+              user: o.user,
+              override: o.override,
+              admins: h.config.HYDRA_ADMINS,
+              bar: await barOf(h, o.id),
+              belowBar: o.belowBar,
+            },
             metadata(o.user, `activate:${o.id}`),
           );
           console.log(
-            `${o.id} is now active${r.previousModelId ? ` (replacing ${r.previousModelId})` : ''}${o.override ? ' [override]' : ''}`,
+            `${o.id} is now active${r.previousModelId ? ` (replacing ${r.previousModelId})` : ''}${o.override ? ' [override]' : ''}${r.belowBar ? " [below its plot type's bar]" : ''}`,
           );
         } catch (err) {
           if (isConcurrencyConflict(err))

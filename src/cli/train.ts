@@ -4,11 +4,16 @@ import { decimalText, wholeNumberText } from '../text-input.ts';
 import { loadConfig } from '../config.ts';
 import { openHydra } from '../context.ts';
 import { tokenSchema } from '../events/define.ts';
+import { DEFAULT_ACTIVATION_BAR } from '../events/plottype.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
 import { progressLine } from '../training/plan.ts';
 import { followTraining, requestTraining } from '../training/request.ts';
+import { barProblems } from '../training/evaluate.ts';
 import { evaluationSummary, failureSummary } from '../training/summary.ts';
 import { defaultUser, parseOptions, userSchema } from './options.ts';
+
+/** `hydra train --wait`'s exit status for a model that trained but is under its plot type's activation bar. */
+export const EXIT_UNDER_BAR = 3;
 
 const trainOptions = z.object({
   plotType: tokenSchema,
@@ -49,15 +54,21 @@ export function registerTrainCommands(program: Command): void {
   program
     .command('train')
     .description(
-      'ask for a model of a plot type to be trained from its labels (a training worker does it: hydra up, or hydra worker training); --wait follows it and exits 0 when it completes, 1 when it fails',
+      "ask for a model of a plot type to be trained from its labels (a training worker does it: hydra up, or hydra worker training); --wait follows it and exits 0 when it completes, 1 when it fails, 3 when the model is under the plot type's activation bar",
     )
     .requiredOption('--plot-type <name>', 'the plot type')
     .option('--epochs <n>', 'most epochs (early stopping may end sooner; default 30)')
     .option('--learning-rate <x>', 'initial learning rate (default 0.003)')
     .option('--batch-size <n>', 'default 32')
     .option('--annealing <how>', 'cosine | step | none (default cosine)')
-    .option('--patience <n>', 'epochs without validation improvement before stopping; 0 never stops early (default 5)')
-    .option('--min-delta <x>', 'smallest validation-loss drop that counts as improvement (default 0.001)')
+    .option(
+      '--patience <n>',
+      'epochs without a better validation balanced accuracy before stopping; 0 never stops early (default 5)',
+    )
+    .option(
+      '--min-delta <x>',
+      'at equal balanced accuracy, the validation-loss drop that counts as better (default 0.001)',
+    )
     .option('--validation-fraction <x>', 'share of each label kept for validation (default 0.2)')
     .option('--sampling <how>', "none | balanced | weighted (default: the plot type's)")
     .option('--seed <n>', 'random seed (default 1)')
@@ -97,9 +108,18 @@ export function registerTrainCommands(program: Command): void {
           process.exitCode = 2;
         } else if (outcome.kind === 'completed') {
           for (const line of evaluationSummary(outcome.data)) console.log(line);
-          console.log(
-            `\nnext: hydra models signoff ${outcome.data.modelId} --user NAME, then hydra models activate ${outcome.data.modelId} --user NAME`,
-          );
+          const id = outcome.data.modelId;
+          const bar = plotTypes.get(o.plotType)?.activationBar ?? DEFAULT_ACTIVATION_BAR;
+          const weak = barProblems(outcome.data.evaluation, bar);
+          if (weak.length) {
+            console.error(`\nthis model is UNDER ${o.plotType}'s activation bar:`);
+            for (const w of weak) console.error(`  - ${w}`);
+            console.error(
+              `do not use it as is: label more images (both labels), check the labels, and train again. Activating it anyway needs hydra models activate ${id} --below-bar`,
+            );
+            process.exitCode = EXIT_UNDER_BAR;
+          } else
+            console.log(`\nnext: hydra models signoff ${id} --user NAME, then hydra models activate ${id} --user NAME`);
         } else {
           for (const line of failureSummary(outcome.data)) console.error(line);
           process.exitCode = 1;

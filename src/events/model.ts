@@ -38,6 +38,8 @@ export const modelActivated = defineEvent({
     user: z.string().max(100),
     previousModelId: tokenSchema.optional(),
     override: z.boolean().default(false),
+    /** Activated although its validation was under the plot type's activation bar (someone accepted that). */
+    belowBar: z.boolean().default(false),
   }),
   description: "A model became its plot type's active model (appended with an expected last sequence: one winner).",
   key: (d) => d.plotType,

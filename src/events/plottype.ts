@@ -23,6 +23,13 @@ export const alarmPolicySchema = z.object({
   consecutive: z.number().int().positive().default(2),
 });
 
+/** What a model must show on validation to be activated without an explicit override. */
+export const activationBarSchema = z.object({
+  minBalancedAccuracy: z.number().min(0).max(1).default(0.8),
+  minRecall: z.number().min(0).max(1).default(0.5),
+});
+export const DEFAULT_ACTIVATION_BAR = activationBarSchema.parse({});
+
 export const plotTypeSpecSchema = z.object({
   name: tokenSchema,
   title: z.string().max(200).optional(),
@@ -43,6 +50,7 @@ export const plotTypeSpecSchema = z.object({
   alarmPolicy: alarmPolicySchema.default({ labels: ['Bad'], minConfidence: 0.5, consecutive: 2 }),
   heatmap: z.enum(['always', 'bad', 'never']).default('bad'),
   sampling: z.enum(['none', 'balanced', 'weighted']).default('balanced'),
+  activationBar: activationBarSchema.default(DEFAULT_ACTIVATION_BAR),
 });
 export type PlotTypeSpec = z.infer<typeof plotTypeSpecSchema>;
 

@@ -1,6 +1,7 @@
 import type { EventInput, HydraEvent } from '../events/catalog.ts';
 import { evolveModel, modelsProjection } from '../projections/models/projection.ts';
 import type { ModelRow } from '../projections/models/table.ts';
+import { barProblems, type ActivationBar } from '../training/evaluate.ts';
 
 /**
  * The model registry's decisions, pure: the models of a plot type as the stream has them (folded with
@@ -14,6 +15,7 @@ export type ModelLifecycleErrorCode =
   | 'HYDRA_MODEL_ALREADY_ACTIVE'
   | 'HYDRA_NOT_ADMIN'
   | 'HYDRA_MODEL_INCOMPATIBLE'
+  | 'HYDRA_MODEL_UNDER_BAR'
   | 'HYDRA_PLOT_TYPE_UNKNOWN';
 
 const STATUS: Record<ModelLifecycleErrorCode, number> = {
@@ -23,6 +25,7 @@ const STATUS: Record<ModelLifecycleErrorCode, number> = {
   HYDRA_MODEL_ALREADY_ACTIVE: 409,
   HYDRA_NOT_ADMIN: 403,
   HYDRA_MODEL_INCOMPATIBLE: 400,
+  HYDRA_MODEL_UNDER_BAR: 409,
   HYDRA_PLOT_TYPE_UNKNOWN: 404,
 };
 
@@ -85,6 +88,18 @@ export interface ActivateCommand {
   /** Activate without an expert's sign-off: only an admin may. */
   readonly override: boolean;
   readonly admins: readonly string[];
+  /** The plot type's activation bar (its spec's activationBar). */
+  readonly bar: ActivationBar;
+  /** Activate although the model's validation is under the bar: an explicit choice, recorded. */
+  readonly belowBar: boolean;
+}
+
+/**
+ * Why a model is under the bar; none for one that clears it, and none for an imported model (no Hydra
+ * validation to judge: the site that trained it vouches for it by signing it off).
+ */
+export function modelBarProblems(m: Pick<ModelRow, 'evaluation'>, bar: ActivationBar): string[] {
+  return m.evaluation ? barProblems(m.evaluation, bar) : [];
 }
 
 /** Why a model cannot be activated now, or null when it can. */
@@ -109,6 +124,13 @@ export function activationProblem(models: Models, cmd: ActivateCommand): ModelLi
       `model ${m.modelId} has not been signed off by an expert: hydra models signoff ${m.modelId} --user NAME (or an admin activates it with --override)`,
     );
   }
+  const weak = modelBarProblems(m, cmd.bar);
+  if (weak.length && !cmd.belowBar) {
+    return new ModelLifecycleError(
+      'HYDRA_MODEL_UNDER_BAR',
+      `model ${m.modelId} is under ${m.plotType}'s activation bar: ${weak.join('; ')}. Label more images (or fix the labels) and train again, or activate it anyway with --below-bar`,
+    );
+  }
   return null;
 }
 
@@ -123,6 +145,7 @@ export function decideActivation(models: Models, cmd: ActivateCommand): EventInp
     plotType: m.plotType,
     user: cmd.user,
     override: cmd.override,
+    belowBar: modelBarProblems(m, cmd.bar).length > 0,
     ...(previous ? { previousModelId: previous.modelId } : {}),
   };
 }

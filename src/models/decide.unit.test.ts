@@ -1,3 +1,4 @@
+import { DEFAULT_ACTIVATION_BAR } from '../events/plottype.ts';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../training/evaluate.ts';
 import { eventStream } from '../../test/support/projection-spec.ts';
@@ -9,6 +10,7 @@ import {
   decideSignOff,
   foldModels,
   ModelLifecycleError,
+  modelBarProblems,
 } from './decide.ts';
 import { onnxProblems, type OnnxInfo } from './onnx-check.ts';
 import { importLabelProblems } from './lifecycle.ts';
@@ -26,7 +28,7 @@ const evaluation = evaluate({
 
 function history() {
   const stored = eventStream();
-  const trained = (modelId: string, plotType = 'CDC') =>
+  const trained = (modelId: string, plotType = 'CDC', ev = evaluation) =>
     stored('training.completed', {
       trainingId: `t-${modelId}`,
       plotType,
@@ -34,7 +36,7 @@ function history() {
       onnx: hex('a'),
       input: { width: 64, height: 48, channels: 3 },
       labels: ['Good', 'Bad'],
-      evaluation,
+      evaluation: ev,
       dataset: { size: 10, train: 8, validation: 2, manifestHash: hex('b'), perLabel: { Good: 5, Bad: 5 } },
       parameters: {},
       frameworks: { torch: '2' },
@@ -44,6 +46,7 @@ function history() {
 }
 
 const admins = ['root'];
+const bar = DEFAULT_ACTIVATION_BAR;
 
 describe('registry decisions', () => {
   const { stored, trained } = history();
@@ -70,52 +73,60 @@ describe('registry decisions', () => {
   });
 
   it('activates a signed-off model, naming the one it replaces', () => {
-    expect(decideActivation(models, { modelId: 'm2', user: 'expert', override: false, admins })).toEqual({
+    expect(
+      decideActivation(models, { modelId: 'm2', user: 'expert', override: false, admins, bar, belowBar: false }),
+    ).toEqual({
       modelId: 'm2',
       plotType: 'CDC',
       user: 'expert',
       override: false,
+      belowBar: false,
       previousModelId: 'm1',
     });
     const after = foldModels([
       ...events,
-      stored('model.activated', decideActivation(models, { modelId: 'm2', user: 'expert', override: false, admins })),
+      stored(
+        'model.activated',
+        decideActivation(models, { modelId: 'm2', user: 'expert', override: false, admins, bar, belowBar: false }),
+      ),
     ]);
     expect([after.get('m1')!.status, after.get('m2')!.status]).toEqual(['signed-off', 'active']);
   });
 
   it('refuses a model without sign-off unless an admin overrides', () => {
-    expect(activationProblem(models, { modelId: 'm3', user: 'expert', override: false, admins })?.code).toBe(
-      'HYDRA_MODEL_NOT_SIGNED_OFF',
-    );
-    expect(activationProblem(models, { modelId: 'm3', user: 'expert', override: true, admins })?.code).toBe(
-      'HYDRA_NOT_ADMIN',
-    );
-    expect(decideActivation(models, { modelId: 'm3', user: 'root', override: true, admins })).toMatchObject({
+    expect(
+      activationProblem(models, { modelId: 'm3', user: 'expert', override: false, admins, bar, belowBar: false })?.code,
+    ).toBe('HYDRA_MODEL_NOT_SIGNED_OFF');
+    expect(
+      activationProblem(models, { modelId: 'm3', user: 'expert', override: true, admins, bar, belowBar: false })?.code,
+    ).toBe('HYDRA_NOT_ADMIN');
+    expect(
+      decideActivation(models, { modelId: 'm3', user: 'root', override: true, admins, bar, belowBar: false }),
+    ).toMatchObject({
       override: true,
       previousModelId: 'm1',
     });
-    expect(decideActivation(models, { modelId: 'x1', user: 'root', override: true, admins })).not.toHaveProperty(
-      'previousModelId',
-    );
+    expect(
+      decideActivation(models, { modelId: 'x1', user: 'root', override: true, admins, bar, belowBar: false }),
+    ).not.toHaveProperty('previousModelId');
   });
 
   it('refuses unknown, retired and already active models', () => {
-    expect(activationProblem(models, { modelId: 'nope', user: 'e', override: false, admins })?.code).toBe(
-      'HYDRA_MODEL_UNKNOWN',
-    );
-    expect(activationProblem(models, { modelId: 'm1', user: 'e', override: false, admins })?.code).toBe(
-      'HYDRA_MODEL_ALREADY_ACTIVE',
-    );
+    expect(
+      activationProblem(models, { modelId: 'nope', user: 'e', override: false, admins, bar, belowBar: false })?.code,
+    ).toBe('HYDRA_MODEL_UNKNOWN');
+    expect(
+      activationProblem(models, { modelId: 'm1', user: 'e', override: false, admins, bar, belowBar: false })?.code,
+    ).toBe('HYDRA_MODEL_ALREADY_ACTIVE');
     const retired = foldModels([
       ...events,
       stored('model.retired', decideRetire(models, { modelId: 'm1', user: 'e' })),
     ]);
     expect(retired.get('m1')!.status).toBe('retired');
     expect(activeModel(retired, 'CDC')).toBeUndefined(); // retiring the active model leaves none
-    expect(activationProblem(retired, { modelId: 'm1', user: 'e', override: false, admins })?.code).toBe(
-      'HYDRA_MODEL_RETIRED',
-    );
+    expect(
+      activationProblem(retired, { modelId: 'm1', user: 'e', override: false, admins, bar, belowBar: false })?.code,
+    ).toBe('HYDRA_MODEL_RETIRED');
     expect(() => decideRetire(retired, { modelId: 'm1', user: 'e' })).toThrow(ModelLifecycleError);
     expect(() => decideSignOff(retired, { modelId: 'm1', user: 'e' })).toThrow(/retired/);
     expect(() => decideSignOff(models, { modelId: 'zz', user: 'e' })).toThrow(
@@ -126,6 +137,51 @@ describe('registry decisions', () => {
       plotType: 'CDC',
       user: 'e',
       comment: 'ok',
+    });
+  });
+});
+
+describe('activation bar', () => {
+  // 42 Good and 187 Bad, all called Bad: 82 % accurate, and useless.
+  const allBad = evaluate({
+    labels: ['Good', 'Bad'],
+    trueLabels: [...new Array<number>(9).fill(0), ...new Array<number>(37).fill(1)],
+    probabilities: new Array(46).fill([0.2, 0.8]),
+    imageIds: new Array(46).fill(0).map((_, i) => i.toString(16).padStart(64, '0')),
+  });
+  const { stored, trained } = history();
+  const models = foldModels([
+    trained('m1'),
+    trained('w1', 'CDC', allBad),
+    stored('model.signed-off', { modelId: 'w1', plotType: 'CDC', user: 'expert' }),
+    stored('model.activated', { modelId: 'm1', plotType: 'CDC', user: 'expert' }),
+  ]);
+  const cmd = { modelId: 'w1', user: 'expert', override: false, admins, bar, belowBar: false };
+
+  it('names every reason a model is under the bar, and none for a good one', () => {
+    expect(allBad.accuracy).toBeGreaterThan(0.8);
+    expect(modelBarProblems({ evaluation: allBad }, bar)).toEqual([
+      "balanced accuracy 50.0 % is under the plot type's minimum 80.0 %",
+      'it never recognised Good on validation (recall 0): it calls everything something else',
+    ]);
+    expect(modelBarProblems({ evaluation }, bar)).toEqual([]);
+    expect(modelBarProblems({ evaluation: null }, bar)).toEqual([]); // imported: the site vouches for it
+    expect(modelBarProblems({ evaluation }, { minBalancedAccuracy: 0.8, minRecall: 1 })).toEqual([]);
+  });
+
+  it('refuses to activate a signed-off model under the bar unless asked to, and records that it was', () => {
+    const problem = activationProblem(models, cmd);
+    expect(problem).toMatchObject({ code: 'HYDRA_MODEL_UNDER_BAR', status: 409 });
+    expect(problem?.message).toMatch(/never recognised Good.*--below-bar/);
+    expect(() => decideActivation(models, { ...cmd, override: true, admins: ['expert'] })).toThrow(
+      expect.objectContaining({ code: 'HYDRA_MODEL_UNDER_BAR' }),
+    );
+    expect(decideActivation(models, { ...cmd, belowBar: true })).toMatchObject({
+      belowBar: true,
+      previousModelId: 'm1',
+    });
+    expect(activationProblem(models, { ...cmd, bar: { minBalancedAccuracy: 0.5, minRecall: 0 } })).toMatchObject({
+      code: 'HYDRA_MODEL_UNDER_BAR', // recall 0 is never enough
     });
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_ACTIVATION_BAR } from '../events/plottype.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
 import { meta } from '../../test/support/events.ts';
@@ -12,6 +13,7 @@ let env: TestEnv;
 let log: EventLog;
 const hex = (c: string) => c.repeat(64);
 const admins: string[] = [];
+const bar = DEFAULT_ACTIVATION_BAR;
 
 async function trained(modelId: string, plotType = 'CDC_occupancy'): Promise<void> {
   const evaluation = evaluate({
@@ -68,7 +70,9 @@ describe('model registry on the stream', () => {
     };
     const results = await Promise.allSettled(
       ['m1', 'm2'].map((modelId) =>
-        activateModel(log, { modelId, user: 'expert', override: false, admins }, meta, { beforeAppend: hold }),
+        activateModel(log, { modelId, user: 'expert', override: false, admins, bar, belowBar: false }, meta, {
+          beforeAppend: hold,
+        }),
       ),
     );
     const won = results.filter((r) => r.status === 'fulfilled');
@@ -81,7 +85,11 @@ describe('model registry on the stream', () => {
     const winner = results[0]!.status === 'fulfilled' ? 'm1' : 'm2',
       loser = winner === 'm1' ? 'm2' : 'm1';
     expect(activeModel(await readModels(log, 'CDC_occupancy'), 'CDC_occupancy')?.modelId).toBe(winner);
-    const retried = await activateModel(log, { modelId: loser, user: 'expert', override: false, admins }, meta);
+    const retried = await activateModel(
+      log,
+      { modelId: loser, user: 'expert', override: false, admins, bar, belowBar: false },
+      meta,
+    );
     expect(retried.previousModelId).toBe(winner);
     const models = await readModels(log, 'CDC_occupancy');
     expect([models.get(winner)!.status, models.get(loser)!.status, models.get('m3')!.status]).toEqual([
@@ -93,14 +101,18 @@ describe('model registry on the stream', () => {
   });
 
   it('activations that do not overlap both succeed, each naming the one before', async () => {
-    const a = await activateModel(log, { modelId: 'm3', user: 'expert', override: false, admins }, meta);
+    const a = await activateModel(
+      log,
+      { modelId: 'm3', user: 'expert', override: false, admins, bar, belowBar: false },
+      meta,
+    );
     await retireModel(log, { modelId: 'm3', user: 'expert', reason: 'replaced' }, meta);
     const all = await readModels(log);
     expect(activeModel(all, 'CDC_occupancy')).toBeUndefined();
     expect(all.get('m3')!.status).toBe('retired');
     expect(a.previousModelId).toMatch(/^m[12]$/);
     await expect(
-      activateModel(log, { modelId: 'other', user: 'expert', override: false, admins }, meta),
+      activateModel(log, { modelId: 'other', user: 'expert', override: false, admins, bar, belowBar: false }, meta),
     ).rejects.toMatchObject({ code: 'HYDRA_MODEL_NOT_SIGNED_OFF' });
     await expect(signOffModel(log, { modelId: 'ghost', user: 'expert' }, meta)).rejects.toMatchObject({
       code: 'HYDRA_MODEL_UNKNOWN',

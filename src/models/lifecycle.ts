@@ -67,7 +67,7 @@ export async function activateModel(
   cmd: ActivateCommand,
   metadata: EventMetadata,
   hooks: { beforeAppend?: () => Promise<void> } = {},
-): Promise<AppendResult & { previousModelId?: string }> {
+): Promise<AppendResult & { previousModelId?: string; belowBar: boolean }> {
   const { models, activatedSeq } = await modelState(log, cmd.modelId);
   const data = decideActivation(models, cmd);
   await hooks.beforeAppend?.(); // tests hold two activations here to make them race
@@ -77,7 +77,11 @@ export async function activateModel(
     data,
     expectedLastSubjectSeq: activatedSeq,
   });
-  return { ...r, ...(data.previousModelId ? { previousModelId: data.previousModelId } : {}) };
+  return {
+    ...r,
+    belowBar: data.belowBar ?? false,
+    ...(data.previousModelId ? { previousModelId: data.previousModelId } : {}),
+  };
 }
 
 export async function retireModel(

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
+  activationBarSchema,
   alarmPolicySchema,
   labelSpecSchema,
   maskRegionSchema,
@@ -30,6 +31,7 @@ const ALLOWED = {
   input: keysOf(plotTypeSpecSchema.shape.input.shape),
   masks: keysOf(maskRegionSchema.shape),
   alarmPolicy: keysOf(alarmPolicySchema.shape),
+  activationBar: keysOf(activationBarSchema.shape),
 } as const;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -46,6 +48,7 @@ export function unknownFields(entry: unknown): string[] {
   check(entry, ALLOWED.entry, '');
   check(entry.input, ALLOWED.input, 'input.');
   check(entry.alarmPolicy, ALLOWED.alarmPolicy, 'alarmPolicy.');
+  check(entry.activationBar, ALLOWED.activationBar, 'activationBar.');
   for (const list of ['labels', 'masks'] as const) {
     const items = entry[list];
     if (Array.isArray(items)) items.forEach((item, j) => check(item, ALLOWED[list], `${list}.${j}.`));

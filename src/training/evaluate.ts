@@ -89,6 +89,34 @@ export function unrecognisedLabels(e: Pick<Evaluation, 'labels' | 'recall'>): st
   return e.labels.filter((l) => (e.recall[l] ?? 0) === 0);
 }
 
+/** The least a model must show on validation to be activated without an explicit override (a plot type's). */
+export interface ActivationBar {
+  readonly minBalancedAccuracy: number;
+  readonly minRecall: number;
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+
+/**
+ * Why a model is under its plot type's bar, one line per reason; none when it clears it. A model that
+ * calls everything one label fails both: its balanced accuracy is 1/K and the other labels' recall is 0.
+ */
+export function barProblems(e: Pick<Evaluation, 'labels' | 'recall'>, bar: ActivationBar): string[] {
+  const out: string[] = [];
+  const balanced = balancedAccuracy(e);
+  if (balanced < bar.minBalancedAccuracy)
+    out.push(`balanced accuracy ${pct(balanced)} is under the plot type's minimum ${pct(bar.minBalancedAccuracy)}`);
+  const blind = unrecognisedLabels(e);
+  if (blind.length)
+    out.push(`it never recognised ${blind.join(', ')} on validation (recall 0): it calls everything something else`);
+  const weak = e.labels.filter((l) => (e.recall[l] ?? 0) > 0 && (e.recall[l] ?? 0) < bar.minRecall);
+  if (weak.length)
+    out.push(
+      `recall of ${weak.map((l) => `${l} ${pct(e.recall[l] ?? 0)}`).join(', ')} is under the minimum ${pct(bar.minRecall)}`,
+    );
+  return out;
+}
+
 export function evaluate(input: EvaluationInput): Evaluation {
   const { labels, trueLabels, probabilities, imageIds } = input;
   const K = labels.length,

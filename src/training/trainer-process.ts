@@ -43,6 +43,7 @@ const epochLine = z.object({
   loss: z.number(),
   val_loss: z.number(),
   val_accuracy: z.number(),
+  val_balanced_accuracy: z.number().optional(),
   lr: z.number(),
   images_per_second: z.number(),
   seconds: z.number(),
@@ -92,6 +93,8 @@ export interface TrainerProgress {
   readonly loss: number;
   readonly valLoss: number;
   readonly valAccuracy: number;
+  /** Mean per-label recall on validation: what picks the best epoch. */
+  readonly valBalancedAccuracy?: number;
   readonly learningRate: number;
   readonly imagesPerSecond: number;
   readonly seconds: number;
@@ -212,6 +215,7 @@ export async function runTrainer(opts: RunTrainerOptions): Promise<TrainerOutcom
           loss: msg.loss,
           valLoss: msg.val_loss,
           valAccuracy: msg.val_accuracy,
+          ...(msg.val_balanced_accuracy !== undefined ? { valBalancedAccuracy: msg.val_balanced_accuracy } : {}),
           learningRate: msg.lr,
           imagesPerSecond: msg.images_per_second,
           seconds: msg.seconds,

@@ -195,6 +195,15 @@ describe('trainer', () => {
     expect(brighter / bad.length).toBeGreaterThanOrEqual(0.9);
   });
 
+  it('keeps the epoch with the best validation balanced accuracy, lowest loss among equals', () => {
+    const bal = progress.map((p) => p.valBalancedAccuracy!);
+    expect(bal.every((b) => b >= 0 && b <= 1)).toBe(true);
+    const best = progress[outcome.bestEpoch - 1]!;
+    expect(best.valBalancedAccuracy).toBe(Math.max(...bal));
+    const equals = progress.filter((p) => Math.abs(p.valBalancedAccuracy! - best.valBalancedAccuracy!) < 1e-9);
+    expect(best.valLoss).toBeLessThanOrEqual(Math.min(...equals.map((p) => p.valLoss)) + 0.001);
+  });
+
   it('evaluates its validation predictions consistently with the trainer', () => {
     const ev = evaluate({
       labels: preds.labels,

@@ -89,7 +89,12 @@ beforeAll(async () => {
   blobs = await BlobStore.open(env.nc, env.names.blobBucket);
   const specs = plotTypeSpecs()
     .filter((s) => s.name === A || s.name === B)
-    .map((s) => ({ ...s, input: INPUT }));
+    // A's bar is the highest there is: a 6-epoch model on 64 images stays under it, which the test needs.
+    .map((s) => ({
+      ...s,
+      input: INPUT,
+      ...(s.name === A ? { activationBar: { minBalancedAccuracy: 1, minRecall: 1 } } : {}),
+    }));
   await writeFile(path.join(dir, 'plot-types.yaml'), stringify(specs));
   manifest = await generateDataset({
     outDir: dir,
@@ -163,7 +168,12 @@ describe('labels, training and the model registry, end to end', () => {
       ),
       hydra('train', '--plot-type', B, '--wait', '--timeout', '220'),
     ]);
-    expect(a.code, a.stderr + workerOutput.join('')).toBe(0);
+    // It completes, but under A's activation bar: exit 3, saying why and what to do.
+    expect(a.code, a.stderr + workerOutput.join('')).toBe(3);
+    expect(a.stderr).toContain("this model is UNDER CDC_occupancy's activation bar:");
+    expect(a.stderr).toMatch(/balanced accuracy [\d.]+ % is under the plot type's minimum 100\.0 %/);
+    expect(a.stderr).toContain('--below-bar');
+    expect(a.stdout).not.toContain('next: hydra models signoff');
     expect(a.stdout).toMatch(/epoch 6\/6 loss [\d.]+ val loss [\d.]+ val acc [\d.]+%/);
     expect(a.stdout).toMatch(/validation accuracy [\d.]+%/);
     expect(a.stdout).toContain('confusion (rows: true label, columns: predicted)');
@@ -252,11 +262,13 @@ describe('labels, training and the model registry, end to end', () => {
 
     const [act, importedId] = await Promise.all([
       (async () => {
-        expect(
-          (await hydra('models', 'signoff', c.modelId, '--user', 'bob', '--comment', 'confusion matrix looks right'))
-            .code,
-        ).toBe(0);
-        return hydra('models', 'activate', c.modelId, '--user', 'bob');
+        const signoff = await hydra('models', 'signoff', c.modelId, '--user', 'bob', '--comment', 'looks right');
+        expect(signoff.code).toBe(0);
+        expect(signoff.stderr).toContain("is under its plot type's activation bar");
+        const refused = await hydra('models', 'activate', c.modelId, '--user', 'bob');
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(`model ${c.modelId} is under ${A}'s activation bar`);
+        return hydra('models', 'activate', c.modelId, '--user', 'bob', '--below-bar');
       })(),
       (async () => {
         const imported = await hydra(
@@ -278,7 +290,11 @@ describe('labels, training and the model registry, end to end', () => {
         return id;
       })(),
     ]);
-    expect(act.stdout).toContain(`${c.modelId} is now active`);
+    expect(act.stdout).toContain(`${c.modelId} is now active [below its plot type's bar]`);
+    const activated = await readMatching(log, env.names.filter('model.activated'));
+    expect(activated.map((e) => (e.type === 'model.activated' ? [e.data.modelId, e.data.belowBar] : []))).toEqual(
+      expect.arrayContaining([[c.modelId, true]]),
+    );
 
     // The registry as the stream has it, and as the models read model (the projections worker) shows it.
     const list = (await hydra('models', 'list')).stdout;
