@@ -11,6 +11,8 @@ const labelData = z.object({
   comment: z.string().max(2000).optional(),
   /** The Labeler's apply this label came with (one id per batch: undo withdraws a batch). */
   batch: z.uuid().optional(),
+  /** Written by the undo of this apply: the label it had replaced, given back (or, on a retraction, withdrawn). */
+  undoes: z.uuid().optional(),
 });
 
 export const labelAssigned = defineEvent({

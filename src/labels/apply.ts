@@ -3,9 +3,9 @@ import type { EventMetadata } from '../events/envelope.ts';
 import type { AnyNewEvent, EventLog } from '../events/log.ts';
 import type { PlotTypeSpec } from '../events/plottype.ts';
 import { waitForCheckpoints } from '../projections/checkpoints.ts';
-import { labelQueueProjection } from '../projections/label-queue/projection.ts';
-import { labelledInBatch, queueRowsOf } from '../projections/label-queue/queries.ts';
-import { planApply, planUndo, type ApplyCommand } from './batch.ts';
+import { labelHistoryProjection, labelQueueProjection } from '../projections/label-queue/projection.ts';
+import { labelledInBatch, labelStepsOf, queueRowsOf } from '../projections/label-queue/queries.ts';
+import { labelBefore, planApply, planUndo, type ApplyCommand } from './batch.ts';
 
 export interface LabelerDeps {
   readonly log: EventLog;
@@ -27,9 +27,12 @@ async function appendAndShow(deps: LabelerDeps, events: readonly AnyNewEvent[], 
   if (events.length === 0) return { stored: 0, unchanged, shown: true };
   const results = await deps.log.appendMany(events);
   const seq = Math.max(...results.map((r) => r.seq));
-  const late = await waitForCheckpoints(deps.db, new Map([[labelQueueProjection.name, seq]]), {
-    timeoutMs: SHOW_WAIT_MS,
-  });
+  // The history too: an undo right after reads it to find the labels this apply replaced.
+  const wanted = new Map([
+    [labelQueueProjection.name, seq],
+    [labelHistoryProjection.name, seq],
+  ]);
+  const late = await waitForCheckpoints(deps.db, wanted, { timeoutMs: SHOW_WAIT_MS });
   return { stored: results.filter((r) => !r.duplicate).length, unchanged, shown: late.length === 0 };
 }
 
@@ -45,7 +48,10 @@ export async function applyLabels(
   return appendAndShow(deps, plan.events, plan.unchanged.length);
 }
 
-/** Withdraws the labels an apply gave that are still current (see planUndo), then waits for the queues. */
+/**
+ * Undoes an apply: its labels that are still current are withdrawn, or replaced by the label they had replaced
+ * (see planUndo), then waits for the queues.
+ */
 export async function undoBatch(
   deps: LabelerDeps,
   batch: string,
@@ -53,6 +59,11 @@ export async function undoBatch(
   metadata: EventMetadata,
 ): Promise<BatchOutcome> {
   const rows = await labelledInBatch(deps.db, batch);
-  const plan = planUndo(batch, user, new Map(rows.map((r) => [r.imageId, r])), metadata);
+  const steps = await labelStepsOf(
+    deps.db,
+    rows.map((r) => r.imageId),
+  );
+  const before = new Map(rows.map((r) => [r.imageId, labelBefore(steps.get(r.imageId) ?? [], batch)]));
+  const plan = planUndo(batch, user, new Map(rows.map((r) => [r.imageId, r])), before, metadata);
   return appendAndShow(deps, plan.events, plan.unchanged.length);
 }

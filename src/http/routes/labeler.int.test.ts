@@ -165,6 +165,37 @@ describe('the Labeler', () => {
     );
   });
 
+  it("gives back on undo the label an apply had replaced, in its giver's name", async () => {
+    const bob = await signedIn(h.app, 'bob', 'labeler');
+    const [B3, B4] = ['4d6e4adc-41c3-43f4-aa38-2238f5eec649', '5e7f5bed-52d4-4405-bb49-3349a6ffd75a'];
+    const one = img(2);
+    const apply = (who: Browser, label: string, batch: string) =>
+      who.post(
+        '/labeler/apply',
+        { plot: 'CDC_occupancy', label, images: one, batch, view: '?plot=CDC_occupancy&queue=all' },
+        { 'hx-request': 'true' },
+      );
+    expect((await apply(bob, 'Bad', B3)).statusCode).toBe(200);
+    expect((await apply(ann, 'Good', B4)).statusCode).toBe(200);
+    expect((await currentLabels(h.env.database.db, [one])).get(one)).toEqual({ label: 'Good', user: 'ann' });
+    const seq = await lastSeq();
+    const res = await ann.post(
+      '/labeler/undo',
+      { batch: B4, view: '?plot=CDC_occupancy&queue=all' },
+      { 'hx-request': 'true' },
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    const undone = await eventsAfter(seq);
+    expect(undone.map((e) => [e.type, e.metadata.user, e.data])).toEqual([
+      [
+        'label.assigned',
+        'ann',
+        { imageId: one, plotType: 'CDC_occupancy', label: 'Bad', user: 'bob', batch: B3, undoes: B4 },
+      ],
+    ]);
+    expect((await currentLabels(h.env.database.db, [one])).get(one)).toEqual({ label: 'Bad', user: 'bob' });
+  });
+
   it('is for Labelers: a Viewer gets 403 on the page and on every action, and nothing is stored', async () => {
     const seq = await lastSeq();
     expect((await viewer.get('/labeler')).statusCode).toBe(403);

@@ -127,3 +127,19 @@ export async function labelHistoryOf(db: Db, imageId: string): Promise<LabelHist
     .where(eq(labelHistory.imageId, imageId))
     .orderBy(asc(labelHistory.at), asc(sql`cast(${labelHistory.seq} as unsigned)`));
 }
+
+/** The label events of these images in stream order, per image (what an undo replays to find the label before). */
+export async function labelStepsOf(db: Db, imageIds: readonly string[]): Promise<Map<string, LabelHistoryRow[]>> {
+  const out = new Map<string, LabelHistoryRow[]>();
+  for (let i = 0; i < imageIds.length; i += 500) {
+    const part = imageIds.slice(i, i + 500);
+    if (part.length === 0) continue;
+    const rows = await db
+      .select()
+      .from(labelHistory)
+      .where(and(inArray(labelHistory.imageId, part), inArray(labelHistory.kind, ['assigned', 'retracted'])))
+      .orderBy(asc(sql`cast(${labelHistory.seq} as unsigned)`));
+    for (const r of rows) out.set(r.imageId, [...(out.get(r.imageId) ?? []), r]);
+  }
+  return out;
+}
