@@ -117,6 +117,18 @@ export function barProblems(e: Pick<Evaluation, 'labels' | 'recall'>, bar: Activ
   return out;
 }
 
+/**
+ * Bad recall at a Good specificity (from P(Bad) of Bad and of Good images) of at least `specificity`: the threshold on P(Bad) is the smallest that
+ * keeps that share of the Good images under it (so at most 2 % of Good would be called Bad at 0.98).
+ */
+export function recallAtSpecificity(bad: readonly number[], good: readonly number[], specificity: number): number {
+  if (bad.length === 0) return 1;
+  const sorted = [...good].sort((a, b) => a - b);
+  const k = Math.min(sorted.length - 1, Math.ceil(specificity * sorted.length) - 1);
+  const threshold = sorted.length ? sorted[Math.max(0, k)]! : 0.5;
+  return bad.filter((s) => s > threshold).length / bad.length;
+}
+
 export function evaluate(input: EvaluationInput): Evaluation {
   const { labels, trueLabels, probabilities, imageIds } = input;
   const K = labels.length,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { bestF1Threshold, bin, evaluate, expectedCalibrationError } from './evaluate.ts';
+import { bestF1Threshold, bin, evaluate, expectedCalibrationError, recallAtSpecificity } from './evaluate.ts';
 
 const id = (i: number): string => createHash('sha256').update(String(i)).digest('hex');
 
@@ -75,6 +75,18 @@ describe('bestF1Threshold', () => {
   it('treats equal scores as one group, and falls back to 0.5 with no positives', () => {
     expect(bestF1Threshold([0.7, 0.7, 0.2], [true, false, false]).threshold).toBeCloseTo(0.45);
     expect(bestF1Threshold([0.7, 0.2], [false, false])).toEqual({ threshold: 0.5, f1: 0 });
+  });
+});
+
+describe('recallAtSpecificity', () => {
+  const good = Array.from({ length: 100 }, (_, i) => i / 100); // 0.00 .. 0.99
+  it('thresholds so that at most 2 % of Good score above it at 0.98', () => {
+    expect(recallAtSpecificity([0.985, 0.99, 0.975, 0.5], good, 0.98)).toBe(0.75); // threshold 0.97
+    expect(recallAtSpecificity([0.97], good, 0.98)).toBe(0); // at the threshold is not above it
+    expect(recallAtSpecificity([0.5, 0.45], good, 0.5)).toBe(0.5); // threshold 0.49
+  });
+  it('is 1 with no Bad images', () => {
+    expect(recallAtSpecificity([], good, 0.98)).toBe(1);
   });
 });
 
