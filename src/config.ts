@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import path from 'node:path';
+import { decimalText, wholeNumberText } from './text-input.ts';
 
 /**
  * Hydra's whole configuration: one schema, read once at start-up from the environment.
@@ -40,11 +41,9 @@ export const configSchema = z.object({
     .string()
     .optional()
     .describe('Python interpreter with torch for the trainer; found automatically when unset.'),
-  HYDRA_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('Port of the web pages and API.'),
+  HYDRA_HTTP_PORT: wholeNumberText({ min: 0, max: 65535 }).default(8080).describe('Port of the web pages and API.'),
   HYDRA_HTTP_HOST: z.string().default('127.0.0.1').describe('Address the web server listens on.'),
-  HYDRA_STALE_MINUTES: z.coerce
-    .number()
-    .positive()
+  HYDRA_STALE_MINUTES: decimalText({ min: 0, aboveMin: true, max: 7 * 24 * 60 })
     .default(10)
     .describe('The Run page warns when no image has arrived for this many minutes (per plot type and overall).'),
   HYDRA_TIMEZONE: z
@@ -77,17 +76,10 @@ export const configSchema = z.object({
     .describe(
       'Secret that signs the session and CSRF cookies; give every web process of a site the same one. Unset: one is generated once and kept in <HYDRA_VAR_DIR>/session-secret.',
     ),
-  HYDRA_SESSION_HOURS: z.coerce
-    .number()
-    .positive()
-    .max(24 * 30)
+  HYDRA_SESSION_HOURS: decimalText({ min: 0, aboveMin: true, max: 24 * 30 })
     .default(12)
     .describe('How long a sign-in lasts (the session cookie expires then, and the server forgets the session).'),
-  HYDRA_SIGNIN_ATTEMPTS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
+  HYDRA_SIGNIN_ATTEMPTS: wholeNumberText({ min: 1, max: 1000 })
     .default(5)
     .describe(
       'Sign-in attempts allowed per minute for one user name from one address; more are refused (429), for longer each time.',
@@ -135,9 +127,7 @@ export const configSchema = z.object({
     .describe(
       'Prometheus Alertmanager base URL (e.g. http://127.0.0.1:9093): alarms are POSTed to /api/v2/alerts, resolutions end them. Unset: no Alertmanager.',
     ),
-  HYDRA_ALERTMANAGER_RESEND_SECONDS: z.coerce
-    .number()
-    .positive()
+  HYDRA_ALERTMANAGER_RESEND_SECONDS: decimalText({ min: 0, aboveMin: true, max: 24 * 3600 })
     .default(60)
     .describe(
       'Open alarms are re-sent to Alertmanager this often (it forgets alerts nobody re-sends, and after its own restart); each is valid for four times this.',
@@ -147,31 +137,20 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,32}$/)
     .default('critical')
     .describe('The `severity` label of the alerts Hydra sends to Alertmanager.'),
-  HYDRA_NOTIFY_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .positive()
+  HYDRA_NOTIFY_TIMEOUT_MS: wholeNumberText({ min: 1, max: 3_600_000 })
     .default(10_000)
     .describe(
       'How long one notification (webhook or Alertmanager request) may take before it counts as failed and is retried.',
     ),
-  HYDRA_NOTIFY_RETRY_MAX_SECONDS: z.coerce
-    .number()
-    .positive()
+  HYDRA_NOTIFY_RETRY_MAX_SECONDS: decimalText({ min: 0, aboveMin: true, max: 24 * 3600 })
     .default(60)
     .describe(
       'Longest wait between retries of a notification a target refused (the wait doubles from 1 s up to this); nothing is dropped.',
     ),
-  HYDRA_MAX_IMAGE_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
+  HYDRA_MAX_IMAGE_BYTES: wholeNumberText({ min: 1, max: 2 ** 31 - 1 })
     .default(20 * 1024 * 1024)
     .describe('Largest image file accepted by ingest, in bytes.'),
-  HYDRA_MAX_IMAGE_PIXELS: z.coerce
-    .number()
-    .int()
-    .positive()
+  HYDRA_MAX_IMAGE_PIXELS: wholeNumberText({ min: 1, max: 2 ** 31 - 1 })
     .default(40_000_000)
     .describe('Largest image accepted by ingest, in pixels (width x height): refuses decompression bombs.'),
   HYDRA_INGEST_AFTER: z
@@ -180,25 +159,15 @@ export const configSchema = z.object({
     .describe(
       'What the feeder does with a file once it is ingested: delete it, or move it under HYDRA_ARCHIVE_DIR/<run>/.',
     ),
-  HYDRA_INGEST_SETTLE_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
+  HYDRA_INGEST_SETTLE_MS: wholeNumberText({ min: 0, max: 3_600_000 })
     .default(300)
     .describe(
       'A file is taken once its size and time have not changed for this long (writers that rename into place are taken at once).',
     ),
-  HYDRA_INGEST_GRACE_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
+  HYDRA_INGEST_GRACE_MS: wholeNumberText({ min: 0, max: 3_600_000 })
     .default(10_000)
     .describe('An empty or half-written PNG is rejected only after it has not grown for this long.'),
-  HYDRA_INGEST_CONCURRENCY: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(256)
+  HYDRA_INGEST_CONCURRENCY: wholeNumberText({ min: 1, max: 256 })
     .default(16)
     .describe('Files the feeder ingests at once.'),
   HYDRA_QUARANTINE_DIR: z
@@ -219,10 +188,7 @@ export const configSchema = z.object({
     .describe(
       'Where the training worker builds datasets and runs the trainer (default: <HYDRA_VAR_DIR>/training); each run is removed when it ends.',
     ),
-  HYDRA_TRAINING_READ_MODEL_WAIT_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
+  HYDRA_TRAINING_READ_MODEL_WAIT_MS: wholeNumberText({ min: 0, max: 3_600_000 })
     .default(60_000)
     .describe(
       'How long a training run waits for the labels and images read models to catch up with the stream before it reads them.',
@@ -261,6 +227,41 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`, { cause: parsed.error });
   }
   return parsed.data;
+}
+
+/** Variables that only the benchmarks and tests read (bench/README and test/support say which). */
+const NOT_SETTINGS = /^HYDRA_(BENCH|ACC)_[A-Z0-9_]+$|^HYDRA_SCREENSHOTS$/;
+
+/** Edits needed to turn one name into another (Levenshtein), to suggest the setting a typo meant. Pure. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+/**
+ * HYDRA_* variables in the environment that are not settings (a typo such as HYDRA_HTTP_PROT would otherwise be
+ * ignored in silence), each with the setting it most likely meant. Every command warns about them.
+ */
+export function unknownSettings(env: Record<string, string | undefined>): string[] {
+  const known = Object.keys(configSchema.shape);
+  return Object.keys(env)
+    .filter((k) => k.startsWith('HYDRA_') && !known.includes(k) && !NOT_SETTINGS.test(k))
+    .sort()
+    .map((k) => {
+      const [closest] = known.map((n) => ({ n, d: distance(k, n) })).sort((x, y) => x.d - y.d);
+      const hint = closest && closest.d <= 3 ? ` (did you mean ${closest.n}?)` : '';
+      return `${k} is not a Hydra setting${hint}; it is ignored (\`hydra config\` lists the settings)`;
+    });
 }
 
 /** The database name in DATABASE_URL, and the URL with another database name. */

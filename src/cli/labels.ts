@@ -68,6 +68,7 @@ export function registerLabelCommands(program: Command): void {
         console.log(
           `${s.rows} rows: ${s.images} images (${s.imagesNew} new), ${s.labelsAppended} labels recorded, ${s.labelsUnchanged} unchanged (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
         );
+        if (s.ignoredColumns.length) console.log(`columns not read: ${s.ignoredColumns.join(', ')}`);
       } finally {
         bar.end();
         await plotTypes.close();

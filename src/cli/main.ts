@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { unknownSettings } from '../config.ts';
+import { refuseRepeatedOptions } from './options.ts';
 import { registerConfigCommands, registerEventCommands } from './events.ts';
 import { registerServiceCommands } from './services.ts';
 import { registerRunCommands } from './run.ts';
@@ -28,6 +30,9 @@ registerLabelCommands(program);
 registerTrainCommands(program);
 registerModelCommands(program);
 registerUserCommands(program);
+refuseRepeatedOptions(program);
+
+for (const warning of unknownSettings(process.env)) console.error(`hydra: warning: ${warning}`);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { z } from 'zod';
 import { describeIssues } from '../text-input.ts';
 
@@ -23,3 +24,28 @@ export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.in
 
 export const userSchema = z.string().trim().min(1).max(100);
 export const defaultUser = (): string => process.env.USER || 'expert';
+
+/**
+ * A value option given twice (`--run 5 --run 6`) is refused rather than silently taking the last one, as a
+ * duplicated form field is. Flags and options that collect several values may repeat. Pure over the words given.
+ */
+export function repeatedOptions(command: Command, words: readonly string[]): string[] {
+  const end = words.indexOf('--');
+  const given = end === -1 ? words : words.slice(0, end);
+  return command.options
+    .filter((o) => (o.required || o.optional) && !o.variadic)
+    .filter(
+      (o) => given.filter((w) => (o.long && (w === o.long || w.startsWith(`${o.long}=`))) || w === o.short).length > 1,
+    )
+    .map((o) => o.long ?? o.short ?? o.flags);
+}
+
+/** Installs the check above on every command of the program (commander's preAction hook). */
+export function refuseRepeatedOptions(program: Command): void {
+  // process.argv: commander keeps the words it was given, but not in its typed API.
+  program.hook('preAction', (_program, action) => {
+    const repeated = repeatedOptions(action, process.argv.slice(2));
+    if (repeated.length)
+      throw new CliOptionError(`${repeated.map((r) => `${r}: given more than once; give one value`).join('\n')}`);
+  });
+}

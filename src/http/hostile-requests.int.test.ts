@@ -105,4 +105,16 @@ describe('strict query parsing (the Log page)', () => {
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().message).toMatch(/runfrom/);
   });
+  it('refuses unknown fields on every route, naming them and what is allowed', async () => {
+    const timeline = await h.app.inject({ url: '/timeline?plto=A', headers: { accept: 'application/json' } });
+    expect(timeline.statusCode).toBe(400);
+    expect(timeline.json().message).toMatch(/unknown field "plto"; allowed: .*plot/);
+    const status = await h.app.inject({ url: '/status?verbose=1', headers: { accept: 'application/json' } });
+    expect(status.statusCode).toBe(400);
+    expect(status.json().message).toMatch(/unknown field "verbose"; this address takes none/);
+    const b = await signedIn(h.app, 'typo-tom', 'expert');
+    const news = await b.post('/news', { text: 'hello', colour: 'red' }, { accept: 'application/json' });
+    expect(news.statusCode).toBe(400);
+    expect(news.json().message).toMatch(/"colour"/);
+  });
 });

@@ -5,7 +5,7 @@ import { describeIssues, optionalText, wholeNumberText } from '../text-input.ts'
 /**
  * The label-import CSV: a header line naming the columns, then one row per image. Required columns:
  * file (relative to the CSV), plot_type, label. Optional: user, comment, run, run_period, chunk, pad.
- * The generator's manifest.csv has this shape (and more columns, which are ignored).
+ * The generator's manifest.csv has this shape (and more columns, which are not read and are named in the summary).
  */
 
 export class CsvError extends Error {
@@ -114,7 +114,12 @@ export interface RowProblem {
 export const REQUIRED_COLUMNS = ['file', 'plot_type', 'label'] as const;
 
 /** Parses a label CSV into rows and per-line problems (every bad line, not just the first). */
-export function parseLabelCsv(text: string): { rows: LabelRow[]; problems: RowProblem[] } {
+export function parseLabelCsv(text: string): {
+  rows: LabelRow[];
+  problems: RowProblem[];
+  /** Header columns that are not read (a manifest's extra columns, or a misspelt optional one): the import names them. */
+  ignoredColumns: string[];
+} {
   const all = parseCsv(text);
   if (all.length === 0) throw new CsvError('the file is empty');
   const header = all[0]!.cells.map((h) => h.trim().toLowerCase());
@@ -153,5 +158,5 @@ export function parseLabelCsv(text: string): { rows: LabelRow[]; problems: RowPr
       ...(d.pad !== undefined ? { pad: d.pad } : {}),
     });
   }
-  return { rows, problems };
+  return { rows, problems, ignoredColumns: [...new Set(header.filter((h) => !COLUMNS.includes(h)))] };
 }

@@ -86,6 +86,8 @@ export interface ImportSummary {
   readonly imagesNew: number;
   readonly labelsAppended: number;
   readonly labelsUnchanged: number;
+  /** Columns of the CSV that were not read. */
+  readonly ignoredColumns: readonly string[];
 }
 
 export interface ImportDeps {
@@ -159,7 +161,7 @@ async function mapLimit<T, R>(
 
 export async function importLabels(deps: ImportDeps, csvFile: string, opts: ImportOptions): Promise<ImportSummary> {
   const dir = path.resolve(opts.root ?? path.dirname(path.resolve(csvFile)));
-  const { rows, problems: parseProblems } = parseLabelCsv(await readFile(csvFile, 'utf8'));
+  const { rows, problems: parseProblems, ignoredColumns } = parseLabelCsv(await readFile(csvFile, 'utf8'));
   const limit = opts.concurrency ?? 8;
   const progress = (phase: ImportProgress['phase'], total: number) => (done: number) =>
     opts.onProgress?.({ phase, done, total });
@@ -179,7 +181,8 @@ export async function importLabels(deps: ImportDeps, csvFile: string, opts: Impo
   const files = new Map(rows.map((r, i) => [r.line, checked[i]!]));
   const problems = [...parseProblems, ...validateRows(rows, deps.plotTypes, files)].sort((a, b) => a.line - b.line);
   if (problems.length) throw new LabelImportError(csvFile, problems);
-  if (rows.length === 0) return { rows: 0, images: 0, imagesNew: 0, labelsAppended: 0, labelsUnchanged: 0 };
+  if (rows.length === 0)
+    return { rows: 0, images: 0, imagesNew: 0, labelsAppended: 0, labelsUnchanged: 0, ignoredColumns };
 
   // 2. Ingest each distinct image (a stored one is recognised and not stored again).
   const byImage = new Map<string, LabelRow>();
@@ -248,5 +251,6 @@ export async function importLabels(deps: ImportDeps, csvFile: string, opts: Impo
     imagesNew,
     labelsAppended: appended,
     labelsUnchanged: unique.length - appended,
+    ignoredColumns,
   };
 }

@@ -80,8 +80,9 @@ describe('label CSV', () => {
       'CDC_occupancy/Bad/0000.png,CDC_occupancy,Bad,0.9,dead_sector,71400,RunPeriod-2022-05,12,abc',
       'RF_timing/Good/0000.png,RF_timing,Good,,,,,,',
     ].join('\n');
-    const { rows, problems } = parseLabelCsv(csv);
+    const { rows, problems, ignoredColumns } = parseLabelCsv(csv);
     expect(problems).toEqual([]);
+    expect(ignoredColumns).toEqual(['severity', 'failure_modes', 'sha256']);
     expect(rows).toEqual([
       {
         line: 2,

@@ -10,17 +10,31 @@ export interface ZodTypeProvider extends FastifyTypeProvider {
   serializer: this['schema'] extends z.ZodType ? z.input<this['schema']> : unknown;
 }
 
+function validate(schema: z.ZodType, data: unknown): { value: unknown } | { error: RequestValidationError } {
+  const r = schema.safeParse(data);
+  if (r.success) return { value: r.data };
+  const allowed = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const issues = r.error.issues.map((i) => ({
+    path: i.path,
+    message:
+      i.code === 'unrecognized_keys'
+        ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; ${allowed.length ? `allowed: ${allowed.join(', ')}` : 'this address takes none'}`
+        : singleValueMessage(i, data),
+  }));
+  return { error: new RequestValidationError(issues, { cause: r.error }) };
+}
+
 const isZod = (s: unknown): s is z.ZodType => typeof s === 'object' && s !== null && 'safeParse' in s;
 
 /** Every route's schema is zod: requests are parsed by it, JSON replies are checked against it. */
 export const schemasPlugin = fp(
   async (app) => {
-    app.setValidatorCompiler(({ schema }) => (data: unknown) => {
-      if (!isZod(schema)) return { value: data };
-      const r = schema.safeParse(data);
-      if (r.success) return { value: r.data };
-      const issues = r.error.issues.map((i) => ({ path: i.path, message: singleValueMessage(i, data) }));
-      return { error: new RequestValidationError(issues, { cause: r.error }) };
+    app.setValidatorCompiler(({ schema }) => {
+      if (!isZod(schema)) return (data: unknown) => ({ value: data });
+      // Unknown query and body fields are refused everywhere (a typo such as `?form=` must not be ignored);
+      // routes declare plain objects and get the strict form here, so no route can forget it.
+      const strict: z.ZodType = schema instanceof z.ZodObject ? schema.strict() : schema;
+      return (data: unknown) => validate(strict, data);
     });
     app.setSerializerCompiler(
       ({ schema }) =>
@@ -31,5 +45,5 @@ export const schemasPlugin = fp(
   { name: 'schemas', fastify: '5.x' },
 );
 
-/** For routes that take nothing: unknown query parameters are dropped. */
+/** For routes that take nothing: any query parameter is refused (the compiler makes every object strict). */
 export const noQuery = z.object({});
