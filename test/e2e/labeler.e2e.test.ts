@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 const selected = () =>
-  page.evaluate(() => [...document.querySelectorAll<HTMLElement>('#lab-grid .lt.sel')].map((t) => t.dataset.id!));
+  page.evaluate(`[...document.querySelectorAll('#lab-grid .lt.sel')].map((t) => t.dataset.id)`) as Promise<string[]>;
 
 /** Keyboard and shift-click only: space marks the first tile, shift-click the 100th, a number picks the label. */
 async function labelHundred(key: string): Promise<string[]> {
