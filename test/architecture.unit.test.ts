@@ -69,4 +69,9 @@ describe('layout boundaries', () => {
     );
     expect(outside.filter((f) => sqlCall.test(readFileSync(path.join(root, f), 'utf8')))).toEqual([]);
   });
+
+  it('keeps src/workers/ a wiring of roles that nothing else depends on (but the CLI that starts them)', () => {
+    const others = sourceFiles('src').filter((f) => !f.startsWith('src/workers/') && !f.startsWith('src/cli/'));
+    expect(offenders(others, (t) => t.startsWith('src/workers/'))).toEqual([]);
+  });
 });

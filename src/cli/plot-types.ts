@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { openHydra } from '../context.ts';
 import { parsePlotTypesYaml } from '../plottypes/plan.ts';
-import { applyPlotTypes, currentPlotTypes } from '../plottypes/commands.ts';
+import { applyPlotTypes, currentPlotTypes, retirePlotType } from '../plottypes/commands.ts';
 
 const user = () => process.env.USER ?? 'admin';
 
@@ -58,12 +58,10 @@ export function registerPlotTypeCommands(program: Command): void {
     .action(async (name: string, opts: { reason?: string }) => {
       const hydra = await openHydra(loadConfig(), { producer: 'plot-types', services: 'find' });
       try {
-        const all = await currentPlotTypes(hydra.log);
-        if (!all.has(name)) throw new Error(`no plot type "${name}"`);
-        await hydra.log.append({
-          type: 'plottype.retired',
-          metadata: { correlationId: `retire:${name}`, producer: 'cli', user: user() },
-          data: { name, ...(opts.reason ? { reason: opts.reason } : {}) },
+        await retirePlotType(hydra.log, name, opts.reason, {
+          correlationId: `retire:${name}`,
+          producer: 'cli',
+          user: user(),
         });
         console.log(`retired ${name}`);
       } finally {

@@ -6,7 +6,7 @@ import { ensureDemoAdmin } from '../../fixtures/demo/admin.ts';
 import { loadConfig } from '../config.ts';
 import { openHydra, type Hydra } from '../context.ts';
 import { roles, type Role, type RunningRole } from '../workers/index.ts';
-import { startHeartbeat } from '../workers/heartbeat.ts';
+import { startHeartbeat } from '../processes/heartbeat.ts';
 
 const say = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 

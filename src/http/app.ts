@@ -19,7 +19,7 @@ import { signInRoutes } from './routes/signin.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { labelerRoutes } from './routes/labeler.ts';
 import { uploadRoutes, type UploadOptions } from './routes/upload.ts';
-import type { RoleStats } from '../workers/role.ts';
+import type { RoleStats } from '../processes/heartbeat.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {

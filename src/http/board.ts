@@ -1,6 +1,6 @@
 import type { PlotStatusRow, TileLabel } from '../projections/plot-status/table.ts';
 import { meaningOf, problemsOf, type Meaning } from '../verdicts/semantics.ts';
-import type { Heartbeat } from '../workers/heartbeat.ts';
+import type { Heartbeat } from '../processes/heartbeat.ts';
 
 /** What a tile says, worst first: the order tiles float in. */
 export const TILE_STATES = ['bad', 'unconfirmed', 'failed', 'ok', 'pending', 'skipped', 'empty'] as const;

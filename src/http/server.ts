@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Hydra } from '../context.ts';
 import { buildApp } from './app.ts';
 import type { UploadOptions } from './routes/upload.ts';
-import type { RoleStats } from '../workers/role.ts';
+import type { RoleStats } from '../processes/heartbeat.ts';
 
 export interface Server {
   readonly app: FastifyInstance;

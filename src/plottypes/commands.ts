@@ -43,3 +43,15 @@ export async function applyPlotTypes(
   }
   return changes;
 }
+
+/** Takes a plot type out of use (its images are then skipped). Throws when there is no such plot type. */
+export async function retirePlotType(
+  log: EventLog,
+  name: string,
+  reason: string | undefined,
+  metadata: EventMetadata,
+): Promise<void> {
+  const all = await currentPlotTypes(log);
+  if (!all.has(name)) throw new Error(`no plot type "${name}"`);
+  await log.append({ type: 'plottype.retired', metadata, data: { name, ...(reason ? { reason } : {}) } });
+}

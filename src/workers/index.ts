@@ -9,4 +9,4 @@ import { httpRole } from './http.ts';
 /** Every role, in start order (`hydra up` stops them in reverse). */
 export const roles: readonly Role[] = [projectionsRole, ingestRole, inferenceRole, httpRole, trainingRole, alarmsRole];
 
-export type { Role, RunningRole, RoleStats } from './role.ts';
+export type { Role, RunningRole } from './role.ts';

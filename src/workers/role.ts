@@ -1,16 +1,5 @@
 import type { Hydra } from '../context.ts';
-import type { ConsumerSummary } from '../events/consume/index.ts';
-
-/** Counters a role reports in its heartbeat (Status page, /metrics). */
-export interface RoleStats {
-  handled: number;
-  failed: number;
-  lastMs: number;
-  /** Processing-time histogram buckets in ms (upper bounds) with counts, for the Status page. */
-  histogram?: Record<string, number>;
-  /** The role's durable consumers and their state (consuming, standby, restarting...). */
-  consumers?: ConsumerSummary[];
-}
+import type { RoleStats } from '../processes/heartbeat.ts';
 
 export interface RunningRole {
   readonly stats: () => RoleStats;

@@ -1,5 +1,5 @@
 import type { KV } from '@nats-io/kv';
-import { heartbeatSchema, type Heartbeat } from '../../workers/heartbeat.ts';
+import { heartbeatSchema, type Heartbeat } from '../../processes/heartbeat.ts';
 
 /**
  * Every process's heartbeat, kept current by a watch on the status bucket, so pages and /metrics

@@ -1,7 +1,7 @@
 import { heartbeatLive, roleHealth } from '../board.ts';
 import { cumulativeBuckets, type Metric, type Sample } from '../metrics.ts';
 import type { RunSnapshot } from '../live/hub.ts';
-import type { Heartbeat } from '../../workers/heartbeat.ts';
+import type { Heartbeat } from '../../processes/heartbeat.ts';
 import type { StatusData } from './status.ts';
 
 /** Everything /metrics reports, from the status data, the heartbeats and the Run page's snapshot. */

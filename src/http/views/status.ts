@@ -1,4 +1,4 @@
-import type { Heartbeat } from '../../workers/heartbeat.ts';
+import type { Heartbeat } from '../../processes/heartbeat.ts';
 import { heartbeatLive, rememberedHeartbeats } from '../board.ts';
 import { count, dateTime, duration, when } from '../format.ts';
 import { html, type Html } from '../html.ts';

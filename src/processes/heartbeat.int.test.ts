@@ -4,8 +4,8 @@ import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
 import { openHydra, type Hydra } from '../context.ts';
 import { allProjections } from '../projections/index.ts';
 import { heartbeatSchema, startHeartbeat } from './heartbeat.ts';
-import { projectionsRole } from './projections.ts';
-import type { RunningRole } from './role.ts';
+import { projectionsRole } from '../workers/projections.ts';
+import type { RunningRole } from '../workers/role.ts';
 
 let env: TestEnv;
 let hydra: Hydra;

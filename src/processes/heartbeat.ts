@@ -1,7 +1,23 @@
 import os from 'node:os';
 import { z } from 'zod';
 import type { KV } from '@nats-io/kv';
-import type { RoleStats, RunningRole } from './role.ts';
+import type { ConsumerSummary } from '../events/consume/index.ts';
+
+/** Counters a role reports in its heartbeat (Status page, /metrics). */
+export interface RoleStats {
+  handled: number;
+  failed: number;
+  lastMs: number;
+  /** Processing-time histogram buckets in ms (upper bounds) with counts, for the Status page. */
+  histogram?: Record<string, number>;
+  /** The role's durable consumers and their state (consuming, standby, restarting...). */
+  consumers?: ConsumerSummary[];
+}
+
+/** What a heartbeat reads from each role of the process. */
+export interface StatsSource {
+  readonly stats: () => RoleStats;
+}
 
 export const heartbeatSchema = z.object({
   key: z.string(),
@@ -37,7 +53,7 @@ export type Heartbeat = z.infer<typeof heartbeatSchema>;
 /** Writes this process's status to the KV bucket every few seconds; a stale entry means the process is gone. */
 export function startHeartbeat(
   kv: KV,
-  roles: ReadonlyMap<string, RunningRole>,
+  roles: ReadonlyMap<string, StatsSource>,
   intervalMs = 5000,
 ): { stop(): Promise<void> } {
   const host = os.hostname();
