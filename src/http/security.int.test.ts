@@ -175,6 +175,16 @@ const cases: Record<string, Case> = {
     form: { plot: 'FCAL_ring', label: 'Good', images: LABELLED, batch: APPLIED },
     expectType: 'label.assigned',
   },
+  'POST /labeler/unsure': {
+    role: 'labeler',
+    form: { plot: 'FCAL_ring', images: LABELLED, batch: APPLIED, unsure: 'on', view: '?plot=FCAL_ring' },
+    expectType: 'label.unsure-flagged',
+  },
+  'POST /labeler/comment': {
+    role: 'labeler',
+    form: { plot: 'FCAL_ring', images: LABELLED, batch: APPLIED, comment: 'hot channel?', view: '?plot=FCAL_ring' },
+    expectType: 'label.commented',
+  },
   'POST /labeler/undo': {
     role: 'labeler',
     form: { batch: APPLIED, view: '?plot=FCAL_ring' },

@@ -5,7 +5,15 @@ import type { PlotTypeSpec } from '../events/plottype.ts';
 import { waitForCheckpoints } from '../projections/checkpoints.ts';
 import { labelHistoryProjection, labelQueueProjection } from '../projections/label-queue/projection.ts';
 import { labelledInBatch, labelStepsOf, queueRowsOf } from '../projections/label-queue/queries.ts';
-import { labelBefore, planApply, planUndo, type ApplyCommand } from './batch.ts';
+import {
+  labelBefore,
+  planApply,
+  planComment,
+  planUndo,
+  planUnsure,
+  type ApplyCommand,
+  type SelectionCommand,
+} from './batch.ts';
 
 export interface LabelerDeps {
   readonly log: EventLog;
@@ -66,4 +74,24 @@ export async function undoBatch(
   const before = new Map(rows.map((r) => [r.imageId, labelBefore(steps.get(r.imageId) ?? [], batch)]));
   const plan = planUndo(batch, user, new Map(rows.map((r) => [r.imageId, r])), before, metadata);
   return appendAndShow(deps, plan.events, plan.unchanged.length);
+}
+
+/** Flags a selection unsure, or clears the flag (see planUnsure), then waits for the queues. */
+export async function markUnsure(
+  deps: LabelerDeps,
+  cmd: SelectionCommand & { unsure: boolean; comment?: string },
+  metadata: EventMetadata,
+): Promise<BatchOutcome> {
+  const plan = planUnsure(cmd, await queueRowsOf(deps.db, cmd.imageIds), metadata);
+  return appendAndShow(deps, plan.events, plan.unchanged.length);
+}
+
+/** Comments on each image of a selection (see planComment), then waits for the queues. */
+export async function commentOn(
+  deps: LabelerDeps,
+  cmd: SelectionCommand & { comment: string },
+  metadata: EventMetadata,
+): Promise<BatchOutcome> {
+  const plan = planComment(cmd, await queueRowsOf(deps.db, cmd.imageIds), metadata);
+  return appendAndShow(deps, plan.events, 0);
 }

@@ -30,7 +30,12 @@ export interface ApplyCommand {
 /** The most images one apply may label (a page of the Labeler's grid holds at most this many). */
 export const MAX_BATCH = 1000;
 
-type BatchEvent = 'label.assigned' | 'label.retracted' | 'label.unsure-flagged' | 'label.unsure-cleared';
+type BatchEvent =
+  | 'label.assigned'
+  | 'label.retracted'
+  | 'label.commented'
+  | 'label.unsure-flagged'
+  | 'label.unsure-cleared';
 
 /** One event of any of these types (a union of events, not an event of a union of types). */
 type Each<T extends BatchEvent> = T extends BatchEvent ? NewEvent<T> : never;
@@ -233,4 +238,19 @@ export function planUnsure(
       });
   }
   return { events, unchanged };
+}
+
+/** One `label.commented` per selected image, for whoever labels it next. */
+export function planComment(
+  cmd: SelectionCommand & { readonly comment: string },
+  state: ReadonlyMap<string, LabelState>,
+  metadata: EventMetadata,
+): BatchPlan<'label.commented'> {
+  const events: Each<'label.commented'>[] = checkSelection(cmd.plotType, cmd.imageIds, state).map(([imageId]) => ({
+    type: 'label.commented',
+    id: `label.commented:${cmd.batch}:${imageId}`,
+    metadata: { ...metadata, user: cmd.user },
+    data: { imageId, plotType: cmd.plotType, user: cmd.user, comment: cmd.comment },
+  }));
+  return { events, unchanged: [] };
 }

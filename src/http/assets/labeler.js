@@ -142,6 +142,35 @@
     });
   }
 
+  // f: flag the selection unsure for a second expert (or, when all of it is flagged already, clear the flag).
+  function unsure() {
+    const chosen = tiles().filter((t) => t.classList.contains('sel'));
+    const g = grid();
+    if (!g || chosen.length === 0) return status('Select images first, then f flags them unsure');
+    const all = chosen.every((t) => t.classList.contains('unsure'));
+    return post('/labeler/unsure', {
+      plot: g.dataset.plot,
+      images: chosen.map((t) => t.dataset.id).join(','),
+      batch: uuid(),
+      unsure: all ? 'off' : 'on',
+    });
+  }
+
+  // c: a comment on each selected image, for whoever labels it next.
+  function comment() {
+    const chosen = tiles().filter((t) => t.classList.contains('sel'));
+    const g = grid();
+    if (!g || chosen.length === 0) return status('Select images first, then c comments on them');
+    const text = window.prompt(`Comment on ${chosen.length} image${chosen.length === 1 ? '' : 's'}`);
+    if (!text?.trim()) return;
+    return post('/labeler/comment', {
+      plot: g.dataset.plot,
+      images: chosen.map((t) => t.dataset.id).join(','),
+      batch: uuid(),
+      comment: text.trim(),
+    });
+  }
+
   function undo(batch) {
     const b = batch ?? state.lastBatch;
     if (!b) return status('Nothing to undo');
@@ -187,6 +216,8 @@
       if (b) pickLabel(b.dataset.label);
     } else if (k === 'Enter') apply();
     else if (k === 'u') undo();
+    else if (k === 'f') unsure();
+    else if (k === 'c') comment();
     else if (k === 'a') {
       selectRange(0, tiles().length - 1, true);
       status();

@@ -196,12 +196,46 @@ describe('the Labeler', () => {
     expect((await currentLabels(h.env.database.db, [one])).get(one)).toEqual({ label: 'Bad', user: 'bob' });
   });
 
+  it('flags images unsure with a comment: they wait in the unsure queue, labelled or not, until cleared', async () => {
+    const seq = await lastSeq();
+    const form = { plot: 'CDC_occupancy', images: `${img(4)},${img(5)}`, view: '?plot=CDC_occupancy&queue=unsure' };
+    const flag = await ann.post(
+      '/labeler/unsure',
+      { ...form, batch: '6a8b6cfe-63e5-4516-8c5a-4450b7aae86b', unsure: 'on', comment: 'ring looks thin' },
+      { 'hx-request': 'true' },
+    );
+    expect(flag.statusCode, flag.body).toBe(200);
+    expect(flag.body).toContain('Flagged 2 images unsure');
+    expect(ids(flag.body).sort()).toEqual([img(4), img(5)].sort());
+    const said = await ann.post(
+      '/labeler/comment',
+      { ...form, images: img(4), batch: '7b9c7d0f-74f6-4627-9d6b-5561c8bbf97c', comment: 'second look please' },
+      { 'hx-request': 'true' },
+    );
+    expect(said.body).toContain('Commented on 1 image');
+    expect(said.body).toContain('✎1');
+    const clear = await ann.post(
+      '/labeler/unsure',
+      { ...form, batch: '8cad8e10-8507-4738-ae7c-6672d9ccf08d', unsure: 'off' },
+      { 'hx-request': 'true' },
+    );
+    expect(ids(clear.body)).toEqual([]);
+    expect((await eventsAfter(seq)).map((e) => [e.type, e.metadata.user])).toEqual([
+      ...[4, 5].map(() => ['label.unsure-flagged', 'ann']),
+      ['label.commented', 'ann'],
+      ...[4, 5].map(() => ['label.unsure-cleared', 'ann']),
+    ]);
+  });
+
   it('is for Labelers: a Viewer gets 403 on the page and on every action, and nothing is stored', async () => {
     const seq = await lastSeq();
     expect((await viewer.get('/labeler')).statusCode).toBe(403);
     const form = { plot: 'CDC_occupancy', label: 'Good', images: img(0), batch: BATCH[1]!, view: '' };
     expect((await viewer.post('/labeler/apply', form)).statusCode).toBe(403);
     expect((await viewer.post('/labeler/undo', { batch: BATCH[1]!, view: '' })).statusCode).toBe(403);
+    const sel = { plot: 'CDC_occupancy', images: img(0), batch: BATCH[1]!, view: '' };
+    expect((await viewer.post('/labeler/unsure', { ...sel, unsure: 'on' })).statusCode).toBe(403);
+    expect((await viewer.post('/labeler/comment', { ...sel, comment: 'x' })).statusCode).toBe(403);
     expect(await eventsAfter(seq)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { sha256Schema, tokenSchema } from '../../events/define.ts';
-import { applyLabels, undoBatch } from '../../labels/apply.ts';
+import { applyLabels, commentOn, markUnsure, undoBatch } from '../../labels/apply.ts';
 import { MAX_BATCH } from '../../labels/batch.ts';
 import { LabelError } from '../../labels/decide.ts';
 import { livePlotTypes, plotTypeRow } from '../../projections/plot-types/queries.ts';
@@ -77,6 +77,22 @@ export const applyBody = z.strictObject({
   view: viewField,
 });
 export const undoBody = z.strictObject({ batch: z.uuid(), view: viewField });
+/** Flag a selection unsure (`unsure=on`, with an optional comment saying why) or clear it (`unsure=off`). */
+export const unsureBody = z.strictObject({
+  plot: tokenSchema,
+  images: imageList,
+  batch: z.uuid(),
+  unsure: z.enum(['on', 'off']),
+  comment: opt(z.string().trim().min(1).max(2000)),
+  view: viewField,
+});
+export const commentBody = z.strictObject({
+  plot: tokenSchema,
+  images: imageList,
+  batch: z.uuid(),
+  comment: z.string().trim().min(1, 'write a comment').max(2000),
+  view: viewField,
+});
 
 function resolveFilter(plotType: string, q: LabelerQuery, tz: string): QueueFilter {
   if (q.queue === 'unbiased' && q.verdict)
@@ -95,7 +111,7 @@ function resolveFilter(plotType: string, q: LabelerQuery, tz: string): QueueFilt
         ? 'any'
         : q.labelled === 'only'
           ? 'labelled'
-          : q.labelled === 'include'
+          : q.labelled === 'include' || q.queue === 'unsure'
             ? 'any'
             : 'unlabelled',
     order: q.order,
@@ -168,6 +184,28 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
       count: b.images.length,
       ...outcome,
     });
+  });
+
+  app.post('/labeler/unsure', { config: { access: 'labeler' }, schema: { body: unsureBody } }, async (req, reply) => {
+    const b = req.body;
+    const cmd = {
+      plotType: b.plot,
+      imageIds: b.images,
+      user: actor(req).name,
+      batch: b.batch,
+      unsure: b.unsure === 'on',
+      ...(b.comment ? { comment: b.comment } : {}),
+    };
+    const outcome = await markUnsure({ db, log }, cmd, actorMetadata(req)).catch(asHttpError);
+    const kind = b.unsure === 'on' ? ('unsure' as const) : ('sure' as const);
+    return answer(req, reply, b.plot, b.view, { kind, count: outcome.stored, ...outcome });
+  });
+
+  app.post('/labeler/comment', { config: { access: 'labeler' }, schema: { body: commentBody } }, async (req, reply) => {
+    const b = req.body;
+    const cmd = { plotType: b.plot, imageIds: b.images, user: actor(req).name, batch: b.batch, comment: b.comment };
+    const outcome = await commentOn({ db, log }, cmd, actorMetadata(req)).catch(asHttpError);
+    return answer(req, reply, b.plot, b.view, { kind: 'comment', count: outcome.stored, ...outcome });
   });
 
   app.post('/labeler/undo', { config: { access: 'labeler' }, schema: { body: undoBody } }, async (req, reply) => {

@@ -36,7 +36,10 @@ export interface LabelerData {
 /** What the last action did, shown above the grid (with the way to undo an apply). */
 export type Applied =
   | { kind: 'apply'; batch: string; label: string; count: number; stored: number; unchanged: number; shown: boolean }
-  | { kind: 'undo'; batch: string; count: number; stored: number; unchanged: number; shown: boolean };
+  | { kind: 'undo'; batch: string; count: number; stored: number; unchanged: number; shown: boolean }
+  | { kind: 'unsure'; count: number; stored: number; unchanged: number; shown: boolean }
+  | { kind: 'sure'; count: number; stored: number; unchanged: number; shown: boolean }
+  | { kind: 'comment'; count: number; stored: number; unchanged: number; shown: boolean };
 
 const QUEUE_TITLES: Record<QueueName, string> = {
   unbiased: 'Unbiased sample',
@@ -88,6 +91,12 @@ ${r.label ? html`<span class="lt-label">${r.label}<small> · ${r.labelUser ?? ''
 function appliedNote(a: Applied | undefined): Html {
   if (!a) return html``;
   const late = a.shown ? '' : ' (the queue is still catching up: reload in a moment)';
+  const n = (k: number) => `${count(k)} image${k === 1 ? '' : 's'}`;
+  if (a.kind === 'unsure')
+    return html`<p class="lab-note" role="status">Flagged ${n(a.stored)} unsure: they wait in “Flagged unsure” for a second expert${late}.</p>`;
+  if (a.kind === 'sure')
+    return html`<p class="lab-note" role="status">Cleared the unsure flag of ${n(a.stored)}${late}.</p>`;
+  if (a.kind === 'comment') return html`<p class="lab-note" role="status">Commented on ${n(a.stored)}${late}.</p>`;
   if (a.kind === 'undo')
     return html`<p class="lab-note" role="status">Undone: ${count(a.stored)} label${a.stored === 1 ? '' : 's'} withdrawn${late}.</p>`;
   return html`<p class="lab-note" role="status" data-batch="${a.batch}">Labelled ${count(a.count)} image${a.count === 1 ? '' : 's'} <b>${a.label}</b>${a.unchanged ? html` (${count(a.unchanged)} already were)` : ''}${late}. <button type="button" class="lab-undo" data-undo="${a.batch}">Undo <kbd>u</kbd></button></p>`;
@@ -169,7 +178,7 @@ export function labelerView(data: LabelerData, p: LabelerParams, ctx: PageContex
 <div class="palette" role="toolbar" aria-label="Labels">${spec.labels.slice(0, 9).map((l, i) => html`<button type="button" class="pal" data-label="${l.name}" data-key="${i + 1}" style="--label:${l.colour};--ink:${inkOn(l.colour)}" aria-pressed="false"><kbd>${i + 1}</kbd> ${l.name}</button>`)}</div>
 <label class="slider">size <input type="range" id="lab-size" min="80" max="360" step="20" value="160" aria-label="thumbnail size"></label>
 </div>
-<p class="lab-keys muted"><kbd>1</kbd>–<kbd>9</kbd> pick a label · click selects, <kbd>shift</kbd>-click a block · <kbd>a</kbd> all on the page · <kbd>Esc</kbd> none · arrows move, <kbd>space</kbd> toggles · <kbd>Enter</kbd> applies · <kbd>u</kbd> undoes the last apply</p>
+<p class="lab-keys muted"><kbd>1</kbd>–<kbd>9</kbd> pick a label · click selects, <kbd>shift</kbd>-click a block · <kbd>a</kbd> all on the page · <kbd>Esc</kbd> none · arrows move, <kbd>space</kbd> toggles · <kbd>Enter</kbd> applies · <kbd>u</kbd> undoes the last apply · <kbd>f</kbd> flags the selection unsure (again: clears) · <kbd>c</kbd> comments on it</p>
 ${filters(data, p)}
 ${labelerGrid(data, p, ctx, applied)}
 </section>`;
