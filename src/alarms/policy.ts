@@ -4,7 +4,8 @@ import type { EventData, HydraEventOf } from '../events/catalog.ts';
 import type { EventMetadata } from '../events/envelope.ts';
 import type { NewEvent } from '../events/log.ts';
 import type { PlotTypeSpec } from '../events/plottype.ts';
-import { alarmClass, type VerdictSemantics } from '../verdicts/semantics.ts';
+import { alarmClass, meaningOf, problemLabels, type VerdictSemantics } from '../verdicts/semantics.ts';
+import { nextStreak, streakCount, type Streak } from '../verdicts/streak.ts';
 
 /**
  * The alarm decision for one plot type, pure: the state folded from the plot type's verdicts and
@@ -16,13 +17,16 @@ import { alarmClass, type VerdictSemantics } from '../verdicts/semantics.ts';
  * - clear: a confirmed label that is not a problem (Good, or NoData where it is not one). It breaks a streak
  *   and resolves an open episode.
  * - neutral: Unconfirmed, or a problem label below minConfidence. It says nothing sure about the plot:
- *   it neither extends nor breaks a streak, and never resolves.
+ *   it neither extends nor breaks a run of alarming verdicts, and never resolves.
+ *
+ * How many images an alarm has had is the plot type's problem streak (src/verdicts/streak.ts), the same one
+ * the Run tile and the Log show: the state folds it from every verdict, and the alarm events carry its count.
  */
 
 export type AlarmPolicy = PlotTypeSpec['alarmPolicy'];
 export type Verdict = EventData<'inference.completed'>;
 
-/** Streak entries kept (the first images of a streak are what an alarm names); the count goes on. */
+/** Alarming entries kept (the first images of a run are what an alarm names); the count goes on. */
 export const MAX_STREAK_IMAGES = 64;
 
 export const streakEntrySchema = z.object({
@@ -33,10 +37,23 @@ export const streakEntrySchema = z.object({
 });
 export type StreakEntry = z.infer<typeof streakEntrySchema>;
 
+const streakSchema = z.object({
+  since: z.string(),
+  arrivalId: z.string(),
+  imageId: z.string(),
+  run: z.number().int().nullable(),
+  chunk: z.number().int().nullable(),
+  label: z.string(),
+  bad: z.number().int().min(0),
+  unconfirmed: z.number().int().min(0),
+}) satisfies z.ZodType<Streak>;
+
 export const plotAlarmStateSchema = z.object({
   plotType: z.string(),
-  /** Alarming verdicts in a row (neutral ones skipped), and the first MAX_STREAK_IMAGES of them. */
-  streak: z.object({ count: z.number().int().min(0), entries: z.array(streakEntrySchema) }),
+  /** Alarming verdicts in a row (neutral ones skipped), and the first MAX_STREAK_IMAGES of them: what raises. */
+  alarming: z.object({ count: z.number().int().min(0), entries: z.array(streakEntrySchema) }),
+  /** The plot type's problem streak (src/verdicts/streak.ts): what an alarm's image count is. */
+  problem: streakSchema.nullable(),
   /** The episode raised and not yet resolved. */
   open: z
     .object({ alarmId: z.string(), label: z.string(), firstImageId: z.string(), episode: z.number().int().positive() })
@@ -53,7 +70,8 @@ export type PlotAlarmState = z.infer<typeof plotAlarmStateSchema>;
 
 export const emptyState = (plotType: string): PlotAlarmState => ({
   plotType,
-  streak: { count: 0, entries: [] },
+  alarming: { count: 0, entries: [] },
+  problem: null,
   open: null,
   episodes: 0,
   raisedSeq: 0,
@@ -65,8 +83,10 @@ export const emptyState = (plotType: string): PlotAlarmState => ({
 export interface DecisionContext {
   readonly spec: VerdictSemantics;
   readonly detector: string;
-  /** Run of the verdict's image (the worker looks it up for alarming verdicts only); 0 when unknown. */
+  /** Where the verdict's image arrived (the worker looks it up for bad verdicts only); unknown when absent. */
   readonly run?: number;
+  readonly chunk?: number;
+  readonly arrivedAt?: string;
 }
 
 /** Human-friendly and deterministic: `<plotType>-<episode>` (long names shortened with a hash). */
@@ -88,26 +108,42 @@ type AlarmFact =
   | Pick<HydraEventOf<'alarm.raised'>, 'type' | 'seq' | 'data'>
   | Pick<HydraEventOf<'alarm.resolved'>, 'type' | 'seq' | 'data'>;
 
-/** Folds a verdict into the streak. Idempotent: a verdict at or below `seq`, or already in the streak, changes nothing. */
+/** The problem streak after this verdict (src/verdicts/streak.ts). */
+function problemAfter(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionContext): Streak | null {
+  return nextStreak(state.problem, {
+    meaning: meaningOf(problemLabels(ctx.spec), e.data),
+    label: e.data.verdict,
+    at: ctx.arrivedAt ?? e.time,
+    arrivalId: e.data.imageId,
+    imageId: e.data.imageId,
+    run: ctx.run ?? null,
+    chunk: ctx.chunk ?? null,
+  });
+}
+
+/**
+ * Folds a verdict into the problem streak and the run of alarming verdicts. Idempotent: a verdict at or below
+ * `seq` changes nothing, nor does one already in the alarming run.
+ */
 export function evolveVerdict(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionContext): PlotAlarmState {
   if (e.seq <= state.seq) return state;
+  const problem = problemAfter(state, e, ctx);
   const kind = alarmClass(ctx.spec, e.data);
-  if (kind === 'neutral') return state;
-  if (kind === 'clear') {
-    return state.streak.count === 0 ? state : { ...state, streak: { count: 0, entries: [] }, seq: e.seq };
+  let alarming = state.alarming;
+  if (kind === 'clear') alarming = alarming.count === 0 ? alarming : { count: 0, entries: [] };
+  // During an episode the run does not matter until the plot is clear again.
+  else if (kind === 'alarming' && !state.open && !alarming.entries.some((x) => x.imageId === e.data.imageId)) {
+    const entry: StreakEntry = {
+      imageId: e.data.imageId,
+      label: e.data.verdict,
+      confidence: e.data.confidence,
+      run: ctx.run ?? 0,
+    };
+    const entries = alarming.entries.length < MAX_STREAK_IMAGES ? [...alarming.entries, entry] : alarming.entries;
+    alarming = { count: alarming.count + 1, entries };
   }
-  // During an episode the streak does not matter until the plot is clear again.
-  if (state.open) return state;
-  if (state.streak.entries.some((x) => x.imageId === e.data.imageId)) return state;
-  const entry: StreakEntry = {
-    imageId: e.data.imageId,
-    label: e.data.verdict,
-    confidence: e.data.confidence,
-    run: ctx.run ?? 0,
-  };
-  const entries =
-    state.streak.entries.length < MAX_STREAK_IMAGES ? [...state.streak.entries, entry] : state.streak.entries;
-  return { ...state, streak: { count: state.streak.count + 1, entries }, seq: e.seq };
+  if (problem === state.problem && alarming === state.alarming) return state;
+  return { ...state, problem, alarming, seq: e.seq };
 }
 
 /** Folds an appended alarm event: the episode opens or closes, and the subject sequences move on. */
@@ -119,7 +155,7 @@ export function evolveAlarm(state: PlotAlarmState, e: AlarmFact): PlotAlarmState
       ...state,
       raisedSeq: e.seq,
       episodes: Math.max(state.episodes, episode),
-      streak: { count: 0, entries: [] },
+      alarming: { count: 0, entries: [] },
       open: { alarmId: e.data.alarmId, label: e.data.label, firstImageId: e.data.firstImageId, episode },
     };
   }
@@ -131,7 +167,8 @@ export function evolveAlarm(state: PlotAlarmState, e: AlarmFact): PlotAlarmState
 /**
  * Rebuilds the episode part of a state from the last alarm.raised and alarm.resolved of the plot type
  * in the stream: the truth after a crash between appending and saving, or when no state was saved.
- * The streak is kept (it is not in the alarm events) unless the stream holds a raise the state missed.
+ * The streaks are kept (they are not in the alarm events), the alarming run reset when the stream holds a raise
+ * the state missed.
  */
 export function reconcile(
   state: PlotAlarmState,
@@ -143,7 +180,7 @@ export function reconcile(
   const episode = lastRaised ? (lastRaised.data.episode ?? state.episodes + (missedRaise ? 1 : 0)) : 0;
   return {
     ...state,
-    streak: missedRaise ? { count: 0, entries: [] } : state.streak,
+    alarming: missedRaise ? { count: 0, entries: [] } : state.alarming,
     open: stillOpen
       ? {
           alarmId: lastRaised.data.alarmId,
@@ -178,14 +215,20 @@ export function decide(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionCont
         id: `alarm.resolved:${alarmId}`,
         expectedLastSubjectSeq: state.resolvedSeq,
         metadata,
-        data: { alarmId, plotType: state.plotType, imageId: e.data.imageId, resolvedAt: e.time },
+        data: {
+          alarmId,
+          plotType: state.plotType,
+          imageId: e.data.imageId,
+          resolvedAt: e.time,
+          imageCount: streakCount(state.problem),
+        },
       },
     ];
   }
   if (kind !== 'alarming' || state.open) return [];
   const next = evolveVerdict(state, e, ctx);
-  if (next.streak.count < ctx.spec.alarmPolicy.consecutive || next === state) return [];
-  const entries = next.streak.entries;
+  if (next.alarming.count < ctx.spec.alarmPolicy.consecutive || next.alarming === state.alarming) return [];
+  const entries = next.alarming.entries;
   const first = entries[0]!;
   const episode = state.episodes + 1;
   const alarmId = alarmIdFor(state.plotType, episode);
@@ -204,6 +247,7 @@ export function decide(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionCont
         confidence: Math.min(...entries.map((x) => x.confidence)),
         firstImageId: first.imageId,
         imageIds: entries.map((x) => x.imageId),
+        imageCount: streakCount(next.problem),
         raisedAt: e.time,
         episode,
       },

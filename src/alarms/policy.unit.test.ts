@@ -184,7 +184,7 @@ describe('alarm policy', () => {
       `alarm.raised ${P}-2`,
       `alarm.resolved ${P}-2`,
     ]);
-    expect(state).toMatchObject({ open: null, episodes: 2, streak: { count: 1 } });
+    expect(state).toMatchObject({ open: null, episodes: 2, alarming: { count: 1 } });
     // Each append expects the sequence the previous one on its subject got.
     expect(events[2]!.expectedLastSubjectSeq).toBeGreaterThan(0);
   });
@@ -198,9 +198,10 @@ describe('alarm policy', () => {
     const raised = decide(s, b3, ctx);
     const after = fold([b3, ...raised], ctx, s);
     expect(decide(after, b3, ctx)).toEqual([]);
-    // The same image seen again under a new sequence (a re-run) does not count twice.
+    // The same image judged again under a new sequence: one more verdict in the streak, not in the alarming run.
     const again = { ...b2, seq: b3.seq + 100 };
-    expect(evolveVerdict(s, again, ctx)).toBe(s);
+    expect(evolveVerdict(s, again, ctx).alarming).toBe(s.alarming);
+    expect(evolveVerdict(s, again, ctx).problem).toMatchObject({ bad: 3 });
   });
 
   it('uses the policy in force: consecutive 1 raises on the first alarming verdict', () => {
@@ -215,8 +216,9 @@ describe('alarm policy', () => {
       Array.from({ length: 79 }, (_, i) => bad(100 + i)),
       long,
     );
-    expect(s.streak).toMatchObject({ count: 79 });
-    expect(s.streak.entries).toHaveLength(64);
+    expect(s.alarming).toMatchObject({ count: 79 });
+    expect(s.problem).toMatchObject({ bad: 79, unconfirmed: 0 });
+    expect(s.alarming.entries).toHaveLength(64);
     const [raised] = decide(s, bad(200), long);
     expect(raised).toMatchObject({ data: { firstImageId: shaOf('img100') } });
     expect(raised!.data).toHaveProperty('imageIds.length', 64);
@@ -260,7 +262,7 @@ describe('rebuilding state from the stream', () => {
       open: { alarmId: `${P}-1`, episode: 1 },
       raisedSeq: 500,
       episodes: 1,
-      streak: { count: 0 },
+      alarming: { count: 0 },
     });
     expect(decide(rebuilt, b3, ctx)).toEqual([]);
     expect(decide(rebuilt, good(4), ctx)).toMatchObject([{ type: 'alarm.resolved', expectedLastSubjectSeq: 0 }]);

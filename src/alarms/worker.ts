@@ -13,7 +13,7 @@ import {
 } from '../events/consume/index.ts';
 import { alarmPolicySchema } from '../events/plottype.ts';
 import type { PlotTypeCache } from '../plottypes/cache.ts';
-import { alarmClass } from '../verdicts/semantics.ts';
+import { meaningOf, problemLabels } from '../verdicts/semantics.ts';
 import { decide, evolveAlarm, evolveVerdict, type DecisionContext, type PlotAlarmState } from './policy.ts';
 import { lastEvent, type AlarmStateStore } from './store.ts';
 
@@ -112,11 +112,18 @@ export class AlarmWorker {
     const plotType = v.data.plotType;
     const spec = this.plotTypes.get(plotType);
     const semantics = spec ?? { labels: [], alarmPolicy: DEFAULT_POLICY };
-    const run =
-      alarmClass(semantics, v.data) === 'alarming'
-        ? ((await lastEvent(this.log, 'image.arrived', v.data.imageId))?.data.run ?? 0)
-        : 0;
-    const ctx: DecisionContext = { spec: semantics, detector: spec?.detector ?? 'unknown', run };
+    // Where a bad verdict's image arrived: a streak or an alarm may start with it.
+    const arrival =
+      meaningOf(problemLabels(semantics), v.data) === 'bad'
+        ? (await lastEvent(this.log, 'image.arrived', v.data.imageId))?.data
+        : undefined;
+    const ctx: DecisionContext = {
+      spec: semantics,
+      detector: spec?.detector ?? 'unknown',
+      ...(arrival
+        ? { run: arrival.run, chunk: arrival.chunk, arrivedAt: new Date(arrival.arrivedAt).toISOString() }
+        : {}),
+    };
     const loaded = await this.store.load(plotType);
     let state = loaded.state;
     for (let attempt = 0; ; attempt++) {

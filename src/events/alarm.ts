@@ -12,12 +12,17 @@ export const alarmRaised = defineEvent({
     confidence: z.number().min(0).max(1),
     firstImageId: sha256Schema,
     imageIds: z.array(sha256Schema),
+    /** Images in the plot type's problem streak when it was raised (src/verdicts/streak.ts); absent before version 2. */
+    imageCount: wholeNumber.optional(),
     raisedAt: isoTime,
     /** The plot type's episode number (1, 2, ...): alarmId is `<plotType>-<episode>` when Hydra raised it. */
     episode: positiveWholeNumber.optional(),
   }),
   description: 'A plot type went bad: one event per episode, not per image.',
   key: (d) => d.plotType,
+  // Version 2 added imageCount (optional): version 1 data is version 2 data as it is.
+  version: 2,
+  upcasters: { 1: (d) => d },
 });
 
 export const alarmResolved = defineEvent({
@@ -27,9 +32,13 @@ export const alarmResolved = defineEvent({
     plotType: tokenSchema,
     imageId: sha256Schema.optional(),
     resolvedAt: isoTime,
+    /** Images the problem streak had when it ended (src/verdicts/streak.ts); absent before version 2. */
+    imageCount: wholeNumber.optional(),
   }),
   description: 'The plot type is Good again.',
   key: (d) => d.plotType,
+  version: 2,
+  upcasters: { 1: (d) => d },
 });
 
 export const alarmAcknowledged = defineEvent({

@@ -24,6 +24,8 @@ export interface Tile {
   readonly reason: string | null;
   readonly streakSince: string | null;
   readonly streakCount: number;
+  /** The problem streak's counts (src/verdicts/streak.ts), as every page says them. */
+  readonly streak: { readonly bad: number; readonly unconfirmed: number };
   readonly stale: boolean;
   readonly tucked: boolean;
   readonly hidden: boolean;
@@ -89,6 +91,7 @@ export function tileOf(r: PlotStatusRow, now: number, staleMs: number): Tile {
     reason: r.reason,
     streakSince: r.streakSince,
     streakCount: r.streakCount,
+    streak: { bad: r.streakCount - r.streakUnconfirmed, unconfirmed: r.streakUnconfirmed },
     stale: !tucked && r.lastArrivedAt !== null && now - Date.parse(r.lastArrivedAt) > staleMs,
     tucked,
     hidden: r.hidden,

@@ -53,6 +53,8 @@ function row(plotType: string, detector: string, over: Partial<PlotStatusRow> = 
     streakChunk: null,
     streakLabel: null,
     streakCount: 0,
+    streakUnconfirmed: 0,
+    streakArrivalId: null,
     seq: 1,
     ...over,
   };

@@ -52,7 +52,7 @@ export function summaryOf(
 ): string {
   const what = alarm ? `${plotType} (${alarm.detector}) ${alarm.label}` : plotType;
   if (kind === 'raised')
-    return `${what} since run ${alarm?.run ?? '?'}: ${alarm?.imageCount ?? 0} images in a row, confidence at least ${alarm ? alarm.confidence.toFixed(2) : '?'}`;
+    return `${what} since run ${alarm?.run ?? '?'}: ${alarm?.imageCount ?? 0} images in the problem streak, confidence at least ${alarm ? alarm.confidence.toFixed(2) : '?'}`;
   if (kind === 'resolved') return `${plotType} is good again`;
   return `${plotType} alarm acknowledged by ${user ?? '?'}`;
 }
@@ -124,8 +124,8 @@ export function alertFor(alarm: AlarmRow, opts: { severity: string; links: Links
     annotations: {
       summary: `${alarm.plotType} (${alarm.detector}) is ${alarm.label}`,
       description:
-        `Hydra saw ${alarm.imageCount} ${alarm.label} images of ${alarm.plotType} in a row from run ${alarm.run}, ` +
-        `each with confidence at least ${alarm.confidence.toFixed(2)}. Alarm ${alarm.alarmId}.` +
+        `${alarm.plotType} turned ${alarm.label} in run ${alarm.run}: ${alarm.imageCount} images in its problem streak, ` +
+        `raised at confidence at least ${alarm.confidence.toFixed(2)}. Alarm ${alarm.alarmId}.` +
         (alarm.acknowledgedBy
           ? ` Acknowledged by ${alarm.acknowledgedBy}${alarm.comment ? `: ${alarm.comment}` : ''}.`
           : ''),

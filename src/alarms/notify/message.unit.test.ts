@@ -40,7 +40,7 @@ describe('Alertmanager alerts', () => {
       annotations: {
         summary: 'CDC_occ (CDC) is Bad',
         description:
-          'Hydra saw 3 Bad images of CDC_occ in a row from run 101072, each with confidence at least 0.91. Alarm CDC_occ-2.',
+          'CDC_occ turned Bad in run 101072: 3 images in its problem streak, raised at confidence at least 0.91. Alarm CDC_occ-2.',
         image: `https://hydra.example.org/images/${shaOf('a')}`,
       },
       startsAt: '2026-11-26T10:00:00.000Z',

@@ -1,7 +1,6 @@
 import type { Db } from '../../db/connection.ts';
 import { deadLettersSince } from '../../projections/dead-letters.ts';
-import { openAlarms } from '../../projections/alarms/queries.ts';
-import type { AlarmRow } from '../../projections/alarms/table.ts';
+import { openAlarms, type OpenAlarm } from '../../projections/alarms/queries.ts';
 import { currentBanner } from '../../projections/news/queries.ts';
 import type { NewsRow } from '../../projections/news/table.ts';
 import { livePlots } from '../../projections/plot-status/queries.ts';
@@ -9,7 +8,7 @@ import type { PlotStatusRow } from '../../projections/plot-status/table.ts';
 
 export interface RunData {
   readonly rows: PlotStatusRow[];
-  readonly alarms: AlarmRow[];
+  readonly alarms: OpenAlarm[];
   readonly news: NewsRow | null;
   /** Events read models parked in the last day: the pages may be missing them. */
   readonly parked: { projection: string; n: number; newestAt: string | null }[];

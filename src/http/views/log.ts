@@ -3,6 +3,7 @@ import { OUTCOME } from '../../verdicts/semantics.ts';
 import { count, dateTime, duration, percent, toLocalInput } from '../format.ts';
 import { href, html, type Html } from '../html.ts';
 import { PAGE_SIZE, type LogData, type LogEntry, type LogFilter, type LogSummary } from '../queries/log.ts';
+import { streakCountText } from '../../verdicts/streak.ts';
 import type { View, ViewContext } from './layout.ts';
 import { detailUrl, labelBadge, thumbUrl } from './tiles.ts';
 
@@ -55,7 +56,7 @@ function streakCell(plot: PlotStatusRow | undefined, ctx: ViewContext): Html {
     return html`<span class="muted">${plot?.status === 'classified' ? `${plot.verdict ?? 'OK'} now` : 'no current problem'}</span>`;
   }
   return html`<a class="streak-start" href="${detailUrl(plot.streakImageId)}" hx-get="${detailUrl(plot.streakImageId)}" hx-target="#detail">${plot.streakLabel ?? 'Bad'} since <strong>${dateTime(plot.streakSince, ctx.tz, true)}</strong></a>
-<span class="muted">${plot.streakRun !== null ? `run ${plot.streakRun} chunk ${plot.streakChunk} · ` : ''}${plot.streakCount} image${plot.streakCount === 1 ? '' : 's'} · ${duration(ctx.now - Date.parse(plot.streakSince))}</span>`;
+<span class="muted">${plot.streakRun !== null ? `run ${plot.streakRun} chunk ${plot.streakChunk} · ` : ''}${streakCountText({ bad: plot.streakCount - plot.streakUnconfirmed, unconfirmed: plot.streakUnconfirmed })} · ${duration(ctx.now - Date.parse(plot.streakSince))}</span>`;
 }
 
 function summaryView(

@@ -1,6 +1,7 @@
 import type { Tile } from '../board.ts';
 import { ago, clock, inkOn, percent, when } from '../format.ts';
 import { href, html, type Html } from '../html.ts';
+import { streakCountText } from '../../verdicts/streak.ts';
 import type { ViewContext } from './layout.ts';
 
 export const imageUrl = (sha: string) => href(['blobs', sha]);
@@ -48,7 +49,7 @@ ${t.stale && t.lastArrivedAt ? html`<span class="stale-badge">no image for ${ago
 <div class="caption">
 <span class="name" title="${t.title ? `${t.title} (${t.plotType})` : t.plotType}">${t.title ?? t.plotType}</span>
 <span class="meta"><span>${t.arrivedAt ? rel(t.arrivedAt, ctx) : '–'}</span>${t.run !== null ? html` · <span>run ${t.run}</span>` : ''}${t.chunk !== null ? html` · <span>chunk ${t.chunk}</span>` : ''}</span>
-${t.streakSince && (t.state === 'bad' || t.state === 'unconfirmed') ? html`<span class="streak">${t.label ?? 'Bad'} since ${clock(t.streakSince, ctx.tz)} · ${t.streakCount} image${t.streakCount === 1 ? '' : 's'}</span>` : ''}
+${t.streakSince && (t.state === 'bad' || t.state === 'unconfirmed') ? html`<span class="streak">${t.label ?? 'Bad'} since ${clock(t.streakSince, ctx.tz)} · ${streakCountText(t.streak)}</span>` : ''}
 ${t.state === 'failed' || t.state === 'skipped' ? html`<span class="reason">${t.reason ?? ''}</span>` : ''}
 </div>`;
   const attrs = html`id="tile-${t.plotType}" class="${cls}" style="--label:${colour}" data-plot="${t.plotType}" data-state="${t.state}"`;

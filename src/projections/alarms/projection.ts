@@ -23,7 +23,7 @@ export const alarmsProjection = defineProjection({
           label: d.label,
           confidence: d.confidence,
           firstImageId: d.firstImageId,
-          imageCount: d.imageIds.length,
+          imageCount: d.imageCount ?? d.imageIds.length,
           raisedAt: utc(d.raisedAt),
           state: 'active',
           acknowledgedAt: null,
@@ -51,6 +51,7 @@ export const alarmsProjection = defineProjection({
           state: 'resolved',
           resolvedAt: utc(e.data.resolvedAt),
           resolvedImageId: e.data.imageId ?? null,
+          imageCount: e.data.imageCount ?? current.imageCount,
           seq: e.seq,
         };
       default:

@@ -1,15 +1,30 @@
 import { desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/connection.ts';
+import { plotStatus } from '../plot-status/table.ts';
 import { alarms, type AlarmRow } from './table.ts';
 
-/** Alarms not yet resolved (active or acknowledged), newest first. */
-export async function openAlarms(db: Db, limit: number): Promise<AlarmRow[]> {
-  return db
-    .select()
+/** An open alarm with its images counted now: its plot type's problem streak (src/verdicts/streak.ts). */
+export interface OpenAlarm extends AlarmRow {
+  /** Of `imageCount`, the Unconfirmed ones. */
+  readonly unconfirmed: number;
+}
+
+/**
+ * Alarms not yet resolved (active or acknowledged), newest first. The row's count is the streak's as the alarm
+ * event recorded it; while the alarm is open the plot type's streak goes on, so its count is read from plot_status
+ * (the same fold of the same verdicts: the Run tile and the Log say the same number).
+ */
+export async function openAlarms(db: Db, limit: number): Promise<OpenAlarm[]> {
+  const rows = await db
+    .select({ alarm: alarms, count: plotStatus.streakCount, unconfirmed: plotStatus.streakUnconfirmed })
     .from(alarms)
+    .leftJoin(plotStatus, eq(plotStatus.plotType, alarms.plotType))
     .where(inArray(alarms.state, ['active', 'acknowledged']))
     .orderBy(desc(alarms.raisedAt))
     .limit(limit);
+  return rows.map((r) =>
+    r.count ? { ...r.alarm, imageCount: r.count, unconfirmed: r.unconfirmed ?? 0 } : { ...r.alarm, unconfirmed: 0 },
+  );
 }
 
 /** The plot type an alarm is about, or null for an alarm the read model does not hold. */

@@ -1,5 +1,6 @@
 import type { HydraEvent } from '../../events/catalog.ts';
 import { labelMeanings, meaningOf, problemsOf } from '../../verdicts/semantics.ts';
+import { nextStreak, streakCount, type Streak } from '../../verdicts/streak.ts';
 import { defineProjection } from '../runtime/projection.ts';
 import { utc } from '../verdicts/time.ts';
 import { plotStatus, type PlotStatusRow, type RecentArrival } from './table.ts';
@@ -39,11 +40,14 @@ function blank(plotType: string, seq: number): PlotStatusRow {
     streakChunk: null,
     streakLabel: null,
     streakCount: 0,
+    streakUnconfirmed: 0,
+    streakArrivalId: null,
     seq,
   };
 }
 
 type Decision = Extract<HydraEvent, { type: 'inference.completed' | 'inference.skipped' | 'inference.failed' }>;
+type Completed = Extract<Decision, { type: 'inference.completed' }>;
 
 /** Is this decision about an image at least as new as the one shown? (Unknown arrivals only fill an empty tile.) */
 function isNewer(row: PlotStatusRow, arrival: RecentArrival | undefined): boolean {
@@ -51,44 +55,58 @@ function isNewer(row: PlotStatusRow, arrival: RecentArrival | undefined): boolea
   return arrival !== undefined && arrival.arrivedAt >= row.arrivedAt;
 }
 
-function streak(
-  row: PlotStatusRow,
-  e: Extract<Decision, { type: 'inference.completed' }>,
-  arrival: RecentArrival | undefined,
-): PlotStatusRow {
-  const d = e.data;
-  if (meaningOf(problemsOf(row.labels), d) === 'bad') {
-    if (row.streakSince !== null) return { ...row, streakCount: row.streakCount + 1 };
-    return {
-      ...row,
-      streakSince: arrival?.arrivedAt ?? e.time,
-      streakImageId: d.imageId,
-      streakRun: arrival?.run ?? null,
-      streakChunk: arrival?.chunk ?? null,
-      streakLabel: d.verdict,
-      streakCount: 1,
-    };
-  }
-  // Unconfirmed verdicts neither start nor end a problem; a confirmed good one ends it.
-  if (!d.confirmed) return row.streakSince === null ? row : { ...row, streakCount: row.streakCount + 1 };
+/** The row's problem streak as src/verdicts/streak.ts folds it. */
+function streakOf(row: PlotStatusRow): Streak | null {
+  if (row.streakSince === null || row.streakImageId === null) return null;
+  return {
+    since: row.streakSince,
+    arrivalId: row.streakArrivalId ?? row.streakImageId,
+    imageId: row.streakImageId,
+    run: row.streakRun,
+    chunk: row.streakChunk,
+    label: row.streakLabel ?? 'Bad',
+    bad: row.streakCount - row.streakUnconfirmed,
+    unconfirmed: row.streakUnconfirmed,
+  };
+}
+
+function withStreak(row: PlotStatusRow, s: Streak | null): PlotStatusRow {
   return {
     ...row,
-    streakSince: null,
-    streakImageId: null,
-    streakRun: null,
-    streakChunk: null,
-    streakLabel: null,
-    streakCount: 0,
+    streakSince: s?.since ?? null,
+    streakArrivalId: s?.arrivalId ?? null,
+    streakImageId: s?.imageId ?? null,
+    streakRun: s?.run ?? null,
+    streakChunk: s?.chunk ?? null,
+    streakLabel: s?.label ?? null,
+    streakCount: streakCount(s),
+    streakUnconfirmed: s?.unconfirmed ?? 0,
   };
+}
+
+/** Every verdict extends or ends the streak, in stream order, whether or not its image is the one shown. */
+function streak(row: PlotStatusRow, e: Completed, arrival: RecentArrival | undefined): PlotStatusRow {
+  const d = e.data;
+  const next = nextStreak(streakOf(row), {
+    meaning: meaningOf(problemsOf(row.labels), d),
+    label: d.verdict,
+    at: arrival?.arrivedAt ?? e.time,
+    arrivalId: d.imageId,
+    imageId: d.imageId,
+    run: arrival?.run ?? null,
+    chunk: arrival?.chunk ?? null,
+  });
+  return withStreak(row, next);
 }
 
 function decide(current: PlotStatusRow | null, e: Decision): PlotStatusRow | null {
   const row = current ?? blank(e.data.plotType, e.seq);
   const arrival = row.recent.find((r) => r.imageId === e.data.imageId);
   if (e.type !== 'inference.completed' && row.imageId === e.data.imageId && row.status === 'classified') return current;
-  if (!isNewer(row, arrival)) return current;
+  const counted = e.type === 'inference.completed' ? streak(row, e, arrival) : row;
+  if (!isNewer(row, arrival)) return counted === row ? current : { ...counted, seq: e.seq };
   const shown = {
-    ...row,
+    ...counted,
     imageId: e.data.imageId,
     arrivedAt: arrival?.arrivedAt ?? null,
     run: arrival?.run ?? null,
@@ -98,21 +116,17 @@ function decide(current: PlotStatusRow | null, e: Decision): PlotStatusRow | nul
   };
   if (e.type === 'inference.completed') {
     const d = e.data;
-    return streak(
-      {
-        ...shown,
-        status: 'classified',
-        verdict: d.verdict,
-        confidence: d.confidence,
-        confirmed: d.confirmed,
-        scores: d.scores,
-        heatmap: d.heatmap ?? null,
-        modelId: d.modelId,
-        reason: null,
-      },
-      e,
-      arrival,
-    );
+    return {
+      ...shown,
+      status: 'classified',
+      verdict: d.verdict,
+      confidence: d.confidence,
+      confirmed: d.confirmed,
+      scores: d.scores,
+      heatmap: d.heatmap ?? null,
+      modelId: d.modelId,
+      reason: null,
+    };
   }
   return {
     ...shown,

@@ -97,7 +97,13 @@ describe('plot_status projection', () => {
   it('does not let a late verdict on an older image replace the newer one', () => {
     const { e, arrive, verdict } = history();
     const rows = project(plotStatusProjection, [arrive(1, 0), arrive(2, 1), verdict(2, 'Good'), verdict(1, 'Bad')]);
-    expect(rows.get('CDC_occ')).toMatchObject({ imageId: img(2), verdict: 'Good', streakSince: null });
+    // The tile keeps the newer image; the streak counts verdicts in stream order (src/verdicts/streak.ts).
+    expect(rows.get('CDC_occ')).toMatchObject({
+      imageId: img(2),
+      verdict: 'Good',
+      streakImageId: img(1),
+      streakCount: 1,
+    });
     expect(rows.get('CDC_occ')!.recent.map((r) => r.imageId)).toEqual([img(2), img(1)]);
     void e;
   });

@@ -15,7 +15,7 @@ export interface RecentArrival {
 /**
  * The Run page's read model: one row per plot type with its configuration (labels and colours,
  * detector, hidden/ignored), its latest image, the verdict on the newest classified image, and the
- * current problem streak (when it started: the first confirmed Bad since the last confirmed good verdict).
+ * current problem streak (src/verdicts/streak.ts: since the first confirmed Bad after the last confirmed good verdict).
  */
 export const plotStatus = mysqlTable('plot_status', {
   plotType: varchar('plot_type', { length: 128 }).primaryKey(),
@@ -43,11 +43,14 @@ export const plotStatus = mysqlTable('plot_status', {
   modelId: varchar('model_id', { length: 128 }),
   reason: varchar('reason', { length: 2000 }),
   streakSince: isoDatetime('streak_since'),
+  streakArrivalId: varchar('streak_arrival_id', { length: 64 }),
   streakImageId: varchar('streak_image_id', { length: 64 }),
   streakRun: int('streak_run'),
   streakChunk: int('streak_chunk'),
   streakLabel: varchar('streak_label', { length: 128 }),
+  /** The streak's verdicts so far (src/verdicts/streak.ts): bad and unconfirmed ones; of them, unconfirmed. */
   streakCount: int('streak_count').notNull(),
+  streakUnconfirmed: int('streak_unconfirmed').notNull().default(0),
   seq: bigint('seq', { mode: 'number' }).notNull(),
 });
 export type PlotStatusRow = typeof plotStatus.$inferSelect;
