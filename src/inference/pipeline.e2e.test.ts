@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
-import { tempDirs } from '../../test/support/ingest.ts';
+import { startTestFeeder, tempDirs } from '../../test/support/ingest.ts';
 import { meta } from '../../test/support/events.ts';
 import { trainAndActivate } from '../../test/support/model.ts';
 import { plotTypeInfo, plotTypeSpec, simulate, type PixelBox } from '../../fixtures/generator/index.ts';
@@ -10,8 +10,7 @@ import type { HydraEvent, HydraEventOf } from '../events/catalog.ts';
 import { plotTypeSpecSchema, type PlotTypeSpec } from '../events/plottype.ts';
 import { BlobStore } from '../blobs/store.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
-import { Ingestor } from '../ingest/ingest.ts';
-import { Feeder } from '../ingest/feeder.ts';
+import type { Feeder } from '../ingest/feeder.ts';
 import { ProjectionRunner } from '../projections/index.ts';
 import { erase } from '../projections/runtime/projection.ts';
 import { modelsProjection } from '../projections/models/projection.ts';
@@ -97,16 +96,7 @@ beforeAll(async () => {
   models = new ActiveModels(env.database.db, blobs, log);
   models.start();
   dirs = await tempDirs('pipeline');
-  const ingestor = new Ingestor(log, blobs, plotTypes, dirs, { maxBytes: 20_000_000, maxPixels: 40_000_000 }, meta);
-  feeder = new Feeder(ingestor, {
-    inbox: dirs.inbox,
-    graceMs: 2000,
-    settleMs: 0,
-    concurrency: 4,
-    after: 'delete',
-    archiveDir: dirs.archive,
-  });
-  feeder.start();
+  ({ feeder } = startTestFeeder(log, blobs, plotTypes, dirs, { graceMs: 2000 }, { maxBytes: 20_000_000 }));
   await until(async () => (await models.forPlotType('FCAL_occupancy')) ?? undefined);
 }, 420_000); // a real model is trained on 2 cores, maybe beside other test files
 

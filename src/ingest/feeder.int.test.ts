@@ -2,15 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
-import { badCorpus, tempDirs } from '../../test/support/ingest.ts';
+import { badCorpus, startTestFeeder, tempDirs } from '../../test/support/ingest.ts';
 import { meta } from '../../test/support/events.ts';
 import { plotTypeSpec, plotTypeInfo, simulate } from '../../fixtures/generator/index.ts';
 import { EventLog } from '../events/log.ts';
 import type { HydraEvent } from '../events/catalog.ts';
 import { BlobStore } from '../blobs/store.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
-import { Ingestor } from './ingest.ts';
-import { Feeder } from './feeder.ts';
+import type { Ingestor } from './ingest.ts';
+import type { Feeder } from './feeder.ts';
 import { reingestUnassigned } from './reingest.ts';
 
 let env: TestEnv;
@@ -55,16 +55,7 @@ beforeAll(async () => {
   );
   plotTypes = await PlotTypeCache.open(log);
   dirs = await tempDirs('feeder');
-  ingestor = new Ingestor(log, blobs, plotTypes, dirs, { maxBytes: 5_000_000, maxPixels: 40_000_000 }, meta);
-  feeder = new Feeder(ingestor, {
-    inbox: dirs.inbox,
-    graceMs: 400,
-    settleMs: 0,
-    concurrency: 4,
-    after: 'delete',
-    archiveDir: dirs.archive,
-  });
-  feeder.start();
+  ({ ingestor, feeder } = startTestFeeder(log, blobs, plotTypes, dirs));
 });
 afterAll(async () => {
   await feeder.stop();

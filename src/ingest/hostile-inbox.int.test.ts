@@ -3,15 +3,15 @@ import { execFileSync } from 'node:child_process';
 import { lstat, readdir, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
-import { tempDirs } from '../../test/support/ingest.ts';
+import { startTestFeeder, tempDirs } from '../../test/support/ingest.ts';
 import { meta } from '../../test/support/events.ts';
 import { Recorder } from '../../test/support/wait.ts';
 import { plotTypeInfo, plotTypeSpec, renderPlot } from '../../fixtures/generator/index.ts';
 import { BlobStore } from '../blobs/store.ts';
 import { EventLog } from '../events/log.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
-import { Feeder } from './feeder.ts';
-import { Ingestor, type IngestOutcome } from './ingest.ts';
+import type { Feeder } from './feeder.ts';
+import type { IngestOutcome } from './ingest.ts';
 
 let env: TestEnv;
 let plotTypes: PlotTypeCache;
@@ -34,17 +34,10 @@ beforeAll(async () => {
   await log.appendMany([cdc, evil].map((data) => ({ type: 'plottype.defined', metadata: meta, data }) as const));
   plotTypes = await PlotTypeCache.open(log);
   dirs = await tempDirs('hostile');
-  const ingestor = new Ingestor(log, blobs, plotTypes, dirs, { maxBytes: 5_000_000, maxPixels: 40_000_000 }, meta);
-  feeder = new Feeder(ingestor, {
-    inbox: dirs.inbox,
-    graceMs: 400,
-    settleMs: 0,
+  ({ feeder } = startTestFeeder(log, blobs, plotTypes, dirs, {
     concurrency: 2,
-    after: 'delete',
-    archiveDir: dirs.archive,
     onOutcome: (o, file) => outcomes.push({ name: path.basename(file), o }),
-  });
-  feeder.start();
+  }));
 });
 afterAll(async () => {
   await feeder.stop();

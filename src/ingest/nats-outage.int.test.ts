@@ -2,15 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { readdir } from 'node:fs/promises';
 import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
-import { tempDirs } from '../../test/support/ingest.ts';
+import { startTestFeeder, tempDirs } from '../../test/support/ingest.ts';
 import { meta } from '../../test/support/events.ts';
 import { startTcpProxy, type TcpProxy } from '../../test/support/tcp-proxy.ts';
 import { plotTypeInfo, plotTypeSpec, simulate } from '../../fixtures/generator/index.ts';
 import { EventLog } from '../events/log.ts';
 import { BlobStore } from '../blobs/store.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
-import { Ingestor } from './ingest.ts';
-import { Feeder } from './feeder.ts';
+import type { Feeder } from './feeder.ts';
 
 // NATS goes away under a running feeder (connections reset, then refused) and comes back: the files that
 // piled up meanwhile are ingested within seconds of its return, each exactly once.
@@ -67,16 +66,7 @@ beforeAll(async () => {
   const blobs = await BlobStore.open(nc, log.names.blobBucket);
   plotTypes = await PlotTypeCache.open(log);
   dirs = await tempDirs('nats-outage');
-  const ingestor = new Ingestor(log, blobs, plotTypes, dirs, { maxBytes: 5_000_000, maxPixels: 40_000_000 }, meta);
-  feeder = new Feeder(ingestor, {
-    inbox: dirs.inbox,
-    graceMs: 400,
-    settleMs: 0,
-    concurrency: 4,
-    after: 'delete',
-    archiveDir: dirs.archive,
-  });
-  feeder.start();
+  ({ feeder } = startTestFeeder(log, blobs, plotTypes, dirs));
 });
 afterAll(async () => {
   await feeder?.stop();

@@ -3,6 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { renderPlot } from '../../fixtures/generator/index.ts';
+import type { BlobStore } from '../../src/blobs/store.ts';
+import type { EventLog } from '../../src/events/log.ts';
+import { Feeder, type FeederOptions } from '../../src/ingest/feeder.ts';
+import { Ingestor, type IngestLimits } from '../../src/ingest/ingest.ts';
+import type { PlotTypeCache } from '../../src/plottypes/cache.ts';
+import { meta } from './events.ts';
 
 export async function tempDirs(label: string) {
   const root = await mkdtemp(path.join(os.tmpdir(), `hydra-${label}-`));
@@ -15,6 +21,39 @@ export async function tempDirs(label: string) {
   };
   await mkdir(dirs.inbox, { recursive: true });
   return dirs;
+}
+
+/**
+ * An Ingestor and a started Feeder on a test's inbox, with the settings the ingest tests share (no settle time,
+ * a short grace, deleted after ingest); `feeder` and `limits` override them.
+ */
+export function startTestFeeder(
+  log: EventLog,
+  blobs: BlobStore,
+  plotTypes: PlotTypeCache,
+  dirs: Awaited<ReturnType<typeof tempDirs>>,
+  feeder: Partial<FeederOptions> = {},
+  limits: Partial<IngestLimits> = {},
+): { ingestor: Ingestor; feeder: Feeder } {
+  const ingestor = new Ingestor(
+    log,
+    blobs,
+    plotTypes,
+    dirs,
+    { maxBytes: 5_000_000, maxPixels: 40_000_000, ...limits },
+    meta,
+  );
+  const started = new Feeder(ingestor, {
+    inbox: dirs.inbox,
+    graceMs: 400,
+    settleMs: 0,
+    concurrency: 4,
+    after: 'delete',
+    archiveDir: dirs.archive,
+    ...feeder,
+  });
+  started.start();
+  return { ingestor, feeder: started };
 }
 
 /** Files that other programs really leave in an inbox, each with the rejection it must get. */
