@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
 import { startTestFeeder, tempDirs } from '../../test/support/ingest.ts';
 import { meta } from '../../test/support/events.ts';
+import { until } from '../../test/support/wait.ts';
 import { startTcpProxy, type TcpProxy } from '../../test/support/tcp-proxy.ts';
 import { plotTypeInfo, plotTypeSpec, simulate } from '../../fixtures/generator/index.ts';
 import { EventLog } from '../events/log.ts';
@@ -31,15 +32,6 @@ const inboxFiles = async () =>
   (await readdir(dirs.inbox, { recursive: true, withFileTypes: true })).filter(
     (e) => e.isFile() && e.name.endsWith('.png'),
   ).length;
-async function until(check: () => Promise<boolean>, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}; ${await inboxFiles()} files in the inbox`);
-}
-
 beforeAll(async () => {
   env = await openTestEnv('nats-outage', { migrate: false });
   const target = new URL(env.config.NATS_URL);
@@ -86,7 +78,7 @@ describe('the feeder through a NATS outage', () => {
       plotTypes: ['CDC_occupancy'],
       seed: 1,
     });
-    await until(async () => (await arrivals()).length === before.images, 60_000, 'the first chunk');
+    await until(async () => (await arrivals()).length === before.images, 'the first chunk', { timeoutMs: 60_000 });
 
     await proxy.down();
     const during = await simulate({
@@ -99,14 +91,14 @@ describe('the feeder through a NATS outage', () => {
       seed: 2,
     });
     // While NATS is away nothing can be appended, and nothing is lost: the files wait in the inbox.
-    await until(async () => (await inboxFiles()) === during.images, 10_000, 'the files to wait');
+    await until(async () => (await inboxFiles()) === during.images, 'the files to wait', { timeoutMs: 10_000 });
     await proxy.up();
 
     const total = before.images + during.images;
     await until(
       async () => (await arrivals()).length >= total && (await inboxFiles()) === 0,
-      10_000,
-      'ingest to resume',
+      'ingest to resume within 10 s of NATS coming back',
+      { timeoutMs: 10_000 },
     );
     const keys = await arrivals();
     expect(keys).toHaveLength(total);
