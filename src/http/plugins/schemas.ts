@@ -10,10 +10,13 @@ export interface ZodTypeProvider extends FastifyTypeProvider {
   serializer: this['schema'] extends z.ZodType ? z.input<this['schema']> : unknown;
 }
 
-function validate(schema: z.ZodType, data: unknown): { value: unknown } | { error: RequestValidationError } {
+function validate(
+  schema: z.ZodType,
+  allowed: readonly string[],
+  data: unknown,
+): { value: unknown } | { error: RequestValidationError } {
   const r = schema.safeParse(data);
   if (r.success) return { value: r.data };
-  const allowed = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
   const issues = r.error.issues.map((i) => ({
     path: i.path,
     message:
@@ -34,7 +37,8 @@ export const schemasPlugin = fp(
       // Unknown query and body fields are refused everywhere (a typo such as `?form=` must not be ignored);
       // routes declare plain objects and get the strict form here, so no route can forget it.
       const strict: z.ZodType = schema instanceof z.ZodObject ? schema.strict() : schema;
-      return (data: unknown) => validate(strict, data);
+      const allowed = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+      return (data: unknown) => validate(strict, allowed, data);
     });
     app.setSerializerCompiler(
       ({ schema }) =>
