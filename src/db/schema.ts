@@ -12,6 +12,7 @@ export * from '../projections/score-history/table.ts';
 export * from '../projections/runs/table.ts';
 export * from '../projections/news/table.ts';
 export * from '../projections/models/table.ts';
+export * from '../projections/trainings/table.ts';
 export * from '../projections/users/table.ts';
 export * from '../projections/api-tokens/table.ts';
 export * from '../projections/site-settings/table.ts';

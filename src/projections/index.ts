@@ -5,6 +5,7 @@ import { labelsProjection } from './labels/projection.ts';
 import { labelHistoryProjection, labelQueueProjection } from './label-queue/projection.ts';
 import { dailyCountsProjection } from './daily-counts/projection.ts';
 import { modelsProjection } from './models/projection.ts';
+import { trainingsProjection } from './trainings/projection.ts';
 import { verdictsProjection } from './verdicts/projection.ts';
 import { plotStatusProjection } from './plot-status/projection.ts';
 import { alarmsProjection } from './alarms/projection.ts';
@@ -26,6 +27,7 @@ export const allProjections: readonly AnyProjection[] = [
   erase(labelHistoryProjection),
   erase(dailyCountsProjection),
   erase(modelsProjection),
+  erase(trainingsProjection),
   erase(verdictsProjection),
   erase(plotStatusProjection),
   erase(alarmsProjection),

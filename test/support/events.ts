@@ -46,7 +46,7 @@ export function mixedHistory(n: number, seed = 1): AnyNewEvent[] {
   const out: AnyNewEvent[] = plots.map(
     (p) => ({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec(p) }) as AnyNewEvent,
   );
-  out.push(...accountHistory(seed));
+  out.push(...accountHistory(seed), ...trainingHistory(seed));
   const images: { id: string; plot: string }[] = [];
   while (out.length < n) {
     const r = rnd();
@@ -129,6 +129,33 @@ export function mixedHistory(n: number, seed = 1): AnyNewEvent[] {
     }
   }
   return out;
+}
+
+/** Two training runs: one that failed after two epochs, one still running. */
+export function trainingHistory(seed = 1): AnyNewEvent[] {
+  const run = (trainingId: string): AnyNewEvent[] => [
+    {
+      type: 'training.requested',
+      metadata: meta,
+      data: { trainingId, plotType: 'CDC_occupancy', parameters: { epochs: 3 }, reason: '', requester: 'ann' },
+    },
+    ...[1, 2].map(
+      (epoch): AnyNewEvent => ({
+        type: 'training.progress',
+        metadata: meta,
+        data: { trainingId, plotType: 'CDC_occupancy', epoch, epochs: 3, loss: 1 / epoch, valAccuracy: 0.5 },
+      }),
+    ),
+  ];
+  return [
+    ...run(`CDC_occupancy-${seed}a`),
+    {
+      type: 'training.failed',
+      metadata: meta,
+      data: { trainingId: `CDC_occupancy-${seed}a`, plotType: 'CDC_occupancy', code: 'nan-loss', reason: 'NaN' },
+    },
+    ...run(`CDC_occupancy-${seed}b`),
+  ];
 }
 
 /** Users, roles, tokens and a setting changing over time, as the account commands append them. */

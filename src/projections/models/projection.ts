@@ -29,10 +29,13 @@ export function evolveModel(current: ModelRow | null, e: HydraEvent, id: string)
           datasetSize: d.dataset.size,
           signedOffBy: null,
           signOffComment: null,
+          signedOffAt: null,
+          replacedModelId: null,
           activatedBy: null,
           createdAt: e.time,
           activatedAt: null,
           retiredAt: null,
+          retiredBy: null,
         }
       );
     }
@@ -54,10 +57,13 @@ export function evolveModel(current: ModelRow | null, e: HydraEvent, id: string)
           datasetSize: null,
           signedOffBy: null,
           signOffComment: null,
+          signedOffAt: null,
+          replacedModelId: null,
           activatedBy: null,
           createdAt: e.time,
           activatedAt: null,
           retiredAt: null,
+          retiredBy: null,
         }
       );
     }
@@ -68,16 +74,24 @@ export function evolveModel(current: ModelRow | null, e: HydraEvent, id: string)
         status: current.status === 'trained' ? 'signed-off' : current.status,
         signedOffBy: e.data.user,
         signOffComment: e.data.comment ?? null,
+        signedOffAt: e.time,
       };
     case 'model.activated':
       if (!current) return null; // the replaced model may be unknown to a partial history
-      if (id === e.data.modelId) return { ...current, status: 'active', activatedBy: e.data.user, activatedAt: e.time };
+      if (id === e.data.modelId)
+        return {
+          ...current,
+          status: 'active',
+          activatedBy: e.data.user,
+          activatedAt: e.time,
+          replacedModelId: e.data.previousModelId ?? null,
+        };
       return current.status === 'active'
         ? { ...current, status: current.signedOffBy ? 'signed-off' : 'trained' }
         : current;
     case 'model.retired':
       if (!current) return null;
-      return { ...current, status: 'retired', retiredAt: e.time };
+      return { ...current, status: 'retired', retiredAt: e.time, retiredBy: e.data.user };
     default:
       return current;
   }

@@ -22,10 +22,14 @@ export const models = mysqlTable(
     datasetSize: int('dataset_size'),
     signedOffBy: varchar('signed_off_by', { length: 100 }),
     signOffComment: text('sign_off_comment'),
+    signedOffAt: isoDatetime('signed_off_at'),
+    /** The active model this one replaced when it was activated last: where a rollback goes back to. */
+    replacedModelId: varchar('replaced_model_id', { length: 128 }),
     activatedBy: varchar('activated_by', { length: 100 }),
     createdAt: isoDatetime('created_at').notNull(),
     activatedAt: isoDatetime('activated_at'),
     retiredAt: isoDatetime('retired_at'),
+    retiredBy: varchar('retired_by', { length: 100 }),
   },
   (t) => [index('models_plot_type_status').on(t.plotType, t.status)],
 );
