@@ -190,6 +190,22 @@ const cases: Record<string, Case> = {
     form: { batch: APPLIED, view: '?plot=FCAL_ring' },
     expectType: 'label.retracted',
   },
+  'POST /labeler/retract': {
+    role: 'labeler',
+    // Someone's label on the image (the undo before took the crew chief's own back).
+    before: async () => {
+      await h.append([
+        {
+          type: 'label.assigned',
+          metadata: meta,
+          data: { imageId: LABELLED, plotType: 'FCAL_ring', label: 'Bad', user: 'importer' },
+        },
+      ]);
+      return undefined;
+    },
+    form: { plot: 'FCAL_ring', images: LABELLED, batch: APPLIED, view: '?plot=FCAL_ring' },
+    expectType: 'label.retracted',
+  },
 };
 
 describe('every route from the router', () => {

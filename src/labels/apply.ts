@@ -9,6 +9,7 @@ import {
   labelBefore,
   planApply,
   planComment,
+  planRetract,
   planUndo,
   planUnsure,
   type ApplyCommand,
@@ -94,4 +95,14 @@ export async function commentOn(
 ): Promise<BatchOutcome> {
   const plan = planComment(cmd, await queueRowsOf(deps.db, cmd.imageIds), metadata);
   return appendAndShow(deps, plan.events, 0);
+}
+
+/** The editor's withdrawal: each selected image's current label is retracted by this user (see planRetract). */
+export async function retractLabels(
+  deps: LabelerDeps,
+  cmd: SelectionCommand,
+  metadata: EventMetadata,
+): Promise<BatchOutcome> {
+  const plan = planRetract(cmd, await queueRowsOf(deps.db, cmd.imageIds), metadata);
+  return appendAndShow(deps, plan.events, plan.unchanged.length);
 }

@@ -109,4 +109,45 @@ describe('the Labeler in a browser', () => {
     await page.screenshot({ path: `${SHOTS}/labeler-bad-verdicts.png` });
     expect(pageErrors).toEqual([]);
   });
+
+  it('edits: changes a label, shows the image history beside the grid, and withdraws it with r', async () => {
+    await page.goto(`${base}/labeler?plot=${PLOT}`);
+    await page.locator('.lab-mode a[data-mode="editor"]').click();
+    await page.waitForURL(/labelled=only/);
+    const first = page.locator('#lab-grid .lt').first();
+    const id = (await first.getAttribute('data-id'))!;
+    expect(await first.getAttribute('data-label')).toBe('Bad');
+    const history = page.locator('#lab-history .lab-history-panel li');
+    await history.first().waitFor();
+    expect(await history.allInnerTexts()).toEqual([expect.stringMatching(/lena labelled it Bad$/)]);
+
+    // Change it: the cursor's image is selected with space, 1 picks Good, Enter applies; the page stays.
+    await page.keyboard.press('1');
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Enter');
+    await page.locator('.lab-note', { hasText: 'Labelled 1 image Good' }).waitFor({ timeout: 15_000 });
+    await page.locator(`#lab-grid .lt[data-id="${id}"][data-label="Good"]`).waitFor();
+    await page.locator('#lab-history .lab-history-panel li', { hasText: 'labelled it Good' }).waitFor();
+    expect(await history.allInnerTexts()).toEqual([
+      expect.stringMatching(/lena labelled it Good$/),
+      expect.stringMatching(/lena labelled it Bad$/),
+    ]);
+    expect((await currentLabels(h.env.database.db, [id])).get(id)).toEqual({ label: 'Good', user: 'lena' });
+    await page.screenshot({ path: `${SHOTS}/labeler-editor.png` });
+
+    // Withdraw it: r asks first, then label.retracted in her name; the history keeps what it was.
+    const before = Number((await h.log.streamInfo()).state.last_seq);
+    page.once('dialog', (d) => void d.accept());
+    await page.locator(`#lab-grid .lt[data-id="${id}"]`).click();
+    await page.keyboard.press('r');
+    await page.locator('.lab-note', { hasText: 'Withdrew 1 label' }).waitFor({ timeout: 15_000 });
+    expect((await currentLabels(h.env.database.db, [id])).has(id)).toBe(false);
+    const withdrawn = [];
+    for await (const i of h.log.read({ fromSeq: before + 1 })) if (i.ok) withdrawn.push(i.event);
+    expect(withdrawn.map((e) => [e.type, e.metadata.user, e.data])).toEqual([
+      ['label.retracted', 'lena', { imageId: id, plotType: PLOT, label: 'Good', user: 'lena' }],
+    ]);
+    expect(await page.locator(`#lab-grid .lt[data-id="${id}"]`).count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
 });

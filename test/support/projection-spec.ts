@@ -15,7 +15,11 @@ import type { MySqlTable } from 'drizzle-orm/mysql-core';
 export function eventStream(start = '2026-11-26T10:00:00.000Z') {
   let seq = 0;
   let t = Date.parse(start);
-  return function stored<T extends EventType>(type: T, data: EventInput<T>, opts: { time?: string } = {}): HydraEvent {
+  return function stored<T extends EventType>(
+    type: T,
+    data: EventInput<T>,
+    opts: { time?: string; user?: string } = {},
+  ): HydraEvent {
     const def = definitionOf(type);
     const valid = validateData(type, data);
     seq += 1;
@@ -29,7 +33,7 @@ export function eventStream(start = '2026-11-26T10:00:00.000Z') {
       time,
       key,
       data: valid,
-      metadata: { correlationId: 'spec', producer: 'spec' },
+      metadata: { correlationId: 'spec', producer: 'spec', ...(opts.user ? { user: opts.user } : {}) },
       seq,
       subject: `spec.${type}.${key}`,
     } as HydraEvent;

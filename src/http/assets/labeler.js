@@ -49,6 +49,27 @@
     state.cursor = Math.max(0, Math.min(all.length - 1, i));
     all.forEach((t, k) => t.classList.toggle('cur', k === state.cursor));
     all[state.cursor].scrollIntoView({ block: 'nearest' });
+    showHistory(all[state.cursor].dataset.id);
+  }
+
+  // Editor mode: the cursor's image shows its history beside the grid (the last request asked wins).
+  let historyFor = null;
+  async function showHistory(id) {
+    const panel = document.getElementById('lab-history');
+    if (!panel || !grid()?.hasAttribute('data-editor') || historyFor === id) return;
+    historyFor = id;
+    try {
+      const res = await fetch(`/labeler/history?image=${encodeURIComponent(id)}`, {
+        headers: { 'hx-request': 'true' },
+        credentials: 'same-origin',
+      });
+      if (historyFor !== id) return;
+      if (!res.ok) throw new Error(`the server answered ${res.status}`);
+      panel.innerHTML = await res.text();
+      document.dispatchEvent(new CustomEvent('labeler:history'));
+    } catch (err) {
+      if (historyFor === id) panel.textContent = `No history: ${err.message}`;
+    }
   }
 
   function select(i, on) {
@@ -71,7 +92,7 @@
     return n === -1 ? all.length : n;
   }
 
-  function reset() {
+  function reset(cursor = 0) {
     state.anchor = null;
     const p = page();
     if (p && !state.label) {
@@ -80,7 +101,7 @@
     }
     const note = document.querySelector('#lab-grid .lab-note[data-batch]');
     if (note) state.lastBatch = note.dataset.batch;
-    moveCursor(0);
+    moveCursor(cursor);
     status();
   }
 
@@ -117,8 +138,11 @@
       const next = new DOMParser().parseFromString(text, 'text/html').getElementById('lab-grid');
       if (next && g) {
         g.replaceWith(next);
-        window.scrollTo({ top: 0 });
-        reset();
+        // The editor stays where it was (the same page, changed); labelling moves on to the next page.
+        const editing = next.hasAttribute('data-editor');
+        if (!editing) window.scrollTo({ top: 0 });
+        historyFor = null;
+        reset(editing ? state.cursor : 0);
         document.dispatchEvent(new CustomEvent('labeler:shown'));
       }
     } catch (err) {
@@ -171,6 +195,21 @@
     });
   }
 
+  // r (editor): withdraw the selection's labels; each image's history keeps what they were.
+  function retract() {
+    const chosen = tiles().filter((t) => t.classList.contains('sel'));
+    const g = grid();
+    if (!g || chosen.length === 0) return status('Select images first, then r withdraws their labels');
+    const labelled = chosen.filter((t) => t.dataset.label);
+    if (labelled.length === 0) return status('None of the selected images has a label to withdraw');
+    if (!window.confirm(`Withdraw the labels of ${labelled.length} image${labelled.length === 1 ? '' : 's'}?`)) return;
+    return post('/labeler/retract', {
+      plot: g.dataset.plot,
+      images: labelled.map((t) => t.dataset.id).join(','),
+      batch: uuid(),
+    });
+  }
+
   function undo(batch) {
     const b = batch ?? state.lastBatch;
     if (!b) return status('Nothing to undo');
@@ -218,6 +257,7 @@
     else if (k === 'u') undo();
     else if (k === 'f') unsure();
     else if (k === 'c') comment();
+    else if (k === 'r' && grid()?.hasAttribute('data-editor')) retract();
     else if (k === 'a') {
       selectRange(0, tiles().length - 1, true);
       status();

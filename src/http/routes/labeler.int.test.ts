@@ -196,6 +196,57 @@ describe('the Labeler', () => {
     expect((await currentLabels(h.env.database.db, [one])).get(one)).toEqual({ label: 'Bad', user: 'bob' });
   });
 
+  it('edits: changes a label in the editor, shows who did what when (undo included), and retracts by the signed-in user', async () => {
+    const one = img(2);
+    const view = '?plot=CDC_occupancy&queue=all&labelled=only';
+    const editor = await ann.get(`/labeler${view}`);
+    expect(editor.statusCode).toBe(200);
+    expect(editor.body).toContain('data-editor');
+    expect(editor.body).toMatch(/aria-current="page" data-mode="editor">Edit labels/);
+    expect(ids(editor.body)).toContain(one);
+    const changed = await ann.post(
+      '/labeler/apply',
+      { plot: 'CDC_occupancy', label: 'NoData', images: one, batch: '9dbe9f21-9618-4849-bf8e-7783eaddf19e', view },
+      { 'hx-request': 'true' },
+    );
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.body).toContain(`data-id="${one}" data-label="NoData"`);
+
+    const steps = async () => {
+      const res = await ann.get(`/labeler/history?image=${one}`, { 'hx-request': 'true' });
+      expect(res.statusCode, res.body).toBe(200);
+      return [...res.body.matchAll(/<li[^>]*><time[^>]*>[^<]*<\/time> (.*?)<\/li>/g)].map((m) =>
+        m[1]!
+          .replace(/<[^>]+>/g, '')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      );
+    };
+    expect(await steps()).toEqual([
+      'ann labelled it NoData',
+      'ann undid an apply: Bad back (bob’s)',
+      'ann labelled it Good',
+      'bob labelled it Bad',
+    ]);
+
+    const seq = await lastSeq();
+    const retract = await ann.post(
+      '/labeler/retract',
+      { plot: 'CDC_occupancy', images: `${one},${img(1)}`, batch: 'aecf0a32-a729-4a5a-8090-8894fbee0aaf', view },
+      { 'hx-request': 'true' },
+    );
+    expect(retract.statusCode, retract.body).toBe(200);
+    expect(retract.body).toContain('Withdrew 1 label (1 had none)');
+    expect(ids(retract.body)).not.toContain(one);
+    expect((await eventsAfter(seq)).map((e) => [e.type, e.metadata.user, e.data])).toEqual([
+      ['label.retracted', 'ann', { imageId: one, plotType: 'CDC_occupancy', label: 'NoData', user: 'ann' }],
+    ]);
+    expect((await currentLabels(h.env.database.db, [one])).has(one)).toBe(false);
+    expect((await steps())[0]).toBe('ann withdrew NoData');
+    const missing = await ann.get(`/labeler/history?image=${'f'.repeat(64)}`, { accept: 'application/json' });
+    expect(missing.statusCode).toBe(404);
+  });
+
   it('flags images unsure with a comment: they wait in the unsure queue, labelled or not, until cleared', async () => {
     const seq = await lastSeq();
     const form = { plot: 'CDC_occupancy', images: `${img(4)},${img(5)}`, view: '?plot=CDC_occupancy&queue=unsure' };
@@ -236,6 +287,8 @@ describe('the Labeler', () => {
     const sel = { plot: 'CDC_occupancy', images: img(0), batch: BATCH[1]!, view: '' };
     expect((await viewer.post('/labeler/unsure', { ...sel, unsure: 'on' })).statusCode).toBe(403);
     expect((await viewer.post('/labeler/comment', { ...sel, comment: 'x' })).statusCode).toBe(403);
+    expect((await viewer.post('/labeler/retract', sel)).statusCode).toBe(403);
+    expect((await viewer.get(`/labeler/history?image=${img(0)}`)).statusCode).toBe(403);
     expect(await eventsAfter(seq)).toEqual([]);
   });
 });

@@ -1,13 +1,15 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { sha256Schema, tokenSchema } from '../../events/define.ts';
-import { applyLabels, commentOn, markUnsure, undoBatch } from '../../labels/apply.ts';
+import { applyLabels, commentOn, markUnsure, retractLabels, undoBatch } from '../../labels/apply.ts';
 import { MAX_BATCH } from '../../labels/batch.ts';
 import { LabelError } from '../../labels/decide.ts';
 import { livePlotTypes, plotTypeRow } from '../../projections/plot-types/queries.ts';
 import {
+  labelHistoryOf,
   QUEUES,
   queueCounts,
+  queueRowsOf,
   queueMatching,
   queuePage,
   type QueueFilter,
@@ -16,7 +18,8 @@ import { zonedToUtc } from '../format.ts';
 import { HttpError, NotFoundError, RequestValidationError } from '../errors.ts';
 import { actor, actorMetadata } from '../plugins/auth.ts';
 import type { ZodTypeProvider } from '../plugins/schemas.ts';
-import { labelerGrid, labelerView, type LabelerData, type LabelerParams, type Applied } from '../views/labeler.ts';
+import { labelHistoryPanel } from '../views/label-history.ts';
+import { labelerGrid, labelerView, type Applied, type LabelerData, type LabelerParams } from '../views/labeler.ts';
 
 /** An empty form field is an absent one. */
 const opt = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
@@ -93,6 +96,11 @@ export const commentBody = z.strictObject({
   comment: z.string().trim().min(1, 'write a comment').max(2000),
   view: viewField,
 });
+
+/** The editor's withdrawal of the selection's labels. */
+export const retractBody = z.strictObject({ plot: tokenSchema, images: imageList, batch: z.uuid(), view: viewField });
+/** One image's history, for the editor's panel. */
+export const historyQuery = z.strictObject({ image: sha256Schema });
 
 function resolveFilter(plotType: string, q: LabelerQuery, tz: string): QueueFilter {
   if (q.queue === 'unbiased' && q.verdict)
@@ -215,4 +223,25 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
     if (!plot) throw new HttpError(400, 'HYDRA_HTTP_BAD_REQUEST', 'view: the plot type is missing');
     return answer(req, reply, plot, b.view, { kind: 'undo', batch: b.batch, count: outcome.stored, ...outcome });
   });
+
+  app.post('/labeler/retract', { config: { access: 'labeler' }, schema: { body: retractBody } }, async (req, reply) => {
+    const b = req.body;
+    const cmd = { plotType: b.plot, imageIds: b.images, user: actor(req).name, batch: b.batch };
+    const outcome = await retractLabels({ db, log }, cmd, actorMetadata(req)).catch(asHttpError);
+    return answer(req, reply, b.plot, b.view, { kind: 'retract', count: outcome.stored, ...outcome });
+  });
+
+  app.get(
+    '/labeler/history',
+    { config: { access: 'labeler' }, schema: { querystring: historyQuery } },
+    async (req, reply) => {
+      const image = req.query.image;
+      const row = (await queueRowsOf(db, [image])).get(image);
+      if (!row) throw new NotFoundError(`image ${image}`);
+      const [spec, steps] = await Promise.all([plotTypeRow(db, row.plotType), labelHistoryOf(db, image)]);
+      const panel = labelHistoryPanel(row, steps, spec?.spec ?? null, reply.viewContext());
+      if (req.isHtmx) return reply.html(panel.value);
+      return reply.view({ page: 'labeler', title: `Label history · ${image.slice(0, 12)}`, main: panel });
+    },
+  );
 };

@@ -39,7 +39,8 @@ export type Applied =
   | { kind: 'undo'; batch: string; count: number; stored: number; unchanged: number; shown: boolean }
   | { kind: 'unsure'; count: number; stored: number; unchanged: number; shown: boolean }
   | { kind: 'sure'; count: number; stored: number; unchanged: number; shown: boolean }
-  | { kind: 'comment'; count: number; stored: number; unchanged: number; shown: boolean };
+  | { kind: 'comment'; count: number; stored: number; unchanged: number; shown: boolean }
+  | { kind: 'retract'; count: number; stored: number; unchanged: number; shown: boolean };
 
 const QUEUE_TITLES: Record<QueueName, string> = {
   unbiased: 'Unbiased sample',
@@ -69,6 +70,9 @@ export function labelerUrl(p: LabelerParams, over: Partial<LabelerParams> = {}):
   });
 }
 
+/** Editor mode: labelled images are in view, to be changed or withdrawn, with each image's history beside the grid. */
+export const isEditor = (p: LabelerParams) => p.labelled === 'only' || p.labelled === 'include';
+
 /** The model's verdict is shown only where asked for, and never on the unbiased queue: there the label is the expert's own. */
 export const showsVerdicts = (p: LabelerParams) => p.queue !== 'unbiased' && p.verdicts === 'show';
 
@@ -97,6 +101,8 @@ function appliedNote(a: Applied | undefined): Html {
   if (a.kind === 'sure')
     return html`<p class="lab-note" role="status">Cleared the unsure flag of ${n(a.stored)}${late}.</p>`;
   if (a.kind === 'comment') return html`<p class="lab-note" role="status">Commented on ${n(a.stored)}${late}.</p>`;
+  if (a.kind === 'retract')
+    return html`<p class="lab-note" role="status">Withdrew ${count(a.stored)} label${a.stored === 1 ? '' : 's'}${a.unchanged ? html` (${count(a.unchanged)} had none)` : ''}${late}: each image's history keeps what it was.</p>`;
   if (a.kind === 'undo')
     return html`<p class="lab-note" role="status">Undone: ${count(a.stored)} label${a.stored === 1 ? '' : 's'} withdrawn${late}.</p>`;
   return html`<p class="lab-note" role="status" data-batch="${a.batch}">Labelled ${count(a.count)} image${a.count === 1 ? '' : 's'} <b>${a.label}</b>${a.unchanged ? html` (${count(a.unchanged)} already were)` : ''}${late}. <button type="button" class="lab-undo" data-undo="${a.batch}">Undo <kbd>u</kbd></button></p>`;
@@ -128,7 +134,7 @@ export function labelerGrid(data: LabelerData, p: LabelerParams, ctx: PageContex
       : p.labelled === 'include'
         ? ''
         : ' unlabelled';
-  return html`<div id="lab-grid" data-plot="${spec.name}" data-queue="${p.queue}" data-view="${view}">
+  return html`<div id="lab-grid" data-plot="${spec.name}" data-queue="${p.queue}" data-view="${view}"${isEditor(p) ? html` data-editor` : ''}>
 ${queueTabs(data, p)}
 ${appliedNote(applied)}
 <p class="lab-summary muted">${count(data.matching)}${what} image${data.matching === 1 ? '' : 's'} in ${QUEUE_TITLES[p.queue].toLowerCase()}${p.queue === 'unbiased' ? html` · <span class="lab-hidden-verdict">model verdicts hidden: the label is yours alone</span>` : ''} · showing ${count(rows.length)}${p.after ? ' (a later page)' : ''} · <span class="lab-selected" aria-live="polite">0 selected</span></p>
@@ -163,6 +169,12 @@ ${p.queue !== 'unbiased' ? html`<label class="check"><input type="checkbox" name
 </form></details>`;
 }
 
+/** Labelling (the unlabelled images) or editing (the labelled ones, with their history): the same filters either way. */
+function modeSwitch(p: LabelerParams): Html {
+  const editing = isEditor(p);
+  return html`<nav class="lab-mode" aria-label="Mode"><a href="${labelerUrl(p, { labelled: undefined, label: undefined })}"${editing ? '' : html` aria-current="page"`}>Label new</a><a href="${labelerUrl(p, { labelled: 'only' })}"${editing ? html` aria-current="page"` : ''} data-mode="editor">Edit labels</a></nav>`;
+}
+
 /** The Labeler: choose a plot type and a queue, pick a label (1–9), select images, Enter applies. */
 export function labelerView(data: LabelerData, p: LabelerParams, ctx: PageContext, applied?: Applied): View {
   if (!data.spec)
@@ -176,11 +188,16 @@ export function labelerView(data: LabelerData, p: LabelerParams, ctx: PageContex
 <div class="lab-bar">
 <form class="lab-plot" method="get" action="/labeler"><label>Plot type <select name="plot" data-autosubmit>${data.plotTypes.map((t) => html`<option value="${t.name}"${t.name === spec.name ? html` selected` : ''}>${t.spec.title ?? t.name} (${t.detector})</option>`)}</select></label><noscript><button type="submit">Go</button></noscript></form>
 <div class="palette" role="toolbar" aria-label="Labels">${spec.labels.slice(0, 9).map((l, i) => html`<button type="button" class="pal" data-label="${l.name}" data-key="${i + 1}" style="--label:${l.colour};--ink:${inkOn(l.colour)}" aria-pressed="false"><kbd>${i + 1}</kbd> ${l.name}</button>`)}</div>
+${modeSwitch(p)}
 <label class="slider">size <input type="range" id="lab-size" min="80" max="360" step="20" value="160" aria-label="thumbnail size"></label>
 </div>
-<p class="lab-keys muted"><kbd>1</kbd>–<kbd>9</kbd> pick a label · click selects, <kbd>shift</kbd>-click a block · <kbd>a</kbd> all on the page · <kbd>Esc</kbd> none · arrows move, <kbd>space</kbd> toggles · <kbd>Enter</kbd> applies · <kbd>u</kbd> undoes the last apply · <kbd>f</kbd> flags the selection unsure (again: clears) · <kbd>c</kbd> comments on it</p>
+<p class="lab-keys muted"><kbd>1</kbd>–<kbd>9</kbd> pick a label · click selects, <kbd>shift</kbd>-click a block · <kbd>a</kbd> all on the page · <kbd>Esc</kbd> none · arrows move, <kbd>space</kbd> toggles · <kbd>Enter</kbd> applies · <kbd>u</kbd> undoes the last apply · <kbd>f</kbd> flags the selection unsure (again: clears) · <kbd>c</kbd> comments on it${isEditor(p) ? html` · <kbd>r</kbd> withdraws the selection's labels · the cursor's image shows its history on the right` : ''}</p>
 ${filters(data, p)}
-${labelerGrid(data, p, ctx, applied)}
+${
+  isEditor(p)
+    ? html`<div class="lab-editor">${labelerGrid(data, p, ctx, applied)}<aside id="lab-history" class="lab-history" aria-live="polite" aria-label="the image's label history"><p class="muted">Click an image or move the cursor to it: who labelled what, when.</p></aside></div>`
+    : labelerGrid(data, p, ctx, applied)
+}
 </section>`;
   return { page: 'labeler', title: `Labeler · ${spec.name}`, main, scripts: ['/assets/labeler.js'] };
 }

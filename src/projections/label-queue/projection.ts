@@ -92,7 +92,7 @@ export const labelHistoryProjection = defineProjection({
   keyOf: (e) => String(e.seq),
   evolve(current: LabelHistoryRow | null, e): LabelHistoryRow | null {
     if (current) return current;
-    const base = { seq: String(e.seq), imageId: e.key, at: e.time };
+    const base = { seq: String(e.seq), imageId: e.key, at: e.time, by: e.metadata.user ?? null };
     switch (e.type) {
       case 'label.assigned':
       case 'label.retracted':
@@ -104,6 +104,7 @@ export const labelHistoryProjection = defineProjection({
           user: e.data.user,
           comment: e.data.comment ?? null,
           batch: e.data.batch ?? null,
+          undoes: e.data.undoes ?? null,
         };
       case 'label.commented':
       case 'label.unsure-flagged':
@@ -118,6 +119,7 @@ export const labelHistoryProjection = defineProjection({
           user: e.data.user,
           comment: 'comment' in e.data ? (e.data.comment ?? null) : null,
           batch: null,
+          undoes: null,
         };
       default:
         return null;

@@ -103,12 +103,19 @@ describe('label_history projection', () => {
       e('label.retracted', { imageId: img(1), plotType: 'CDC_occ', label: 'Good', user: 'ann' }),
       e('label.commented', { imageId: img(1), plotType: 'CDC_occ', user: 'bob', comment: 'hot channel' }),
       e('label.unsure-flagged', { imageId: img(1), plotType: 'CDC_occ', user: 'bob' }),
+      // Bob's undo gives back Ann's label: the row says whose label it is, who undid, and which apply.
+      e(
+        'label.assigned',
+        { imageId: img(1), plotType: 'CDC_occ', label: 'Bad', user: 'ann', undoes: BATCH },
+        { user: 'bob' },
+      ),
     ]);
-    expect([...rows.values()].map((r) => [r.kind, r.label, r.user, r.comment, r.batch])).toEqual([
-      ['assigned', 'Good', 'ann', null, BATCH],
-      ['retracted', 'Good', 'ann', null, null],
-      ['comment', null, 'bob', 'hot channel', null],
-      ['unsure', null, 'bob', null, null],
+    expect([...rows.values()].map((r) => [r.kind, r.label, r.user, r.comment, r.batch, r.undoes, r.by])).toEqual([
+      ['assigned', 'Good', 'ann', null, BATCH, null, null],
+      ['retracted', 'Good', 'ann', null, null, null, null],
+      ['comment', null, 'bob', 'hot channel', null, null, null],
+      ['unsure', null, 'bob', null, null, null, null],
+      ['assigned', 'Bad', 'ann', null, null, BATCH, 'bob'],
     ]);
   });
 });

@@ -58,6 +58,10 @@ export const labelHistory = mysqlTable(
     user: varchar('user', { length: 100 }).notNull(),
     comment: text('comment'),
     batch: varchar('batch', { length: 36 }),
+    /** Written by an undo: the apply it took back (the label then is the one given back, or the one withdrawn). */
+    undoes: varchar('undoes', { length: 36 }),
+    /** Who did it (the event's metadata): differs from `user` when an undo gives back someone else's label. */
+    by: varchar('by', { length: 100 }),
     at: isoDatetime('at').notNull(),
   },
   (t) => [index('label_history_image').on(t.imageId, t.at)],
