@@ -12,6 +12,12 @@ export interface EventDefinition<T extends string = string, S extends z.ZodType 
   readonly key: (data: z.infer<S>) => string;
   /** upcasters[v] turns version v's data into version v+1's. */
   readonly upcasters: Readonly<Record<number, (data: unknown) => unknown>>;
+  /**
+   * previous[v]: the data schema of an older version v that the current schema does not describe, kept for
+   * the JSON Schemas outside readers validate old events with. Needed for every version whose upcaster
+   * changes the data (see the README's compatibility policy); an additive version needs none.
+   */
+  readonly previous: Readonly<Record<number, z.ZodType>>;
 }
 
 export function defineEvent<T extends string, S extends z.ZodType>(def: {
@@ -21,9 +27,10 @@ export function defineEvent<T extends string, S extends z.ZodType>(def: {
   description: string;
   key: (data: z.infer<S>) => string;
   upcasters?: Record<number, (data: unknown) => unknown>;
+  previous?: Record<number, z.ZodType>;
 }): EventDefinition<T, S> {
   if (!/^[a-z]+\.[a-z][a-z-]*$/.test(def.type)) throw new Error(`bad event type name ${def.type}`);
-  return { version: 1, upcasters: {}, ...def };
+  return { version: 1, upcasters: {}, previous: {}, ...def };
 }
 
 /** Names usable as one NATS subject token (plot-type names, ids). */

@@ -105,3 +105,33 @@ export function findTorchPython(
   }
   return found;
 }
+
+/** What the outside-reader test builds and runs with: gcc, Debian's libnats (C) headers, python3-jsonschema. */
+export interface OutsideReaderTools {
+  readonly gcc: string | undefined;
+  readonly libnatsHeader: string | undefined;
+  readonly jsonschema: boolean;
+}
+
+export const LIBNATS_HEADERS = ['/usr/include/nats/nats.h', '/usr/local/include/nats/nats.h'] as const;
+/** Debian's python3-jsonschema is a module of Debian's Python. */
+export const DEBIAN_PYTHON = '/usr/bin/python3';
+
+export async function findOutsideReaderTools(pathEnv = process.env.PATH): Promise<OutsideReaderTools> {
+  const headers = await Promise.all(
+    LIBNATS_HEADERS.map((h) =>
+      access(h, constants.R_OK).then(
+        () => h,
+        () => undefined,
+      ),
+    ),
+  );
+  const jsonschema = new Promise<boolean>((resolve) => {
+    execFile(DEBIAN_PYTHON, ['-c', 'import jsonschema'], { timeout: 30_000 }, (err) => resolve(!err));
+  });
+  return {
+    gcc: await findExecutable('gcc', pathEnv),
+    libnatsHeader: headers.find((h) => h !== undefined),
+    jsonschema: await jsonschema,
+  };
+}

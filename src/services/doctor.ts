@@ -1,7 +1,15 @@
 import type { Config } from '../config.ts';
-import { findAlertmanager, findChromium, findExecutable, findTorchPython, forgetTorchPython } from './binaries.ts';
+import {
+  findAlertmanager,
+  findChromium,
+  findExecutable,
+  findOutsideReaderTools,
+  findTorchPython,
+  forgetTorchPython,
+  type OutsideReaderTools,
+} from './binaries.ts';
 import { redactUrl } from './commands.ts';
-import { installAbility, installMissing, installPlan, type Installable } from './install.ts';
+import { DEBIAN_PACKAGES, installAbility, installMissing, installPlan, type Installable } from './install.ts';
 import { probeMysql, probeNats } from './probe.ts';
 
 export const MIN_NODE_MAJOR = 20;
@@ -47,8 +55,25 @@ export function serverCheck(
       };
 }
 
+/** The outside-reader test's C client (gcc, libnats-dev) and schema validator (python3-jsonschema). */
+export function outsideReaderCheck(tools: OutsideReaderTools): DoctorCheck {
+  const missing: Installable[] = [
+    ...(tools.gcc ? [] : (['gcc'] as const)),
+    ...(tools.libnatsHeader ? [] : (['libnats'] as const)),
+    ...(tools.jsonschema ? [] : (['jsonschema'] as const)),
+  ];
+  return missing.length === 0
+    ? { name: 'outside reader', ok: true, detail: `${tools.gcc}, ${tools.libnatsHeader}, python3 jsonschema`, missing }
+    : {
+        name: 'outside reader',
+        ok: false,
+        detail: `the test of a reader in C and Python lacks ${missing.map((m) => DEBIAN_PACKAGES[m]).join(', ')}`,
+        missing,
+      };
+}
+
 export async function collectChecks(config: Config): Promise<DoctorCheck[]> {
-  const [nats, db, natsBin, mariadbd, installDb, torch, chromium, alertmanager] = await Promise.all([
+  const [nats, db, natsBin, mariadbd, installDb, torch, chromium, alertmanager, outside] = await Promise.all([
     probeNats(config.NATS_URL),
     probeMysql(config.DATABASE_URL),
     findExecutable('nats-server'),
@@ -57,6 +82,7 @@ export async function collectChecks(config: Config): Promise<DoctorCheck[]> {
     findTorchPython(config.HYDRA_PYTHON),
     findChromium(),
     findAlertmanager(),
+    findOutsideReaderTools(),
   ]);
   return [
     nodeCheck(process.version),
@@ -84,6 +110,7 @@ export async function collectChecks(config: Config): Promise<DoctorCheck[]> {
           detail: 'no prometheus-alertmanager (the alarm tests run a real one)',
           missing: ['alertmanager'],
         },
+    outsideReaderCheck(outside),
   ];
 }
 

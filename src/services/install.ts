@@ -10,6 +10,9 @@ export const DEBIAN_PACKAGES = {
   torch: 'python3-torch',
   chromium: 'chromium',
   alertmanager: 'prometheus-alertmanager',
+  gcc: 'gcc',
+  libnats: 'libnats-dev',
+  jsonschema: 'python3-jsonschema',
 } as const;
 export type Installable = keyof typeof DEBIAN_PACKAGES;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { candidatePaths, torchPythonCandidates } from './binaries.ts';
-import { missingOf, nodeCheck, serverCheck } from './doctor.ts';
+import { missingOf, nodeCheck, outsideReaderCheck, serverCheck } from './doctor.ts';
 import { installPlan, packagesFor } from './install.ts';
 
 describe('installPlan', () => {
@@ -46,6 +46,15 @@ describe('installPlan', () => {
 });
 
 describe('doctor checks', () => {
+  it('installs what the outside-reader test needs: gcc, libnats-dev, python3-jsonschema', () => {
+    const all = { gcc: '/usr/bin/gcc', libnatsHeader: '/usr/include/nats/nats.h', jsonschema: true };
+    expect(outsideReaderCheck(all)).toMatchObject({ ok: true, missing: [] });
+    const none = outsideReaderCheck({ gcc: undefined, libnatsHeader: undefined, jsonschema: false });
+    expect(none).toMatchObject({ ok: false, missing: ['gcc', 'libnats', 'jsonschema'] });
+    expect(none.detail).toContain('gcc, libnats-dev, python3-jsonschema');
+    expect(packagesFor(none.missing)).toEqual(['gcc', 'libnats-dev', 'python3-jsonschema']);
+  });
+
   it('needs Node 20 or newer', () => {
     expect(nodeCheck('v20.20.2').ok).toBe(true);
     expect(nodeCheck('v22.1.0').ok).toBe(true);
