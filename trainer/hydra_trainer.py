@@ -2,6 +2,13 @@
 """Hydra's trainer: trains a compact plot CNN on a Hydra dataset directory and exports ONNX.
 
 Usage: hydra_trainer.py --dataset DIR --out DIR [--params JSON | --params-file FILE] [--device auto|cpu|cuda]
+                        [--backbone FILE [--fine-tune-blocks N]] [--save-backbone FILE]
+
+With --backbone, the convolutional blocks start from a shipped backbone (models/backbone/, trained by this
+same program with --save-backbone on generated plots of every plot type): the first blocks stay frozen, the
+last --fine-tune-blocks (default 1) and the linear head are trained on features computed once, which takes
+seconds where training every block from scratch takes minutes. The exported ONNX is the whole network, so
+inference and `hydra models import` see no difference.
 
 The dataset (dataset.json + pixels.u8, written by src/training/dataset-file.ts) is already preprocessed by
 Hydra's one TypeScript preprocessing path; this program never touches images. The exported model takes the
@@ -319,24 +326,73 @@ def place_data(ds, device):
     return x, ds["y"].to(device)
 
 
-def train(ds, p, device, out_dir):
-    timings = {}
+def select_best(best, epoch, val_bal, val_loss, val_acc, model, min_delta):
+    """The best epoch is the one with the highest validation balanced accuracy (not loss or plain accuracy,
+    which a majority-label model can win on an imbalanced set); among equals, the lowest loss."""
+    if val_bal > best["balanced"] + 1e-9 or (val_bal > best["balanced"] - 1e-9 and val_loss < best["loss"] - min_delta):
+        return {"loss": val_loss, "epoch": epoch, "state": copy.deepcopy(model.state_dict()), "acc": val_acc,
+                "balanced": val_bal}
+    return None
+
+
+def epoch_line(epoch, p, train_loss, val_loss, val_acc, val_bal, lr, seen, dt, cpu):
+    line = {"epoch": epoch, "epochs": p["epochs"], "loss": train_loss, "val_loss": val_loss, "val_accuracy": val_acc,
+            "val_balanced_accuracy": val_bal, "lr": lr, "images_per_second": seen / max(dt, 1e-9), "seconds": dt,
+            "cpu_seconds": cpu}
+    emit("epoch", **line)
+    return line
+
+
+def backward_step(loss, opt, scaler):
+    opt.zero_grad(set_to_none=True)
+    if scaler:
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+    else:
+        loss.backward()
+        opt.step()
+
+
+def train(ds, p, device, out_dir, backbone=None):
     seed_everything(p["seed"], device)
     amp, scaler = amp_settings(device)
     c, h, w = ds["shape"]
     x_all, y_all = place_data(ds, device)
-    train_idx = torch.nonzero(~ds["is_val"]).flatten().to(device)
-    val_idx = torch.nonzero(ds["is_val"]).flatten().to(device)
+    split = {"train": torch.nonzero(~ds["is_val"]).flatten().to(device),
+             "val": torch.nonzero(ds["is_val"]).flatten().to(device)}
+    model = PlotNet(c, len(ds["labels"])).to(device)
+    if backbone:
+        load_backbone(model, backbone["path"], c)
+        r = train_tail(model, ds, p, device, x_all, y_all, split, backbone["fine_tune_blocks"])
+    else:
+        if device.type == "cuda":
+            model = model.to(memory_format=torch.channels_last)
+        r = train_whole(model, ds, p, device, x_all, y_all, split, amp, scaler)
+    model.load_state_dict(r["best"]["state"])
+    # The reference predictions: fp32, no autocast, no TF32, so onnxruntime's fp32 run can be compared.
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    _, final_acc, probs = run_eval(model, x_all, y_all, split["val"], p["batchSize"] * 4, device, None)
+    t2 = time.perf_counter()
+    export_onnx(model, os.path.join(out_dir, "model.onnx"), (c, h, w))
+    r["timings"]["export_s"] = time.perf_counter() - t2
+    return {**r, "model": model, "val_idx": split["val"].tolist(), "probs": probs.float().cpu().tolist(),
+            "val_accuracy": final_acc, "amp": str(amp).replace("torch.", "") if amp else "none",
+            "parameters": sum(t.numel() for t in model.parameters())}
+
+
+def train_whole(model, ds, p, device, x_all, y_all, split, amp, scaler):
+    """Every block from scratch, on augmented batches of the raw images."""
+    c, h, w = ds["shape"]
+    train_idx, val_idx = split["train"], split["val"]
     n_train, bs = len(train_idx), p["batchSize"]
     sampler_w = torch.tensor(ds["sampler_weights"], device=device)[y_all[train_idx]]
     balanced = ds["meta"]["sampling"]["method"] == "balanced"
     loss_w = torch.tensor(ds["loss_weights"], device=device)
     shift = max(1, round(0.03 * min(h, w)))
     calib_idx = train_idx[torch.randperm(n_train, device=device)[:2048]]
-
-    model = PlotNet(c, len(ds["labels"])).to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=p["learningRate"], weight_decay=1e-4)
     sched = make_scheduler(opt, p["annealing"], p["epochs"])
     best = {"loss": math.inf, "epoch": 0, "state": copy.deepcopy(model.state_dict()), "acc": 0.0, "balanced": -1.0}
@@ -357,14 +413,7 @@ def train(ds, p, device, out_dir):
             with autocast(device, amp):
                 logits, _ = model(xb)
             loss = F.cross_entropy(logits.float(), yb, weight=loss_w)
-            opt.zero_grad(set_to_none=True)
-            if scaler:
-                scaler.scale(loss).backward()
-                scaler.step(opt)
-                scaler.update()
-            else:
-                loss.backward()
-                opt.step()
+            backward_step(loss, opt, scaler)
             total += loss.detach() * len(sel)
             seen += len(sel)
         train_loss = float(total) / max(1, seen)  # one host sync per epoch, not per batch
@@ -384,35 +433,139 @@ def train(ds, p, device, out_dir):
             raise TrainerFailure("nan-loss", f"the validation loss became {val_loss} in epoch {epoch}")
         if sched:
             sched.step()
-        line = {"epoch": epoch, "epochs": p["epochs"], "loss": train_loss, "val_loss": val_loss,
-                "val_accuracy": val_acc, "val_balanced_accuracy": val_bal, "lr": lr, "images_per_second": seen / dt, "seconds": dt, "cpu_seconds": cpu}
-        history.append(line)
-        emit("epoch", **line)
-        # The best epoch is the one with the highest validation balanced accuracy (not loss or plain accuracy,
-        # which a majority-label model can win on an imbalanced set); among equals, the lowest loss.
-        if val_bal > best["balanced"] + 1e-9 or (val_bal > best["balanced"] - 1e-9
-                                                  and val_loss < best["loss"] - p["minDelta"]):
-            best = {"loss": val_loss, "epoch": epoch, "state": copy.deepcopy(model.state_dict()), "acc": val_acc,
-                    "balanced": val_bal}
-            stale = 0
+        history.append(epoch_line(epoch, p, train_loss, val_loss, val_acc, val_bal, lr, seen, dt, cpu))
+        better = select_best(best, epoch, val_bal, val_loss, val_acc, model, p["minDelta"])
+        if better:
+            best, stale = better, 0
         else:
             stale += 1
             if p["patience"] > 0 and stale >= p["patience"]:
                 break
-    timings.update(train_s=t_train, validation_s=t_val)
+    return {"history": history, "best": best, "timings": {"train_s": t_train, "validation_s": t_val}}
 
-    model.load_state_dict(best["state"])
-    # The reference predictions: fp32, no autocast, no TF32, so onnxruntime's fp32 run can be compared.
-    if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-    _, final_acc, probs = run_eval(model, x_all, y_all, val_idx, bs * 4, device, None)
-    t2 = time.perf_counter()
-    export_onnx(model, os.path.join(out_dir, "model.onnx"), (c, h, w))
-    timings["export_s"] = time.perf_counter() - t2
-    return {"history": history, "best": best, "val_idx": val_idx.tolist(), "probs": probs.float().cpu().tolist(),
-            "val_accuracy": final_acc, "timings": timings, "amp": str(amp).replace("torch.", "") if amp else "none",
-            "parameters": sum(t.numel() for t in model.parameters())}
+
+# ---------------------------------------------------------------- the shipped backbone
+
+def block_starts(model):
+    return [i for i, m in enumerate(model.features) if isinstance(m, nn.Conv2d)]
+
+
+def save_backbone(model, path, channels):
+    """The convolutional blocks' weights (not the head, which belongs to the pretext task's labels)."""
+    torch.save({"format": "hydra-backbone-1", "widths": list(WIDTHS), "channels": channels,
+                "features": {k: v.detach().cpu() for k, v in model.features.state_dict().items()}}, path)
+
+
+def load_backbone(model, path, channels):
+    try:
+        kwargs = {"weights_only": True} if "weights_only" in inspect.signature(torch.load).parameters else {}
+        saved = torch.load(path, map_location="cpu", **kwargs)
+        ok = saved.get("format") == "hydra-backbone-1" and list(saved["widths"]) == list(WIDTHS)
+    except Exception as e:  # a missing, truncated or foreign file
+        raise TrainerFailure("dataset-error", f"cannot read the backbone {path}: {e!r}")
+    if not ok:
+        raise TrainerFailure("dataset-error", f"{path} is not a backbone of this trainer (widths {list(WIDTHS)})")
+    if int(saved["channels"]) != channels:
+        raise TrainerFailure("dataset-error", f"the backbone takes {saved['channels']} channels, the plot type's "
+                                              f"input has {channels}")
+    model.features.load_state_dict(saved["features"])
+
+
+def train_tail(model, ds, p, device, x_all, y_all, split, fine_tune_blocks):
+    """Frozen first blocks (eval mode, the backbone's BatchNorm statistics), their outputs computed once for
+    a few augmented copies of every training image and for the clean validation images; then the last
+    `fine_tune_blocks` blocks and the head are trained on those cached outputs, one copy per epoch."""
+    c, h, w = ds["shape"]
+    starts = block_starts(model)
+    k = max(0, min(int(fine_tune_blocks), len(starts)))
+    cut = starts[len(starts) - k] if k else len(model.features)
+    prefix, tail = model.features[:cut], model.features[cut:]
+    for q in prefix.parameters():
+        q.requires_grad_(False)
+    train_idx, val_idx = split["train"], split["val"]
+    n_train, bs = len(train_idx), p["batchSize"]
+    shift = max(1, round(0.03 * min(h, w)))
+    copies = max(1, int(p.get("augmentCopies") or 8))
+    t0 = time.perf_counter()
+
+    @torch.no_grad()
+    def cache(idx, aug):
+        prefix.eval()
+        out = []
+        for b in range(0, len(idx), 64):
+            xb = batch_input(x_all, idx[b:b + 64], device)
+            out.append(prefix((augment(xb, shift) if aug else xb) * (1.0 / 255.0)))
+        return torch.cat(out)
+
+    gen = torch.Generator(device="cpu").manual_seed(p["seed"])
+    train_cache = [cache(train_idx, aug=i > 0) for i in range(copies)]
+    val_cache = cache(val_idx, aug=False)
+    t_cache = time.perf_counter() - t0
+    y_train, y_val = y_all[train_idx], y_all[val_idx]
+    sampler_w = torch.tensor(ds["sampler_weights"])[y_train.cpu()]  # sampled on the CPU with its own generator
+    balanced = ds["meta"]["sampling"]["method"] == "balanced"
+    loss_w = torch.tensor(ds["loss_weights"], device=device)
+    params = [q for q in tail.parameters()] + list(model.head.parameters())
+    opt = torch.optim.AdamW(params, lr=p["learningRate"], weight_decay=1e-4)
+    sched = make_scheduler(opt, p["annealing"], p["epochs"])
+
+    def tail_forward(z):
+        return model.head(tail(z).amax(dim=(2, 3)))
+
+    best = {"loss": math.inf, "epoch": 0, "state": copy.deepcopy(model.state_dict()), "acc": 0.0, "balanced": -1.0}
+    history, stale, t_train, t_val = [], 0, 0.0, 0.0
+    for epoch in range(1, p["epochs"] + 1):
+        tail.train()
+        lr = opt.param_groups[0]["lr"]
+        t1, c1 = time.perf_counter(), time.process_time()
+        z_all = train_cache[(epoch - 1) % copies]
+        order = torch.multinomial(sampler_w, n_train, replacement=True, generator=gen) if balanced else \
+            torch.randperm(n_train, generator=gen)
+        total, seen = 0.0, 0
+        for b in range(0, n_train, bs):
+            sel = order[b:b + bs].to(device)
+            if len(sel) < 2 and seen > 0:
+                continue
+            loss = F.cross_entropy(tail_forward(z_all[sel]), y_train[sel], weight=loss_w)
+            backward_step(loss, opt, None)
+            total += float(loss) * len(sel)
+            seen += len(sel)
+        train_loss = total / max(1, seen)
+        dt, cpu = time.perf_counter() - t1, time.process_time() - c1
+        t_train += dt
+        if not math.isfinite(train_loss):
+            raise TrainerFailure("nan-loss", f"the training loss became {train_loss} in epoch {epoch} "
+                                             f"(learning rate {lr:g}); try a smaller learning rate")
+        t2 = time.perf_counter()
+        with torch.no_grad():
+            if k:  # BatchNorm statistics of the trained blocks, as a plain average over clean training images
+                norms = [m for m in tail.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+                for m in norms:
+                    m.reset_running_stats()
+                    m.momentum = None
+                for b in range(0, n_train, 256):
+                    tail(train_cache[0][b:b + 256])
+                for m in norms:
+                    m.momentum = 0.1
+            tail.eval()
+            logits = torch.cat([tail_forward(val_cache[b:b + 256]) for b in range(0, len(val_idx), 256)])
+            val_loss = float(F.cross_entropy(logits, y_val))
+            val_probs = torch.softmax(logits, dim=1)
+            val_acc = float((val_probs.argmax(dim=1) == y_val).float().mean())
+        val_bal = balanced_accuracy(val_probs, y_val)
+        t_val += time.perf_counter() - t2
+        if sched:
+            sched.step()
+        history.append(epoch_line(epoch, p, train_loss, val_loss, val_acc, val_bal, lr, seen, dt, cpu))
+        better = select_best(best, epoch, val_bal, val_loss, val_acc, model, p["minDelta"])
+        if better:
+            best, stale = better, 0
+        else:
+            stale += 1
+            if p["patience"] > 0 and stale >= p["patience"]:
+                break
+    return {"history": history, "best": best,
+            "timings": {"cache_s": t_cache, "train_s": t_train, "validation_s": t_val}}
 
 
 def export_onnx(model, path, shape):
@@ -456,7 +609,10 @@ def run(args):
     emit("started", device=str(device), labels=ds["labels"], train=len(ds["y"]) - n_val, validation=n_val,
          per_label=per_label, input=list(ds["shape"]), frameworks=versions(device))
     try:
-        r = train(ds, p, device, args.out)
+        backbone = {"path": args.backbone, "fine_tune_blocks": args.fine_tune_blocks} if args.backbone else None
+        r = train(ds, p, device, args.out, backbone)
+        if args.save_backbone:
+            save_backbone(r["model"], args.save_backbone, ds["shape"][0])
     except (RuntimeError, MemoryError) as e:
         if is_oom(e):
             raise TrainerFailure("out-of-memory", f"out of memory on {device} with batch size {p['batchSize']} "
@@ -473,6 +629,8 @@ def run(args):
                "images_per_second": speeds[len(speeds) // 2],
                "duration_s": time.perf_counter() - t_start, "device": str(device), "frameworks": versions(device)}
     info = {**summary, "parameters": p, "amp": r["amp"], "threads": torch.get_num_threads(),
+            "backbone": ({"file": os.path.basename(args.backbone), "fine_tune_blocks": args.fine_tune_blocks}
+                         if args.backbone else None),
             "model_architecture": {"name": "PlotNet", "widths": list(WIDTHS), "feature_stride": FEATURE_STRIDE,
                                    "parameters": r["parameters"], "input": list(ds["shape"]),
                                    "outputs": ["logits", "features", "cams"], "normalisation": "x/255 inside"},
@@ -491,6 +649,9 @@ def main(argv=None):
     ap.add_argument("--params", help="training parameters as one JSON object")
     ap.add_argument("--params-file", help="a file holding the JSON parameters")
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], help="overrides the parameters' device")
+    ap.add_argument("--backbone", help="start from this backbone (models/backbone/backbone.pt) and train the tail")
+    ap.add_argument("--fine-tune-blocks", type=int, default=1, help="with --backbone: how many last blocks train")
+    ap.add_argument("--save-backbone", help="also write the trained blocks' weights here (for --backbone)")
     args = ap.parse_args(argv)
     try:
         run(args)

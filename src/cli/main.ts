@@ -11,6 +11,7 @@ import { registerAlarmCommands } from './alarms.ts';
 import { registerLabelCommands } from './labels.ts';
 import { registerTrainCommands } from './train.ts';
 import { registerModelCommands } from './models.ts';
+import { registerBackboneCommands } from './backbone.ts';
 import { registerUserCommands } from './users.ts';
 
 // Each area of Hydra adds its own sub-commands; this file only wires them.
@@ -29,6 +30,7 @@ registerAlarmCommands(program);
 registerLabelCommands(program);
 registerTrainCommands(program);
 registerModelCommands(program);
+registerBackboneCommands(program);
 registerUserCommands(program);
 refuseRepeatedOptions(program);
 

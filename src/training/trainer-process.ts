@@ -129,6 +129,10 @@ export interface RunTrainerOptions {
   readonly datasetDir: string;
   readonly outDir: string;
   readonly parameters: z.input<typeof trainingParametersSchema>;
+  /** Start from this backbone (models/backbone/backbone.pt) and train only its last blocks and the head. */
+  readonly backbone?: { readonly path: string; readonly fineTuneBlocks?: number };
+  /** Also write the trained convolutional blocks here, as a backbone for later runs. */
+  readonly saveBackbone?: string;
   /** Interpreter with torch; found by defaultPython() when not given. */
   readonly python?: string;
   readonly script?: string;
@@ -179,6 +183,10 @@ export async function runTrainer(opts: RunTrainerOptions): Promise<TrainerOutcom
       opts.outDir,
       '--params',
       JSON.stringify(parameters),
+      ...(opts.backbone
+        ? ['--backbone', opts.backbone.path, '--fine-tune-blocks', String(opts.backbone.fineTuneBlocks ?? 1)]
+        : []),
+      ...(opts.saveBackbone ? ['--save-backbone', opts.saveBackbone] : []),
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
