@@ -81,12 +81,21 @@ describe('the Labeler in a browser', () => {
     expect(html).not.toContain('97%');
     await page.screenshot({ path: `${SHOTS}/labeler-unbiased.png` });
 
+    // No label is picked until she picks one: Enter with a selection applies nothing and says why.
+    expect(await page.locator('.pal[aria-pressed="true"]').count()).toBe(0);
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Enter');
+    await page.locator('.lab-selected', { hasText: 'Pick a label first' }).waitFor();
+    await page.keyboard.press('Escape');
+
     const bad = await labelHundred('2');
     await page.locator('.lab-note', { hasText: 'Labelled 100 images Bad' }).waitFor({ timeout: 15_000 });
     expect(await page.locator('#lab-grid .lt').count()).toBe(UNBIASED - 100);
     const good = await labelHundred('1');
     await page.locator('.lab-note', { hasText: 'Labelled 100 images Good' }).waitFor({ timeout: 15_000 });
     expect(await page.content()).not.toContain('lt-verdict');
+    expect(await page.locator('#lab-armed').innerText()).toBe('Enter labels Good');
+    expect(await page.locator('#lab-session').getAttribute('data-labels')).toBe('200');
     await page.screenshot({ path: `${SHOTS}/labeler-after-apply.png` });
 
     const db = h.env.database.db;
@@ -102,6 +111,7 @@ describe('the Labeler in a browser', () => {
     const after = await currentLabels(db, [...bad, ...good]);
     expect([...after.keys()].sort()).toEqual([...bad].sort());
     expect(await page.locator('#lab-grid .lt').count()).toBe(UNBIASED - 100);
+    expect(await page.locator('#lab-session').getAttribute('data-labels')).toBe('100');
 
     // The other queues may show the verdicts.
     await page.goto(`${base}/labeler?plot=${PLOT}&queue=bad&verdicts=show`);
@@ -121,9 +131,12 @@ describe('the Labeler in a browser', () => {
     await history.first().waitFor();
     expect(await history.allInnerTexts()).toEqual([expect.stringMatching(/lena labelled it Bad$/)]);
 
-    // Change it: the cursor's image is selected with space, 1 picks Good, Enter applies; the page stays.
-    await page.keyboard.press('1');
+    // The label picked on the last page is not remembered: Enter applies only a label shown pressed.
     await page.keyboard.press('Space');
+    await page.keyboard.press('Enter');
+    await page.locator('.lab-selected', { hasText: 'Pick a label first' }).waitFor();
+    // Change it: 1 picks Good, Enter applies to the cursor's image; the page stays.
+    await page.keyboard.press('1');
     await page.keyboard.press('Enter');
     await page.locator('.lab-note', { hasText: 'Labelled 1 image Good' }).waitFor({ timeout: 15_000 });
     await page.locator(`#lab-grid .lt[data-id="${id}"][data-label="Good"]`).waitFor();
@@ -133,6 +146,7 @@ describe('the Labeler in a browser', () => {
       expect.stringMatching(/lena labelled it Bad$/),
     ]);
     expect((await currentLabels(h.env.database.db, [id])).get(id)).toEqual({ label: 'Good', user: 'lena' });
+    expect(await page.locator('#lab-session').getAttribute('data-labels')).toBe('101');
     await page.screenshot({ path: `${SHOTS}/labeler-editor.png` });
 
     // Withdraw it: r asks first, then label.retracted in her name; the history keeps what it was.

@@ -4,16 +4,10 @@
   const page = () => document.getElementById('labeler');
   const grid = () => document.getElementById('lab-grid');
   const tiles = () => [...document.querySelectorAll('#lab-grid .lt')];
-  const store = (k, v) => {
-    try {
-      if (v === undefined) return sessionStorage.getItem(k);
-      sessionStorage.setItem(k, v);
-    } catch {
-      return null;
-    }
-  };
-
-  const state = { cursor: 0, anchor: null, label: null, busy: false, lastBatch: null };
+  const state = { cursor: 0, anchor: null, busy: false, lastBatch: null };
+  // The label Enter applies is the palette button shown pressed, read from the page each time: nothing else
+  // (no remembered label, no variable that could disagree with what the labeller sees).
+  const armed = () => page()?.querySelector('.pal[aria-pressed="true"]')?.dataset.label ?? null;
 
   // A version-4 UUID from getRandomValues (crypto.randomUUID needs https, and pages may be served over http).
   function uuid() {
@@ -29,18 +23,50 @@
     if (!p) return;
     const button = p.querySelector(`.pal[data-label="${CSS.escape(name)}"]`);
     if (!button) return;
-    state.label = name;
-    store(`hydra.label.${p.dataset.plot}`, name);
     p.querySelectorAll('.pal').forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
+    const out = document.getElementById('lab-armed');
+    if (out) {
+      out.replaceChildren('Enter labels ', Object.assign(document.createElement('b'), { textContent: name }));
+      out.firstElementChild.setAttribute('style', button.getAttribute('style'));
+      out.dataset.label = name;
+    }
     status();
   }
 
   function status(text) {
     const n = document.querySelectorAll('#lab-grid .lt.sel').length;
     const el = document.querySelector('#lab-grid .lab-selected');
+    const label = armed();
     if (el)
-      el.textContent =
-        text ?? `${n} selected${state.label ? ` · Enter labels them ${state.label}` : ' · pick a label (1–9)'}`;
+      el.textContent = text ?? `${n} selected${label ? ` · Enter labels them ${label}` : ' · pick a label (1–9)'}`;
+  }
+
+  // Labels applied in this tab (undos taken off) and the rate since the Labeler was first opened in it.
+  function session() {
+    try {
+      return JSON.parse(sessionStorage.getItem('hydra.labSession') ?? 'null');
+    } catch {
+      return null;
+    }
+  }
+  function showSession(add = 0) {
+    const s = session() ?? { since: Date.now(), labels: 0 };
+    s.labels = Math.max(0, s.labels + add);
+    try {
+      sessionStorage.setItem('hydra.labSession', JSON.stringify(s));
+    } catch {}
+    const el = document.getElementById('lab-session');
+    if (!el) return;
+    const hours = (Date.now() - s.since) / 3600_000;
+    const since = new Intl.DateTimeFormat('en-GB', {
+      timeZone: document.body?.dataset.tz || 'UTC',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(new Date(s.since));
+    const rate = hours >= 1 / 60 ? ` · ${Math.round(s.labels / hours).toLocaleString('en')}/h` : '';
+    el.textContent = `this session: ${s.labels.toLocaleString('en')} label${s.labels === 1 ? '' : 's'} since ${since}${rate}`;
+    el.dataset.labels = String(s.labels);
   }
 
   function moveCursor(i) {
@@ -94,11 +120,6 @@
 
   function reset(cursor = 0) {
     state.anchor = null;
-    const p = page();
-    if (p && !state.label) {
-      const remembered = store(`hydra.label.${p.dataset.plot}`);
-      if (remembered) pickLabel(remembered);
-    }
     const note = document.querySelector('#lab-grid .lab-note[data-batch]');
     if (note) state.lastBatch = note.dataset.batch;
     moveCursor(cursor);
@@ -143,6 +164,7 @@
         if (!editing) window.scrollTo({ top: 0 });
         historyFor = null;
         reset(editing ? state.cursor : 0);
+        showSession(Number(next.querySelector('.lab-note[data-labelled]')?.dataset.labelled ?? 0));
         document.dispatchEvent(new CustomEvent('labeler:shown'));
       }
     } catch (err) {
@@ -157,10 +179,11 @@
     const chosen = tiles().filter((t) => t.classList.contains('sel'));
     const g = grid();
     if (!g || chosen.length === 0) return status('Select images first (click, shift-click, a for all)');
-    if (!state.label) return status('Pick a label first (1–9)');
+    const label = armed();
+    if (!label) return status('Pick a label first (1–9): none is shown pressed');
     return post('/labeler/apply', {
       plot: g.dataset.plot,
-      label: state.label,
+      label,
       images: chosen.map((t) => t.dataset.id).join(','),
       batch: uuid(),
     });
@@ -300,6 +323,7 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     applySize();
+    showSession();
     reset();
   });
 })();

@@ -70,7 +70,10 @@ describe('the Labeler', () => {
       '/labeler?plot=CDC_occupancy&queue=bad&verdicts=show&order=oldest&runFrom=101001&size=20',
     );
     expect(ids(bad.body)).toEqual([11, 13, 15, 17, 19, 21, 23, 25, 27, 29].map(img));
-    expect(bad.body).toContain('<span class="lt-verdict" title="the model\'s verdict">Bad 93%</span>');
+    // In the label's colour (Bad's red from the plot type), not one colour for every verdict.
+    expect(bad.body).toContain(
+      '<span class="lt-verdict" title="the model\'s verdict" style="--verdict:#d62728;--verdict-ink:#ffffff">Bad 93%</span>',
+    );
   });
 
   it('pages with a cursor, and refuses unknown parameters and a verdict filter on the unbiased queue', async () => {

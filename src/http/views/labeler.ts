@@ -80,11 +80,17 @@ function labelColour(spec: PlotTypeSpec, label: string | null): string {
   return spec.labels.find((l) => l.name === label)?.colour ?? '#5a6878';
 }
 
+/** The model's verdict in its label's colour; an Unconfirmed one only outlined in it (the model was not sure). */
+function verdictBadge(r: LabelQueueRow, spec: PlotTypeSpec): Html {
+  if (r.verdict === null) return html`<span class="lt-verdict none" title="the model's verdict">no verdict</span>`;
+  const colour = labelColour(spec, r.verdict);
+  const unsure = r.confirmed === false;
+  return html`<span class="lt-verdict${unsure ? ' unconfirmed' : ''}" title="the model's verdict" style="--verdict:${colour};--verdict-ink:${inkOn(colour)}">${unsure ? 'Unconfirmed ' : ''}${r.verdict}${r.confidence !== null ? ` ${percent(r.confidence)}` : ''}</span>`;
+}
+
 function tile(r: LabelQueueRow, i: number, spec: PlotTypeSpec, p: LabelerParams, ctx: PageContext): Html {
   const colour = r.label ? labelColour(spec, r.label) : null;
-  const verdict = showsVerdicts(p)
-    ? html`<span class="lt-verdict" title="the model's verdict">${r.confirmed === false ? 'Unconfirmed ' : ''}${r.verdict ?? 'no verdict'}${r.confidence !== null ? ` ${percent(r.confidence)}` : ''}</span>`
-    : '';
+  const verdict = showsVerdicts(p) ? verdictBadge(r, spec) : '';
   return html`<div class="lt${r.label ? ' labelled' : ''}${r.unsure ? ' unsure' : ''}" data-i="${i}" data-id="${r.imageId}"${r.label ? html` data-label="${r.label}" style="--label:${colour!};--ink:${inkOn(colour!)}"` : ''} title="run ${r.run} chunk ${r.chunk} pad ${r.pad} · ${dateTime(r.at, ctx.tz, true)}">
 <img src="${thumbUrl(r.imageId)}" alt="run ${r.run} chunk ${r.chunk}" loading="${i < 60 ? 'eager' : 'lazy'}" decoding="async" draggable="false">
 <span class="lt-meta">${r.run} · ${r.chunk}${r.unsure ? html` <b class="lt-flag" title="flagged unsure by ${r.unsureBy ?? '?'}">?</b>` : ''}${r.comments ? html` <span class="lt-comments" title="comments">✎${r.comments}</span>` : ''}</span>
@@ -104,8 +110,8 @@ function appliedNote(a: Applied | undefined): Html {
   if (a.kind === 'retract')
     return html`<p class="lab-note" role="status">Withdrew ${count(a.stored)} label${a.stored === 1 ? '' : 's'}${a.unchanged ? html` (${count(a.unchanged)} had none)` : ''}${late}: each image's history keeps what it was.</p>`;
   if (a.kind === 'undo')
-    return html`<p class="lab-note" role="status">Undone: ${count(a.stored)} label${a.stored === 1 ? '' : 's'} withdrawn${late}.</p>`;
-  return html`<p class="lab-note" role="status" data-batch="${a.batch}">Labelled ${count(a.count)} image${a.count === 1 ? '' : 's'} <b>${a.label}</b>${a.unchanged ? html` (${count(a.unchanged)} already were)` : ''}${late}. <button type="button" class="lab-undo" data-undo="${a.batch}">Undo <kbd>u</kbd></button></p>`;
+    return html`<p class="lab-note" role="status" data-labelled="${-a.stored}">Undone: ${count(a.stored)} label${a.stored === 1 ? '' : 's'} withdrawn${late}.</p>`;
+  return html`<p class="lab-note" role="status" data-batch="${a.batch}" data-labelled="${a.count - a.unchanged}">Labelled ${count(a.count)} image${a.count === 1 ? '' : 's'} <b>${a.label}</b>${a.unchanged ? html` (${count(a.unchanged)} already were)` : ''}${late}. <button type="button" class="lab-undo" data-undo="${a.batch}">Undo <kbd>u</kbd></button></p>`;
 }
 
 function queueTabs(data: LabelerData, p: LabelerParams): Html {
@@ -187,8 +193,9 @@ export function labelerView(data: LabelerData, p: LabelerParams, ctx: PageContex
   const main = html`<section class="labeler" id="labeler" data-plot="${spec.name}">
 <div class="lab-bar">
 <form class="lab-plot" method="get" action="/labeler"><label>Plot type <select name="plot" data-autosubmit>${data.plotTypes.map((t) => html`<option value="${t.name}"${t.name === spec.name ? html` selected` : ''}>${t.spec.title ?? t.name} (${t.detector})</option>`)}</select></label><noscript><button type="submit">Go</button></noscript></form>
-<div class="palette" role="toolbar" aria-label="Labels">${spec.labels.slice(0, 9).map((l, i) => html`<button type="button" class="pal" data-label="${l.name}" data-key="${i + 1}" style="--label:${l.colour};--ink:${inkOn(l.colour)}" aria-pressed="false"><kbd>${i + 1}</kbd> ${l.name}</button>`)}</div>
+<div class="palette" role="toolbar" aria-label="Labels">${spec.labels.slice(0, 9).map((l, i) => html`<button type="button" class="pal" data-label="${l.name}" data-key="${i + 1}" style="--label:${l.colour};--ink:${inkOn(l.colour)}" aria-pressed="false"><kbd>${i + 1}</kbd> ${l.name}</button>`)}<output class="lab-armed" id="lab-armed" aria-live="polite">no label picked: press <kbd>1</kbd>–<kbd>${Math.min(9, spec.labels.length)}</kbd></output></div>
 ${modeSwitch(p)}
+<output class="lab-session muted" id="lab-session" aria-live="polite" title="labels you applied in this browser tab (undos taken off), and your rate">this session: no labels yet</output>
 <label class="slider">size <input type="range" id="lab-size" min="80" max="360" step="20" value="160" aria-label="thumbnail size"></label>
 </div>
 <p class="lab-keys muted"><kbd>1</kbd>–<kbd>9</kbd> pick a label · click selects, <kbd>shift</kbd>-click a block · <kbd>a</kbd> all on the page · <kbd>Esc</kbd> none · arrows move, <kbd>space</kbd> toggles · <kbd>Enter</kbd> applies · <kbd>u</kbd> undoes the last apply · <kbd>f</kbd> flags the selection unsure (again: clears) · <kbd>c</kbd> comments on it${isEditor(p) ? html` · <kbd>r</kbd> withdraws the selection's labels · the cursor's image shows its history on the right` : ''}</p>
