@@ -1,3 +1,5 @@
+import { bin, HISTOGRAM_BINS } from '../training/evaluate.ts';
+
 /**
  * The statistics the self-sustaining loop decides with, pure and small: how sure we are of an accuracy
  * measured on a few labelled samples (Wilson interval), whether it is significantly below what validation
@@ -79,11 +81,11 @@ export function populationStabilityIndex(reference: readonly number[], recent: r
   return psi;
 }
 
-/** Counts of `values` (each in [0, 1]) in `bins` equal bins; 1 falls in the last. */
-export function histogram(values: Iterable<number>, bins: number): number[] {
+/** Counts of confidences in the training report's bins (`bin` of src/training/evaluate.ts). */
+export function histogram(values: Iterable<number>, bins = HISTOGRAM_BINS): number[] {
   const counts = new Array<number>(bins).fill(0);
   for (const v of values) {
-    const i = Math.min(bins - 1, Math.max(0, Math.floor(v * bins)));
+    const i = bin(v, bins);
     counts[i] = (counts[i] ?? 0) + 1;
   }
   return counts;
