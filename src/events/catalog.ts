@@ -13,6 +13,7 @@ import { newsEvents } from './news.ts';
 import { userEvents } from './user.ts';
 import { tokenEvents } from './token.ts';
 import { siteEvents } from './site.ts';
+import { sustainEvents } from './sustain.ts';
 
 /** Every event type Hydra knows, by family. */
 export const catalog = [
@@ -27,6 +28,7 @@ export const catalog = [
   ...userEvents,
   ...tokenEvents,
   ...siteEvents,
+  ...sustainEvents,
 ] as const;
 
 type Defs = (typeof catalog)[number];
