@@ -63,7 +63,12 @@ export function extremeValue(s: Json, mode: Extreme): unknown {
   if ('const' in s) return s.const;
   if (Array.isArray(s.enum)) return mode === 'max' ? s.enum.at(-1) : s.enum[0];
   const branches = (s.anyOf ?? s.oneOf) as Json[] | undefined;
-  if (branches) return extremeValue(branches[mode === 'max' ? branches.length - 1 : 0]!, mode);
+  if (branches) {
+    // At the max edge a nullable field holds its largest value, at the min edge null if it may.
+    const values = branches.filter((b) => b.type !== 'null');
+    const pick = mode === 'max' ? values.at(-1) : (branches.find((b) => b.type === 'null') ?? branches[0]);
+    return extremeValue(pick ?? branches[0]!, mode);
+  }
   switch (s.type) {
     case 'string':
       return str(s, mode);
@@ -72,6 +77,8 @@ export function extremeValue(s: Json, mode: Extreme): unknown {
       return num(s, mode);
     case 'boolean':
       return mode === 'max';
+    case 'null':
+      return null;
     case 'array': {
       const min = typeof s.minItems === 'number' ? s.minItems : 0;
       const n = mode === 'max' ? Math.max(min, typeof s.maxItems === 'number' ? Math.min(s.maxItems, 3) : 3) : min;
