@@ -100,7 +100,7 @@ beforeAll(async () => {
     say: () => {},
   });
   backbone = path.join(dir, 'backbone', record.file);
-}, 120_000);
+});
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -76,7 +76,7 @@ beforeAll(async () => {
   if (!r.ok) throw new Error(`training failed: ${r.code}: ${r.reason}`);
   outcome = r;
   preds = await readValPredictions(r.valPredictionsPath);
-}, 120_000);
+});
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });

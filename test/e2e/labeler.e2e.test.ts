@@ -45,7 +45,7 @@ beforeAll(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();
