@@ -9,7 +9,7 @@ import { preprocessBatch, toFloat32 } from '../src/preprocess/index.ts';
 import { BACKBONE_DIR, BACKBONE_FILE } from '../src/training/backbone.ts';
 import { buildDataset } from '../src/training/build-dataset.ts';
 import { argmax, recallAtSpecificity } from '../src/training/evaluate.ts';
-import { readValPredictions } from '../src/training/trainer-output.ts';
+import { readTrainerInfo, readValPredictions } from '../src/training/trainer-output.ts';
 import { runTrainer } from '../src/training/trainer-process.ts';
 import type { BenchResult } from './run.ts';
 
@@ -135,7 +135,13 @@ export default async function accuracyBench(): Promise<BenchResult> {
     fine_tune_blocks: backbone ? env.HYDRA_ACC_FINE_TUNE : 4,
     epochs_max: parameters.epochs,
   };
-  const mins = { gross: [] as number[], subtle: [] as number[], train: [] as number[], cross: [] as number[] };
+  const mins = {
+    gross: [] as number[],
+    subtle: [] as number[],
+    train: [] as number[],
+    cpu: [] as number[],
+    cross: [] as number[],
+  };
   const mins_imb = { gross: [] as number[], subtle: [] as number[] };
   try {
     for (const t of types) {
@@ -204,6 +210,7 @@ export default async function accuracyBench(): Promise<BenchResult> {
         });
         if (!r.ok) throw new Error(`${t.name}: training failed: ${r.code}: ${r.reason}`);
         const seconds = (performance.now() - t1) / 1000;
+        const cpu = (await readTrainerInfo(r.infoPath)).timings.cpu_s ?? Number.NaN;
         const val = await readValPredictions(r.valPredictionsPath);
         const bi = val.labels.indexOf('Bad'),
           gi = val.labels.indexOf('Good');
@@ -225,6 +232,7 @@ export default async function accuracyBench(): Promise<BenchResult> {
         return {
           r,
           seconds,
+          cpu,
           g,
           s,
           other,
@@ -240,10 +248,12 @@ export default async function accuracyBench(): Promise<BenchResult> {
       mins.gross.push(a.g.accuracy);
       mins.subtle.push(a.subtleRecall);
       mins.train.push(a.seconds);
+      mins.cpu.push(a.cpu);
       mins.cross.push(cross);
       Object.assign(figures, {
         [`${t.name}_labels_per_class`]: env.HYDRA_ACC_TRAIN_PER_CLASS,
         [`${t.name}_train_s`]: Math.round(a.seconds),
+        [`${t.name}_train_cpu_s`]: Math.round(a.cpu),
         [`${t.name}_gross_accuracy`]: round(a.g.accuracy),
         [`${t.name}_subtle_bad_recall`]: round(a.subtleRecall),
         [`${t.name}_good_specificity`]: round(a.goodSpecificity),
@@ -254,7 +264,7 @@ export default async function accuracyBench(): Promise<BenchResult> {
         [`${t.name}_epochs`]: a.r.epochsRun,
       });
       console.error(
-        `${t.name}: train ${a.seconds.toFixed(0)} s, gross ${pct(a.g.accuracy)} ${JSON.stringify(a.g.errors)}, ` +
+        `${t.name}: train ${a.seconds.toFixed(0)} s (trainer CPU ${a.cpu.toFixed(0)} s), gross ${pct(a.g.accuracy)} ${JSON.stringify(a.g.errors)}, ` +
           `subtle Bad recall ${pct(a.subtleRecall)} at P(Bad) > ${a.threshold.toFixed(3)} (Good specificity ${pct(a.goodSpecificity)}; ${pct(a.oracleAt98)} at 98% test specificity), ` +
           `other sizes ${a.other.map((o) => `${o.size} ${pct(o.accuracy)}`).join(', ')}, val ${pct(a.r.valAccuracy)}, ${a.r.epochsRun} epochs`,
       );
@@ -287,6 +297,7 @@ export default async function accuracyBench(): Promise<BenchResult> {
     min_gross_accuracy: round(min(mins.gross)),
     min_subtle_bad_recall: round(min(mins.subtle)),
     max_train_seconds: Math.round(Math.max(...mins.train)),
+    max_train_cpu_seconds: Math.round(Math.max(...mins.cpu)),
     min_cross_size_accuracy: round(min(mins.cross)),
     ...(mins_imb.gross.length
       ? {

@@ -270,6 +270,12 @@ def run_eval(model, x_all, y_all, idx, batch, device, amp):
     return float(loss) / max(1, len(idx)), float(acc), p
 
 
+def per_label_recall(probs, y, labels):
+    """Recall of every label present in y, by name."""
+    pred = probs.argmax(dim=1)
+    return {labels[k]: float((pred[y == k] == k).float().mean()) for k in torch.unique(y).tolist()}
+
+
 def balanced_accuracy(probs, y):
     """Mean per-label recall over the labels present: a model that calls everything one label gets 1/K,
     however imbalanced the validation set, so it can never be the best epoch."""
@@ -335,9 +341,9 @@ def select_best(best, epoch, val_bal, val_loss, val_acc, model, min_delta):
     return None
 
 
-def epoch_line(epoch, p, train_loss, val_loss, val_acc, val_bal, lr, seen, dt, cpu):
+def epoch_line(epoch, p, train_loss, val_loss, val_acc, val_bal, val_recall, lr, seen, dt, cpu):
     line = {"epoch": epoch, "epochs": p["epochs"], "loss": train_loss, "val_loss": val_loss, "val_accuracy": val_acc,
-            "val_balanced_accuracy": val_bal, "lr": lr, "images_per_second": seen / max(dt, 1e-9), "seconds": dt,
+            "val_balanced_accuracy": val_bal, "val_recall": val_recall, "lr": lr, "images_per_second": seen / max(dt, 1e-9), "seconds": dt,
             "cpu_seconds": cpu}
     emit("epoch", **line)
     return line
@@ -433,7 +439,8 @@ def train_whole(model, ds, p, device, x_all, y_all, split, amp, scaler):
             raise TrainerFailure("nan-loss", f"the validation loss became {val_loss} in epoch {epoch}")
         if sched:
             sched.step()
-        history.append(epoch_line(epoch, p, train_loss, val_loss, val_acc, val_bal, lr, seen, dt, cpu))
+        val_recall = per_label_recall(val_probs, y_all[val_idx], ds["labels"])
+        history.append(epoch_line(epoch, p, train_loss, val_loss, val_acc, val_bal, val_recall, lr, seen, dt, cpu))
         better = select_best(best, epoch, val_bal, val_loss, val_acc, model, p["minDelta"])
         if better:
             best, stale = better, 0
@@ -471,10 +478,13 @@ def load_backbone(model, path, channels):
     model.features.load_state_dict(saved["features"])
 
 
+AUGMENTED_COPIES = 4  # the clean image and three shifted/contrast-jittered ones, run through the frozen blocks once
+
+
 def train_tail(model, ds, p, device, x_all, y_all, split, fine_tune_blocks):
-    """Frozen first blocks (eval mode, the backbone's BatchNorm statistics), their outputs computed once for
-    a few augmented copies of every training image and for the clean validation images; then the last
-    `fine_tune_blocks` blocks and the head are trained on those cached outputs, one copy per epoch."""
+    """Frozen first blocks, their outputs computed once for a few augmented copies of every training image
+    and for the clean validation images; then the last `fine_tune_blocks` blocks and the head are trained
+    on those cached outputs, one copy per epoch."""
     c, h, w = ds["shape"]
     starts = block_starts(model)
     k = max(0, min(int(fine_tune_blocks), len(starts)))
@@ -485,7 +495,7 @@ def train_tail(model, ds, p, device, x_all, y_all, split, fine_tune_blocks):
     train_idx, val_idx = split["train"], split["val"]
     n_train, bs = len(train_idx), p["batchSize"]
     shift = max(1, round(0.03 * min(h, w)))
-    copies = max(1, int(p.get("augmentCopies") or 8))
+    copies = AUGMENTED_COPIES
     t0 = time.perf_counter()
 
     @torch.no_grad()
@@ -514,8 +524,11 @@ def train_tail(model, ds, p, device, x_all, y_all, split, fine_tune_blocks):
 
     best = {"loss": math.inf, "epoch": 0, "state": copy.deepcopy(model.state_dict()), "acc": 0.0, "balanced": -1.0}
     history, stale, t_train, t_val = [], 0, 0.0, 0.0
+    # The trained blocks keep the backbone's BatchNorm statistics (eval mode throughout; their scale and
+    # shift still learn): a few dozen images would estimate new ones poorly, and there is then no
+    # train/eval mismatch to recalibrate away.
+    tail.eval()
     for epoch in range(1, p["epochs"] + 1):
-        tail.train()
         lr = opt.param_groups[0]["lr"]
         t1, c1 = time.perf_counter(), time.process_time()
         z_all = train_cache[(epoch - 1) % copies]
@@ -538,16 +551,6 @@ def train_tail(model, ds, p, device, x_all, y_all, split, fine_tune_blocks):
                                              f"(learning rate {lr:g}); try a smaller learning rate")
         t2 = time.perf_counter()
         with torch.no_grad():
-            if k:  # BatchNorm statistics of the trained blocks, as a plain average over clean training images
-                norms = [m for m in tail.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-                for m in norms:
-                    m.reset_running_stats()
-                    m.momentum = None
-                for b in range(0, n_train, 256):
-                    tail(train_cache[0][b:b + 256])
-                for m in norms:
-                    m.momentum = 0.1
-            tail.eval()
             logits = torch.cat([tail_forward(val_cache[b:b + 256]) for b in range(0, len(val_idx), 256)])
             val_loss = float(F.cross_entropy(logits, y_val))
             val_probs = torch.softmax(logits, dim=1)
@@ -556,7 +559,8 @@ def train_tail(model, ds, p, device, x_all, y_all, split, fine_tune_blocks):
         t_val += time.perf_counter() - t2
         if sched:
             sched.step()
-        history.append(epoch_line(epoch, p, train_loss, val_loss, val_acc, val_bal, lr, seen, dt, cpu))
+        val_recall = per_label_recall(val_probs, y_val, ds["labels"])
+        history.append(epoch_line(epoch, p, train_loss, val_loss, val_acc, val_bal, val_recall, lr, seen, dt, cpu))
         better = select_best(best, epoch, val_bal, val_loss, val_acc, model, p["minDelta"])
         if better:
             best, stale = better, 0
@@ -637,7 +641,8 @@ def run(args):
             "dataset": {"count": len(ds["y"]), "train": len(ds["y"]) - n_val, "validation": n_val,
                         "per_label": per_label, "manifestHash": ds["meta"].get("manifestHash"),
                         "sampling": ds["meta"]["sampling"]["method"]},
-            "timings": {**r["timings"], "total_s": time.perf_counter() - t_start}, "history": r["history"]}
+            "timings": {**r["timings"], "total_s": time.perf_counter() - t_start, "cpu_s": time.process_time()},
+            "history": r["history"]}
     write_json(os.path.join(args.out, "info.json"), info)
     emit("completed", **summary)
 

@@ -29,6 +29,7 @@ const trainOptions = z.object({
   minPerClass: wholeNumberText({ min: 1 }).optional(),
   parentModel: tokenSchema.optional(),
   device: z.enum(['auto', 'cpu', 'cuda']).optional(),
+  backbone: z.enum(['shipped', 'none']).optional(),
   reason: z.string().max(500).default(''),
   user: userSchema.optional(),
   wait: z.boolean().default(false),
@@ -48,6 +49,7 @@ const PARAMETER_KEYS = [
   'minPerClass',
   'parentModel',
   'device',
+  'backbone',
 ] as const;
 
 export function registerTrainCommands(program: Command): void {
@@ -75,6 +77,10 @@ export function registerTrainCommands(program: Command): void {
     .option('--min-per-class <n>', 'fewest labelled images per label (default 5)')
     .option('--parent-model <id>', 'the model this one succeeds (recorded with it)')
     .option('--device <d>', 'auto | cpu | cuda (default auto)')
+    .option(
+      '--backbone <b>',
+      'shipped: start from models/backbone/ and train only the last block and head (seconds); none: every block from scratch (default: shipped for 3-channel inputs)',
+    )
     .option('--reason <text>', 'why (kept with the request)')
     .option('--user <name>', 'who asks')
     .option('--wait', 'follow the training and print its evaluation', false)

@@ -21,6 +21,11 @@ export const trainingParametersSchema = z.object({
   minPerClass: z.number().int().positive().default(5),
   parentModel: tokenSchema.optional(),
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+  /**
+   * shipped: start from models/backbone/ and train its last block and the head (seconds); none: train every
+   * block from scratch. Absent: shipped where the plot type's input has 3 channels and a backbone ships.
+   */
+  backbone: z.enum(['shipped', 'none']).optional(),
 });
 export type TrainingParameters = z.infer<typeof trainingParametersSchema>;
 
@@ -63,6 +68,10 @@ export const trainingProgress = defineEvent({
     loss: z.number(),
     valLoss: z.number().optional(),
     valAccuracy: z.number().min(0).max(1),
+    /** Mean per-label validation recall: what picks the best epoch (a majority-label model cannot win it). */
+    valBalancedAccuracy: z.number().min(0).max(1).optional(),
+    /** Validation recall of each label, by name. */
+    valRecall: z.record(tokenSchema, z.number().min(0).max(1)).optional(),
     learningRate: z.number().optional(),
     imagesPerSecond: z.number().min(0).optional(),
   }),

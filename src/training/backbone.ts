@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -145,4 +145,41 @@ export async function trainBackbone(o: TrainBackboneOptions): Promise<BackboneRe
   await writeFile(path.join(outDir, BACKBONE_RECORD), `${JSON.stringify(record, null, 1)}\n`);
   await rm(path.join(o.workDir, 'dataset'), { recursive: true, force: true });
   return record;
+}
+
+/** How many of the backbone's last blocks a plot type's model trains (with its head); the rest stay frozen. */
+export const FINE_TUNE_BLOCKS = 1;
+
+/** The shipped backbone's weights file, when there is one. */
+export async function shippedBackbone(dir = BACKBONE_DIR): Promise<string | undefined> {
+  const file = path.join(dir, BACKBONE_FILE);
+  return stat(file).then(
+    (s) => (s.isFile() ? file : undefined),
+    () => undefined,
+  );
+}
+
+export type BackboneChoice =
+  | { readonly use: true }
+  | { readonly use: false; readonly refused?: string; readonly note?: string };
+
+/**
+ * Whether a run starts from the shipped backbone: asked for (shipped), or by default where it can (it takes
+ * 3-channel inputs); asked for where it cannot is refused, never silently replaced by a from-scratch run.
+ */
+export function chooseBackbone(
+  requested: 'shipped' | 'none' | undefined,
+  channels: number,
+  available: boolean,
+): BackboneChoice {
+  if (requested === 'none') return { use: false };
+  const why = !available
+    ? `no backbone ships in ${BACKBONE_DIR} (npm run backbone makes it)`
+    : channels !== 3
+      ? `the backbone takes 3-channel inputs and this plot type's input has ${channels}`
+      : undefined;
+  if (!why) return { use: true };
+  return requested === 'shipped'
+    ? { use: false, refused: why }
+    : { use: false, note: `${why}: training every block from scratch` };
 }

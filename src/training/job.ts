@@ -10,6 +10,7 @@ import { waitForStream } from '../projections/checkpoints.ts';
 import { imagesProjection } from '../projections/images/projection.ts';
 import { labelledImages } from '../projections/labels/queries.ts';
 import { labelsProjection } from '../projections/labels/projection.ts';
+import { chooseBackbone, FINE_TUNE_BLOCKS, shippedBackbone } from './backbone.ts';
 import { buildDataset, type DatasetSource } from './build-dataset.ts';
 import { datasetCounts, DatasetError } from './dataset-file.ts';
 import { evaluate } from './evaluate.ts';
@@ -30,6 +31,8 @@ export interface TrainingJobDeps {
   /** How long to wait for the labels and images read models to catch up with the stream. */
   readonly readModelWaitMs: number;
   readonly say: (line: string) => void;
+  /** Where the shipped backbone is (default models/backbone/). */
+  readonly backboneDir?: string;
 }
 
 export type JobOutcome =
@@ -49,7 +52,12 @@ export async function runTrainingJob(
   });
   const spec = deps.plotTypes.get(request.plotType);
   if (!spec) return fail('dataset-error', `plot type "${request.plotType}" is not configured (or was retired)`);
-  const parameters = request.parameters;
+  const backbone = await shippedBackbone(deps.backboneDir);
+  const choice = chooseBackbone(request.parameters.backbone, spec.input.channels, backbone !== undefined);
+  if (!choice.use && choice.refused) return fail('dataset-error', `cannot start from the backbone: ${choice.refused}`);
+  if (!choice.use && choice.note) deps.say(`training ${request.trainingId}: ${choice.note}`);
+  // What the run did is what the outcome records: the backbone shipped, or none.
+  const parameters = { ...request.parameters, backbone: choice.use ? ('shipped' as const) : ('none' as const) };
 
   // A label imported just before `hydra train` must be part of the run: wait until the read models hold
   // every label and image event the stream has now (the run goes on with what they have after the wait).
@@ -96,6 +104,7 @@ export async function runTrainingJob(
       datasetDir: path.join(dir, 'dataset'),
       outDir: path.join(dir, 'out'),
       parameters: { ...parameters, sampling: plan.sampling },
+      ...(choice.use && backbone ? { backbone: { path: backbone, fineTuneBlocks: FINE_TUNE_BLOCKS } } : {}),
       ...(deps.python ? { python: deps.python } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

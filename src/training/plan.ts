@@ -159,9 +159,18 @@ export function salvageRequestIds(payload: string, seq: number): { trainingId: s
 /** One line of console progress for an epoch. */
 export function progressLine(
   trainingId: string,
-  p: { epoch: number; epochs: number; loss: number; valAccuracy: number; imagesPerSecond?: number; valLoss?: number },
+  p: {
+    epoch: number;
+    epochs: number;
+    loss: number;
+    valAccuracy: number;
+    imagesPerSecond?: number;
+    valLoss?: number;
+    valBalancedAccuracy?: number;
+  },
 ): string {
   const ips = p.imagesPerSecond !== undefined ? `, ${Math.round(p.imagesPerSecond)} img/s` : '';
   const vl = p.valLoss !== undefined ? ` val loss ${p.valLoss.toFixed(4)}` : '';
-  return `training ${trainingId}: epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}${vl} val acc ${(100 * p.valAccuracy).toFixed(1)}%${ips}`;
+  const bal = p.valBalancedAccuracy !== undefined ? ` (balanced ${(100 * p.valBalancedAccuracy).toFixed(1)}%)` : '';
+  return `training ${trainingId}: epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}${vl} val acc ${(100 * p.valAccuracy).toFixed(1)}%${bal}${ips}`;
 }

@@ -66,7 +66,19 @@ export function modelsTable(rows: readonly ModelRow[]): string[] {
     a.plotType === b.plotType ? b.createdAt.localeCompare(a.createdAt) : a.plotType.localeCompare(b.plotType),
   );
   return table([
-    ['model', 'plot type', 'status', 'origin', 'labels', 'accuracy', 'images', 'created', 'signed off by'],
+    [
+      'model',
+      'plot type',
+      'status',
+      'origin',
+      'labels',
+      'accuracy',
+      'balanced',
+      'recall',
+      'images',
+      'created',
+      'signed off by',
+    ],
     ...sorted.map((m) => [
       m.modelId,
       m.plotType,
@@ -74,6 +86,8 @@ export function modelsTable(rows: readonly ModelRow[]): string[] {
       m.origin,
       m.labels.join('/'),
       m.evaluation ? pct(m.evaluation.accuracy) : '-',
+      m.evaluation ? pct(balancedAccuracy(m.evaluation)) : '-',
+      m.evaluation ? m.evaluation.labels.map((l) => `${l} ${pct(m.evaluation!.recall[l] ?? 0)}`).join(', ') : '-',
       m.datasetSize === null ? '-' : String(m.datasetSize),
       m.createdAt.slice(0, 16).replace('T', ' '),
       m.signedOffBy ?? '-',

@@ -44,6 +44,7 @@ const epochLine = z.object({
   val_loss: z.number(),
   val_accuracy: z.number(),
   val_balanced_accuracy: z.number().optional(),
+  val_recall: z.record(z.string(), z.number()).optional(),
   lr: z.number(),
   images_per_second: z.number(),
   seconds: z.number(),
@@ -95,6 +96,8 @@ export interface TrainerProgress {
   readonly valAccuracy: number;
   /** Mean per-label recall on validation: what picks the best epoch. */
   readonly valBalancedAccuracy?: number;
+  /** Validation recall of each label, by name. */
+  readonly valRecall?: Readonly<Record<string, number>>;
   readonly learningRate: number;
   readonly imagesPerSecond: number;
   readonly seconds: number;
@@ -224,6 +227,7 @@ export async function runTrainer(opts: RunTrainerOptions): Promise<TrainerOutcom
           valLoss: msg.val_loss,
           valAccuracy: msg.val_accuracy,
           ...(msg.val_balanced_accuracy !== undefined ? { valBalancedAccuracy: msg.val_balanced_accuracy } : {}),
+          ...(msg.val_recall !== undefined ? { valRecall: msg.val_recall } : {}),
           learningRate: msg.lr,
           imagesPerSecond: msg.images_per_second,
           seconds: msg.seconds,

@@ -167,6 +167,8 @@ export class TrainingWorker {
                 loss: p.loss,
                 valLoss: p.valLoss,
                 valAccuracy: p.valAccuracy,
+                ...(p.valBalancedAccuracy !== undefined ? { valBalancedAccuracy: p.valBalancedAccuracy } : {}),
+                ...(p.valRecall !== undefined ? { valRecall: { ...p.valRecall } } : {}),
                 learningRate: p.learningRate,
                 imagesPerSecond: p.imagesPerSecond,
               },
