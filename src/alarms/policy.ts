@@ -114,7 +114,7 @@ function problemAfter(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionConte
     meaning: meaningOf(problemLabels(ctx.spec), e.data),
     label: e.data.verdict,
     at: ctx.arrivedAt ?? e.time,
-    arrivalId: e.data.imageId,
+    arrivalId: e.data.arrivalId,
     imageId: e.data.imageId,
     run: ctx.run ?? null,
     chunk: ctx.chunk ?? null,

@@ -37,6 +37,7 @@ function v(n: number, verdict: string, confidence = 0.9, confirmed = true): Verd
     time: at(n % 60),
     metadata: { correlationId: `c${n}`, producer: 'inference' },
     data: {
+      arrivalId: shaOf(`img${n}`),
       imageId: shaOf(`img${n}`),
       plotType: P,
       modelId: 'm1',

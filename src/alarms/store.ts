@@ -1,9 +1,6 @@
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { HydraEventOf } from '../events/catalog.ts';
 import type { EventLog } from '../events/log.ts';
-import { readItem } from '../events/log.ts';
 import type { Names } from '../events/subjects.ts';
 import { emptyState, plotAlarmStateSchema, reconcile, type PlotAlarmState } from './policy.ts';
 
@@ -52,27 +49,9 @@ export class AlarmStateStore {
   /** The state with its episodes as the stream has them (last alarm.raised and alarm.resolved of the plot type). */
   async fromStream(state: PlotAlarmState): Promise<PlotAlarmState> {
     const [raised, resolved] = await Promise.all([
-      lastEvent(this.log, 'alarm.raised', state.plotType),
-      lastEvent(this.log, 'alarm.resolved', state.plotType),
+      this.log.lastEvent('alarm.raised', state.plotType),
+      this.log.lastEvent('alarm.resolved', state.plotType),
     ]);
     return reconcile(state, raised, resolved);
   }
-}
-
-/** The last event of a type on one key's subject, decoded; undefined when there is none. */
-export async function lastEvent<T extends 'alarm.raised' | 'alarm.resolved' | 'image.arrived'>(
-  log: EventLog,
-  type: T,
-  key: string,
-): Promise<HydraEventOf<T> | undefined> {
-  let m;
-  try {
-    m = await log.jsm.streams.getMessage(log.names.stream, { last_by_subj: log.names.subject(type, key) });
-  } catch (err) {
-    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound) return undefined;
-    throw err;
-  }
-  if (!m) return undefined;
-  const item = readItem(m.data, m.seq, m.subject);
-  return item.ok && item.event.type === type ? (item.event as HydraEventOf<T>) : undefined;
 }

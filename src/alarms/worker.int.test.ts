@@ -25,15 +25,18 @@ function verdict(
   const imageId = randomSha();
   const c = opts.confidence ?? 0.95;
   const a = arrived(imageId, plot) as AnyNewEvent & { type: 'image.arrived' };
+  const where = { run: opts.run ?? 4242, chunk: a.data.chunk, pad: a.data.pad, arrivedAt: a.data.arrivedAt };
   return [
-    { ...a, data: { ...a.data, run: opts.run ?? 4242 } },
+    { ...a, data: { ...a.data, ...where } },
     {
       type: 'inference.completed',
       id: `inference.completed:${imageId}`,
       metadata: meta,
       data: {
+        arrivalId: imageId,
         imageId,
         plotType: plot,
+        ...where,
         modelId: 'm1',
         scores: verdictLabel === 'Bad' ? { Good: 1 - c, Bad: c } : { Good: c, Bad: 1 - c },
         verdict: verdictLabel,

@@ -13,9 +13,8 @@ import {
 } from '../events/consume/index.ts';
 import { alarmPolicySchema } from '../events/plottype.ts';
 import type { PlotTypeCache } from '../plottypes/cache.ts';
-import { meaningOf, problemLabels } from '../verdicts/semantics.ts';
 import { decide, evolveAlarm, evolveVerdict, type DecisionContext, type PlotAlarmState } from './policy.ts';
-import { lastEvent, type AlarmStateStore } from './store.ts';
+import type { AlarmStateStore } from './store.ts';
 
 export interface AlarmWorkerStats {
   handled: number;
@@ -112,17 +111,14 @@ export class AlarmWorker {
     const plotType = v.data.plotType;
     const spec = this.plotTypes.get(plotType);
     const semantics = spec ?? { labels: [], alarmPolicy: DEFAULT_POLICY };
-    // Where a bad verdict's image arrived: a streak or an alarm may start with it.
-    const arrival =
-      meaningOf(problemLabels(semantics), v.data) === 'bad'
-        ? (await lastEvent(this.log, 'image.arrived', v.data.imageId))?.data
-        : undefined;
+    // Where the verdict's arrival was observed (version 1 verdicts do not say): a streak or an alarm may start with it.
+    const { run, chunk, arrivedAt } = v.data;
     const ctx: DecisionContext = {
       spec: semantics,
       detector: spec?.detector ?? 'unknown',
-      ...(arrival
-        ? { run: arrival.run, chunk: arrival.chunk, arrivedAt: new Date(arrival.arrivedAt).toISOString() }
-        : {}),
+      ...(run !== undefined ? { run } : {}),
+      ...(chunk !== undefined ? { chunk } : {}),
+      ...(arrivedAt !== undefined ? { arrivedAt: new Date(arrivedAt).toISOString() } : {}),
     };
     const loaded = await this.store.load(plotType);
     let state = loaded.state;

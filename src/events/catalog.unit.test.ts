@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { decodeEvent, validateData, upcast, definitionOf } from './catalog.ts';
 import { EventValidationError, UnknownEventTypeError } from './errors.ts';
 import { defineEvent } from './define.ts';
+import { arrivalIdOf } from './image.ts';
 import { encodeKey, namesFor } from './subjects.ts';
 import { z } from 'zod';
 
 const sha = 'a'.repeat(64);
 const arrived = {
+  arrivalId: 'b'.repeat(64),
   imageId: sha,
   plotType: 'CDC_occupancy',
   run: 101072,
@@ -65,6 +67,50 @@ describe('event catalog', () => {
     expect(e.seq).toBe(7);
     if (e.type !== 'image.arrived') throw new Error('wrong type');
     expect(e.data.plotType).toBe('CDC_occupancy');
+  });
+
+  it('reads version 1 arrivals and verdicts as the one arrival of their image (arrivalId = imageId)', () => {
+    const { arrivalId: _, ...v1 } = arrived;
+    const envelope = (type: string, data: object) =>
+      JSON.stringify({
+        id: 'x',
+        type,
+        version: 1,
+        time: '2026-11-26T10:00:00.000Z',
+        key: sha,
+        data,
+        metadata: { correlationId: 'c', producer: 'test' },
+      });
+    const a = decodeEvent(envelope('image.arrived', v1), 1, `hydra.image.arrived.${sha}`);
+    expect(a).toMatchObject({ version: 2, data: { arrivalId: sha, imageId: sha, chunk: 3 } });
+    const verdict = { imageId: sha, plotType: 'P', modelId: 'm', scores: { Good: 1 }, verdict: 'Good' };
+    const completed = {
+      ...verdict,
+      confidence: 1,
+      confirmed: true,
+      timings: { queueMs: 1, preprocessMs: 1, modelMs: 1 },
+    };
+    for (const [type, data] of [
+      ['inference.completed', completed],
+      ['inference.skipped', { imageId: sha, plotType: 'P', reason: 'ignored' }],
+      ['inference.failed', { imageId: sha, plotType: 'P', reason: 'corrupt' }],
+    ] as const) {
+      expect(decodeEvent(envelope(type, data), 2, `hydra.${type}.${sha}`).data, type).toMatchObject({ arrivalId: sha });
+    }
+    // Version 2 says which arrival: it is required.
+    expect(() => validateData('inference.skipped', { imageId: sha, plotType: 'P', reason: 'ignored' })).toThrow(
+      /arrivalId/,
+    );
+  });
+
+  it('names one observation of a plot by plot type, run, chunk, pad and content', () => {
+    const o = { plotType: 'P', run: 1, chunk: 2, pad: 1, imageId: sha };
+    expect(arrivalIdOf(o)).toMatch(/^[0-9a-f]{64}$/);
+    expect(arrivalIdOf({ ...o })).toBe(arrivalIdOf(o));
+    for (const other of [{ plotType: 'Q' }, { run: 2 }, { chunk: 3 }, { pad: 2 }, { imageId: 'b'.repeat(64) }])
+      expect(arrivalIdOf({ ...o, ...other }), JSON.stringify(other)).not.toBe(arrivalIdOf(o));
+    // Fields cannot run into each other.
+    expect(arrivalIdOf({ ...o, run: 11, chunk: 2 })).not.toBe(arrivalIdOf({ ...o, run: 1, chunk: 12 }));
   });
 
   it('rejects envelopes that are not JSON or miss fields', () => {

@@ -20,6 +20,7 @@ import {
   type EventInput,
   type EventType,
   type HydraEvent,
+  type HydraEventOf,
 } from './catalog.ts';
 import type { EventMetadata } from './envelope.ts';
 import { ConcurrencyConflictError } from './errors.ts';
@@ -164,6 +165,20 @@ export class EventLog {
   /** Sequence of the last event on the subject of (type, key); 0 when there is none. */
   lastSubjectSeq(type: EventType, key: string): Promise<number> {
     return this.lastSeqMatching(this.names.subject(type, key));
+  }
+
+  /** The last event of a type on one key's subject, decoded; undefined when there is none (or it cannot be read). */
+  async lastEvent<T extends EventType>(type: T, key: string): Promise<HydraEventOf<T> | undefined> {
+    let m;
+    try {
+      m = await this.jsm.streams.getMessage(this.names.stream, { last_by_subj: this.names.subject(type, key) });
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound) return undefined;
+      throw err;
+    }
+    if (!m) return undefined;
+    const item = readItem(m.data, m.seq, m.subject);
+    return item.ok && item.event.type === type ? (item.event as HydraEventOf<T>) : undefined;
   }
 
   async streamInfo(): Promise<StreamInfo> {

@@ -46,7 +46,7 @@ describe('the reader guide (hydra events info)', () => {
     const text = formatReaderGuide(readerGuide('hydra'));
     expect(text).toMatch(/^stream\s+HYDRA .*subjects hydra\.>$/m);
     expect(text).toMatch(/^blobs\s+Object Store bucket HYDRA_BLOBS \(stream OBJ_HYDRA_BLOBS\)$/m);
-    expect(text).toMatch(/^image\.arrived\s+1\s+hydra\.image\.arrived\.\{imageId\}\s+imageId$/m);
+    expect(text).toMatch(/^image\.arrived\s+2\s+hydra\.image\.arrived\.\{imageId\}\s+imageId$/m);
     expect(text).toMatch(/^news\.posted\s+1\s+hydra\.news\.posted\.banner\s+"banner" \(always\)$/m);
     expect(text).toContain('base64url');
   });

@@ -143,12 +143,12 @@ export class InferenceWorker {
   }
 
   private failed(j: Job, reason: string, modelId?: string): AnyNewEvent {
-    const { imageId, plotType } = j.event.data;
+    const { arrivalId, imageId, plotType } = j.event.data;
     return {
       type: 'inference.failed',
-      id: `inference.failed:${imageId}`,
+      id: `inference.failed:${arrivalId}`,
       metadata: this.meta(j),
-      data: { imageId, plotType, reason: reason.slice(0, 2000), ...(modelId ? { modelId } : {}) },
+      data: { arrivalId, imageId, plotType, reason: reason.slice(0, 2000), ...(modelId ? { modelId } : {}) },
     };
   }
 
@@ -161,9 +161,9 @@ export class InferenceWorker {
       group.map(
         (j): AnyNewEvent => ({
           type: 'inference.skipped',
-          id: `inference.skipped:${j.event.data.imageId}`,
+          id: `inference.skipped:${j.event.data.arrivalId}`,
           metadata: this.meta(j),
-          data: { imageId: j.event.data.imageId, plotType, reason },
+          data: { arrivalId: j.event.data.arrivalId, imageId: j.event.data.imageId, plotType, reason },
         }),
       );
     const spec = this.plotTypes.get(plotType);
@@ -251,11 +251,16 @@ export class InferenceWorker {
       const heatmap = heatmaps[n];
       out.push({
         type: 'inference.completed',
-        id: `inference.completed:${d.imageId}`,
+        id: `inference.completed:${d.arrivalId}`,
         metadata: this.meta(j),
         data: {
+          arrivalId: d.arrivalId,
           imageId: d.imageId,
           plotType,
+          run: d.run,
+          chunk: d.chunk,
+          pad: d.pad,
+          arrivedAt: d.arrivedAt,
           modelId: model.modelId,
           scores: v.scores,
           verdict: v.verdict,

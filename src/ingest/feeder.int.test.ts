@@ -75,7 +75,7 @@ describe('directory feeder', () => {
       plotTypes: ['CDC_occupancy', 'FCAL_occupancy'],
     });
     const corpus = await badCorpus(path.join(dirs.inbox, 'misc'));
-    // The same bytes under another name: one image, not two.
+    // The same bytes from another pad: another arrival of one image.
     const { renderPlot } = await import('../../fixtures/generator/index.ts');
     const same = (await renderPlot({ plotType: 'CDC_occupancy', label: 'Good', seed: 123, width: 300, height: 200 }))
       .png;
@@ -86,7 +86,8 @@ describe('directory feeder', () => {
 
     const evs = await events();
     const arrived = evs.filter((e) => e.type === 'image.arrived');
-    expect(arrived).toHaveLength(5);
+    expect(arrived).toHaveLength(6);
+    expect(new Set(arrived.map((e) => e.data.arrivalId)).size).toBe(6);
     expect(new Set(arrived.map((e) => e.data.imageId)).size).toBe(5);
     for (const e of arrived.filter((a) => a.data.source.startsWith('run-'))) {
       expect(e.data.run).toBe(101072);
@@ -109,7 +110,11 @@ describe('directory feeder', () => {
     const sampled = evs.filter((e) => e.type === 'image.sampled');
     expect(sampled.length).toBeGreaterThan(0);
     expect(sampled.every((e) => e.data.reason === 'unbiased')).toBe(true);
-    expect(feeder.stats.duplicates).toBe(1);
+    expect(feeder.stats.duplicates).toBe(0);
+    // The same file delivered again is the same arrival.
+    await writeFile(path.join(dirs.inbox, 'misc', 'CDC_occupancy-05_0001.png'), same);
+    await until(async () => feeder.stats.duplicates === 1);
+    expect((await events()).filter((e) => e.type === 'image.arrived')).toHaveLength(6);
   });
 
   it('keeps an image of an unconfigured plot type and ingests it once the type is defined', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { BlobStore } from '../blobs/store.ts';
 import { sha256Hex } from '../blobs/store.ts';
 import type { EventMetadata } from '../events/envelope.ts';
+import { arrivalIdOf } from '../events/image.ts';
 import type { AnyNewEvent, EventLog } from '../events/log.ts';
 import type { PlotTypeCache } from '../plottypes/cache.ts';
 import { moveFile, safeFileName, writeNew } from './files.ts';
@@ -36,8 +37,11 @@ export interface ImageSource {
 export type IngestOutcome =
   | {
       readonly kind: 'arrived';
+      /** This observation (a retried delivery of the same file is the same one); the image is its content. */
+      readonly arrivalId: string;
       readonly imageId: string;
       readonly plotType: string;
+      /** This arrival was already recorded (a retried delivery): nothing new was appended. */
       readonly duplicate: boolean;
       readonly sampled: boolean;
       readonly seq: number;
@@ -64,9 +68,10 @@ export function inspect(bytes: Uint8Array, limits: IngestLimits) {
 }
 
 /**
- * Turns bytes into exactly one `image.arrived`, `image.unassigned` or `image.rejected`. Every event
- * carries a dedup id derived from the content, and the stream is asked before appending, so a
- * retry after a crash, or the same bytes again later, never makes a second image.
+ * Turns bytes into exactly one `image.arrived`, `image.unassigned` or `image.rejected`. The bytes are stored once
+ * by their SHA-256 (the image); each observation of them (plot type, run, chunk, pad) is its own arrival, with a
+ * dedup id derived from it, so a retry after a crash never makes a second arrival while the same bytes in the next
+ * chunk do make one.
  */
 export class Ingestor {
   constructor(
@@ -97,23 +102,25 @@ export class Ingestor {
     if (resolved.kind === 'unassigned') return this.keepUnassigned(bytes, imageId, src, resolved.plotName, now);
     const match = resolved.match;
     const spec = this.plotTypes.get(match.plotType)!;
-    // An arrival is only ever appended after its bytes are stored: if it exists, so do they.
-    const existing = await this.log.lastSubjectSeq('image.arrived', imageId);
-    if (existing === 0) await this.blobs.put(bytes, 'image/png', { sha256: imageId, isNew: true });
+    const where = { plotType: match.plotType, run: match.run ?? src.run, chunk: match.chunk, pad: match.pad };
+    const arrivalId = arrivalIdOf({ ...where, imageId });
+    // An arrival is only ever appended after its bytes are stored: if the image has one, its bytes exist. A retry
+    // long after the stream's dedup window is recognised when it is still the image's last arrival.
+    const last = await this.log.lastEvent('image.arrived', imageId);
+    if (!last) await this.blobs.put(bytes, 'image/png', { sha256: imageId, isNew: true });
+    const repeated = last?.data.arrivalId === arrivalId;
     const sampled = inUnbiasedSample(imageId, spec.collectPercent);
     const events: AnyNewEvent[] = [];
-    if (existing === 0) {
+    if (!repeated) {
       events.push({
         type: 'image.arrived',
-        id: `image.arrived:${imageId}`,
+        id: `image.arrived:${arrivalId}`,
         metadata: this.metadataOf(src),
         data: {
+          arrivalId,
           imageId,
-          plotType: match.plotType,
-          run: match.run ?? src.run,
+          ...where,
           ...(src.runPeriod ? { runPeriod: src.runPeriod } : {}),
-          chunk: match.chunk,
-          pad: match.pad,
           arrivedAt: now.toISOString(),
           width: check.width,
           height: check.height,
@@ -122,7 +129,7 @@ export class Ingestor {
         },
       });
     }
-    // Sampled with the arrival, and again (deduplicated) when a crash came between the two.
+    // Sampled (per image) with the arrival, and again (deduplicated) when a crash came between the two.
     if (sampled)
       events.push({
         type: 'image.sampled',
@@ -131,9 +138,10 @@ export class Ingestor {
         data: { imageId, plotType: match.plotType, reason: 'unbiased' },
       });
     const results = events.length ? await this.log.appendMany(events) : [];
-    // Two copies racing past the lookup meet the stream's dedup instead: the ack says which one lost.
-    const duplicate = existing > 0 || (existing === 0 && results[0]?.duplicate === true);
-    return { kind: 'arrived', imageId, plotType: match.plotType, duplicate, sampled, seq: results[0]?.seq ?? existing };
+    // A retry within the dedup window, or two copies racing past the lookup, meet the stream's dedup: the ack says so.
+    const duplicate = repeated || results[0]?.duplicate === true;
+    const seq = repeated ? last.seq : results[0]!.seq;
+    return { kind: 'arrived', arrivalId, imageId, plotType: match.plotType, duplicate, sampled, seq };
   }
 
   /** Which configured plot type the image belongs to, from what the client declared or the file name. */

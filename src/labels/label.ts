@@ -1,6 +1,5 @@
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { EventMetadata } from '../events/envelope.ts';
-import { readItem, type AppendResult, type EventLog } from '../events/log.ts';
+import type { AppendResult, EventLog } from '../events/log.ts';
 import {
   checkLabel,
   labelAssigned,
@@ -15,19 +14,9 @@ export interface LabelDeps {
   readonly plotTypes: PlotTypeLookup;
 }
 
-/** The plot type an image arrived as, from its image.arrived event; null when it never arrived. */
+/** The plot type an image arrived as, from its (last) image.arrived event; null when it never arrived. */
 export async function arrivedPlotType(log: EventLog, imageId: string): Promise<string | null> {
-  try {
-    const m = await log.jsm.streams.getMessage(log.names.stream, {
-      last_by_subj: log.names.subject('image.arrived', imageId),
-    });
-    if (!m) return null;
-    const item = readItem(m.data, m.seq, m.subject);
-    return item.ok && item.event.type === 'image.arrived' ? item.event.data.plotType : null;
-  } catch (err) {
-    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound) return null;
-    throw err;
-  }
+  return (await log.lastEvent('image.arrived', imageId))?.data.plotType ?? null;
 }
 
 async function check(deps: LabelDeps, cmd: LabelCommand): Promise<void> {

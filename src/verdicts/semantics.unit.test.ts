@@ -63,6 +63,7 @@ describe('what a verdict means', () => {
     const rows = project(plotStatusProjection, [
       e('plottype.defined', spec),
       e('image.arrived', {
+        arrivalId: imageId,
         imageId,
         plotType: 'BCAL_occ',
         run: 7,
@@ -75,6 +76,7 @@ describe('what a verdict means', () => {
         source: 'x.png',
       }),
       e('inference.completed', {
+        arrivalId: imageId,
         imageId,
         plotType: 'BCAL_occ',
         modelId: 'm1',

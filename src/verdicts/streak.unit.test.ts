@@ -36,6 +36,7 @@ describe('one streak, one count', () => {
       const imageId = shaOf(`img${n}`);
       events.push(
         e('image.arrived', {
+          arrivalId: imageId,
           imageId,
           plotType: P,
           run: 7,
@@ -53,6 +54,7 @@ describe('one streak, one count', () => {
       const verdict = k === 'Good' ? 'Good' : 'Bad';
       const confidence = k === 'Bad-weak' ? 0.55 : k === 'Unconfirmed' ? 0.5 : 0.9;
       return e('inference.completed', {
+        arrivalId: shaOf(`img${n}`),
         imageId: shaOf(`img${n}`),
         plotType: P,
         modelId: 'm1',

@@ -76,7 +76,7 @@ export async function seed(h: HttpEnv): Promise<Seeded> {
         events.push({
           type: 'inference.skipped',
           metadata: meta,
-          data: { imageId: id, plotType: p.name, reason: 'ignored' },
+          data: { arrivalId: id, imageId: id, plotType: p.name, reason: 'ignored' },
         });
       else
         events.push(

@@ -24,6 +24,7 @@ export function arrived(imageId: string, plotType: string, i = 0, arrivedAt = '2
     id: `arrived:${imageId}`,
     metadata: meta,
     data: {
+      arrivalId: imageId,
       imageId,
       plotType,
       run: 1000 + (i % 7),
@@ -98,6 +99,7 @@ export function mixedHistory(n: number, seed = 1): AnyNewEvent[] {
         id: `inference.completed:${im.id}:${out.length}`,
         metadata: meta,
         data: {
+          arrivalId: im.id,
           imageId: im.id,
           plotType: im.plot,
           modelId: 'm1',

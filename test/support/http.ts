@@ -131,6 +131,7 @@ export const fact = {
       id: `arrived:${imageId}`,
       metadata: meta,
       data: {
+        arrivalId: imageId,
         imageId,
         plotType,
         run,
@@ -160,6 +161,7 @@ export const fact = {
       id: `verdict:${imageId}`,
       metadata: meta,
       data: {
+        arrivalId: imageId,
         imageId,
         plotType,
         modelId: `${plotType}-m1`,

@@ -41,14 +41,17 @@ afterAll(async () => {
 function verdict(label: 'Good' | 'Bad', run = 101072): AnyNewEvent[] {
   const imageId = randomSha();
   const a = arrived(imageId, 'FDC_occupancy') as AnyNewEvent & { type: 'image.arrived' };
+  const where = { run, chunk: a.data.chunk, pad: a.data.pad, arrivedAt: a.data.arrivedAt };
   return [
-    { ...a, data: { ...a.data, run } },
+    { ...a, data: { ...a.data, ...where } },
     {
       type: 'inference.completed',
       metadata: meta,
       data: {
+        arrivalId: imageId,
         imageId,
         plotType: 'FDC_occupancy',
+        ...where,
         modelId: 'm',
         scores: { Good: label === 'Good' ? 0.97 : 0.03, Bad: label === 'Bad' ? 0.97 : 0.03 },
         verdict: label,

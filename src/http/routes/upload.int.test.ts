@@ -74,15 +74,22 @@ afterAll(async () => {
 describe('POST /api/images', () => {
   const fields = { plotType: 'RF_timing', run: '101072', chunk: '7' };
 
-  it('stores an image once, however often it is sent', async () => {
+  it('stores an image once; a retried upload is the same arrival, the same bytes in the next chunk a new one', async () => {
     const r1 = await post(multipart(fields, { name: 'RF_timing-01_0007.png', bytes: png }));
     expect(r1.statusCode).toBe(201);
     expect(r1.json()).toMatchObject({ status: 'arrived', plotType: 'RF_timing', duplicate: false });
     const r2 = await post(multipart(fields, { name: 'again.png', bytes: png }));
-    expect(r2.json()).toMatchObject({ status: 'duplicate', imageId: r1.json().imageId });
+    expect(r2.json()).toMatchObject({
+      status: 'duplicate',
+      imageId: r1.json().imageId,
+      arrivalId: r1.json().arrivalId,
+    });
+    const r3 = await post(multipart({ ...fields, chunk: '8' }, { name: 'RF_timing-01_0008.png', bytes: png }));
+    expect(r3.json()).toMatchObject({ status: 'arrived', imageId: r1.json().imageId, duplicate: false });
+    expect(r3.json().arrivalId).not.toBe(r1.json().arrivalId);
     let arrived = 0;
     for await (const i of log.read()) if (i.ok && i.event.type === 'image.arrived') arrived++;
-    expect(arrived).toBe(1);
+    expect(arrived).toBe(2);
   });
 
   it('refuses requests without a valid token', async () => {

@@ -42,6 +42,7 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
             type: 'object',
             properties: {
               status: { type: 'string' },
+              arrivalId: { type: 'string' },
               imageId: { type: 'string' },
               plotType: { type: 'string' },
               duplicate: { type: 'boolean' },
@@ -105,6 +106,7 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
         case 'arrived':
           return reply.code(201).send({
             status: outcome.duplicate ? 'duplicate' : 'arrived',
+            arrivalId: outcome.arrivalId,
             imageId: outcome.imageId,
             plotType: outcome.plotType,
             duplicate: outcome.duplicate,

@@ -64,6 +64,7 @@ describe('small read models', () => {
     const e = eventStream();
     const arrive = (n: number, run: number, at: string) =>
       e('image.arrived', {
+        arrivalId: shaOf(`r${n}`),
         imageId: shaOf(`r${n}`),
         plotType: 'P',
         run,
@@ -95,6 +96,7 @@ describe('small read models', () => {
       e(
         'inference.completed',
         {
+          arrivalId: shaOf(`s${n}`),
           imageId: shaOf(`s${n}`),
           plotType: 'P',
           modelId: 'm',

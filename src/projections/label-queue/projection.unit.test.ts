@@ -10,6 +10,7 @@ function history() {
   const e = eventStream();
   const arrive = (n: number) =>
     e('image.arrived', {
+      arrivalId: img(n),
       imageId: img(n),
       plotType: 'CDC_occ',
       run: 1001,
@@ -34,6 +35,7 @@ describe('label_queue projection', () => {
       e('image.sampled', { imageId: img(1), plotType: 'CDC_occ', reason: 'unbiased' }),
       e('image.sampled', { imageId: img(2), plotType: 'CDC_occ', reason: 'bad' }),
       e('inference.completed', {
+        arrivalId: img(2),
         imageId: img(2),
         plotType: 'CDC_occ',
         modelId: 'm1',

@@ -10,6 +10,7 @@ function history() {
   const e = eventStream();
   const arrive = (n: number, min: number, plotType = 'CDC_occ') =>
     e('image.arrived', {
+      arrivalId: img(n),
       imageId: img(n),
       plotType,
       run: 1001,
@@ -23,6 +24,7 @@ function history() {
     });
   const verdict = (n: number, verdict: string, confirmed = true, plotType = 'CDC_occ') =>
     e('inference.completed', {
+      arrivalId: img(n),
       imageId: img(n),
       plotType,
       modelId: 'm1',
@@ -114,7 +116,7 @@ describe('plot_status projection', () => {
       e('plottype.defined', plotTypeSpec('RF_time', 'RF')),
       e('plottype.updated', { ...plotTypeSpec('RF_time', 'RF'), ignore: true, hidden: true }),
       arrive(7, 5, 'RF_time'),
-      e('inference.skipped', { imageId: img(7), plotType: 'RF_time', reason: 'ignored' }),
+      e('inference.skipped', { arrivalId: img(7), imageId: img(7), plotType: 'RF_time', reason: 'ignored' }),
       e('plottype.retired', { name: 'RF_time' }),
     ]);
     expect(rows.get('RF_time')).toMatchObject({

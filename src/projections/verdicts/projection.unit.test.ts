@@ -7,6 +7,7 @@ import { OUTCOME } from '../../verdicts/semantics.ts';
 const a = shaOf('a');
 const b = shaOf('b');
 const arrivedData = (imageId: string) => ({
+  arrivalId: imageId,
   imageId,
   plotType: 'CDC_occ',
   run: 7,
@@ -27,6 +28,7 @@ describe('verdicts projection', () => {
     const rows = project(verdictsProjection, [
       e('image.arrived', arrivedData(a)),
       e('inference.completed', {
+        arrivalId: a,
         imageId: a,
         plotType: 'CDC_occ',
         modelId: 'm1',
@@ -37,6 +39,7 @@ describe('verdicts projection', () => {
         timings,
       }),
       e('inference.completed', {
+        arrivalId: b,
         imageId: b,
         plotType: 'CDC_occ',
         modelId: 'm1',
@@ -72,8 +75,9 @@ describe('verdicts projection', () => {
     const e = eventStream();
     const rows = project(verdictsProjection, [
       e('image.arrived', arrivedData(a)),
-      e('inference.failed', { imageId: b, plotType: 'CDC_occ', modelId: 'm2', reason: 'corrupt <png>' }),
+      e('inference.failed', { arrivalId: b, imageId: b, plotType: 'CDC_occ', modelId: 'm2', reason: 'corrupt <png>' }),
       e('inference.completed', {
+        arrivalId: a,
         imageId: a,
         plotType: 'CDC_occ',
         modelId: 'm1',
@@ -83,7 +87,7 @@ describe('verdicts projection', () => {
         confirmed: true,
         timings,
       }),
-      e('inference.skipped', { imageId: a, plotType: 'CDC_occ', reason: 'no-active-model' }),
+      e('inference.skipped', { arrivalId: a, imageId: a, plotType: 'CDC_occ', reason: 'no-active-model' }),
     ]);
     expect(rows.get(a)).toMatchObject({ status: 'classified', outcome: 'Good' });
     expect(rows.get(b)).toMatchObject({
