@@ -7,9 +7,15 @@ import { openHydra, type Hydra } from '../context.ts';
 import { tokenSchema } from '../events/define.ts';
 import { isConcurrencyConflict } from '../events/errors.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
-import { DEFAULT_ACTIVATION_BAR } from '../events/plottype.ts';
-import { modelBarProblems } from '../models/decide.ts';
-import { activateModel, importModel, readModels, retireModel, signOffModel } from '../models/lifecycle.ts';
+import { activationBarOf, modelBarProblems } from '../models/decide.ts';
+import {
+  activateModel,
+  importModel,
+  readModels,
+  retireModel,
+  rollbackModel,
+  signOffModel,
+} from '../models/lifecycle.ts';
 import type { ActivationBar } from '../training/evaluate.ts';
 import { modelsTable } from '../training/summary.ts';
 import { defaultUser, parseOptions, userSchema } from './options.ts';
@@ -40,14 +46,25 @@ const labelList = z
 /** The activation bar of a model's plot type (the default one if the plot type is gone). */
 async function barOf(h: Hydra, id: string): Promise<ActivationBar> {
   const model = (await readModels(h.log)).get(id);
-  if (!model) return DEFAULT_ACTIVATION_BAR;
+  return model ? barOfPlotType(h, model.plotType) : activationBarOf(undefined);
+}
+
+async function barOfPlotType(h: Hydra, plotType: string): Promise<ActivationBar> {
   const plotTypes = await PlotTypeCache.open(h.log);
   try {
-    return plotTypes.get(model.plotType)?.activationBar ?? DEFAULT_ACTIVATION_BAR;
+    return activationBarOf(plotTypes.get(plotType));
   } finally {
     await plotTypes.close();
   }
 }
+
+/** Of two activations at once one wins; the other is told so in words. */
+const raced = (err: unknown): unknown =>
+  isConcurrencyConflict(err)
+    ? new Error('another activation for this plot type won the race; look at hydra models list and try again', {
+        cause: err,
+      })
+    : err;
 
 export function registerModelCommands(program: Command): void {
   const models = program.command('models').description('the models: trained and imported models, sign-off, activation');
@@ -129,12 +146,36 @@ export function registerModelCommands(program: Command): void {
             `${o.id} is now active${r.previousModelId ? ` (replacing ${r.previousModelId})` : ''}${o.override ? ' [override]' : ''}${r.belowBar ? " [below its plot type's bar]" : ''}`,
           );
         } catch (err) {
-          if (isConcurrencyConflict(err))
-            throw new Error(
-              `another activation for this plot type won the race; look at hydra models list and try again`,
-              { cause: err },
-            );
-          throw err;
+          throw raced(err);
+        }
+      });
+    });
+
+  models
+    .command('rollback')
+    .description('make the model the active one replaced active again (with the same checks as activate)')
+    .requiredOption('--plot-type <name>', 'the plot type')
+    .requiredOption('--user <name>', 'who')
+    .option('--below-bar', "roll back although that model is under the plot type's activation bar", false)
+    .action(async (raw: unknown) => {
+      const o = parseOptions(z.object({ plotType: tokenSchema, user: userSchema, belowBar: z.boolean() }), raw);
+      await withHydra('models', async (h) => {
+        try {
+          const r = await rollbackModel(
+            h.log,
+            {
+              plotType: o.plotType,
+              user: o.user,
+              override: false,
+              admins: h.config.HYDRA_ADMINS,
+              bar: await barOfPlotType(h, o.plotType),
+              belowBar: o.belowBar,
+            },
+            metadata(o.user, `rollback:${o.plotType}`),
+          );
+          console.log(`${r.modelId} is active again${r.previousModelId ? ` (replacing ${r.previousModelId})` : ''}`);
+        } catch (err) {
+          throw raced(err);
         }
       });
     });

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { decimalText, wholeNumberText } from '../text-input.ts';
+import { decimalText } from '../text-input.ts';
 import { loadConfig } from '../config.ts';
 import { openHydra } from '../context.ts';
 import { tokenSchema } from '../events/define.ts';
-import { DEFAULT_ACTIVATION_BAR } from '../events/plottype.ts';
+import { activationBarOf } from '../models/decide.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
 import { progressLine } from '../training/plan.ts';
-import { followTraining, requestTraining } from '../training/request.ts';
+import { followTraining, givenParameters, requestTraining, trainingParameterText } from '../training/request.ts';
 import { barProblems } from '../training/evaluate.ts';
 import { evaluationSummary, failureSummary } from '../training/summary.ts';
 import { defaultUser, parseOptions, userSchema } from './options.ts';
@@ -15,42 +15,13 @@ import { defaultUser, parseOptions, userSchema } from './options.ts';
 /** `hydra train --wait`'s exit status for a model that trained but is under its plot type's activation bar. */
 export const EXIT_UNDER_BAR = 3;
 
-const trainOptions = z.object({
+const trainOptions = trainingParameterText.extend({
   plotType: tokenSchema,
-  epochs: wholeNumberText({ min: 1, max: 1000 }).optional(),
-  learningRate: decimalText({ min: 0, max: 1, aboveMin: true }).optional(),
-  batchSize: wholeNumberText({ min: 1, max: 4096 }).optional(),
-  annealing: z.enum(['cosine', 'step', 'none']).optional(),
-  patience: wholeNumberText({ max: 1000 }).optional(),
-  minDelta: decimalText({ min: 0, max: 1_000_000 }).optional(),
-  validationFraction: decimalText({ min: 0, max: 1, aboveMin: true, belowMax: true }).optional(),
-  sampling: z.enum(['none', 'balanced', 'weighted']).optional(),
-  seed: wholeNumberText().optional(),
-  minPerClass: wholeNumberText({ min: 1 }).optional(),
-  parentModel: tokenSchema.optional(),
-  device: z.enum(['auto', 'cpu', 'cuda']).optional(),
-  backbone: z.enum(['shipped', 'none']).optional(),
   reason: z.string().max(500).default(''),
   user: userSchema.optional(),
   wait: z.boolean().default(false),
   timeout: decimalText({ min: 0, max: 31_536_000, aboveMin: true }).optional(),
 });
-
-const PARAMETER_KEYS = [
-  'epochs',
-  'learningRate',
-  'batchSize',
-  'annealing',
-  'patience',
-  'minDelta',
-  'validationFraction',
-  'sampling',
-  'seed',
-  'minPerClass',
-  'parentModel',
-  'device',
-  'backbone',
-] as const;
 
 export function registerTrainCommands(program: Command): void {
   program
@@ -87,7 +58,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--timeout <s>', 'with --wait: give up waiting after this many seconds (exit 2)')
     .action(async (raw: unknown) => {
       const o = parseOptions(trainOptions, raw);
-      const parameters = Object.fromEntries(PARAMETER_KEYS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+      const parameters = givenParameters(o);
       const hydra = await openHydra(loadConfig(), { producer: 'train', services: 'find' });
       const plotTypes = await PlotTypeCache.open(hydra.log);
       try {
@@ -115,7 +86,7 @@ export function registerTrainCommands(program: Command): void {
         } else if (outcome.kind === 'completed') {
           for (const line of evaluationSummary(outcome.data)) console.log(line);
           const id = outcome.data.modelId;
-          const bar = plotTypes.get(o.plotType)?.activationBar ?? DEFAULT_ACTIVATION_BAR;
+          const bar = activationBarOf(plotTypes.get(o.plotType));
           const weak = barProblems(outcome.data.evaluation, bar);
           if (weak.length) {
             console.error(`\nthis model is UNDER ${o.plotType}'s activation bar:`);

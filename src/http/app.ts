@@ -18,6 +18,7 @@ import { actionRoutes } from './routes/actions.ts';
 import { signInRoutes } from './routes/signin.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { labelerRoutes } from './routes/labeler.ts';
+import { libraryRoutes } from './routes/library.ts';
 import { uploadRoutes, type UploadOptions } from './routes/upload.ts';
 import type { RoleStats } from '../processes/heartbeat.ts';
 
@@ -90,6 +91,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(signInRoutes);
   await app.register(adminRoutes);
   await app.register(labelerRoutes);
+  await app.register(libraryRoutes);
   if (opts.upload) await app.register(uploadRoutes, opts.upload);
   return app;
 }

@@ -5,6 +5,7 @@ import { fact, openHttpEnv, type HttpEnv } from '../../test/support/http.ts';
 import { addUser, Browser, signedIn, TEST_PASSWORD } from '../../test/support/accounts.ts';
 import { meta } from '../../test/support/events.ts';
 import { tempDirs } from '../../test/support/ingest.ts';
+import { trainingRun } from '../../test/support/trainings.ts';
 import { plotTypeInfo, plotTypeSpec, renderPlot } from '../../fixtures/generator/index.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
 import { Ingestor } from '../ingest/ingest.ts';
@@ -108,6 +109,9 @@ function multipart(fields: Record<string, string>) {
 const LABELLED = 'b'.repeat(64);
 const APPLIED = '3d6f4e1a-5b2c-4d8e-9f0a-1b2c3d4e5f60';
 
+/** FCAL models for the Library's cases: the first is signed off and activated over the second, then rolled back. */
+const fcal = [1, 2, 3].map((n) => trainingRun('FCAL_ring', `FCAL_ring-sec-${n}`));
+
 const mutating = () => h.app.routeTable.filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
 const fill = (url: string, params: Record<string, string> = {}) =>
   url.replace(/:([A-Za-z]+)/g, (_, p: string) => params[p] ?? 'x');
@@ -206,6 +210,38 @@ const cases: Record<string, Case> = {
     form: { plot: 'FCAL_ring', images: LABELLED, batch: APPLIED, view: '?plot=FCAL_ring' },
     expectType: 'label.retracted',
   },
+  'POST /library/train': {
+    role: 'expert',
+    form: { plot: 'FCAL_ring', epochs: '3' },
+    expectType: 'training.requested',
+  },
+  'POST /library/models/:modelId/signoff': {
+    role: 'expert',
+    before: async () => {
+      const by = { ...meta, user: 'test' };
+      const [m1, m2] = fcal.map((r) => r.modelId) as [string, string];
+      await h.append([
+        ...fcal.flatMap((r) => r.events),
+        { type: 'model.signed-off', metadata: by, data: { modelId: m2, plotType: 'FCAL_ring', user: 'test' } },
+        { type: 'model.activated', metadata: by, data: { modelId: m2, plotType: 'FCAL_ring', user: 'test' } },
+      ]);
+      return { modelId: m1 };
+    },
+    form: { comment: 'fine' },
+    expectType: 'model.signed-off',
+  },
+  'POST /library/models/:modelId/activate': {
+    role: 'expert',
+    params: { modelId: fcal[0]!.modelId },
+    expectType: 'model.activated',
+  },
+  'POST /library/models/:modelId/retire': {
+    role: 'expert',
+    params: { modelId: fcal[2]!.modelId },
+    form: { reason: 'superseded' },
+    expectType: 'model.retired',
+  },
+  'POST /library/rollback': { role: 'expert', form: { plot: 'FCAL_ring' }, expectType: 'model.activated' },
 };
 
 describe('every route from the router', () => {
@@ -270,8 +306,8 @@ describe('every route from the router', () => {
       expect(events.length, key).toBeGreaterThan(0);
       for (const e of events) {
         expect(e.metadata.user, key).toBe(name);
-        const d = e.data as { user?: string; by?: string };
-        expect(d.by ?? d.user, key).toBe(name);
+        const d = e.data as { user?: string; by?: string; requester?: string };
+        expect(d.by ?? d.user ?? d.requester, key).toBe(name);
       }
     }
   });

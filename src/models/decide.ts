@@ -1,4 +1,5 @@
 import type { EventInput, HydraEvent } from '../events/catalog.ts';
+import { DEFAULT_ACTIVATION_BAR, type PlotTypeSpec } from '../events/plottype.ts';
 import { evolveModel, modelsProjection } from '../projections/models/projection.ts';
 import type { ModelRow } from '../projections/models/table.ts';
 import { barProblems, type ActivationBar } from '../training/evaluate.ts';
@@ -16,7 +17,8 @@ export type ModelLifecycleErrorCode =
   | 'HYDRA_NOT_ADMIN'
   | 'HYDRA_MODEL_INCOMPATIBLE'
   | 'HYDRA_MODEL_UNDER_BAR'
-  | 'HYDRA_PLOT_TYPE_UNKNOWN';
+  | 'HYDRA_PLOT_TYPE_UNKNOWN'
+  | 'HYDRA_MODEL_NO_ROLLBACK';
 
 const STATUS: Record<ModelLifecycleErrorCode, number> = {
   HYDRA_MODEL_UNKNOWN: 404,
@@ -27,6 +29,7 @@ const STATUS: Record<ModelLifecycleErrorCode, number> = {
   HYDRA_MODEL_INCOMPATIBLE: 400,
   HYDRA_MODEL_UNDER_BAR: 409,
   HYDRA_PLOT_TYPE_UNKNOWN: 404,
+  HYDRA_MODEL_NO_ROLLBACK: 409,
 };
 
 export class ModelLifecycleError extends Error {
@@ -100,6 +103,24 @@ export interface ActivateCommand {
  */
 export function modelBarProblems(m: Pick<ModelRow, 'evaluation'>, bar: ActivationBar): string[] {
   return m.evaluation ? barProblems(m.evaluation, bar) : [];
+}
+
+/** A plot type's activation bar (the default one for a plot type that is gone). */
+export const activationBarOf = (spec: Pick<PlotTypeSpec, 'activationBar'> | undefined | null): ActivationBar =>
+  spec?.activationBar ?? DEFAULT_ACTIVATION_BAR;
+
+/** Where a rollback goes: the model the plot type's active model replaced when it was activated. */
+export function rollbackTarget(models: Models, plotType: string): ModelRow {
+  const active = activeModel(models, plotType);
+  if (!active)
+    throw new ModelLifecycleError('HYDRA_MODEL_NO_ROLLBACK', `${plotType} has no active model to roll back from`);
+  const previous = active.replacedModelId ? models.get(active.replacedModelId) : undefined;
+  if (!previous)
+    throw new ModelLifecycleError(
+      'HYDRA_MODEL_NO_ROLLBACK',
+      `${active.modelId} did not replace another model when it was activated: there is nothing to roll back to`,
+    );
+  return previous;
 }
 
 /** Why a model cannot be activated now, or null when it can. */

@@ -11,6 +11,7 @@ import {
   foldModels,
   ModelLifecycleError,
   modelBarProblems,
+  rollbackTarget,
 } from './decide.ts';
 import { onnxProblems, type OnnxInfo } from './onnx-check.ts';
 import { importLabelProblems } from './lifecycle.ts';
@@ -247,5 +248,33 @@ describe('ONNX compatibility', () => {
     expect(importLabelProblems(['Good', 'Broken'], ['Good', 'Bad'])).toEqual([
       "Broken is not among the plot type's labels (Good, Bad)",
     ]);
+  });
+});
+
+describe('rollback', () => {
+  const { stored, trained } = history();
+  const activated = (modelId: string, previousModelId?: string) =>
+    stored('model.activated', {
+      modelId,
+      plotType: 'CDC',
+      user: 'expert',
+      ...(previousModelId ? { previousModelId } : {}),
+    });
+
+  it('goes back to the model the active one replaced', () => {
+    const models = foldModels([trained('m1'), trained('m2'), activated('m1'), activated('m2', 'm1')]);
+    expect(rollbackTarget(models, 'CDC').modelId).toBe('m1');
+  });
+
+  it('has nowhere to go without an active model, or when the active one replaced none', () => {
+    const none = foldModels([trained('m1')]);
+    expect(() => rollbackTarget(none, 'CDC')).toThrow(/no active model/);
+    const first = foldModels([trained('m1'), activated('m1')]);
+    expect(() => rollbackTarget(first, 'CDC')).toThrow(/nothing to roll back to/);
+    try {
+      rollbackTarget(first, 'CDC');
+    } catch (err) {
+      expect((err as ModelLifecycleError).code).toBe('HYDRA_MODEL_NO_ROLLBACK');
+    }
   });
 });

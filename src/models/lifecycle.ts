@@ -12,6 +12,7 @@ import {
   decideSignOff,
   foldModels,
   ModelLifecycleError,
+  rollbackTarget,
   type ActivateCommand,
 } from './decide.ts';
 import { inspectOnnx, onnxProblems } from './onnx-check.ts';
@@ -82,6 +83,20 @@ export async function activateModel(
     belowBar: data.belowBar ?? false,
     ...(data.previousModelId ? { previousModelId: data.previousModelId } : {}),
   };
+}
+
+/**
+ * Goes back to the model the active one replaced: an activation of that model (with all its checks: a retired one
+ * is refused), appended with the same expected sequence as any other.
+ */
+export async function rollbackModel(
+  log: EventLog,
+  cmd: Omit<ActivateCommand, 'modelId'> & { readonly plotType: string },
+  metadata: EventMetadata,
+): Promise<AppendResult & { modelId: string; previousModelId?: string; belowBar: boolean }> {
+  const { plotType, ...rest } = cmd;
+  const target = rollbackTarget(await readModels(log, plotType), plotType);
+  return { modelId: target.modelId, ...(await activateModel(log, { ...rest, modelId: target.modelId }, metadata)) };
 }
 
 export async function retireModel(

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DeliverPolicy } from '@nats-io/jetstream';
+import { z } from 'zod';
+import { decimalText, wholeNumberText } from '../text-input.ts';
+import { tokenSchema } from '../events/define.ts';
 import type { EventData, EventInput, HydraEvent } from '../events/catalog.ts';
 import type { EventMetadata } from '../events/envelope.ts';
 import { readItem, type AppendResult, type EventLog } from '../events/log.ts';
@@ -9,7 +12,34 @@ import type { PlotTypeLookup } from '../labels/decide.ts';
 import { ModelLifecycleError } from '../models/decide.ts';
 import { newTrainingId } from './plan.ts';
 
-/** Asking for a model (`hydra train`) and following the run until its outcome. */
+/** Asking for a model (`hydra train`, the Library's Train form) and following the run until its outcome. */
+
+/** A training request's parameters as people type them (CLI options, form fields): one parser for both. */
+export const trainingParameterText = z.object({
+  epochs: wholeNumberText({ min: 1, max: 1000 }).optional(),
+  learningRate: decimalText({ min: 0, max: 1, aboveMin: true }).optional(),
+  batchSize: wholeNumberText({ min: 1, max: 4096 }).optional(),
+  annealing: z.enum(['cosine', 'step', 'none']).optional(),
+  patience: wholeNumberText({ max: 1000 }).optional(),
+  minDelta: decimalText({ min: 0, max: 1_000_000 }).optional(),
+  validationFraction: decimalText({ min: 0, max: 1, aboveMin: true, belowMax: true }).optional(),
+  sampling: z.enum(['none', 'balanced', 'weighted']).optional(),
+  seed: wholeNumberText().optional(),
+  minPerClass: wholeNumberText({ min: 1 }).optional(),
+  parentModel: tokenSchema.optional(),
+  device: z.enum(['auto', 'cpu', 'cuda']).optional(),
+  backbone: z.enum(['shipped', 'none']).optional(),
+});
+export type TrainingParameterText = z.output<typeof trainingParameterText>;
+
+/** The parameters given (the others take the request schema's defaults). */
+export function givenParameters(o: TrainingParameterText): TrainCommand['parameters'] {
+  return Object.fromEntries(
+    Object.keys(trainingParameterText.shape)
+      .map((k) => [k, o[k as keyof TrainingParameterText]] as const)
+      .filter(([, v]) => v !== undefined),
+  ) as TrainCommand['parameters'];
+}
 
 export interface TrainCommand {
   readonly plotType: string;

@@ -24,7 +24,17 @@ export interface PageContext extends ViewContext {
   readonly csrf: string;
 }
 
-export type PageName = 'run' | 'log' | 'timeline' | 'status' | 'detail' | 'error' | 'signin' | 'admin' | 'labeler';
+export type PageName =
+  | 'run'
+  | 'log'
+  | 'timeline'
+  | 'status'
+  | 'detail'
+  | 'error'
+  | 'signin'
+  | 'admin'
+  | 'labeler'
+  | 'library';
 
 // `full`: opened as a whole page (it has a script of its own), not swapped in by htmx.
 const PAGES: readonly { name: PageName; path: string; label: string; needs?: Role; full?: boolean }[] = [
@@ -33,6 +43,7 @@ const PAGES: readonly { name: PageName; path: string; label: string; needs?: Rol
   { name: 'timeline', path: '/timeline', label: 'Timeline' },
   { name: 'status', path: '/status', label: 'Status' },
   { name: 'labeler', path: '/labeler', label: 'Labeler', needs: 'labeler', full: true },
+  { name: 'library', path: '/library', label: 'Library' },
   { name: 'admin', path: '/admin', label: 'Admin', needs: 'admin' },
 ];
 

@@ -12,3 +12,14 @@ export async function activeModelOf(db: Db, plotType: string): Promise<ModelRow 
     .limit(1);
   return row ?? null;
 }
+
+/** Every model of a plot type, newest first. */
+export async function modelsOf(db: Db, plotType: string): Promise<ModelRow[]> {
+  return db.select().from(models).where(eq(models.plotType, plotType)).orderBy(desc(models.createdAt));
+}
+
+/** One model, or null. */
+export async function modelRow(db: Db, modelId: string): Promise<ModelRow | null> {
+  const [row] = await db.select().from(models).where(eq(models.modelId, modelId));
+  return row ?? null;
+}
