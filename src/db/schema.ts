@@ -13,6 +13,7 @@ export * from '../projections/runs/table.ts';
 export * from '../projections/news/table.ts';
 export * from '../projections/models/table.ts';
 export * from '../projections/trainings/table.ts';
+export * from '../projections/sustain/table.ts';
 export * from '../projections/users/table.ts';
 export * from '../projections/api-tokens/table.ts';
 export * from '../projections/site-settings/table.ts';

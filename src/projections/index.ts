@@ -6,6 +6,7 @@ import { labelHistoryProjection, labelQueueProjection } from './label-queue/proj
 import { dailyCountsProjection } from './daily-counts/projection.ts';
 import { modelsProjection } from './models/projection.ts';
 import { trainingsProjection } from './trainings/projection.ts';
+import { sustainProjection } from './sustain/projection.ts';
 import { verdictsProjection } from './verdicts/projection.ts';
 import { plotStatusProjection } from './plot-status/projection.ts';
 import { alarmsProjection } from './alarms/projection.ts';
@@ -28,6 +29,7 @@ export const allProjections: readonly AnyProjection[] = [
   erase(dailyCountsProjection),
   erase(modelsProjection),
   erase(trainingsProjection),
+  erase(sustainProjection),
   erase(verdictsProjection),
   erase(plotStatusProjection),
   erase(alarmsProjection),

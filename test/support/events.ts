@@ -47,7 +47,7 @@ export function mixedHistory(n: number, seed = 1): AnyNewEvent[] {
   const out: AnyNewEvent[] = plots.map(
     (p) => ({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec(p) }) as AnyNewEvent,
   );
-  out.push(...accountHistory(seed), ...trainingHistory(seed));
+  out.push(...accountHistory(seed), ...trainingHistory(seed), ...sustainHistory(seed));
   const images: { id: string; plot: string }[] = [];
   while (out.length < n) {
     const r = rnd();
@@ -157,6 +157,55 @@ export function trainingHistory(seed = 1): AnyNewEvent[] {
       data: { trainingId: `CDC_occupancy-${seed}a`, plotType: 'CDC_occupancy', code: 'nan-loss', reason: 'NaN' },
     },
     ...run(`CDC_occupancy-${seed}b`),
+  ];
+}
+
+/** The self-sustaining loop finding a model degraded, and comparing the retrained one with it. */
+export function sustainHistory(seed = 1): AnyNewEvent[] {
+  const interval = { estimate: 0.6, low: 0.45, high: 0.74 };
+  const evidence = {
+    validationAccuracy: 0.95,
+    samples: 40,
+    correct: 24,
+    accuracy: interval,
+    recall: { Good: { samples: 30, recall: interval } },
+    pValue: 1e-6,
+    drift: null,
+    waiting: 2,
+    oldestWaitingMs: 1000,
+    from: '2026-11-10T00:00:00.000Z',
+    to: '2026-11-10T05:00:00.000Z',
+  };
+  const plotType = 'CDC_occupancy';
+  return [
+    {
+      type: 'sustain.assessed',
+      metadata: meta,
+      data: { plotType, modelId: 'm1', status: 'ok', why: 'fine', evidence },
+    },
+    {
+      type: 'sustain.assessed',
+      metadata: meta,
+      data: { plotType, modelId: 'm1', status: 'degraded', why: 'below', evidence, trainingId: `s${seed}` },
+    },
+    {
+      type: 'sustain.compared',
+      metadata: meta,
+      data: {
+        plotType,
+        trainingId: `s${seed}`,
+        championId: 'm1',
+        challengerId: 'm2',
+        samples: 30,
+        championAccuracy: 0.6,
+        challengerAccuracy: 0.9,
+        challengerOnly: 10,
+        championOnly: 1,
+        pValue: 0.006,
+        outcome: 'awaits-sign-off',
+        why: 'better; the plot type does not allow automatic activation',
+      },
+    },
   ];
 }
 
