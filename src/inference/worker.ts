@@ -241,7 +241,9 @@ export class InferenceWorker {
           (n * k + v.verdictIndex + 1) * cells,
         );
         const size = heatmapSize(cw!, ch!, d.width, d.height);
-        return (await this.blobs.put(await heatmapPng(camData, cw!, ch!, size.width, size.height), 'image/png')).sha256;
+        // A heatmap is as good as always new: no lookup first (the store still keeps one copy of each).
+        const png = await heatmapPng(camData, cw!, ch!, size.width, size.height);
+        return (await this.blobs.put(png, 'image/png', { isNew: true })).sha256;
       }),
     );
     this.stats.phases.heatmaps += performance.now() - tHeat;
