@@ -8,18 +8,7 @@ import {
   type ModelEvidence,
   trailingAccuracy,
 } from './policy.ts';
-
-/** A small deterministic generator (mulberry32), so the simulated runs are the same every time. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as random } from '../training/split.ts';
 
 const t0 = Date.parse('2026-12-01T00:00:00Z');
 const at = (i: number) => new Date(t0 + i * 60_000).toISOString();
