@@ -19,6 +19,7 @@ import { signInRoutes } from './routes/signin.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { labelerRoutes } from './routes/labeler.ts';
 import { libraryRoutes } from './routes/library.ts';
+import { trainingRoutes } from './routes/training.ts';
 import { uploadRoutes, type UploadOptions } from './routes/upload.ts';
 import type { RoleStats } from '../processes/heartbeat.ts';
 
@@ -92,6 +93,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes);
   await app.register(labelerRoutes);
   await app.register(libraryRoutes);
+  await app.register(trainingRoutes);
   if (opts.upload) await app.register(uploadRoutes, opts.upload);
   return app;
 }

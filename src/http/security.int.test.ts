@@ -5,7 +5,7 @@ import { fact, openHttpEnv, type HttpEnv } from '../../test/support/http.ts';
 import { addUser, Browser, signedIn, TEST_PASSWORD } from '../../test/support/accounts.ts';
 import { meta } from '../../test/support/events.ts';
 import { tempDirs } from '../../test/support/ingest.ts';
-import { trainingRun } from '../../test/support/trainings.ts';
+import { trainingRun, valPredictionsJson } from '../../test/support/trainings.ts';
 import { plotTypeInfo, plotTypeSpec, renderPlot } from '../../fixtures/generator/index.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
 import { Ingestor } from '../ingest/ingest.ts';
@@ -111,6 +111,8 @@ const APPLIED = '3d6f4e1a-5b2c-4d8e-9f0a-1b2c3d4e5f60';
 
 /** FCAL models for the Library's cases: the first is signed off and activated over the second, then rolled back. */
 const fcal = [1, 2, 3].map((n) => trainingRun('FCAL_ring', `FCAL_ring-sec-${n}`));
+/** The training report's cases: a run whose validation images include the Labeler's image. */
+const REPORT = 'FCAL_ring-sec-report';
 
 const mutating = () => h.app.routeTable.filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
 const fill = (url: string, params: Record<string, string> = {}) =>
@@ -242,6 +244,32 @@ const cases: Record<string, Case> = {
     expectType: 'model.retired',
   },
   'POST /library/rollback': { role: 'expert', form: { plot: 'FCAL_ring' }, expectType: 'model.activated' },
+  'POST /training/:trainingId/relabel': {
+    role: 'labeler',
+    before: async () => {
+      const samples = [
+        { imageId: LABELLED, label: 'Good', probabilities: [0.2, 0.8] },
+        { imageId: 'c'.repeat(64), label: 'Bad', probabilities: [0.1, 0.9] },
+      ];
+      const preds = await h.blobs.put(Buffer.from(valPredictionsJson(['Good', 'Bad'], samples)), 'application/json');
+      await h.append(trainingRun('FCAL_ring', REPORT, { samples, valPredictions: preds.sha256 }).events);
+      return { trainingId: REPORT };
+    },
+    form: { image: LABELLED, label: 'NoData', batch: '5e0c2a1b-7d3f-4a6b-8c9d-0e1f2a3b4c5d' },
+    expectType: 'label.assigned',
+  },
+  'POST /training/:trainingId/signoff': {
+    role: 'expert',
+    params: { trainingId: REPORT },
+    form: { comment: 'fine' },
+    expectType: 'model.signed-off',
+  },
+  'POST /training/:trainingId/reject': {
+    role: 'expert',
+    params: { trainingId: REPORT },
+    form: { comment: 'no after all' },
+    expectType: 'model.retired',
+  },
 };
 
 describe('every route from the router', () => {

@@ -25,6 +25,8 @@ export interface ApplyCommand {
   readonly user: string;
   /** Chosen by the page for each apply: a retried request with the same batch stores nothing new. */
   readonly batch: string;
+  /** A note kept with each label (where it was given, e.g. from a training report). */
+  readonly comment?: string;
 }
 
 /** The most images one apply may label (a page of the Labeler's grid holds at most this many). */
@@ -83,7 +85,14 @@ export function planApply(
     }
     events.push(
       labelAssigned(
-        { imageId, plotType: cmd.plotType, label: cmd.label, user: cmd.user, batch: cmd.batch },
+        {
+          imageId,
+          plotType: cmd.plotType,
+          label: cmd.label,
+          user: cmd.user,
+          batch: cmd.batch,
+          ...(cmd.comment ? { comment: cmd.comment } : {}),
+        },
         metadata,
         `label.assigned:${cmd.batch}:${imageId}`,
       ),

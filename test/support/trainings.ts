@@ -109,3 +109,16 @@ export function trainingRun(
   ];
   return { trainingId, modelId, evaluation, events };
 }
+
+/** The trainer's val_predictions.json for these samples, as the training job stores it with the model. */
+export function valPredictionsJson(labels: readonly string[], samples: readonly Sample[]): string {
+  return JSON.stringify({
+    labels,
+    samples: samples.map((s, index) => ({
+      index,
+      imageId: s.imageId,
+      label: labels.indexOf(s.label),
+      probabilities: s.probabilities,
+    })),
+  });
+}

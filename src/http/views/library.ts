@@ -46,7 +46,7 @@ const STATUS_TEXT: Record<ModelRow['status'], string> = {
   retired: 'retired',
 };
 
-function statusBadge(m: ModelRow): Html {
+export function statusBadge(m: ModelRow): Html {
   return html`<span class="model-status s-${m.status}">${m.status === 'active' ? '★ ' : ''}${STATUS_TEXT[m.status]}</span>`;
 }
 
@@ -97,8 +97,8 @@ function frameworks(lm: LibraryModel): Html {
 ${r.trainer ? html`<dt>epochs</dt><dd>${r.trainer.epochsRun} run, kept ${r.trainer.bestEpoch}; ${Math.round(r.trainer.imagesPerSecond)} images/s</dd>` : ''}</dl>`;
 }
 
-function curve(lm: LibraryModel): Html {
-  const t = lm.training;
+/** A run's curve per epoch with its legend (the Library's model cards and the training report). */
+export function trainingCurve(t: TrainingRow | null, title: string): Html {
   if (!t || t.epochs.length === 0) return html`<p class="muted">No training curve.</p>`;
   const planned = t.parameters?.epochs;
   const best = t.result?.trainer?.bestEpoch;
@@ -106,11 +106,14 @@ function curve(lm: LibraryModel): Html {
     epochs: t.epochs,
     ...(planned !== undefined ? { planned } : {}),
     ...(best !== undefined ? { best } : {}),
-    title: `training curve of ${lm.row.modelId}`,
+    title,
   })}<figcaption>${curveLegend(t.epochs)}</figcaption></figure>`;
 }
 
-function metrics(m: ModelRow): Html {
+const curve = (lm: LibraryModel): Html => trainingCurve(lm.training, `training curve of ${lm.row.modelId}`);
+
+/** Validation per label and overall. */
+export function metrics(m: Pick<ModelRow, 'evaluation'>): Html {
   const e = m.evaluation;
   if (!e) return html`<p class="muted">No validation by Hydra.</p>`;
   return html`<table class="metrics"><thead><tr><th>label</th><th>precision</th><th>recall</th><th>threshold</th></tr></thead><tbody>
