@@ -102,6 +102,7 @@ function imageEvents(p: number, t: number): [HydraEvent, HydraEvent] {
   const arrived = ev(
     'image.arrived',
     {
+      arrivalId: imageId,
       imageId,
       plotType,
       run,
@@ -120,6 +121,7 @@ function imageEvents(p: number, t: number): [HydraEvent, HydraEvent] {
   const verdict = ev(
     'inference.completed',
     {
+      arrivalId: imageId,
       imageId,
       plotType,
       modelId: `${plotType}-m1`,

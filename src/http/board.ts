@@ -14,6 +14,8 @@ export interface Tile {
   readonly label: string | null;
   readonly colour: string | null;
   readonly confidence: number | null;
+  /** The arrival shown (a click opens it) and its image (the picture). */
+  readonly arrivalId: string | null;
   readonly imageId: string | null;
   readonly heatmap: string | null;
   readonly arrivedAt: string | null;
@@ -81,6 +83,7 @@ export function tileOf(r: PlotStatusRow, now: number, staleMs: number): Tile {
     label,
     colour: r.labels.find((l) => l.name === label)?.colour ?? null,
     confidence: r.confidence,
+    arrivalId: r.arrivalId ?? r.lastArrivalId,
     imageId: r.imageId ?? r.lastImageId,
     heatmap: r.heatmap,
     arrivedAt: r.arrivedAt ?? r.lastArrivedAt,

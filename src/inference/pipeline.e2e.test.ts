@@ -4,7 +4,9 @@ import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
 import { startTestFeeder, tempDirs } from '../../test/support/ingest.ts';
 import { meta } from '../../test/support/events.ts';
 import { trainAndActivate } from '../../test/support/model.ts';
-import { plotTypeInfo, plotTypeSpec, simulate, type PixelBox } from '../../fixtures/generator/index.ts';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { plotTypeInfo, plotTypeSpec, renderPlot, simulate, type PixelBox } from '../../fixtures/generator/index.ts';
 import { EventLog } from '../events/log.ts';
 import type { HydraEvent, HydraEventOf } from '../events/catalog.ts';
 import { plotTypeSpecSchema, type PlotTypeSpec } from '../events/plottype.ts';
@@ -14,6 +16,10 @@ import type { Feeder } from '../ingest/feeder.ts';
 import { ProjectionRunner } from '../projections/index.ts';
 import { erase } from '../projections/runtime/projection.ts';
 import { modelsProjection } from '../projections/models/projection.ts';
+import { plotStatusProjection } from '../projections/plot-status/projection.ts';
+import { plotStatusOf } from '../projections/plot-status/queries.ts';
+import { verdictsProjection } from '../projections/verdicts/projection.ts';
+import { tileOf } from '../http/board.ts';
 import { ActiveModels } from './active-models.ts';
 import { InferenceWorker } from './worker.ts';
 import { AlarmWorker } from '../alarms/worker.ts';
@@ -53,14 +59,14 @@ async function until<T>(fn: () => Promise<T | undefined>, ms = 60_000): Promise<
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-/** Verdicts (completed or skipped) of every image of a run, once each image has one. */
+/** Verdicts (completed or skipped) of every arrival of a run, once each arrival has one. */
 async function verdictsFor(n: number, run = RUN) {
   return until(async () => {
     const evs = await events();
     const arrived = evs.filter(
       (e): e is HydraEventOf<'image.arrived'> => e.type === 'image.arrived' && e.data.run === run,
     );
-    const ids = new Set(arrived.map((a) => a.data.imageId));
+    const ids = new Set(arrived.map((a) => a.data.arrivalId));
     type Outcome =
       | HydraEventOf<'inference.completed'>
       | HydraEventOf<'inference.skipped'>
@@ -68,9 +74,9 @@ async function verdictsFor(n: number, run = RUN) {
     const done = evs.filter(
       (e): e is Outcome =>
         (e.type === 'inference.completed' || e.type === 'inference.skipped' || e.type === 'inference.failed') &&
-        ids.has(e.data.imageId),
+        ids.has(e.data.arrivalId),
     );
-    if (arrived.length < n || new Set(done.map((d) => d.data.imageId)).size < arrived.length) return undefined;
+    if (arrived.length < n || new Set(done.map((d) => d.data.arrivalId)).size < arrived.length) return undefined;
     return { arrived, evs, done };
   });
 }
@@ -133,10 +139,11 @@ describe('inference', () => {
           }),
       });
       const { arrived, evs } = await verdictsFor(16);
-      const byImage = new Map(arrived.map((a) => [a.data.imageId, a.data]));
+      const byArrival = new Map(arrived.map((a) => [a.data.arrivalId, a.data]));
       const completed = evs.filter((e): e is HydraEventOf<'inference.completed'> => e.type === 'inference.completed');
       const fcalVerdicts = completed
-        .map((c) => ({ chunk: byImage.get(c.data.imageId)!.chunk, c: c.data }))
+        .filter((c) => byArrival.has(c.data.arrivalId))
+        .map((c) => ({ chunk: byArrival.get(c.data.arrivalId)!.chunk, c: c.data }))
         .sort((a, b) => a.chunk - b.chunk);
       expect(fcalVerdicts.map((v) => v.chunk)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
       expect(fcalVerdicts.map((v) => v.c.verdict)).toEqual([
@@ -200,6 +207,56 @@ describe('inference', () => {
     }
   }, 120_000);
 
+  it('gives the same bytes arriving in chunks 1..3 three verdicts and moves the Run tile on; a retried file stays one', async () => {
+    const worker = new InferenceWorker(log, blobs, plotTypes, models);
+    await worker.start();
+    const readModels = [erase(verdictsProjection), erase(plotStatusProjection)].map(
+      (p) => new ProjectionRunner(env.database, log, p),
+    );
+    await Promise.all(readModels.map((r) => r.start()));
+    const run = RUN + 10;
+    const png = (await renderPlot({ plotType: 'FCAL_occupancy', label: 'Good', seed: 4, width: 400, height: 300 })).png;
+    const drop = (chunk: number) =>
+      writeFile(path.join(dirs.inbox, `run-${run}`, `FCAL_occupancy-01_000${chunk}.png`), png);
+    const tileNow = async () => {
+      const row = await plotStatusOf(env.database.db, 'FCAL_occupancy');
+      return row ? tileOf(row, Date.now(), 600_000) : null;
+    };
+    try {
+      await mkdir(path.join(dirs.inbox, `run-${run}`), { recursive: true });
+      const arrivals: string[] = [];
+      for (const chunk of [1, 2, 3]) {
+        await drop(chunk);
+        const { arrived, done } = await verdictsFor(chunk, run);
+        const mine = arrived.find((a) => a.data.chunk === chunk)!;
+        arrivals.push(mine.data.arrivalId);
+        expect(done.find((d) => d.data.arrivalId === mine.data.arrivalId)?.type).toBe('inference.completed');
+        // The Run page's tile shows this chunk's arrival once its verdict is in.
+        const shown = await until(async () => {
+          const t = await tileNow();
+          return t?.chunk === chunk ? t : undefined;
+        });
+        expect(shown).toMatchObject({ arrivalId: mine.data.arrivalId, imageId: mine.data.imageId, run });
+      }
+      const { arrived, done } = await verdictsFor(3, run);
+      expect(new Set(arrived.map((a) => a.data.imageId)).size).toBe(1);
+      expect(new Set(done.map((d) => d.data.arrivalId))).toEqual(new Set(arrivals));
+      const [rows] = await env.database.pool.query('SELECT chunk FROM verdicts WHERE run = ? ORDER BY chunk', [run]);
+      expect(rows).toEqual([{ chunk: 1 }, { chunk: 2 }, { chunk: 3 }]);
+
+      // The file of chunk 2 delivered again is the same arrival: no fourth arrival, no new verdict.
+      const before = feeder.stats.duplicates;
+      await drop(2);
+      await until(async () => (feeder.stats.duplicates > before ? true : undefined));
+      const after = await events();
+      expect(after.filter((e) => e.type === 'image.arrived' && e.data.run === run)).toHaveLength(3);
+      expect((await tileNow())?.chunk).toBe(3);
+    } finally {
+      await Promise.all(readModels.map((r) => r.stop()));
+      await worker.stop();
+    }
+  }, 120_000);
+
   it('gives every image exactly one verdict with two and with four workers on one stream', async () => {
     for (const [n, run] of [
       [2, RUN + 1],
@@ -224,10 +281,10 @@ describe('inference', () => {
         await new Promise((r) => setTimeout(r, 1000)); // a second verdict, were there one, would be in by now
         const again = (await verdictsFor(24, run)).done;
         expect(again.length).toBe(done.length);
-        const perImage = new Map<string, number>();
-        for (const d of again) perImage.set(d.data.imageId, (perImage.get(d.data.imageId) ?? 0) + 1);
-        expect(perImage.size).toBe(24);
-        expect([...perImage.values()].every((c) => c === 1)).toBe(true);
+        const perArrival = new Map<string, number>();
+        for (const d of again) perArrival.set(d.data.arrivalId, (perArrival.get(d.data.arrivalId) ?? 0) + 1);
+        expect(perArrival.size).toBe(24);
+        expect([...perArrival.values()].every((c) => c === 1)).toBe(true);
         expect(workers.filter((w) => w.stats.handled > 0).length, `${n} workers sharing`).toBeGreaterThan(1);
       } finally {
         await Promise.all(workers.map((w) => w.stop()));
@@ -286,9 +343,9 @@ describe('inference', () => {
         fail: [{ plotType: 'FCAL_occupancy', mode: 'dead_crate', chunk: 0, severity: 1 }],
       });
       const { evs, arrived } = await verdictsFor(3, RUN + 3);
-      const ids = new Set(arrived.map((a) => a.data.imageId));
+      const ids = new Set(arrived.map((a) => a.data.arrivalId));
       const verdicts = evs.filter(
-        (e): e is HydraEventOf<'inference.completed'> => e.type === 'inference.completed' && ids.has(e.data.imageId),
+        (e): e is HydraEventOf<'inference.completed'> => e.type === 'inference.completed' && ids.has(e.data.arrivalId),
       );
       expect(verdicts.map((v) => v.data.modelId)).toEqual([modelId, modelId, modelId]);
       expect(verdicts.map((v) => v.data.verdict)).toEqual(['Good', 'Good', 'Good']);

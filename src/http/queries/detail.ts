@@ -13,9 +13,9 @@ export interface ImageDetail {
   readonly history: HistoryPoint[];
 }
 
-/** What an image's page shows: its verdict, its plot type's tile and recent history. */
-export async function loadImageDetail(db: Db, imageId: string): Promise<ImageDetail | null> {
-  const image = await verdictOf(db, imageId);
+/** What an arrival's page shows (given an image id, its latest arrival's): its verdict, its plot type's tile and history. */
+export async function loadImageDetail(db: Db, id: string): Promise<ImageDetail | null> {
+  const image = await verdictOf(db, id);
   if (!image) return null;
   const [plot, history] = await Promise.all([plotStatusOf(db, image.plotType), recentDecisions(db, image.plotType)]);
   return { image, plot, history };

@@ -25,12 +25,13 @@ export const imageRoutes: FastifyPluginAsync = async (app0) => {
     }
   };
 
+  // An arrival's page; an image id (a link made from the content) opens the image's latest arrival.
   app.get(
-    '/images/:imageId',
-    { config: { access: 'watch' }, schema: { params: z.object({ imageId: sha256Schema }), querystring: noQuery } },
+    '/images/:id',
+    { config: { access: 'watch' }, schema: { params: z.object({ id: sha256Schema }), querystring: noQuery } },
     async (req, reply) => {
-      const detail = await loadImageDetail(app.hydra.db, req.params.imageId);
-      if (!detail) throw new NotFoundError(`image ${req.params.imageId}`);
+      const detail = await loadImageDetail(app.hydra.db, req.params.id);
+      if (!detail) throw new NotFoundError(`image ${req.params.id}`);
       return reply.view(detailView(detail, reply.viewContext()));
     },
   );

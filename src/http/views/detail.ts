@@ -44,7 +44,7 @@ function historyStrip(
     const state = meaning === null ? 'none' : meaning === 'good' ? 'ok' : meaning;
     const c = p.verdict ? colourOf(labels, p.verdict) : '#3a4656';
     const title = `${dateTime(p.at, ctx.tz, true)} · ${p.status === 'classified' ? `${p.confirmed ? '' : 'Unconfirmed '}${p.verdict} ${percent(p.confidence)}` : p.status}${p.run !== null ? ` · run ${p.run} chunk ${p.chunk}` : ''}`;
-    return html`<a class="sq s-${state}${p.imageId === current ? ' current' : ''}" style="--label:${c}" href="${detailUrl(p.imageId)}" hx-get="${detailUrl(p.imageId)}" hx-target="#detail" title="${title}" aria-label="${title}"></a>`;
+    return html`<a class="sq s-${state}${p.arrivalId === current ? ' current' : ''}" style="--label:${c}" href="${detailUrl(p.arrivalId)}" hx-get="${detailUrl(p.arrivalId)}" hx-target="#detail" title="${title}" aria-label="${title}"></a>`;
   });
   return html`<section class="history"><h3>Recent history <span class="muted">(oldest left, ${ordered.length} verdicts)</span></h3>
 <div class="squares">${squares}</div>
@@ -93,9 +93,10 @@ ${fact(
 ${fact('Worker', v.worker)}
 ${fact('Reason', v.status !== 'classified' ? v.reason : null)}
 ${fact('Image', html`<code class="sha">${v.imageId.slice(0, 16)}…</code>`)}
+${fact('Arrival', v.arrivalId !== v.imageId ? html`<code class="sha">${v.arrivalId.slice(0, 16)}…</code>` : null)}
 </dl>
 <p class="links"><a href="${href(['timeline'], { plot: v.plotType })}">Timeline of ${v.plotType}</a> · <a href="${href(['log'], { plot: v.plotType })}">Log of ${v.plotType}</a></p>
-${historyStrip(d.history, labels, v.imageId, ctx)}
+${historyStrip(d.history, labels, v.arrivalId, ctx)}
 </aside>
 </div>
 </article>`;

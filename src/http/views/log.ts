@@ -55,7 +55,7 @@ function streakCell(plot: PlotStatusRow | undefined, ctx: ViewContext): Html {
       return html`<span class="now-unconfirmed">Unconfirmed now: ${plot.verdict ?? '?'} ${percent(plot.confidence)}</span>`;
     return html`<span class="muted">${plot?.status === 'classified' ? `${plot.verdict ?? 'OK'} now` : 'no current problem'}</span>`;
   }
-  return html`<a class="streak-start" href="${detailUrl(plot.streakImageId)}" hx-get="${detailUrl(plot.streakImageId)}" hx-target="#detail">${plot.streakLabel ?? 'Bad'} since <strong>${dateTime(plot.streakSince, ctx.tz, true)}</strong></a>
+  return html`<a class="streak-start" href="${detailUrl(plot.streakArrivalId ?? plot.streakImageId)}" hx-get="${detailUrl(plot.streakArrivalId ?? plot.streakImageId)}" hx-target="#detail">${plot.streakLabel ?? 'Bad'} since <strong>${dateTime(plot.streakSince, ctx.tz, true)}</strong></a>
 <span class="muted">${plot.streakRun !== null ? `run ${plot.streakRun} chunk ${plot.streakChunk} · ` : ''}${streakCountText({ bad: plot.streakCount - plot.streakUnconfirmed, unconfirmed: plot.streakUnconfirmed })} · ${duration(ctx.now - Date.parse(plot.streakSince))}</span>`;
 }
 
@@ -91,12 +91,12 @@ ${rows
 
 function entryRow(e: LogEntry, plot: PlotStatusRow | undefined, ctx: ViewContext): Html {
   const colour = plot?.labels.find((l) => l.name === e.verdict)?.colour ?? null;
-  const start = plot?.streakImageId === e.imageId;
+  const start = (plot?.streakArrivalId ?? plot?.streakImageId) === e.arrivalId;
   return html`<tr${start ? html` class="streak-start-row" data-streak-start` : ''}>
 <td><time datetime="${e.at}">${dateTime(e.at, ctx.tz, true)}</time>${start ? html` <span class="tag">problem started</span>` : ''}</td>
 <td>${plot?.detector ?? ''}</td><td>${plot?.title ?? e.plotType}</td><td class="num">${e.run ?? ''}</td><td class="num">${e.chunk ?? ''}</td>
 <td>${labelBadge(e.verdict ?? '?', colour, e.confidence, e.outcome === OUTCOME.unconfirmed)}</td>
-<td><a href="${detailUrl(e.imageId)}" hx-get="${detailUrl(e.imageId)}" hx-target="#detail"><img class="mini" src="${thumbUrl(e.imageId)}" alt="open ${e.plotType} image" loading="lazy" width="96" height="72"></a></td>
+<td><a href="${detailUrl(e.arrivalId)}" hx-get="${detailUrl(e.arrivalId)}" hx-target="#detail"><img class="mini" src="${thumbUrl(e.imageId)}" alt="open ${e.plotType} image" loading="lazy" width="96" height="72"></a></td>
 </tr>`;
 }
 

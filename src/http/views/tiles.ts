@@ -6,7 +6,8 @@ import type { ViewContext } from './layout.ts';
 
 export const imageUrl = (sha: string) => href(['blobs', sha]);
 export const thumbUrl = (sha: string) => href(['blobs', sha, 'thumb']);
-export const detailUrl = (imageId: string) => href(['images', imageId]);
+/** An arrival's page (an image id opens its latest arrival). */
+export const detailUrl = (arrivalId: string) => href(['images', arrivalId]);
 
 /** `<time>` the pages' script keeps relative ("3 min ago"); the absolute time is in its title. */
 export function rel(iso: string, ctx: ViewContext): Html {
@@ -37,7 +38,7 @@ function verdictBadge(t: Tile): Html {
 }
 
 export function tile(t: Tile, ctx: ViewContext): Html {
-  const link = t.imageId ? detailUrl(t.imageId) : null;
+  const link = t.arrivalId ? detailUrl(t.arrivalId) : null;
   const colour = t.colour ?? '#3a4656';
   const cls = `tile s-${t.state}${t.stale ? ' stale' : ''}`;
   const body = html`<div class="frame">

@@ -79,7 +79,7 @@ function series(d: TimelineData, w: TimelineWindow): { series: Series[]; dots: D
     v: p.scores![p.verdict ?? ''] ?? 0,
     colour: colour(p.verdict ?? ''),
     hollow: p.outcome === OUTCOME.unconfirmed,
-    href: detailUrl(p.imageId),
+    href: detailUrl(p.arrivalId),
     title: `${p.outcome === OUTCOME.unconfirmed ? 'Unconfirmed ' : ''}${p.verdict} ${percent(p.scores![p.verdict ?? ''] ?? 0)} · run ${p.run ?? '?'} chunk ${p.chunk ?? '?'}`,
   }));
   return { series: out, dots };

@@ -1,5 +1,16 @@
+import type { HydraEvent } from '../../events/catalog.ts';
 import { defineProjection } from '../runtime/projection.ts';
 import { images, rejections, unassigned, type ImageRow, type RejectionRow, type UnassignedRow } from './table.ts';
+
+type Arrival = Extract<HydraEvent, { type: 'image.arrived' }>['data'];
+
+/**
+ * A read model kept per image (content), not per arrival: the image's row starts with its first arrival; the same
+ * bytes arriving again (another chunk, another pad) are another arrival of the same image and change nothing here.
+ */
+export function imageOnArrival<R>(current: R | null, d: Arrival, start: (d: Arrival) => R): R {
+  return current ?? start(d);
+}
 
 export const imagesProjection = defineProjection({
   name: 'images',
@@ -8,11 +19,8 @@ export const imagesProjection = defineProjection({
   handles: ['image.arrived', 'image.sampled'],
   keyOf: (e) => e.key,
   evolve(current: ImageRow | null, e): ImageRow | null {
-    if (e.type === 'image.arrived') {
-      // The same bytes arriving again are the same image: the first arrival stands.
-      if (current) return current;
-      const d = e.data;
-      return {
+    if (e.type === 'image.arrived')
+      return imageOnArrival(current, e.data, (d) => ({
         imageId: d.imageId,
         plotType: d.plotType,
         run: d.run,
@@ -26,8 +34,7 @@ export const imagesProjection = defineProjection({
         source: d.source,
         sampledFor: [],
         arrivedSeq: e.seq,
-      };
-    }
+      }));
     if (e.type === 'image.sampled') {
       if (!current) throw new Error(`image ${e.data.imageId} sampled before it arrived`);
       return current.sampledFor.includes(e.data.reason)

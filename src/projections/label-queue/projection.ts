@@ -1,3 +1,4 @@
+import { imageOnArrival } from '../images/projection.ts';
 import { defineProjection } from '../runtime/projection.ts';
 import { utc } from '../verdicts/time.ts';
 import { labelHistory, labelQueue, type LabelHistoryRow, type LabelQueueRow } from './table.ts';
@@ -11,7 +12,8 @@ const unlabelled = {
 } as const satisfies Partial<LabelQueueRow>;
 
 /**
- * The Labeler's queues (see the table). A row starts when the image arrives: sampling, verdicts and labels
+ * The Labeler's queues (see the table), one row per image (labels are about content): it starts with the image's
+ * first arrival, and the verdict is the latest on any of its arrivals: sampling, verdicts and labels
  * only ever follow an arrival in the stream (labels are refused for images that have not arrived).
  */
 export const labelQueueProjection = defineProjection({
@@ -30,11 +32,8 @@ export const labelQueueProjection = defineProjection({
   ],
   keyOf: (e) => e.key,
   evolve(current: LabelQueueRow | null, e): LabelQueueRow | null {
-    if (e.type === 'image.arrived') {
-      // The same bytes arriving again are the same image: the first arrival stands.
-      if (current) return current;
-      const d = e.data;
-      return {
+    if (e.type === 'image.arrived')
+      return imageOnArrival(current, e.data, (d) => ({
         imageId: d.imageId,
         plotType: d.plotType,
         run: d.run,
@@ -47,18 +46,24 @@ export const labelQueueProjection = defineProjection({
         verdict: null,
         confidence: null,
         confirmed: null,
+        modelId: null,
         ...unlabelled,
         unsure: false,
         unsureBy: null,
         comments: 0,
-      };
-    }
+      }));
     if (!current) return null;
     switch (e.type) {
       case 'image.sampled':
         return { ...current, [e.data.reason]: true };
       case 'inference.completed':
-        return { ...current, verdict: e.data.verdict, confidence: e.data.confidence, confirmed: e.data.confirmed };
+        return {
+          ...current,
+          verdict: e.data.verdict,
+          confidence: e.data.confidence,
+          confirmed: e.data.confirmed,
+          modelId: e.data.modelId,
+        };
       case 'label.assigned':
         return {
           ...current,

@@ -69,6 +69,7 @@ describe('label_queue projection', () => {
       bad: true,
       verdict: 'Bad',
       confirmed: true,
+      modelId: 'm1',
       label: 'Bad',
       batch: null,
       unsure: true,

@@ -23,6 +23,8 @@ export const labelQueue = mysqlTable(
     verdict: varchar('verdict', { length: 128 }),
     confidence: double('confidence'),
     confirmed: boolean('confirmed'),
+    /** The model that gave the verdict. */
+    modelId: varchar('model_id', { length: 128 }),
     labelled: boolean('labelled').notNull(),
     label: varchar('label', { length: 128 }),
     labelUser: varchar('label_user', { length: 100 }),

@@ -5,7 +5,7 @@ import { defineProjection } from '../runtime/projection.ts';
 import { utc } from '../verdicts/time.ts';
 import { plotStatus, type PlotStatusRow, type RecentArrival } from './table.ts';
 
-/** Arrivals remembered per plot type, to place a verdict's image in time (verdicts may come out of order). */
+/** Arrivals remembered per plot type, to place a verdict's arrival in time (verdicts may come out of order). */
 export const RECENT_ARRIVALS = 16;
 
 function blank(plotType: string, seq: number): PlotStatusRow {
@@ -18,9 +18,11 @@ function blank(plotType: string, seq: number): PlotStatusRow {
     ignored: false,
     retired: false,
     labels: [],
+    lastArrivalId: null,
     lastImageId: null,
     lastArrivedAt: null,
     recent: [],
+    arrivalId: null,
     imageId: null,
     arrivedAt: null,
     run: null,
@@ -49,9 +51,9 @@ function blank(plotType: string, seq: number): PlotStatusRow {
 type Decision = Extract<HydraEvent, { type: 'inference.completed' | 'inference.skipped' | 'inference.failed' }>;
 type Completed = Extract<Decision, { type: 'inference.completed' }>;
 
-/** Is this decision about an image at least as new as the one shown? (Unknown arrivals only fill an empty tile.) */
+/** Is this decision about an arrival at least as new as the one shown? (Unknown arrivals only fill an empty tile.) */
 function isNewer(row: PlotStatusRow, arrival: RecentArrival | undefined): boolean {
-  if (row.imageId === null || row.arrivedAt === null) return true;
+  if (row.arrivalId === null || row.arrivedAt === null) return true;
   return arrival !== undefined && arrival.arrivedAt >= row.arrivedAt;
 }
 
@@ -84,14 +86,14 @@ function withStreak(row: PlotStatusRow, s: Streak | null): PlotStatusRow {
   };
 }
 
-/** Every verdict extends or ends the streak, in stream order, whether or not its image is the one shown. */
+/** Every verdict extends or ends the streak, in stream order, whether or not its arrival is the one shown. */
 function streak(row: PlotStatusRow, e: Completed, arrival: RecentArrival | undefined): PlotStatusRow {
   const d = e.data;
   const next = nextStreak(streakOf(row), {
     meaning: meaningOf(problemsOf(row.labels), d),
     label: d.verdict,
     at: arrival?.arrivedAt ?? e.time,
-    arrivalId: d.imageId,
+    arrivalId: d.arrivalId,
     imageId: d.imageId,
     run: arrival?.run ?? null,
     chunk: arrival?.chunk ?? null,
@@ -101,12 +103,14 @@ function streak(row: PlotStatusRow, e: Completed, arrival: RecentArrival | undef
 
 function decide(current: PlotStatusRow | null, e: Decision): PlotStatusRow | null {
   const row = current ?? blank(e.data.plotType, e.seq);
-  const arrival = row.recent.find((r) => r.imageId === e.data.imageId);
-  if (e.type !== 'inference.completed' && row.imageId === e.data.imageId && row.status === 'classified') return current;
+  const arrival = row.recent.find((r) => r.arrivalId === e.data.arrivalId);
+  if (e.type !== 'inference.completed' && row.arrivalId === e.data.arrivalId && row.status === 'classified')
+    return current;
   const counted = e.type === 'inference.completed' ? streak(row, e, arrival) : row;
   if (!isNewer(row, arrival)) return counted === row ? current : { ...counted, seq: e.seq };
   const shown = {
     ...counted,
+    arrivalId: e.data.arrivalId,
     imageId: e.data.imageId,
     arrivedAt: arrival?.arrivedAt ?? null,
     run: arrival?.run ?? null,
@@ -191,14 +195,22 @@ export const plotStatusProjection = defineProjection({
       case 'image.arrived': {
         const d = { ...e.data, arrivedAt: utc(e.data.arrivedAt) };
         const row = current ?? blank(d.plotType, e.seq);
-        if (row.recent.some((r) => r.imageId === d.imageId)) return current;
-        const recent = [{ imageId: d.imageId, arrivedAt: d.arrivedAt, run: d.run, chunk: d.chunk }, ...row.recent]
+        if (row.recent.some((r) => r.arrivalId === d.arrivalId)) return current;
+        const arrival = {
+          arrivalId: d.arrivalId,
+          imageId: d.imageId,
+          arrivedAt: d.arrivedAt,
+          run: d.run,
+          chunk: d.chunk,
+        };
+        const recent = [arrival, ...row.recent]
           .sort((a, b) => (a.arrivedAt < b.arrivedAt ? 1 : a.arrivedAt > b.arrivedAt ? -1 : 0))
           .slice(0, RECENT_ARRIVALS);
         const latest = row.lastArrivedAt === null || d.arrivedAt >= row.lastArrivedAt;
         return {
           ...row,
           recent,
+          lastArrivalId: latest ? d.arrivalId : row.lastArrivalId,
           lastImageId: latest ? d.imageId : row.lastImageId,
           lastArrivedAt: latest ? d.arrivedAt : row.lastArrivedAt,
           seq: e.seq,

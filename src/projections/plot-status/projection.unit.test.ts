@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventStream, project } from '../../../test/support/projection-spec.ts';
 import { plotTypeSpec, shaOf } from '../../../test/support/events.ts';
+import { arrivalIdOf } from '../../events/image.ts';
 import { plotStatusProjection } from './projection.ts';
 
 const img = (n: number) => shaOf(`img${n}`);
@@ -38,6 +39,52 @@ function history() {
 }
 
 describe('plot_status projection', () => {
+  it('shows each arrival of the same bytes as the newest, with its own chunk, and counts each verdict', () => {
+    const e = eventStream();
+    const empty = shaOf('empty error plot');
+    const arrivalOf = (chunk: number) => arrivalIdOf({ plotType: 'CDC_occ', run: 7, chunk, pad: 1, imageId: empty });
+    const events = [e('plottype.defined', plotTypeSpec('CDC_occ', 'CDC'))];
+    for (const chunk of [1, 2, 3]) {
+      const arrivalId = arrivalOf(chunk);
+      const where = { run: 7, chunk, pad: 1, arrivedAt: at(chunk) };
+      events.push(
+        e('image.arrived', {
+          arrivalId,
+          imageId: empty,
+          plotType: 'CDC_occ',
+          ...where,
+          width: 8,
+          height: 8,
+          bytes: 10,
+          source: `CDC_occ-01_000${chunk}.png`,
+        }),
+        e('inference.completed', {
+          arrivalId,
+          imageId: empty,
+          plotType: 'CDC_occ',
+          ...where,
+          modelId: 'm1',
+          scores: { Good: 0.1, Bad: 0.9 },
+          verdict: 'Bad',
+          confidence: 0.9,
+          confirmed: true,
+          timings: { queueMs: 1, preprocessMs: 1, modelMs: 1 },
+        }),
+      );
+    }
+    const row = project(plotStatusProjection, events).get('CDC_occ')!;
+    expect(row).toMatchObject({
+      arrivalId: arrivalOf(3),
+      imageId: empty,
+      chunk: 3,
+      lastArrivalId: arrivalOf(3),
+      streakArrivalId: arrivalOf(1),
+      streakChunk: 1,
+      streakCount: 3,
+    });
+    expect(row.recent.map((r) => r.chunk)).toEqual([3, 2, 1]);
+  });
+
   it('keeps the configuration, the newest verdict and when the current problem started', () => {
     const { e, arrive, verdict } = history();
     const rows = project(plotStatusProjection, [

@@ -5,7 +5,9 @@ import type { LabelMeaning } from '../../verdicts/semantics.ts';
 /** A label with its colour and whether it is a problem label (src/verdicts/semantics.ts decides). */
 export type TileLabel = LabelMeaning;
 
+/** One of a plot type's latest arrivals (an observation; its image is the content it brought). */
 export interface RecentArrival {
+  readonly arrivalId: string;
   readonly imageId: string;
   readonly arrivedAt: string;
   readonly run: number;
@@ -26,9 +28,12 @@ export const plotStatus = mysqlTable('plot_status', {
   ignored: boolean('ignored').notNull(),
   retired: boolean('retired').notNull(),
   labels: jsonText<TileLabel[]>('labels').notNull(),
+  lastArrivalId: varchar('last_arrival_id', { length: 64 }),
   lastImageId: varchar('last_image_id', { length: 64 }),
   lastArrivedAt: isoDatetime('last_arrived_at'),
   recent: jsonText<RecentArrival[]>('recent').notNull(),
+  /** The arrival the tile shows (the newest one decided), and its image. */
+  arrivalId: varchar('arrival_id', { length: 64 }),
   imageId: varchar('image_id', { length: 64 }),
   arrivedAt: isoDatetime('arrived_at'),
   run: int('run'),

@@ -6,10 +6,13 @@ import { utc } from './time.ts';
 
 type Completed = Extract<HydraEvent, { type: 'inference.completed' }>;
 
-function blank(imageId: string, plotType: string, seq: number, at: string): VerdictRow {
+type Of = { readonly arrivalId: string; readonly imageId: string; readonly plotType: string };
+
+function blank(d: Of, seq: number, at: string): VerdictRow {
   return {
-    imageId,
-    plotType,
+    arrivalId: d.arrivalId,
+    imageId: d.imageId,
+    plotType: d.plotType,
     run: null,
     runPeriod: null,
     chunk: null,
@@ -53,22 +56,28 @@ function decided(row: VerdictRow, e: Completed): VerdictRow {
 }
 
 /**
- * One row per image with its verdict: the Log, the detail view's history and the Timeline's raw points.
- * A verdict is final: a later skip or failure for an image already classified changes nothing.
+ * One row per arrival with its verdict: the Log, the detail view's history and the Timeline's raw points.
+ * A verdict is final: a later skip or failure for an arrival already classified changes nothing.
  */
 export const verdictsProjection = defineProjection({
   name: 'verdicts',
   table: verdicts,
-  idColumn: 'imageId',
+  idColumn: 'arrivalId',
   handles: ['image.arrived', 'inference.completed', 'inference.skipped', 'inference.failed'],
-  keyOf: (e) => e.key,
+  keyOf: (e) =>
+    e.type === 'image.arrived' ||
+    e.type === 'inference.completed' ||
+    e.type === 'inference.skipped' ||
+    e.type === 'inference.failed'
+      ? e.data.arrivalId
+      : null,
   evolve(current: VerdictRow | null, e): VerdictRow | null {
     switch (e.type) {
       case 'image.arrived': {
         const d = e.data;
         const arrivedAt = utc(d.arrivedAt);
-        const row = current ?? blank(d.imageId, d.plotType, e.seq, arrivedAt);
-        // The same bytes arriving again are the same image: the first arrival stands.
+        const row = current ?? blank(d, e.seq, arrivedAt);
+        // An arrival is recorded once (a retried delivery is the same arrival): the first record stands.
         if (row.arrivedAt !== null) return current;
         return {
           ...row,
@@ -82,10 +91,10 @@ export const verdictsProjection = defineProjection({
         };
       }
       case 'inference.completed':
-        return decided(current ?? blank(e.data.imageId, e.data.plotType, e.seq, e.time), e);
+        return decided(current ?? blank(e.data, e.seq, e.time), e);
       case 'inference.skipped':
       case 'inference.failed': {
-        const row = current ?? blank(e.data.imageId, e.data.plotType, e.seq, e.time);
+        const row = current ?? blank(e.data, e.seq, e.time);
         if (row.status === 'classified') return current;
         const failed = e.type === 'inference.failed';
         return {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventStream, project } from '../../../test/support/projection-spec.ts';
 import { shaOf } from '../../../test/support/events.ts';
+import { arrivalIdOf } from '../../events/image.ts';
 import { verdictsProjection } from './projection.ts';
 import { OUTCOME } from '../../verdicts/semantics.ts';
 
@@ -23,6 +24,32 @@ const arrivedData = (imageId: string) => ({
 const timings = { queueMs: 1, preprocessMs: 2, modelMs: 3 };
 
 describe('verdicts projection', () => {
+  it('keeps one row per arrival: the same bytes in two chunks are two verdicts of one image', () => {
+    const e = eventStream();
+    const second = arrivalIdOf({ plotType: 'CDC_occ', run: 7, chunk: 4, pad: 2, imageId: a });
+    const verdict = (arrivalId: string, v: 'Good' | 'Bad') =>
+      e('inference.completed', {
+        arrivalId,
+        imageId: a,
+        plotType: 'CDC_occ',
+        modelId: 'm1',
+        scores: v === 'Bad' ? { Good: 0.1, Bad: 0.9 } : { Good: 0.9, Bad: 0.1 },
+        verdict: v,
+        confidence: 0.9,
+        confirmed: true,
+        timings,
+      });
+    const rows = project(verdictsProjection, [
+      e('image.arrived', arrivedData(a)),
+      verdict(a, 'Good'),
+      e('image.arrived', { ...arrivedData(a), arrivalId: second, chunk: 4 }),
+      verdict(second, 'Bad'),
+    ]);
+    expect(rows.size).toBe(2);
+    expect(rows.get(a)).toMatchObject({ imageId: a, chunk: 3, outcome: 'Good' });
+    expect(rows.get(second)).toMatchObject({ arrivalId: second, imageId: a, chunk: 4, outcome: 'Bad' });
+  });
+
   it('joins an image with its verdict, in either order, and keys outcomes for the Log', () => {
     const e = eventStream();
     const rows = project(verdictsProjection, [

@@ -4,15 +4,24 @@ import type { PlotStatusRow } from '../plot-status/table.ts';
 import { OUTCOME, problemsOf } from '../../verdicts/semantics.ts';
 import { verdicts, type VerdictRow } from './table.ts';
 
-/** The verdicts read model's queries: one image's verdict, a plot type's history, the Log, the Timeline. */
+/** The verdicts read model's queries: one arrival's verdict, a plot type's history, the Log, the Timeline. */
 
-export async function verdictOf(db: Db, imageId: string): Promise<VerdictRow | null> {
-  const [row] = await db.select().from(verdicts).where(eq(verdicts.imageId, imageId));
-  return row ?? null;
+/** An arrival's verdict; given an image id instead, its latest arrival's (links made before arrivals had ids). */
+export async function verdictOf(db: Db, id: string): Promise<VerdictRow | null> {
+  const [row] = await db.select().from(verdicts).where(eq(verdicts.arrivalId, id));
+  if (row) return row;
+  const [latest] = await db
+    .select()
+    .from(verdicts)
+    .where(eq(verdicts.imageId, id))
+    .orderBy(desc(verdicts.at), desc(verdicts.arrivalId))
+    .limit(1);
+  return latest ?? null;
 }
 
 export type HistoryPoint = Pick<
   VerdictRow,
+  | 'arrivalId'
   | 'imageId'
   | 'at'
   | 'decidedAt'
@@ -32,6 +41,7 @@ export const HISTORY = 48;
 export async function recentDecisions(db: Db, plotType: string, limit = HISTORY): Promise<HistoryPoint[]> {
   return db
     .select({
+      arrivalId: verdicts.arrivalId,
       imageId: verdicts.imageId,
       at: verdicts.at,
       decidedAt: verdicts.decidedAt,
@@ -67,6 +77,7 @@ export interface LogFilter {
 export const PAGE_SIZE = 100;
 
 export interface LogEntry {
+  readonly arrivalId: string;
   readonly imageId: string;
   readonly plotType: string;
   /** The image's time (arrival). */
@@ -128,15 +139,16 @@ function where(f: LogFilter, plots: readonly PlotStatusRow[]): SQL | undefined {
  */
 async function page(db: Db, w: SQL | undefined, n: number): Promise<LogEntry[]> {
   const ids = await db
-    .select({ imageId: verdicts.imageId })
+    .select({ arrivalId: verdicts.arrivalId })
     .from(verdicts)
     .where(w)
-    .orderBy(desc(verdicts.at), desc(verdicts.imageId))
+    .orderBy(desc(verdicts.at), desc(verdicts.arrivalId))
     .limit(PAGE_SIZE)
     .offset((n - 1) * PAGE_SIZE);
   if (ids.length === 0) return [];
   const rows = await db
     .select({
+      arrivalId: verdicts.arrivalId,
       imageId: verdicts.imageId,
       plotType: verdicts.plotType,
       at: verdicts.at,
@@ -149,12 +161,12 @@ async function page(db: Db, w: SQL | undefined, n: number): Promise<LogEntry[]> 
     .from(verdicts)
     .where(
       inArray(
-        verdicts.imageId,
-        ids.map((r) => r.imageId),
+        verdicts.arrivalId,
+        ids.map((r) => r.arrivalId),
       ),
     );
-  const order = new Map(ids.map((r, i) => [r.imageId, i]));
-  return rows.sort((a, b) => order.get(a.imageId)! - order.get(b.imageId)!);
+  const order = new Map(ids.map((r, i) => [r.arrivalId, i]));
+  return rows.sort((a, b) => order.get(a.arrivalId)! - order.get(b.arrivalId)!);
 }
 
 /** The problems a Log filter selects: one page of them, how many in all, and a summary per plot type. */
@@ -183,6 +195,7 @@ export async function problemVerdicts(
 }
 
 export interface RawPoint {
+  readonly arrivalId: string;
   readonly imageId: string;
   readonly at: string;
   readonly outcome: string;
@@ -193,7 +206,7 @@ export interface RawPoint {
   readonly chunk: number | null;
 }
 
-/** A plot type's classified images between `from` and `to` (ISO), oldest first, at most `limit`. */
+/** A plot type's classified arrivals between `from` and `to` (ISO), oldest first, at most `limit`. */
 export async function scorePoints(
   db: Db,
   plotType: string,
@@ -203,6 +216,7 @@ export async function scorePoints(
 ): Promise<RawPoint[]> {
   return db
     .select({
+      arrivalId: verdicts.arrivalId,
       imageId: verdicts.imageId,
       at: verdicts.at,
       outcome: verdicts.outcome,
