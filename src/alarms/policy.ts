@@ -30,6 +30,8 @@ export type Verdict = EventData<'inference.completed'>;
 export const MAX_STREAK_IMAGES = 64;
 
 export const streakEntrySchema = z.object({
+  /** The verdict's arrival; absent in states saved before arrivals had ids (then it was the image id). */
+  arrivalId: z.string().optional(),
   imageId: z.string(),
   label: z.string(),
   confidence: z.number(),
@@ -121,6 +123,8 @@ function problemAfter(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionConte
   });
 }
 
+const arrivalOf = (x: StreakEntry): string => x.arrivalId ?? x.imageId;
+
 /**
  * Folds a verdict into the problem streak and the run of alarming verdicts. Idempotent: a verdict at or below
  * `seq` changes nothing, nor does one already in the alarming run.
@@ -132,8 +136,10 @@ export function evolveVerdict(state: PlotAlarmState, e: VerdictEvent, ctx: Decis
   let alarming = state.alarming;
   if (kind === 'clear') alarming = alarming.count === 0 ? alarming : { count: 0, entries: [] };
   // During an episode the run does not matter until the plot is clear again.
-  else if (kind === 'alarming' && !state.open && !alarming.entries.some((x) => x.imageId === e.data.imageId)) {
+  // Each arrival counts, also of the same bytes again (a detector that is off sends the same plot every chunk).
+  else if (kind === 'alarming' && !state.open && !alarming.entries.some((x) => arrivalOf(x) === e.data.arrivalId)) {
     const entry: StreakEntry = {
+      arrivalId: e.data.arrivalId,
       imageId: e.data.imageId,
       label: e.data.verdict,
       confidence: e.data.confidence,

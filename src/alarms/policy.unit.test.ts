@@ -124,6 +124,19 @@ describe('alarm policy', () => {
       });
   });
 
+  it('counts each arrival of the same bytes: a plot that arrives unchanged and Bad in three chunks raises', () => {
+    const same = (chunk: number): VerdictEvent => {
+      const e = bad(1);
+      return { ...e, data: { ...e.data, arrivalId: shaOf(`img1 chunk ${chunk}`), chunk } };
+    };
+    const first = same(1);
+    given(first, same(2))
+      .when(same(3))
+      .then({ type: 'alarm.raised', data: { firstImageId: shaOf('img1'), imageIds: Array(3).fill(shaOf('img1')) } });
+    // The same verdict again (a redelivery) is still one.
+    given(first, first).when(same(3)).then();
+  });
+
   it('does not raise before the streak is long enough, nor when a clear verdict broke it', () => {
     given(bad(1)).when(bad(2)).then();
     given(bad(1), bad(2), good(3)).when(bad(4)).then();
