@@ -88,11 +88,22 @@ export default async function bench(): Promise<BenchResult> {
 
     // Hydra: drop the backlog into the inbox and count verdicts.
     const verdictAt = new Map<string, number>();
+    // Woken by the verdict itself: a polling wait would take a core from the pipeline it measures.
+    const waiting = new Map<string, () => void>();
+    const arrivedAt = new Map<string, number>();
     const sub = env.nc.subscribe(log.names.filter('inference.completed'), {
       callback: (_e, m) => {
         const item = readItem(m.data, 0, m.subject);
-        if (item.ok && item.event.type === 'inference.completed')
+        if (item.ok && item.event.type === 'inference.completed') {
           verdictAt.set(item.event.data.imageId, performance.now());
+          waiting.get(item.event.data.imageId)?.();
+        }
+      },
+    });
+    const arrivals = env.nc.subscribe(log.names.filter('image.arrived'), {
+      callback: (_e, m) => {
+        const item = readItem(m.data, 0, m.subject);
+        if (item.ok && item.event.type === 'image.arrived') arrivedAt.set(item.event.data.imageId, performance.now());
       },
     });
     const ingestor = new Ingestor(log, blobs, plotTypes, dirs, { maxBytes: 20_000_000, maxPixels: 40_000_000 }, meta);
@@ -127,6 +138,8 @@ export default async function bench(): Promise<BenchResult> {
 
     // Latency: one file at a time, from the moment it is in place to its verdict on the wire.
     const latencies: number[] = [];
+    // Each sample split at image.arrived on the wire: file to event (ingest), event to verdict (inference).
+    const split: { ingest: number; inference: number }[] = [];
     const ids = new Map<string, string>();
     const { createHash } = await import('node:crypto');
     for (const f of single) {
@@ -135,11 +148,19 @@ export default async function bench(): Promise<BenchResult> {
       ids.set(f, id);
       await writeFile(path.join(staging, f), bytes);
       const start = performance.now();
+      const verdict = new Promise<void>((r) => waiting.set(id, r));
       await rename(path.join(staging, f), path.join(runDir, f));
-      while (!verdictAt.has(id)) await new Promise((r) => setImmediate(r));
+      await verdict;
+      waiting.delete(id);
       latencies.push(verdictAt.get(id)! - start);
+      split.push({ ingest: arrivedAt.get(id)! - start, inference: verdictAt.get(id)! - arrivedAt.get(id)! });
     }
     sub.unsubscribe();
+    arrivals.unsubscribe();
+    const slowest = latencies.map((l, i) => ({ l, ...split[i]! })).sort((a, b) => b.l - a.l);
+    console.error(
+      `slowest: ${JSON.stringify(slowest.slice(0, 5).map((x) => [x.l, x.ingest, x.inference].map(Math.round)))}`,
+    );
     await feeder.stop();
     await worker.stop();
     await models.stop();
@@ -155,6 +176,22 @@ export default async function bench(): Promise<BenchResult> {
       p50_ms: +quantile(latencies, 0.5).toFixed(1),
       p99_ms: +quantile(latencies, 0.99).toFixed(1),
       max_ms: +Math.max(...latencies).toFixed(1),
+      ingest_p50_ms: +quantile(
+        split.map((x) => x.ingest),
+        0.5,
+      ).toFixed(1),
+      ingest_p99_ms: +quantile(
+        split.map((x) => x.ingest),
+        0.99,
+      ).toFixed(1),
+      inference_p50_ms: +quantile(
+        split.map((x) => x.inference),
+        0.5,
+      ).toFixed(1),
+      inference_p99_ms: +quantile(
+        split.map((x) => x.inference),
+        0.99,
+      ).toFixed(1),
       latency_samples: latencies.length,
       backlog_ingested_after_ms: Math.round(ingestedMs),
       backlog_verdict_batches: batches,

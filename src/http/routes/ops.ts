@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { pingDatabase } from '../../db/connection.ts';
-import { exposition } from '../metrics.ts';
+import { MetricsEndpoint } from '../metrics.ts';
 import { noQuery, type ZodTypeProvider } from '../plugins/schemas.ts';
 import { hydraMetrics } from '../queries/metrics.ts';
 import { loadStatus } from '../queries/status.ts';
@@ -51,12 +51,13 @@ export const opsRoutes: FastifyPluginAsync = async (app0) => {
     },
   );
 
+  const metrics = new MetricsEndpoint();
   app.get('/metrics', { config: { access: 'metrics' }, schema: { querystring: noQuery } }, async (_req, reply) => {
     const now = app.hydra.clock();
     const [status, snap] = await Promise.all([loadStatus(app.hydra, now, { history: false }), app.live.current()]);
-    const text = exposition(
+    const text = await metrics.render(
       hydraMetrics(status, app.live.heartbeats(), snap, app.hydra.expectedRoles(), app.live.viewers, now),
     );
-    return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(text);
+    return reply.header('content-type', metrics.contentType).send(text);
   });
 };
