@@ -6,7 +6,7 @@ import type { PlotTypeRow } from '../../projections/plot-types/table.ts';
 import type { TrainingRow } from '../../projections/trainings/table.ts';
 import type { ReportSample } from '../../training/report.ts';
 import { HISTOGRAM_BINS } from '../../training/evaluate.ts';
-import { inkOn, percent, when } from '../format.ts';
+import { inkOn, when } from '../format.ts';
 import { href, html, type Html } from '../html.ts';
 import { csrfField, type PageContext, type View } from './layout.ts';
 import { metrics, statusBadge, trainingCurve } from './library.ts';
