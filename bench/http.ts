@@ -1,19 +1,18 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool } from 'mysql2/promise';
 import { Kvm } from '@nats-io/kv';
 import type { BenchResult } from './run.ts';
+import { ev, fold, insert, plotName, sha, spec, withoutIndexes } from './seed.ts';
 import { openBenchEnv } from './support.ts';
 import { BlobStore } from '../src/blobs/store.ts';
 import type { HydraEvent } from '../src/events/catalog.ts';
 import { buildApp } from '../src/http/app.ts';
-import { erase, type AnyProjection } from '../src/projections/runtime/projection.ts';
-import { RowStore } from '../src/projections/runtime/store.ts';
+import { erase } from '../src/projections/runtime/projection.ts';
 import { verdictsProjection } from '../src/projections/verdicts/projection.ts';
 import { plotStatusProjection } from '../src/projections/plot-status/projection.ts';
 import { scoreHistoryProjection } from '../src/projections/score-history/projection.ts';
@@ -46,46 +45,6 @@ async function autocannon(o: { url: string; connections: number; duration: numbe
     { maxBuffer: 64 * 2 ** 20 },
   );
   return JSON.parse(stdout) as AutocannonResult;
-}
-
-const DETECTORS = ['CDC', 'FDC', 'FCAL', 'BCAL', 'TOF', 'SC', 'TAGH', 'TAGM', 'PS', 'DIRC', 'RF', 'DAQ'];
-const plotName = (i: number) => `${DETECTORS[i % DETECTORS.length]}_plot_${String(i).padStart(2, '0')}`;
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-const meta = { correlationId: 'bench', producer: 'bench-http' };
-let seq = 0;
-const ev = (type: string, data: Record<string, unknown>, time: string, key: string): HydraEvent =>
-  ({
-    id: `b${++seq}`,
-    type,
-    version: 1,
-    time,
-    key,
-    data,
-    metadata: meta,
-    seq,
-    subject: `bench.${type}.${key}`,
-  }) as unknown as HydraEvent;
-
-function spec(i: number) {
-  return {
-    name: plotName(i),
-    title: null,
-    detector: DETECTORS[i % DETECTORS.length]!,
-    pattern: '^(?<plot>.+)$',
-    hidden: i === 80,
-    ignore: false,
-    masks: [],
-    labels: [
-      { name: 'Good', colour: '#2e9e44', alarms: false },
-      { name: 'Bad', colour: '#d62728', alarms: true },
-      { name: 'NoData', colour: '#8c8c8c', alarms: false },
-    ],
-    input: { width: 160, height: 120, channels: 3 },
-    collectPercent: 5,
-    alarmPolicy: { labels: ['Bad'], minConfidence: 0.5, consecutive: 2 },
-    heatmap: 'bad',
-    sampling: 'balanced',
-  };
 }
 
 /** The facts about one image: its arrival and its verdict (Bad in rare episodes, Unconfirmed now and then). */
@@ -136,51 +95,6 @@ function imageEvents(p: number, t: number): [HydraEvent, HydraEvent] {
     imageId,
   );
   return [arrived, verdict];
-}
-
-/** Folds events through a projection's own evolve into a map of rows (the runner's fold, without the stream). */
-function fold(p: AnyProjection, rows: Map<string, Record<string, unknown>>, e: HydraEvent): void {
-  const k = p.keyOf(e);
-  for (const id of k === null ? [] : typeof k === 'string' ? [k] : k) {
-    const next = p.evolve(rows.get(id) ?? null, e, id);
-    if (next) rows.set(id, next);
-    else rows.delete(id);
-  }
-}
-
-async function insert(pool: Pool, p: AnyProjection, rows: Map<string, Record<string, unknown>>): Promise<void> {
-  const store = new RowStore(p);
-  const conn = await pool.getConnection();
-  try {
-    await conn.query('SET unique_checks = 0');
-    await conn.beginTransaction();
-    await store.write(conn, { upserts: rows, deletes: new Set(), parked: [], lastSeq: 0, applied: rows.size });
-    await conn.commit();
-  } finally {
-    conn.release();
-  }
-}
-
-/** Bulk load the usual way: secondary indexes dropped while the rows go in, then built once, as the migrations define them. */
-async function withoutIndexes<T>(pool: Pool, tables: readonly string[], load: () => Promise<T>): Promise<T> {
-  const defs: string[] = [];
-  for (const table of tables) {
-    const [rows] = await pool.query<RowDataPacket[]>("SHOW INDEX FROM ?? WHERE Key_name <> 'PRIMARY'", [table]);
-    const byName = new Map<string, { unique: boolean; cols: string[] }>();
-    for (const r of rows) {
-      const ix = byName.get(r.Key_name) ?? { unique: Number(r.Non_unique) === 0, cols: [] };
-      ix.cols[Number(r.Seq_in_index) - 1] = `\`${r.Column_name}\``;
-      byName.set(r.Key_name, ix);
-    }
-    if (byName.size === 0) continue;
-    await pool.query(`ALTER TABLE \`${table}\` ${[...byName.keys()].map((k) => `DROP INDEX \`${k}\``).join(', ')}`);
-    defs.push(
-      `ALTER TABLE \`${table}\` ${[...byName].map(([k, ix]) => `ADD ${ix.unique ? 'UNIQUE ' : ''}INDEX \`${k}\` (${ix.cols.join(', ')})`).join(', ')}`,
-    );
-  }
-  const out = await load();
-  for (const d of defs) await pool.query(d);
-  return out;
 }
 
 /** A year of history for 81 plot types, written with the projections' own evolve and bulk inserts, a day at a time. */

@@ -47,6 +47,8 @@ export interface WaitOptions {
   readonly timeoutMs: number;
   /** Gives up early (returning what is still behind) once aborted. */
   readonly signal?: AbortSignal;
+  /** The longest pause between two looks (default 200 ms): short where someone watches for the answer. */
+  readonly maxPauseMs?: number;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function waitForCheckpoints(
     const late = behind(targets, await checkpointsOf(db, [...targets.keys()]));
     if (late.length === 0 || Date.now() >= deadline || opts.signal?.aborted) return late;
     await sleep(Math.min(pause, Math.max(1, deadline - Date.now())));
-    pause = Math.min(pause * 2, 200);
+    pause = Math.min(pause * 2, opts.maxPauseMs ?? 200);
   }
 }
 

@@ -80,7 +80,10 @@ describe('the Labeler', () => {
     const first = await ann.get('/labeler?plot=CDC_occupancy&queue=all&size=20');
     expect(ids(first.body)).toHaveLength(20);
     const next = /class="lab-next" href="([^"]+)"/.exec(first.body)![1]!.replaceAll('&amp;', '&');
-    expect(ids((await ann.get(next)).body)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0].map(img));
+    const second = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0].map(img);
+    expect(ids((await ann.get(next)).body)).toEqual(second);
+    // The page names the images of the page after it, whose thumbnails it fetches ahead.
+    expect(/data-prefetch="([^"]*)"/.exec(first.body)![1]!.split(',')).toEqual(second);
     expect((await ann.get('/labeler?plot=CDC_occupancy&colour=red', { accept: 'application/json' })).statusCode).toBe(
       400,
     );
@@ -104,6 +107,9 @@ describe('the Labeler', () => {
     expect(res.body.startsWith('<div id="lab-grid"')).toBe(true);
     expect(ids(res.body)).toEqual([...unbiased.slice(4)].reverse());
     expect(res.body).toContain(`data-batch="${BATCH[0]}"`);
+    expect(res.headers['server-timing']).toMatch(
+      /^decide;dur=[\d.]+, append;dur=[\d.]+, show;dur=[\d.]+, page;dur=[\d.]+$/,
+    );
     const stored = await eventsAfter(seq);
     expect(
       stored.map((e) => [

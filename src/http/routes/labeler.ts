@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { sha256Schema, tokenSchema } from '../../events/define.ts';
-import { applyLabels, commentOn, markUnsure, retractLabels, undoBatch } from '../../labels/apply.ts';
+import { applyLabels, commentOn, markUnsure, retractLabels, undoBatch, type BatchOutcome } from '../../labels/apply.ts';
 import { MAX_BATCH } from '../../labels/batch.ts';
 import { LabelError } from '../../labels/decide.ts';
 import { livePlotTypes, plotTypeRow } from '../../projections/plot-types/queries.ts';
@@ -165,11 +165,29 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
 
   const params = (q: LabelerQuery, plot: string | undefined): LabelerParams => ({ ...q, plot });
 
-  async function answer(req: FastifyRequest, reply: FastifyReply, plot: string, q: LabelerQuery, applied?: Applied) {
+  /**
+   * The answer to an action: the view's next page. `Server-Timing` says where the time went (deciding, appending,
+   * waiting for the queues to show it, the next page), for the browser's developer tools and the bench.
+   */
+  async function answer(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    plot: string,
+    q: LabelerQuery,
+    applied: Applied & { timings: BatchOutcome['timings'] },
+  ) {
+    const t0 = performance.now();
     const ctx = reply.viewContext();
     const data = await load(plot, q, ctx.tz);
-    if (!req.isHtmx) return reply.view(labelerView(data, params(q, plot), ctx, applied));
-    return reply.html(labelerGrid(data, params(q, plot), ctx, applied).value);
+    const out = req.isHtmx ? labelerGrid(data, params(q, plot), ctx, applied).value : null;
+    const { decide, append, show } = applied.timings;
+    const page = performance.now() - t0;
+    reply.header(
+      'server-timing',
+      `decide;dur=${decide.toFixed(1)}, append;dur=${append.toFixed(1)}, show;dur=${show.toFixed(1)}, page;dur=${page.toFixed(1)}`,
+    );
+    if (out === null) return reply.view(labelerView(data, params(q, plot), ctx, applied));
+    return reply.html(out);
   }
 
   app.get('/labeler', { config: { access: 'labeler' }, schema: { querystring: labelerQuery } }, async (req, reply) => {

@@ -1,7 +1,7 @@
 import type { PlotTypeSpec } from '../../events/plottype.ts';
 import type { LabelQueueRow } from '../../projections/label-queue/table.ts';
 import type { PlotTypeRow } from '../../projections/plot-types/table.ts';
-import type { QueueCount, QueueFilter, QueueName } from '../../projections/label-queue/queries.ts';
+import type { QueueCount, QueueFilter, QueueName, QueuePage } from '../../projections/label-queue/queries.ts';
 import { count, dateTime, inkOn, percent } from '../format.ts';
 import { href, html, type Html } from '../html.ts';
 import type { PageContext, View } from './layout.ts';
@@ -28,7 +28,7 @@ export interface LabelerData {
   readonly plotTypes: readonly PlotTypeRow[];
   readonly spec: PlotTypeSpec | null;
   readonly counts: Record<QueueName, QueueCount> | null;
-  readonly page: { rows: LabelQueueRow[]; more: boolean } | null;
+  readonly page: QueuePage | null;
   readonly matching: number;
   readonly filter: QueueFilter | null;
 }
@@ -140,7 +140,7 @@ export function labelerGrid(data: LabelerData, p: LabelerParams, ctx: PageContex
       : p.labelled === 'include'
         ? ''
         : ' unlabelled';
-  return html`<div id="lab-grid" data-plot="${spec.name}" data-queue="${p.queue}" data-view="${view}"${isEditor(p) ? html` data-editor` : ''}>
+  return html`<div id="lab-grid" data-plot="${spec.name}" data-queue="${p.queue}" data-view="${view}" data-prefetch="${data.page.following.join(',')}"${isEditor(p) ? html` data-editor` : ''}>
 ${queueTabs(data, p)}
 ${appliedNote(applied)}
 <p class="lab-summary muted">${count(data.matching)}${what} image${data.matching === 1 ? '' : 's'} in ${QUEUE_TITLES[p.queue].toLowerCase()}${p.queue === 'unbiased' ? html` · <span class="lab-hidden-verdict">model verdicts hidden: the label is yours alone</span>` : ''} · showing ${count(rows.length)}${p.after ? ' (a later page)' : ''} · <span class="lab-selected" aria-live="polite">0 selected</span></p>

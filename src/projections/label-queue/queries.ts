@@ -60,16 +60,27 @@ function conditions(f: QueueFilter): SQL | undefined {
   );
 }
 
-/** One page of a queue in its order, and whether more follow. */
-export async function queuePage(db: Db, f: QueueFilter): Promise<{ rows: LabelQueueRow[]; more: boolean }> {
+export interface QueuePage {
+  readonly rows: LabelQueueRow[];
+  readonly more: boolean;
+  /** The images of the page after this one (what the page fetches the thumbnails of ahead of time). */
+  readonly following: string[];
+}
+
+/** One page of a queue in its order, whether more follow, and which images come next. */
+export async function queuePage(db: Db, f: QueueFilter): Promise<QueuePage> {
   const dir = f.order === 'newest' ? desc : asc;
   const rows = await db
     .select()
     .from(labelQueue)
     .where(conditions(f))
     .orderBy(dir(labelQueue.at), dir(labelQueue.imageId))
-    .limit(f.limit + 1);
-  return { rows: rows.slice(0, f.limit), more: rows.length > f.limit };
+    .limit(2 * f.limit);
+  return {
+    rows: rows.slice(0, f.limit),
+    more: rows.length > f.limit,
+    following: rows.slice(f.limit).map((r) => r.imageId),
+  };
 }
 
 /** How many images the filter selects in all (the cursor left out). */
