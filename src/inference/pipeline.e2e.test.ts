@@ -243,6 +243,11 @@ describe('inference', () => {
       expect(new Set(done.map((d) => d.data.arrivalId))).toEqual(new Set(arrivals));
       const [rows] = await env.database.pool.query('SELECT chunk FROM verdicts WHERE run = ? ORDER BY chunk', [run]);
       expect(rows).toEqual([{ chunk: 1 }, { chunk: 2 }, { chunk: 3 }]);
+      // The model ran once: the other two arrivals of the same bytes got its verdict again.
+      expect(worker.stats.reused).toBe(2);
+      const given = done.map((d) => (d.type === 'inference.completed' ? [d.data.verdict, d.data.scores] : d.type));
+      expect(given[1]).toEqual(given[0]);
+      expect(given[2]).toEqual(given[0]);
 
       // The file of chunk 2 delivered again is the same arrival: no fourth arrival, no new verdict.
       const before = feeder.stats.duplicates;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { BlobStore } from '../blobs/store.ts';
@@ -15,7 +16,8 @@ import type { HydraEventOf } from '../events/catalog.ts';
 import type { PlotTypeCache } from '../plottypes/cache.ts';
 import { preprocessBatch, toFloat32 } from '../preprocess/index.ts';
 import { samplingReason, wantsHeatmap } from '../verdicts/semantics.ts';
-import { decide, softmax } from './classify.ts';
+import { decide, softmax, type Verdict } from './classify.ts';
+import type { PlotTypeSpec } from '../events/plottype.ts';
 import { heatmapPng, heatmapSize } from './heatmap.ts';
 import type { ActiveModels, LoadedModel } from './active-models.ts';
 
@@ -32,12 +34,22 @@ export interface InferenceStats {
   lastMs: number;
   batches: number;
   histogram: Record<string, number>;
+  /** Verdicts given again to another arrival of the same bytes, by the same model, without running it. */
+  reused: number;
   /** Total milliseconds spent in each step, to see where a batch's time goes. */
   phases: { blobs: number; preprocess: number; model: number; heatmaps: number; append: number };
 }
 
 const BUCKETS = [5, 10, 20, 50, 100, 200, 500, 1000, Infinity];
 const MAX_DELIVER = 5;
+/** Verdicts remembered for reuse (an unchanged plot arrives again every chunk; a few per plot type suffice). */
+const REMEMBERED = 1024;
+
+/** A verdict computed for some bytes by a model under a plot type's settings, and its heatmap. */
+interface Remembered {
+  readonly v: Verdict;
+  readonly heatmap: string | undefined;
+}
 
 /**
  * Classifies every arriving image. Any number of workers share one durable consumer, so JetStream
@@ -50,8 +62,11 @@ export class InferenceWorker {
     lastMs: 0,
     batches: 0,
     histogram: {},
+    reused: 0,
     phases: { blobs: 0, preprocess: 0, model: 0, heatmaps: 0, append: 0 },
   };
+  /** Verdicts by model, plot-type settings and image (content), newest last. */
+  private readonly remembered = new Map<string, Remembered>();
   private readonly metadata: EventMetadata;
   private readonly consumer: DurableConsumer;
 
@@ -177,6 +192,83 @@ export class InferenceWorker {
     }
     if (!model) return skipped('no-active-model');
 
+    // Another arrival of bytes this model already judged under the same settings gets that verdict again.
+    const settings = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+    const keyOf = (j: Job) => `${model.modelId}\n${j.event.data.imageId}\n${settings}`;
+    const again: AnyNewEvent[] = [];
+    const fresh = group.filter((j) => {
+      const known = this.remembered.get(keyOf(j));
+      if (known) again.push(...this.verdictEvents(j, spec, model.modelId, known, { preprocessMs: 0, modelMs: 0 }));
+      return !known;
+    });
+    this.stats.reused += group.length - fresh.length;
+    if (fresh.length === 0) return again;
+    const decided = await this.classifyFresh(spec, model, fresh);
+    for (const [j, known] of decided.remembered) this.remember(keyOf(j), known);
+    return [...again, ...decided.events];
+  }
+
+  private remember(key: string, known: Remembered): void {
+    this.remembered.delete(key);
+    this.remembered.set(key, known);
+    if (this.remembered.size > REMEMBERED) this.remembered.delete(this.remembered.keys().next().value!);
+  }
+
+  /** The verdict on one arrival (and its joining the labelling queue when Bad or Unconfirmed). */
+  private verdictEvents(
+    j: Job,
+    spec: PlotTypeSpec,
+    modelId: string,
+    { v, heatmap }: Remembered,
+    timings: { preprocessMs: number; modelMs: number },
+  ): AnyNewEvent[] {
+    const d = j.event.data;
+    const out: AnyNewEvent[] = [
+      {
+        type: 'inference.completed',
+        id: `inference.completed:${d.arrivalId}`,
+        metadata: this.meta(j),
+        data: {
+          arrivalId: d.arrivalId,
+          imageId: d.imageId,
+          plotType: d.plotType,
+          run: d.run,
+          chunk: d.chunk,
+          pad: d.pad,
+          arrivedAt: d.arrivedAt,
+          modelId,
+          scores: v.scores,
+          verdict: v.verdict,
+          confidence: v.confidence,
+          confirmed: v.confirmed,
+          ...(heatmap ? { heatmap } : {}),
+          timings: {
+            queueMs: Math.max(0, j.received - Date.parse(d.arrivedAt)),
+            preprocessMs: round(timings.preprocessMs),
+            modelMs: round(timings.modelMs),
+          },
+          worker: this.metadata.producer,
+        },
+      },
+    ];
+    const reason = samplingReason(spec, v);
+    if (reason)
+      out.push({
+        type: 'image.sampled',
+        id: `image.sampled:${reason}:${d.imageId}`,
+        metadata: this.meta(j),
+        data: { imageId: d.imageId, plotType: d.plotType, reason },
+      });
+    return out;
+  }
+
+  /** Runs the model on arrivals of bytes it has not judged yet: their events, and the verdicts to remember. */
+  private async classifyFresh(
+    spec: PlotTypeSpec,
+    model: LoadedModel,
+    group: readonly Job[],
+  ): Promise<{ events: AnyNewEvent[]; remembered: [Job, Remembered][] }> {
+    const remembered: [Job, Remembered][] = [];
     const tBlobs = performance.now();
     const bytes = await Promise.all(group.map((j) => this.blobs.get(j.event.data.imageId).catch((err: Error) => err)));
     const tPre = performance.now();
@@ -202,7 +294,7 @@ export class InferenceWorker {
       else if (!r.ok) out.push(this.failed(j, `${r.error.code}: ${r.error.message}`, model.modelId));
       else good.push(i);
     });
-    if (good.length === 0) return out;
+    if (good.length === 0) return { events: out, remembered };
 
     const { width: w, height: h, channels: c } = model.input;
     const size = w * h * c;
@@ -215,10 +307,10 @@ export class InferenceWorker {
         [model.session.inputNames[0]!]: new ort.Tensor('float32', toFloat32(input), [good.length, c, h, w]),
       });
     } catch (err) {
-      return [
-        ...out,
-        ...good.map((gi) => this.failed(group[gi]!, `the model failed: ${(err as Error).message}`, model.modelId)),
-      ];
+      const failed = good.map((gi) =>
+        this.failed(group[gi]!, `the model failed: ${(err as Error).message}`, model.modelId),
+      );
+      return { events: [...out, ...failed], remembered };
     }
     this.stats.phases.model += performance.now() - tModel;
     const modelMs = (performance.now() - tModel) / good.length;
@@ -249,44 +341,11 @@ export class InferenceWorker {
     this.stats.phases.heatmaps += performance.now() - tHeat;
     verdicts.forEach((v, n) => {
       const j = group[good[n]!]!;
-      const d = j.event.data;
-      const heatmap = heatmaps[n];
-      out.push({
-        type: 'inference.completed',
-        id: `inference.completed:${d.arrivalId}`,
-        metadata: this.meta(j),
-        data: {
-          arrivalId: d.arrivalId,
-          imageId: d.imageId,
-          plotType,
-          run: d.run,
-          chunk: d.chunk,
-          pad: d.pad,
-          arrivedAt: d.arrivedAt,
-          modelId: model.modelId,
-          scores: v.scores,
-          verdict: v.verdict,
-          confidence: v.confidence,
-          confirmed: v.confirmed,
-          ...(heatmap ? { heatmap } : {}),
-          timings: {
-            queueMs: Math.max(0, j.received - Date.parse(d.arrivedAt)),
-            preprocessMs: round(preprocessMs),
-            modelMs: round(modelMs),
-          },
-          worker: this.metadata.producer,
-        },
-      });
-      const reason = samplingReason(spec, v);
-      if (reason)
-        out.push({
-          type: 'image.sampled',
-          id: `image.sampled:${reason}:${d.imageId}`,
-          metadata: this.meta(j),
-          data: { imageId: d.imageId, plotType, reason },
-        });
+      const known = { v, heatmap: heatmaps[n] };
+      out.push(...this.verdictEvents(j, spec, model.modelId, known, { preprocessMs, modelMs }));
+      remembered.push([j, known]);
     });
-    return out;
+    return { events: out, remembered };
   }
 }
 
