@@ -85,7 +85,8 @@ async function basePlot(i: number): Promise<Buffer> {
 <stop offset="72%" stop-color="#ffee00"/><stop offset="82%" stop-color="#ff3000"/><stop offset="95%" stop-color="#00f" stop-opacity="0"/></radialGradient></defs>
 <rect width="800" height="600" fill="#fff"/><circle cx="400" cy="300" r="${r + 110}" fill="url(#g)"/>${spots}${dead}
 <path d="M60 560 H780 M60 560 V20" stroke="#000" stroke-width="2"/><text x="70" y="40" font-size="20">BCAL occupancy ${i}</text></svg>`;
-  return sharp(Buffer.from(svg)).png().toBuffer();
+  // A palette PNG, as plotting programs write them: about the size of a real monitoring plot.
+  return sharp(Buffer.from(svg)).png({ palette: true, colours: 64 }).toBuffer();
 }
 
 /** The real images of the benched plot type's newest slots: distinct bytes, stored in the object store. */
@@ -453,9 +454,11 @@ export default async function bench(): Promise<BenchResult> {
       },
     };
   } finally {
-    await Promise.all(runners.map((r) => r.stop()));
-    await runnerDb.close();
-    await browser.close();
-    await env.cleanup();
+    // Tidying up never hides what went wrong before it.
+    const tidy = (what: string) => (err: unknown) => console.error(`${what}: ${(err as Error).message}`);
+    await Promise.all(runners.map((r) => r.stop().catch(tidy('stopping a projection'))));
+    await runnerDb.close().catch(tidy('closing the runners database'));
+    await browser.close().catch(tidy('closing Chromium'));
+    await env.cleanup().catch(tidy('removing the bench database and streams'));
   }
 }
