@@ -44,6 +44,12 @@ const envSchema = z.object({
   HYDRA_ACC_BATCH: z.coerce.number().int().min(2).default(32),
   HYDRA_ACC_LR: z.coerce.number().positive().optional(),
   HYDRA_ACC_IMBALANCED: z.enum(['0', '1']).default('1'),
+  HYDRA_ACC_TRAIN_PERIODS: z
+    .enum(['all', 'backbone'])
+    .default('all')
+    .describe(
+      "all: labelled plots of every run period, the test period's included (other seeds); backbone: only those the backbone saw",
+    ),
 });
 
 const wh = (s: string): [number, number] => s.split('x').map(Number) as [number, number];
@@ -129,6 +135,7 @@ export default async function accuracyBench(): Promise<BenchResult> {
     train_severity: env.HYDRA_ACC_TRAIN_SEVERITY,
     test_per_class: env.HYDRA_ACC_TEST_PER_CLASS,
     test_run_period: TEST_PERIOD,
+    train_run_periods: env.HYDRA_ACC_TRAIN_PERIODS,
     canvas: env.HYDRA_ACC_SIZE,
     input: `3x${ih}x${iw}`,
     backbone: backbone ? path.basename(path.dirname(backbone)) : 'none',
@@ -173,7 +180,7 @@ export default async function accuracyBench(): Promise<BenchResult> {
         env.HYDRA_ACC_TRAIN_PER_CLASS,
         env.HYDRA_ACC_TRAIN_SEVERITY,
         env.HYDRA_ACC_SIZE,
-        BACKBONE_RUN_PERIODS,
+        env.HYDRA_ACC_TRAIN_PERIODS === 'all' ? RUN_PERIODS.map((p) => p.name) : BACKBONE_RUN_PERIODS,
       );
       const testGross = await gen('test-gross', 1001, env.HYDRA_ACC_TEST_PER_CLASS, 'gross');
       const testSubtle = await gen('test-subtle', 2001, env.HYDRA_ACC_TEST_PER_CLASS, 'subtle');

@@ -39,9 +39,9 @@ const backboneOptions = z
           )
           .min(1),
       )
-      .default([101, 102]),
+      .default([101]),
     sizes: sizes.default(['400x300', '800x600']),
-    epochs: wholeNumberText({ min: 1, max: 1000 }).default(14),
+    epochs: wholeNumberText({ min: 1, max: 1000 }).default(10),
     out: z.string().min(1).default(BACKBONE_DIR),
   })
   .strict();
@@ -57,9 +57,9 @@ export function registerBackboneCommands(program: Command): void {
     .description('generates plots of every plot type and trains the backbone on them (minutes to an hour on a CPU)')
     .option('--per-class <n>', 'plots per plot type and label, per seed and size (default 40)')
     .option('--extra-bad <n>', 'more Bad plots per plot type, per seed and size (default 40)')
-    .option('--seeds <list>', 'generator seeds (default 101,102)')
+    .option('--seeds <list>', 'generator seeds (default 101)')
     .option('--sizes <list>', 'source sizes (default 400x300,800x600)')
-    .option('--epochs <n>', 'epochs (default 14)')
+    .option('--epochs <n>', 'epochs (default 10)')
     .option('--out <dir>', `where backbone.pt and record.json go (default ${BACKBONE_DIR})`)
     .action(async (raw: unknown) => {
       const o = parseOptions(backboneOptions, raw);

@@ -126,6 +126,24 @@ describe('the shared backbone', () => {
     expect(correct / fresh.length).toBeGreaterThanOrEqual(0.8);
   });
 
+  it('classifies the same plots sent at other sizes as it does at the size it was trained on', async () => {
+    const r = await trainOn(
+      await dataset('ds-size', await syntheticPlots(64, 23, { width: 240, height: 180 })),
+      'out-size',
+      1,
+    );
+    const verdicts = async (width: number, height: number) =>
+      (await run(r.modelPath, await syntheticPlots(40, 88, { width, height }))).logits.map((l) => argmax(l));
+    const own = await verdicts(240, 180);
+    for (const [w, h] of [
+      [480, 360],
+      [960, 720],
+    ] as const) {
+      const other = await verdicts(w, h);
+      expect(other.filter((v, i) => v === own[i]).length / own.length).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
   it('keeps the frozen blocks exactly as shipped: two head-only models compute the same features', async () => {
     const ds = await dataset('ds-b', await syntheticPlots(48, 31, { width: 240, height: 180 }));
     const a = await trainOn(ds, 'out-b1', 0, 1);
