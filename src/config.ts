@@ -147,6 +147,19 @@ export const configSchema = z.object({
     .describe(
       'Longest wait between retries of a notification a target refused (the wait doubles from 1 s up to this); nothing is dropped.',
     ),
+  HYDRA_SMTP_URL: z
+    .url()
+    .refine((u) => /^smtps?:$/.test(new URL(u).protocol), 'an smtp:// or smtps:// URL (smtp://user:password@host:587)')
+    .optional()
+    .describe(
+      "Mail server (smtp://[user:password@]host[:port], or smtps:// for TLS from the start): when a training completes, the training role e-mails its report's link to the plot type's contact. Unset: no e-mail.",
+    ),
+  HYDRA_MAIL_FROM: z
+    .string()
+    .max(200)
+    .regex(/^([^<>@]*<)?[^@\s<>]+@[^@\s<>]+>?$/, 'an address, or a name and <address>')
+    .default('hydra@localhost')
+    .describe('Sender of the e-mails Hydra sends (training reports).'),
   HYDRA_MAX_IMAGE_BYTES: wholeNumberText({ min: 1, max: 2 ** 31 - 1 })
     .default(20 * 1024 * 1024)
     .describe('Largest image file accepted by ingest, in bytes.'),
