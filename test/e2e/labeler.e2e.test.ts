@@ -62,6 +62,8 @@ async function labelHundred(key: string): Promise<string[]> {
   await page.locator('#lab-grid .lt[data-i="99"]').click({ modifiers: ['Shift'] });
   const chosen = await selected();
   expect(chosen).toHaveLength(100);
+  // The bar that stays on screen says what Enter will do.
+  expect(await page.locator('#lab-armed').innerText()).toMatch(/^Enter labels (Good|Bad) · 100 selected$/);
   await page.keyboard.press('Enter');
   return chosen;
 }

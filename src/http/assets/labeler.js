@@ -26,8 +26,9 @@
     p.querySelectorAll('.pal').forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
     const out = document.getElementById('lab-armed');
     if (out) {
-      out.replaceChildren('Enter labels ', Object.assign(document.createElement('b'), { textContent: name }));
-      out.firstElementChild.setAttribute('style', button.getAttribute('style'));
+      const chip = Object.assign(document.createElement('b'), { textContent: name });
+      chip.setAttribute('style', button.getAttribute('style'));
+      out.replaceChildren('Enter labels ', chip, Object.assign(document.createElement('span'), { className: 'n' }));
       out.dataset.label = name;
     }
     status();
@@ -37,6 +38,9 @@
     const n = document.querySelectorAll('#lab-grid .lt.sel').length;
     const el = document.querySelector('#lab-grid .lab-selected');
     const label = armed();
+    // The sticky bar says how many Enter would label, also when the summary has scrolled away.
+    const count = document.querySelector('#lab-armed .n');
+    if (count) count.textContent = n ? ` · ${n} selected` : '';
     if (el)
       el.textContent = text ?? `${n} selected${label ? ` · Enter labels them ${label}` : ' · pick a label (1–9)'}`;
   }
