@@ -206,6 +206,16 @@ export const configSchema = z.object({
     .describe(
       'How long a training run waits for the labels and images read models to catch up with the stream before it reads them.',
     ),
+  HYDRA_SUSTAIN_INTERVAL_S: decimalText({ min: 0, aboveMin: true, max: 24 * 3600 })
+    .default(300)
+    .describe(
+      'How often the self-sustaining loop (hydra worker sustain) assesses each active model on the unbiased labelled sample and compares retrained models.',
+    ),
+  HYDRA_SUSTAIN_MAX_LABEL_WAIT_HOURS: decimalText({ min: 0, aboveMin: true, max: 24 * 365 })
+    .default(24)
+    .describe(
+      'An unbiased sample waiting longer than this for a label makes the trailing accuracy stale: the pages say so instead of showing it as current.',
+    ),
   HYDRA_ADMINS: z
     .string()
     .default('')

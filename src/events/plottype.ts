@@ -30,6 +30,17 @@ export const activationBarSchema = z.object({
 });
 export const DEFAULT_ACTIVATION_BAR = activationBarSchema.parse({});
 
+/** What the self-sustaining loop (hydra worker sustain) may do for a plot type on its own. */
+export const retrainPolicySchema = z.object({
+  /** Request a training when the evidence says the active model got worse. */
+  auto: z.boolean().default(true),
+  /** Activate a retrained model that beat the active one (else it waits for an Expert's sign-off). */
+  autoActivate: z.boolean().default(false),
+  /** Unbiased samples labelled after a retraining before the two models are compared. */
+  compareSamples: z.number().int().min(5).max(10_000).default(30),
+});
+export const DEFAULT_RETRAIN_SETTINGS = retrainPolicySchema.parse({});
+
 export const plotTypeSpecSchema = z.object({
   name: tokenSchema,
   title: z.string().max(200).optional(),
@@ -51,6 +62,7 @@ export const plotTypeSpecSchema = z.object({
   heatmap: z.enum(['always', 'bad', 'never']).default('bad'),
   sampling: z.enum(['none', 'balanced', 'weighted']).default('balanced'),
   activationBar: activationBarSchema.default(DEFAULT_ACTIVATION_BAR),
+  retrain: retrainPolicySchema.default(DEFAULT_RETRAIN_SETTINGS),
 });
 export type PlotTypeSpec = z.infer<typeof plotTypeSpecSchema>;
 

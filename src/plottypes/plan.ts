@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
   activationBarSchema,
+  retrainPolicySchema,
   alarmPolicySchema,
   labelSpecSchema,
   maskRegionSchema,
@@ -32,6 +33,7 @@ const ALLOWED = {
   masks: keysOf(maskRegionSchema.shape),
   alarmPolicy: keysOf(alarmPolicySchema.shape),
   activationBar: keysOf(activationBarSchema.shape),
+  retrain: keysOf(retrainPolicySchema.shape),
 } as const;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -49,6 +51,7 @@ export function unknownFields(entry: unknown): string[] {
   check(entry.input, ALLOWED.input, 'input.');
   check(entry.alarmPolicy, ALLOWED.alarmPolicy, 'alarmPolicy.');
   check(entry.activationBar, ALLOWED.activationBar, 'activationBar.');
+  check(entry.retrain, ALLOWED.retrain, 'retrain.');
   for (const list of ['labels', 'masks'] as const) {
     const items = entry[list];
     if (Array.isArray(items)) items.forEach((item, j) => check(item, ALLOWED[list], `${list}.${j}.`));

@@ -39,6 +39,7 @@ describe('plot-types file', () => {
         minconfidence: 0.3,
         input: { ...spec.input, depth: 3 },
         alarmPolicy: { label: ['Bad'] },
+        retrain: { autoactivate: true },
         labels: [{ ...spec.labels[0], color: '#ffffff' }, spec.labels[1]],
         detector: '',
       },
@@ -53,6 +54,7 @@ describe('plot-types file', () => {
       expect(m).toMatch(new RegExp(`entry 1 \\(A\\): ${f}: unknown field; the fields here are name, title, detector`));
     expect(m).toMatch(/input\.depth: unknown field; the fields here are width, height, channels/);
     expect(m).toMatch(/alarmPolicy\.label: unknown field; the fields here are labels, minConfidence, consecutive/);
+    expect(m).toMatch(/retrain\.autoactivate: unknown field; the fields here are auto, autoActivate, compareSamples/);
     expect(m).toMatch(/labels\.0\.color: unknown field; the fields here are name, colour, alarms/);
     expect(m).toMatch(/pattern: .*missing plot/);
     expect(m).toMatch(/detector: /);

@@ -8,6 +8,7 @@ import {
   labelFreshness,
   type ModelEvidence,
   type RetrainPolicy,
+  type Waiting,
 } from './policy.ts';
 
 /**
@@ -32,8 +33,8 @@ export interface PreviousAssessment {
 export interface AssessInput {
   readonly plotType: string;
   readonly model: ModelEvidence;
-  /** Sampling times of the unbiased samples still waiting for a label. */
-  readonly waiting: readonly string[];
+  /** The unbiased samples still waiting for a label. */
+  readonly waiting: Waiting;
   readonly previous: PreviousAssessment | null;
   /** Id for the training it may request (and the events' ids): derived from what triggered the assessment, so a retry is one. */
   readonly trainingId: string;

@@ -27,7 +27,7 @@ function input(s: LabelledSample[], extra: Partial<AssessInput> = {}): AssessInp
       recentConfidences: [],
       lastRequestAt: null,
     },
-    waiting: [],
+    waiting: { count: 0, oldest: null },
     previous: null,
     trainingId: 'sustain-FCAL_occupancy-41',
     ...extra,
@@ -81,7 +81,7 @@ describe('assess', () => {
   });
 
   it('calls a figure stale when labelling lags, and too few samples insufficient', () => {
-    const stale = assess(input(samples(40), { waiting: [at(100), at(990)] }), now, policy);
+    const stale = assess(input(samples(40), { waiting: { count: 2, oldest: at(100) } }), now, policy);
     expect(stale.assessment.status).toBe('stale');
     expect(stale.assessment.why).toMatch(/labelling lags: the oldest of 2 unbiased samples has waited 15\.0 h/);
     expect(stale.assessment.evidence).toMatchObject({ waiting: 2, oldestWaitingMs: 900 * 60_000 });

@@ -71,19 +71,21 @@ export interface FreshnessPolicy {
   readonly maxWaitMs: number;
 }
 
+/** The unbiased samples still waiting for a label: how many, and when the oldest was taken (null: none). */
+export interface Waiting {
+  readonly count: number;
+  readonly oldest: string | null;
+}
+
 export function labelFreshness(
-  waitingSampledAt: readonly string[],
+  waiting: Waiting,
   labelledThrough: string | null,
   now: Date,
   policy: FreshnessPolicy,
 ): Freshness {
-  const oldest = waitingSampledAt.reduce<number | null>((min, t) => {
-    const ms = Date.parse(t);
-    return min === null || ms < min ? ms : min;
-  }, null);
-  const oldestWaitingMs = oldest === null ? 0 : Math.max(0, now.getTime() - oldest);
+  const oldestWaitingMs = waiting.oldest === null ? 0 : Math.max(0, now.getTime() - Date.parse(waiting.oldest));
   return {
-    waiting: waitingSampledAt.length,
+    waiting: waiting.count,
     oldestWaitingMs,
     labelledThrough,
     stale: oldestWaitingMs > policy.maxWaitMs,

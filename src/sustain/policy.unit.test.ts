@@ -54,13 +54,13 @@ describe('labelFreshness', () => {
   it('is stale once the oldest waiting sample waited too long', () => {
     const now = new Date(t0 + 3 * 3600_000);
     const policy = { maxWaitMs: 2 * 3600_000 };
-    expect(labelFreshness([at(170), at(100)], at(90), now, policy)).toMatchObject({
+    expect(labelFreshness({ count: 2, oldest: at(100) }, at(90), now, policy)).toMatchObject({
       waiting: 2,
       oldestWaitingMs: 80 * 60_000,
       stale: false,
     });
-    expect(labelFreshness([at(30)], at(20), now, policy).stale).toBe(true);
-    expect(labelFreshness([], at(20), now, policy)).toMatchObject({ waiting: 0, stale: false });
+    expect(labelFreshness({ count: 1, oldest: at(30) }, at(20), now, policy).stale).toBe(true);
+    expect(labelFreshness({ count: 0, oldest: null }, at(20), now, policy)).toMatchObject({ waiting: 0, stale: false });
   });
 });
 

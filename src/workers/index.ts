@@ -5,8 +5,17 @@ import { alarmsRole } from './alarms.ts';
 import { trainingRole } from './training.ts';
 import { inferenceRole } from './inference.ts';
 import { httpRole } from './http.ts';
+import { sustainRole } from './sustain.ts';
 
 /** Every role, in start order (`hydra up` stops them in reverse). */
-export const roles: readonly Role[] = [projectionsRole, ingestRole, inferenceRole, httpRole, trainingRole, alarmsRole];
+export const roles: readonly Role[] = [
+  projectionsRole,
+  ingestRole,
+  inferenceRole,
+  httpRole,
+  trainingRole,
+  alarmsRole,
+  sustainRole,
+];
 
 export type { Role, RunningRole } from './role.ts';

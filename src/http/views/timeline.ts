@@ -6,6 +6,7 @@ import { href, html, type Html } from '../html.ts';
 import type { TimelineData } from '../queries/timeline.ts';
 import { chartSvg, downsample, type Dot, type Series } from './chart.ts';
 import type { View, ViewContext } from './layout.ts';
+import { sustainSection } from './sustain.ts';
 import { detailUrl } from './tiles.ts';
 
 export const SPANS = {
@@ -157,6 +158,7 @@ ${
 <figcaption>${legend} <span class="muted">${d.mode === 'hourly' ? 'hourly means; problem labels’ hourly maxima faint' : 'every verdict; dots: Bad (filled) and Unconfirmed (hollow), click to open'} · dashed lines: run starts · drag across the chart to zoom · ${ctx.tz}${d.truncated ? ' · showing the first 20,000 verdicts: zoom in for the rest' : ''}</span></figcaption></figure>`
     : html`<p class="empty-note">No plot types yet.</p>`
 }
+${d.plot ? sustainSection(d.sustain, ctx.tz) : ''}
 ${overview(plots, ov, ctx.now - 86400_000, ctx.now)}
 </section>`;
   return { page: 'timeline', title: d.plot ? `Timeline · ${d.plot.plotType}` : 'Timeline', main };

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/connection.ts';
 import { labelHistory, labelQueue, type LabelHistoryRow, type LabelQueueRow } from './table.ts';
 
@@ -153,4 +153,43 @@ export async function labelStepsOf(db: Db, imageIds: readonly string[]): Promise
     for (const r of rows) out.set(r.imageId, [...(out.get(r.imageId) ?? []), r]);
   }
   return out;
+}
+
+/** An unbiased sample an expert labelled, with the verdict it got (its model from the verdicts read model). */
+export type UnbiasedLabelled = Pick<LabelQueueRow, 'imageId' | 'at' | 'label' | 'labelledAt' | 'verdict'>;
+
+/**
+ * The latest `limit` labelled unbiased samples of a plot type that have a verdict, by arrival, newest first;
+ * with `labelledAfter`, only those labelled after it (none of them can have been in a training set built before).
+ */
+export async function unbiasedLabelled(
+  db: Db,
+  plotType: string,
+  opts: { limit: number; arrivedAfter?: string; labelledAfter?: string },
+): Promise<UnbiasedLabelled[]> {
+  const c = labelQueue;
+  return db
+    .select({ imageId: c.imageId, at: c.at, label: c.label, labelledAt: c.labelledAt, verdict: c.verdict })
+    .from(c)
+    .where(
+      and(
+        eq(c.plotType, plotType),
+        eq(c.unbiased, true),
+        eq(c.labelled, true),
+        isNotNull(c.verdict),
+        opts.arrivedAfter ? gt(c.at, opts.arrivedAfter) : undefined,
+        opts.labelledAfter ? gt(c.labelledAt, opts.labelledAfter) : undefined,
+      ),
+    )
+    .orderBy(desc(c.at), desc(c.imageId))
+    .limit(opts.limit);
+}
+
+/** How many unbiased samples of a plot type wait for a label, and when the oldest of them arrived. */
+export async function unbiasedWaiting(db: Db, plotType: string): Promise<{ count: number; oldest: string | null }> {
+  const c = labelQueue;
+  const where = and(eq(c.plotType, plotType), eq(c.unbiased, true), eq(c.labelled, false));
+  const [row] = await db.select({ n: sql<number>`count(*)` }).from(c).where(where);
+  const [first] = await db.select({ at: c.at }).from(c).where(where).orderBy(asc(c.at)).limit(1);
+  return { count: Number(row?.n ?? 0), oldest: first?.at ?? null };
 }

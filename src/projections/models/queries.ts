@@ -23,3 +23,10 @@ export async function modelRow(db: Db, modelId: string): Promise<ModelRow | null
   const [row] = await db.select().from(models).where(eq(models.modelId, modelId));
   return row ?? null;
 }
+
+/** Every plot type's active model (one per plot type: the latest activated). */
+export async function activeModels(db: Db): Promise<ModelRow[]> {
+  const rows = await db.select().from(models).where(eq(models.status, 'active')).orderBy(desc(models.activatedAt));
+  const seen = new Set<string>();
+  return rows.filter((r) => !seen.has(r.plotType) && seen.add(r.plotType));
+}

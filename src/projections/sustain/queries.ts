@@ -34,3 +34,16 @@ export async function comparisonOf(db: Db, trainingId: string): Promise<SustainD
     .limit(1);
   return row ?? null;
 }
+
+/** What the pages show of the loop for a plot type: its current assessment and its decisions, newest first. */
+export async function sustainOverview(
+  db: Db,
+  plotType: string,
+  limit = 20,
+): Promise<{ latest: SustainDecisionRow | null; history: SustainDecisionRow[] }> {
+  const [latest, history] = await Promise.all([
+    latestDecision(db, plotType, 'assessed'),
+    sustainHistoryOf(db, plotType, limit),
+  ]);
+  return { latest, history };
+}

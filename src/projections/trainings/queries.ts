@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/connection.ts';
 import { trainings, type TrainingRow } from './table.ts';
 
@@ -15,5 +15,20 @@ export async function trainingsOf(db: Db, plotType: string, limit = 200): Promis
 /** One training run, or null. */
 export async function trainingRow(db: Db, trainingId: string): Promise<TrainingRow | null> {
   const [row] = await db.select().from(trainings).where(eq(trainings.trainingId, trainingId));
+  return row ?? null;
+}
+
+/** The latest training of a plot type a requester (e.g. `sustain`) asked for, or null. */
+export async function lastTrainingRequestedBy(
+  db: Db,
+  plotType: string,
+  requester: string,
+): Promise<TrainingRow | null> {
+  const [row] = await db
+    .select()
+    .from(trainings)
+    .where(and(eq(trainings.plotType, plotType), eq(trainings.requester, requester)))
+    .orderBy(desc(trainings.requestedAt))
+    .limit(1);
   return row ?? null;
 }

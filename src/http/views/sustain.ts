@@ -1,0 +1,58 @@
+import type { SustainDecisionRow } from '../../projections/sustain/table.ts';
+import { dateTime, percent } from '../format.ts';
+import { html, type Html } from '../html.ts';
+
+/**
+ * The self-sustaining loop's view of one plot type (Timeline, and the Library if it wants it): the current
+ * assessment of the active model (trailing accuracy on the unbiased labelled sample with its interval, each
+ * label's recall, how fresh labelling is, the drift signal) and every decision of the loop with its reason.
+ */
+
+export interface SustainData {
+  readonly latest: SustainDecisionRow | null;
+  readonly history: readonly SustainDecisionRow[];
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  ok: 'consistent with validation',
+  insufficient: 'too few labelled samples to judge',
+  stale: 'labelling lags: the figure describes the past',
+  degraded: 'significantly below validation: retraining requested',
+  drifting: 'confidences drifted: retraining requested',
+  'cooling-down': 'retraining already requested',
+  activated: 'retrained model won and was activated',
+  'awaits-sign-off': 'retrained model won, waits for an Expert',
+  'champion-kept': 'retrained model did not win',
+};
+
+const hours = (ms: number) => (ms >= 3600_000 ? `${(ms / 3600_000).toFixed(1)} h` : `${Math.round(ms / 60_000)} min`);
+const range = (i: { estimate: number | null; low: number; high: number }) =>
+  i.estimate === null
+    ? '–'
+    : html`${percent(i.estimate)} <span class="muted">(95 % ${percent(i.low)}–${percent(i.high)})</span>`;
+
+function current(row: SustainDecisionRow, tz: string): Html {
+  const e = row.evidence;
+  if (!e) return html``;
+  const recall = Object.entries(e.recall).map(
+    ([label, r]) => html`<li>${label}: ${range(r.recall)} <span class="muted">of ${r.samples}</span></li>`,
+  );
+  return html`<dl class="sustain-now">
+<dt>Status</dt><dd><span class="sustain-status sustain-${row.status}">${row.status}</span> ${STATUS_TEXT[row.status] ?? ''} <span class="muted">(model ${row.modelId}, ${dateTime(row.at, tz)})</span></dd>
+<dt>Trailing accuracy</dt><dd>${range(e.accuracy)} on the last ${e.samples} unbiased labelled samples (${e.correct} right)${e.from && e.to ? html` <span class="muted">sampled ${dateTime(e.from, tz)} to ${dateTime(e.to, tz)}</span>` : ''}; validation ${percent(e.validationAccuracy)}${e.pValue !== null ? html` <span class="muted">p = ${e.pValue.toExponential(1)}</span>` : ''}</dd>
+<dt>Recall per label</dt><dd>${recall.length ? html`<ul class="inline-list">${recall}</ul>` : '–'}</dd>
+<dt>Label freshness</dt><dd>${e.waiting} unbiased samples wait for a label${e.waiting ? `, the oldest for ${hours(e.oldestWaitingMs)}` : ''}${row.status === 'stale' ? html` <strong>(stale: not current)</strong>` : ''}</dd>
+<dt>Confidence drift</dt><dd>${e.drift === null ? html`<span class="muted">too few verdicts</span>` : `PSI ${e.drift.toFixed(3)}`}</dd>
+</dl>`;
+}
+
+export function sustainSection(d: SustainData, tz: string): Html {
+  const rows = d.history.map(
+    (r) =>
+      html`<tr><td>${dateTime(r.at, tz)}</td><td>${r.kind === 'assessed' ? 'assessment' : 'comparison'}</td><td><span class="sustain-status sustain-${r.status}">${r.status}</span></td><td>${r.kind === 'compared' ? `${r.modelId} vs ${r.championId ?? '?'}` : r.modelId}</td><td>${r.why}</td></tr>`,
+  );
+  return html`<section class="sustain" id="sustain"><h2>Self-sustaining loop <span class="muted">(unbiased labelled sample)</span></h2>
+${d.latest ? current(d.latest, tz) : html`<p class="empty-note">No assessment yet: the loop assesses plot types with an active model (hydra worker sustain).</p>`}
+${rows.length ? html`<table class="sustain-history"><thead><tr><th>When</th><th>Decision</th><th>Status</th><th>Model</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
+</section>`;
+}

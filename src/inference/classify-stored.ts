@@ -1,0 +1,58 @@
+import * as ort from 'onnxruntime-node';
+import type { BlobStore } from '../blobs/store.ts';
+import type { PlotTypeSpec } from '../events/plottype.ts';
+import { preprocessBatch, toFloat32 } from '../preprocess/index.ts';
+import { decide, softmax, type Verdict } from './classify.ts';
+
+/** What classifying needs of a model: its ONNX blob, labels, thresholds and input size. */
+export interface ClassifyingModel {
+  readonly onnx: string;
+  readonly labels: readonly string[];
+  readonly thresholds: Readonly<Record<string, number>>;
+  readonly input: { readonly width: number; readonly height: number; readonly channels: number };
+}
+
+/**
+ * Runs a model over images already in the store, by content hash, the way inference does (the one preprocessing,
+ * one session.run per batch, softmax, `decide`): what a model that is not active would have said, e.g. the
+ * challenger the self-sustaining loop compares with the active one. Images that cannot be read or preprocessed
+ * are left out of the result.
+ */
+export async function classifyStoredImages(
+  blobs: BlobStore,
+  model: ClassifyingModel,
+  spec: Pick<PlotTypeSpec, 'masks'>,
+  imageIds: readonly string[],
+  opts: { batchSize?: number } = {},
+): Promise<Map<string, Verdict>> {
+  const session = await ort.InferenceSession.create(await blobs.get(model.onnx), { graphOptimizationLevel: 'all' });
+  const out = new Map<string, Verdict>();
+  const { width: w, height: h, channels: c } = model.input;
+  const size = w * h * c;
+  const k = model.labels.length;
+  const step = opts.batchSize ?? 64;
+  try {
+    for (let i = 0; i < imageIds.length; i += step) {
+      const ids = imageIds.slice(i, i + step);
+      const bytes = await Promise.all(ids.map((id) => blobs.get(id).catch(() => null)));
+      const batch = await preprocessBatch(
+        bytes.map((b) => b ?? new Uint8Array(0)),
+        { width: w, height: h, channels: c as 1 | 3, masks: spec.masks },
+      );
+      const good = ids.map((_, j) => j).filter((j) => bytes[j] !== null && batch.results[j]!.ok);
+      if (good.length === 0) continue;
+      const input = new Uint8Array(good.length * size);
+      good.forEach((j, n) => input.set(batch.pixels.subarray(j * size, (j + 1) * size), n * size));
+      const outputs = await session.run({
+        [session.inputNames[0]!]: new ort.Tensor('float32', toFloat32(input), [good.length, c, h, w]),
+      });
+      const logits = outputs.logits!.data as Float32Array;
+      good.forEach((j, n) => {
+        out.set(ids[j]!, decide(model.labels, softmax(logits.subarray(n * k, (n + 1) * k)), model.thresholds));
+      });
+    }
+  } finally {
+    await session.release();
+  }
+  return out;
+}

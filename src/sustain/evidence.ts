@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/connection.ts';
+import type { SustainStatus } from '../events/sustain.ts';
+import type { Evaluation } from '../events/training.ts';
+import { unbiasedLabelled, unbiasedWaiting, type UnbiasedLabelled } from '../projections/label-queue/queries.ts';
+import type { ModelRow } from '../projections/models/table.ts';
+import { latestDecision } from '../projections/sustain/queries.ts';
+import { lastTrainingRequestedBy } from '../projections/trainings/queries.ts';
+import { recentConfidences, verdictModelsOf } from '../projections/verdicts/queries.ts';
+import type { AssessInput } from './assess.ts';
+import type { LabelledSample } from './policy.ts';
+import { histogram } from './statistics.ts';
+
+/**
+ * What the loop knows about a plot type's active model, read from the read models (never the stream), so that
+ * `hydra replay` gives the same figures: the unbiased labelled samples the model itself gave a verdict on, the
+ * labelling backlog, its recent confidences against its validation set's, and the last request the loop made.
+ */
+
+/** Labelled unbiased samples read to find the window's worth judged by the active model. */
+const READ_SAMPLES = 1000;
+/** Recent verdicts the drift signal looks at. */
+const RECENT_VERDICTS = 500;
+
+/** The samples a model gave the verdict on, oldest first. */
+export async function samplesJudgedBy(
+  db: Db,
+  plotType: string,
+  modelId: string,
+  opts: { limit?: number; labelledAfter?: string } = {},
+): Promise<UnbiasedLabelled[]> {
+  const rows = await unbiasedLabelled(db, plotType, {
+    limit: opts.limit ?? READ_SAMPLES,
+    ...(opts.labelledAfter ? { labelledAfter: opts.labelledAfter } : {}),
+  });
+  const models = await verdictModelsOf(
+    db,
+    rows.map((r) => r.imageId),
+  );
+  return rows.filter((r) => models.get(r.imageId) === modelId).reverse();
+}
+
+/** Every validation confidence, whatever its labels: the drift signal's reference. */
+export function validationConfidences(evaluation: Evaluation): number[] {
+  const bins = evaluation.confidenceHistograms[0]?.[0]?.length ?? 0;
+  const total = new Array<number>(bins).fill(0);
+  for (const row of evaluation.confidenceHistograms)
+    for (const cell of row) cell.forEach((n, i) => (total[i] = (total[i] ?? 0) + n));
+  return total;
+}
+
+export async function assessInputOf(
+  db: Db,
+  model: ModelRow,
+): Promise<(AssessInput & { readonly previousSeq: string | null }) | null> {
+  const evaluation = model.evaluation;
+  if (!evaluation) return null; // an imported model has no validation to hold it to
+  const plotType = model.plotType;
+  const [rows, waiting, confidences, lastRequest, previous] = await Promise.all([
+    samplesJudgedBy(db, plotType, model.modelId),
+    unbiasedWaiting(db, plotType),
+    recentConfidences(db, plotType, model.modelId, RECENT_VERDICTS),
+    lastTrainingRequestedBy(db, plotType, 'sustain'),
+    latestDecision(db, plotType, 'assessed'),
+  ]);
+  const samples: LabelledSample[] = rows.map((r) => ({
+    label: r.label!,
+    predicted: r.verdict!,
+    sampledAt: r.at,
+    labelledAt: r.labelledAt!,
+  }));
+  const reference = validationConfidences(evaluation);
+  // What triggered this assessment: the decision before it and the newest sample. A retry is the same one.
+  const latest = rows.at(-1);
+  const trigger = `${plotType}:${model.modelId}:${previous?.seq ?? ''}:${latest?.imageId ?? ''}:${latest?.labelledAt ?? ''}:${samples.length}`;
+  return {
+    plotType,
+    model: {
+      modelId: model.modelId,
+      validationAccuracy: evaluation.accuracy,
+      samples,
+      trainingConfidences: reference,
+      recentConfidences: reference.length > 0 ? histogram(confidences, reference.length) : [],
+      lastRequestAt: lastRequest?.requestedAt ?? null,
+    },
+    waiting,
+    previous: previous ? { modelId: previous.modelId, status: previous.status as SustainStatus } : null,
+    previousSeq: previous?.seq ?? null,
+    trainingId: `${plotType.slice(0, 80)}-sustain-${createHash('sha256').update(trigger).digest('hex').slice(0, 16)}`,
+  };
+}
