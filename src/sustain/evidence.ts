@@ -6,7 +6,7 @@ import { unbiasedLabelled, unbiasedWaiting, type UnbiasedLabelled } from '../pro
 import type { ModelRow } from '../projections/models/table.ts';
 import { latestDecision } from '../projections/sustain/queries.ts';
 import { lastTrainingRequestedBy } from '../projections/trainings/queries.ts';
-import { recentConfidences, verdictModelsOf } from '../projections/verdicts/queries.ts';
+import { recentConfidences } from '../projections/verdicts/queries.ts';
 import type { AssessInput } from './assess.ts';
 import type { LabelledSample } from './policy.ts';
 import { histogram } from './statistics.ts';
@@ -17,7 +17,7 @@ import { histogram } from './statistics.ts';
  * labelling backlog, its recent confidences against its validation set's, and the last request the loop made.
  */
 
-/** Labelled unbiased samples read to find the window's worth judged by the active model. */
+/** Labelled unbiased samples read at most (the window is smaller; a comparison takes them all). */
 const READ_SAMPLES = 1000;
 /** Recent verdicts the drift signal looks at. */
 const RECENT_VERDICTS = 500;
@@ -30,14 +30,11 @@ export async function samplesJudgedBy(
   opts: { limit?: number; labelledAfter?: string } = {},
 ): Promise<UnbiasedLabelled[]> {
   const rows = await unbiasedLabelled(db, plotType, {
+    modelId,
     limit: opts.limit ?? READ_SAMPLES,
     ...(opts.labelledAfter ? { labelledAfter: opts.labelledAfter } : {}),
   });
-  const models = await verdictModelsOf(
-    db,
-    rows.map((r) => r.imageId),
-  );
-  return rows.filter((r) => models.get(r.imageId) === modelId).reverse();
+  return rows.reverse();
 }
 
 /** Every validation confidence, whatever its labels: the drift signal's reference. */

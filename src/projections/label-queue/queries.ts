@@ -155,21 +155,28 @@ export async function labelStepsOf(db: Db, imageIds: readonly string[]): Promise
   return out;
 }
 
-/** An unbiased sample an expert labelled, with the verdict it got (its model from the verdicts read model). */
-export type UnbiasedLabelled = Pick<LabelQueueRow, 'imageId' | 'at' | 'label' | 'labelledAt' | 'verdict'>;
+/** An unbiased sample an expert labelled, with the verdict it got and the model that gave it. */
+export type UnbiasedLabelled = Pick<LabelQueueRow, 'imageId' | 'at' | 'label' | 'labelledAt' | 'verdict' | 'modelId'>;
 
 /**
- * The latest `limit` labelled unbiased samples of a plot type that have a verdict, by arrival, newest first;
- * with `labelledAfter`, only those labelled after it (none of them can have been in a training set built before).
+ * The latest `limit` labelled unbiased samples of a plot type whose verdict this model gave, by arrival, newest
+ * first; with `labelledAfter`, only those labelled after it (none can have been in a training set built before).
  */
 export async function unbiasedLabelled(
   db: Db,
   plotType: string,
-  opts: { limit: number; arrivedAfter?: string; labelledAfter?: string },
+  opts: { modelId: string; limit: number; labelledAfter?: string },
 ): Promise<UnbiasedLabelled[]> {
   const c = labelQueue;
   return db
-    .select({ imageId: c.imageId, at: c.at, label: c.label, labelledAt: c.labelledAt, verdict: c.verdict })
+    .select({
+      imageId: c.imageId,
+      at: c.at,
+      label: c.label,
+      labelledAt: c.labelledAt,
+      verdict: c.verdict,
+      modelId: c.modelId,
+    })
     .from(c)
     .where(
       and(
@@ -177,7 +184,7 @@ export async function unbiasedLabelled(
         eq(c.unbiased, true),
         eq(c.labelled, true),
         isNotNull(c.verdict),
-        opts.arrivedAfter ? gt(c.at, opts.arrivedAfter) : undefined,
+        eq(c.modelId, opts.modelId),
         opts.labelledAfter ? gt(c.labelledAt, opts.labelledAfter) : undefined,
       ),
     )

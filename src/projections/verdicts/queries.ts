@@ -234,21 +234,6 @@ export async function scorePoints(
     .limit(limit);
 }
 
-/** The model that gave each of these images its verdict (images without one are left out). */
-export async function verdictModelsOf(db: Db, imageIds: readonly string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < imageIds.length; i += 500) {
-    const part = imageIds.slice(i, i + 500);
-    if (part.length === 0) continue;
-    const rows = await db
-      .select({ imageId: verdicts.imageId, modelId: verdicts.modelId })
-      .from(verdicts)
-      .where(inArray(verdicts.imageId, part));
-    for (const r of rows) if (r.modelId) out.set(r.imageId, r.modelId);
-  }
-  return out;
-}
-
 /** The confidences of a model's latest `limit` verdicts on a plot type (the drift signal's recent side). */
 export async function recentConfidences(db: Db, plotType: string, modelId: string, limit: number): Promise<number[]> {
   const rows = await db
