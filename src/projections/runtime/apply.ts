@@ -17,6 +17,11 @@ export class ProjectionPausedError extends Error {
 export interface ApplyOptions {
   readonly checkpointName?: string;
   readonly respectPause?: boolean;
+  /**
+   * The batch also holds events up to this sequence of types the projection does not handle, left undecoded:
+   * the checkpoint moves past them.
+   */
+  readonly throughSeq?: number;
 }
 
 /**
@@ -37,7 +42,8 @@ export async function applyOrPark(
     if (!isRefusal(err)) throw err;
     if (items.length === 1) return applyBatch(pool, store, items, { ...opts, refused: refusalMessage(err) });
     const mid = Math.ceil(items.length / 2);
-    const first = await applyOrPark(pool, store, items.slice(0, mid), opts);
+    // Only the second half may move the checkpoint past the events left undecoded.
+    const first = await applyOrPark(pool, store, items.slice(0, mid), { ...opts, throughSeq: undefined });
     const second = await applyOrPark(pool, store, items.slice(mid), opts);
     return {
       upserts: new Map([...first.upserts, ...second.upserts]),
@@ -68,7 +74,7 @@ export async function applyBatch(
     if (cp.paused && opts.respectPause !== false) throw new ProjectionPausedError(name);
     const fresh = items.filter((i) => (i.ok ? i.event.seq : i.seq) > cp.seq);
     const current = await store.load(conn, idsNeeded(store.projection, fresh));
-    const planned = planBatch(store.projection, current, fresh, cp.seq);
+    const planned = planBatch(store.projection, current, fresh, cp.seq, opts.throughSeq);
     const plan = opts.refused === undefined ? planned : refusedPlan(store.projection, planned, fresh, opts.refused);
     await store.write(conn, plan);
     await parkAll(conn, store.projection.name, plan.parked);

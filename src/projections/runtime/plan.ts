@@ -45,18 +45,20 @@ export function idsNeeded(p: AnyProjection, items: readonly ReadItem[]): string[
 /**
  * Folds a batch of events over the current rows. Pure: an event that fails to decode or whose
  * evolve throws is parked and leaves the rows as they were; the rest still apply.
- * Items at or below `checkpoint` are skipped (redelivery and replay are harmless).
+ * Items at or below `checkpoint` are skipped (redelivery and replay are harmless). `throughSeq`: the last
+ * sequence of the batch, events the projection does not handle included (they need no decoding).
  */
 export function planBatch(
   p: AnyProjection,
   current: ReadonlyMap<string, Record<string, unknown>>,
   items: readonly ReadItem[],
   checkpoint: number,
+  throughSeq = 0,
 ): BatchPlan {
   const state = new Map<string, Record<string, unknown> | null>();
   const touched = new Set<string>();
   const parked: Parked[] = [];
-  let lastSeq = checkpoint;
+  let lastSeq = Math.max(checkpoint, throughSeq);
   let applied = 0;
   const get = (id: string) => (state.has(id) ? state.get(id)! : (current.get(id) ?? null));
 

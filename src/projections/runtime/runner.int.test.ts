@@ -119,6 +119,33 @@ describe('projection runner', () => {
     }
   });
 
+  it('never decodes an event of a type it does not handle: the checkpoint only moves past it', async () => {
+    // Two aggregates: the one filter is the whole stream, so other types are delivered too.
+    const wide = defineProjection({
+      ...probeProjection,
+      name: 'wide_probe',
+      table: mysqlTable('wide_probe', {
+        imageId: varchar('image_id', { length: 64 }).primaryKey(),
+        chunk: tinyint('chunk').notNull(),
+      }),
+      handles: ['image.arrived', 'news.posted'],
+    });
+    await q('CREATE TABLE wide_probe (image_id varchar(64) PRIMARY KEY, chunk tinyint NOT NULL)');
+    const runner = new ProjectionRunner(env.database, log, erase(wide), { batchSize: 50 });
+    await runner.start();
+    try {
+      const other = await log.js.publish(`${log.names.namespace}.label.assigned.x`, 'not even JSON');
+      const good = randomSha();
+      const next = await log.append(arrived(good, 'WIDE_plot', 2));
+      await until(async () => (await runner.lag()).checkpoint >= next.seq);
+      const dead = await q<{ seq: number }>('SELECT seq FROM dead_letters WHERE projection = ?', ['wide_probe']);
+      expect(dead.map((d) => d.seq)).not.toContain(other.seq);
+      expect(await q('SELECT image_id FROM wide_probe WHERE image_id = ?', [good])).toHaveLength(1);
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it('parks an event the database refuses and applies the rest of its batch', async () => {
     await q('CREATE TABLE refusal_probe (image_id varchar(64) PRIMARY KEY, chunk tinyint NOT NULL)');
     const chunks = [1, 2, 300, 4, 5];

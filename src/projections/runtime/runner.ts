@@ -48,6 +48,7 @@ export class ProjectionRunner {
   private lockConn: Connection | null = null;
   private readonly consumer: DurableConsumer;
   private readonly pool: Pool;
+  private readonly handles: ReadonlySet<string>;
 
   constructor(
     private readonly database: Database,
@@ -57,6 +58,7 @@ export class ProjectionRunner {
   ) {
     this.pool = database.pool;
     this.store = new RowStore(projection);
+    this.handles = new Set(projection.handles);
     this.stats = {
       projection: projection.name,
       handled: 0,
@@ -113,10 +115,13 @@ export class ProjectionRunner {
 
   private async apply(ds: readonly Delivery[]): Promise<Outcome[]> {
     const t0 = performance.now();
+    // An event of a type this projection does not handle only moves its checkpoint: it is never decoded.
+    const handled = ds.filter((d) => this.handles.has(d.type));
     const plan = await applyOrPark(
       this.pool,
       this.store,
-      ds.map((d) => d.read()),
+      handled.map((d) => d.read()),
+      { throughSeq: Math.max(0, ...ds.map((d) => d.seq)) },
     );
     const parkedSeqs = new Set(plan.parked.map((p) => p.seq));
     this.stats.handled += plan.applied;
