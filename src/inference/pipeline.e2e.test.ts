@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
+import { openTestEnv, openTestLog, type TestEnv } from '../../test/support/env.ts';
 import { startTestFeeder, tempDirs } from '../../test/support/ingest.ts';
 import { meta } from '../../test/support/events.ts';
 import { trainAndActivate } from '../../test/support/model.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { plotTypeInfo, plotTypeSpec, renderPlot, simulate, type PixelBox } from '../../fixtures/generator/index.ts';
-import { EventLog } from '../events/log.ts';
+import type { EventLog } from '../events/log.ts';
 import type { HydraEvent, HydraEventOf } from '../events/catalog.ts';
 import { plotTypeSpecSchema, type PlotTypeSpec } from '../events/plottype.ts';
 import { BlobStore } from '../blobs/store.ts';
@@ -83,12 +83,7 @@ async function verdictsFor(n: number, run = RUN) {
 
 beforeAll(async () => {
   env = await openTestEnv('pipeline');
-  log = await EventLog.open({
-    natsUrl: env.config.NATS_URL,
-    namespace: env.config.HYDRA_NAMESPACE,
-    producer: 'test',
-    nc: env.nc,
-  });
+  log = await openTestLog(env);
   blobs = await BlobStore.open(env.nc, log.names.blobBucket);
   fcal = spec('FCAL_occupancy');
   await log.appendMany(

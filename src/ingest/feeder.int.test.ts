@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
+import { openTestEnv, openTestLog, type TestEnv } from '../../test/support/env.ts';
 import { badCorpus, startTestFeeder, tempDirs } from '../../test/support/ingest.ts';
 import { meta } from '../../test/support/events.ts';
 import { plotTypeSpec, plotTypeInfo, simulate } from '../../fixtures/generator/index.ts';
-import { EventLog } from '../events/log.ts';
+import type { EventLog } from '../events/log.ts';
 import type { HydraEvent } from '../events/catalog.ts';
 import { BlobStore } from '../blobs/store.ts';
+import { arrivalIdOf } from '../events/image.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
 import type { Ingestor } from './ingest.ts';
 import type { Feeder } from './feeder.ts';
@@ -41,12 +42,7 @@ const allFiles = async (dir: string) =>
 
 beforeAll(async () => {
   env = await openTestEnv('feeder', { migrate: false });
-  log = await EventLog.open({
-    natsUrl: env.config.NATS_URL,
-    namespace: env.config.HYDRA_NAMESPACE,
-    producer: 'test',
-    nc: env.nc,
-  });
+  log = await openTestLog(env);
   blobs = await BlobStore.open(env.nc, log.names.blobBucket);
   await log.appendMany(
     ['CDC_occupancy', 'FCAL_occupancy'].map(
@@ -131,5 +127,37 @@ describe('directory feeder', () => {
     expect(arrived).toHaveLength(1);
     expect(arrived[0]!.type === 'image.arrived' && arrived[0]!.data.run).toBe(101072);
     expect((await allFiles(dirs.unassigned)).filter((f) => f.endsWith('.png'))).toHaveLength(0);
+  });
+
+  it('records the same bytes in chunks 1..3 as three arrivals of one stored image; a retried file stays one', async () => {
+    const { renderPlot } = await import('../../fixtures/generator/index.ts');
+    const png = (await renderPlot({ plotType: 'CDC_occupancy', label: 'Good', seed: 7, width: 200, height: 150 })).png;
+    const file = (chunk: number) => ({
+      source: `run-5/CDC_occupancy-01_000${chunk}.png`,
+      fileName: `CDC_occupancy-01_000${chunk}.png`,
+      run: 5,
+    });
+    const arrivals = async () =>
+      (await events()).flatMap((e) => (e.type === 'image.arrived' && e.data.run === 5 ? [e.data] : []));
+    const outcomes = [];
+    for (const chunk of [1, 2, 3]) outcomes.push(await ingestor.ingest(png, file(chunk)));
+    expect(outcomes.map((o) => o.kind === 'arrived' && o.duplicate)).toEqual([false, false, false]);
+    const first = outcomes[0]!;
+    const imageId = first.kind === 'arrived' ? first.imageId : '';
+    expect(await blobs.has(imageId)).toBe(true);
+
+    const seen = await arrivals();
+    expect(seen.map((a) => a.chunk)).toEqual([1, 2, 3]);
+    expect(new Set(seen.map((a) => a.imageId))).toEqual(new Set([imageId]));
+    expect(seen.map((a) => a.arrivalId)).toEqual(
+      [1, 2, 3].map((chunk) => arrivalIdOf({ plotType: 'CDC_occupancy', run: 5, chunk, pad: 1, imageId })),
+    );
+
+    // A retried delivery: of the image's last arrival (found in the stream), and of an earlier one (the dedup id).
+    for (const chunk of [3, 1]) {
+      const again = await ingestor.ingest(png, file(chunk), new Date(Date.now() + 60_000));
+      expect(again).toMatchObject({ kind: 'arrived', duplicate: true, arrivalId: seen[chunk - 1]!.arrivalId });
+    }
+    expect(await arrivals()).toHaveLength(3);
   });
 });

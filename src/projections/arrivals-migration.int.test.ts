@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from 'drizzle-orm/mysql2/migrator';
 import { getTableColumns } from 'drizzle-orm';
 import { getTableConfig, type MySqlColumn } from 'drizzle-orm/mysql-core';
-import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
+import { openTestEnv, openTestLog, type TestEnv } from '../../test/support/env.ts';
 import { project } from '../../test/support/projection-spec.ts';
 import { meta, plotTypeSpec, shaOf } from '../../test/support/events.ts';
 import { MIGRATIONS_DIR, migrateDatabase } from '../db/connection.ts';
-import type { HydraEvent } from '../events/catalog.ts';
 import { arrivalIdOf } from '../events/image.ts';
-import { EventLog } from '../events/log.ts';
+import { readMatching } from '../events/query.ts';
+import type { EventLog } from '../events/log.ts';
 import { waitForCheckpoints } from './checkpoints.ts';
 import { labelQueueProjection } from './label-queue/projection.ts';
 import { plotStatusProjection } from './plot-status/projection.ts';
@@ -93,20 +93,11 @@ async function insertOld(p: AnyProjection, rows: Iterable<Record<string, unknown
   await env.database.pool.query(`INSERT INTO \`${getTableConfig(p.table).name}\` (${names}) VALUES ?`, [values]);
 }
 
-async function stream(): Promise<HydraEvent[]> {
-  const out: HydraEvent[] = [];
-  for await (const item of log.read()) if (item.ok) out.push(item.event);
-  return out;
-}
+const stream = () => readMatching(log, log.names.all);
 
 beforeAll(async () => {
   env = await openTestEnv('arrivals_migration', { migrate: false });
-  log = await EventLog.open({
-    natsUrl: env.config.NATS_URL,
-    namespace: env.config.HYDRA_NAMESPACE,
-    producer: 'test',
-    nc: env.nc,
-  });
+  log = await openTestLog(env);
   // The migrations as they were before 0011.
   dir = await mkdtemp(path.join(os.tmpdir(), 'hydra-migrations-'));
   await cp(MIGRATIONS_DIR, dir, { recursive: true });

@@ -4,6 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { loadConfig, withDatabase, type Config } from '../../src/config.ts';
 import { namesFor, type Names } from '../../src/events/subjects.ts';
+import { EventLog } from '../../src/events/log.ts';
 import { dropDatabase, migrateDatabase, openDatabase, type Database } from '../../src/db/connection.ts';
 
 /** A private corner of the shared servers for one test file: its own database and NATS names. */
@@ -53,4 +54,9 @@ export async function openTestEnv(label: string, opts: { migrate?: boolean } = {
       await nc.drain();
     },
   };
+}
+
+/** The event log of a test's own stream, on the test's connection. */
+export function openTestLog(env: TestEnv, producer = 'test'): Promise<EventLog> {
+  return EventLog.open({ natsUrl: env.config.NATS_URL, namespace: env.config.HYDRA_NAMESPACE, producer, nc: env.nc });
 }
