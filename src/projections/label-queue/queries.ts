@@ -70,17 +70,26 @@ export interface QueuePage {
 /** One page of a queue in its order, whether more follow, and which images come next. */
 export async function queuePage(db: Db, f: QueueFilter): Promise<QueuePage> {
   const dir = f.order === 'newest' ? desc : asc;
+  const order = [dir(labelQueue.at), dir(labelQueue.imageId)];
   const rows = await db
     .select()
     .from(labelQueue)
     .where(conditions(f))
-    .orderBy(dir(labelQueue.at), dir(labelQueue.imageId))
-    .limit(2 * f.limit);
-  return {
-    rows: rows.slice(0, f.limit),
-    more: rows.length > f.limit,
-    following: rows.slice(f.limit).map((r) => r.imageId),
-  };
+    .orderBy(...order)
+    .limit(f.limit + 1);
+  const page = rows.slice(0, f.limit);
+  const last = page.at(-1);
+  // Only the ids of the page after: read from the queue's index alone, no row is fetched.
+  const following =
+    rows.length > f.limit && last
+      ? await db
+          .select({ imageId: labelQueue.imageId })
+          .from(labelQueue)
+          .where(conditions({ ...f, after: { at: last.at, imageId: last.imageId } }))
+          .orderBy(...order)
+          .limit(f.limit)
+      : [];
+  return { rows: page, more: rows.length > f.limit, following: following.map((r) => r.imageId) };
 }
 
 /** How many images the filter selects in all (the cursor left out). */
