@@ -29,7 +29,7 @@ const hours = (ms: number) => (ms >= 3600_000 ? `${(ms / 3600_000).toFixed(1)} h
 const range = (i: { estimate: number | null; low: number; high: number }) =>
   i.estimate === null
     ? '–'
-    : html`${percent(i.estimate)} <span class="muted">(95 % ${percent(i.low)}–${percent(i.high)})</span>`;
+    : html`${percent(i.estimate)} <span class="muted">(95% ${percent(i.low)}–${percent(i.high)})</span>`;
 
 function current(row: SustainDecisionRow, tz: string): Html {
   const e = row.evidence;
