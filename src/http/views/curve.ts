@@ -68,12 +68,12 @@ export function curveSvg(c: CurveSpec): Html {
   });
   const best =
     c.best !== undefined
-      ? html`<line class="run" x1="${f(x(c.best))}" x2="${f(x(c.best))}" y1="${y1 - 4}" y2="${y0}"/><text class="runlab" x="${f(x(c.best) + 3)}" y="${y1 - 8}">kept: epoch ${c.best}</text>`
+      ? html`<line class="run" x1="${f(x(c.best))}" x2="${f(x(c.best))}" y1="${y1 - 4}" y2="${y0}"/><text class="runlab" x="${f(x(c.best) + (x(c.best) > (x0 + x1) / 2 ? -3 : 3))}" y="${y1 - 8}" text-anchor="${x(c.best) > (x0 + x1) / 2 ? 'end' : 'start'}">kept: epoch ${c.best}</text>`
       : '';
   return html`<svg class="chart curve" viewBox="0 0 ${CW} ${CH}" role="img" aria-label="${c.title}">
 <rect class="plotarea" x="${x0}" y="${y1}" width="${x1 - x0}" height="${y0 - y1}"/>
 ${grid}${ticks}${best}${lines}
-<text class="axislab" x="${x0}" y="${CH - 2}">epoch</text>
+<text class="axislab" x="${x1}" y="${CH - 2}" text-anchor="end">epoch</text>
 </svg>`;
 }
 

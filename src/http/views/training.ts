@@ -96,7 +96,7 @@ function card(s: ReportSample, d: ReportData, ctx: PageContext, labels: readonly
       )
     : '';
   return html`<article class="report-card${changed ? ' relabelled' : ''}" data-image="${s.imageId}">
-<a href="${href(['blobs', s.imageId])}" target="_blank" rel="noopener"><img src="${href(['blobs', s.imageId, 'thumb'])}" alt="validation image ${s.imageId.slice(0, 12)}" loading="lazy"></a>
+<a href="${href(['blobs', s.imageId])}" target="_blank" rel="noopener"><img src="${href(['blobs', s.imageId, 'thumb'])}" alt="validation image ${s.imageId.slice(0, 12)}"></a>
 <p><span class="muted">labelled</span> <strong>${s.label}</strong>, <span class="muted">model says</span> <strong>${s.predicted}</strong> (${s.confidence.toFixed(2)})</p>
 ${scores(s, colours)}
 ${now ? html`<p class="now-label">now: <strong>${now.label}</strong> <span class="muted">by ${now.user}</span></p>` : ''}
