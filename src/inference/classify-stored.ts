@@ -1,8 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import type { BlobStore } from '../blobs/store.ts';
 import type { PlotTypeSpec } from '../events/plottype.ts';
-import { preprocessBatch, toFloat32 } from '../preprocess/index.ts';
-import { decide, softmax, type Verdict } from './classify.ts';
+import { preprocessBatch } from '../preprocess/index.ts';
+import type { Verdict } from './classify.ts';
+import { runModel } from './run-model.ts';
 
 /** What classifying needs of a model: its ONNX blob, labels, thresholds and input size. */
 export interface ClassifyingModel {
@@ -14,7 +15,7 @@ export interface ClassifyingModel {
 
 /**
  * Runs a model over images already in the store, by content hash, the way inference does (the one preprocessing,
- * one session.run per batch, softmax, `decide`): what a model that is not active would have said, e.g. the
+ * then `runModel`): what a model that is not active would have said, e.g. the
  * challenger the self-sustaining loop compares with the active one. Images that cannot be read or preprocessed
  * are left out of the result.
  */
@@ -28,8 +29,6 @@ export async function classifyStoredImages(
   const session = await ort.InferenceSession.create(await blobs.get(model.onnx), { graphOptimizationLevel: 'all' });
   const out = new Map<string, Verdict>();
   const { width: w, height: h, channels: c } = model.input;
-  const size = w * h * c;
-  const k = model.labels.length;
   const step = opts.batchSize ?? 64;
   try {
     for (let i = 0; i < imageIds.length; i += step) {
@@ -41,15 +40,8 @@ export async function classifyStoredImages(
       );
       const good = ids.map((_, j) => j).filter((j) => bytes[j] !== null && batch.results[j]!.ok);
       if (good.length === 0) continue;
-      const input = new Uint8Array(good.length * size);
-      good.forEach((j, n) => input.set(batch.pixels.subarray(j * size, (j + 1) * size), n * size));
-      const outputs = await session.run({
-        [session.inputNames[0]!]: new ort.Tensor('float32', toFloat32(input), [good.length, c, h, w]),
-      });
-      const logits = outputs.logits!.data as Float32Array;
-      good.forEach((j, n) => {
-        out.set(ids[j]!, decide(model.labels, softmax(logits.subarray(n * k, (n + 1) * k)), model.thresholds));
-      });
+      const { verdicts } = await runModel(session, model, batch.pixels, good);
+      good.forEach((j, n) => out.set(ids[j]!, verdicts[n]!));
     }
   } finally {
     await session.release();

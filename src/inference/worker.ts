@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
-import * as ort from 'onnxruntime-node';
 import type { BlobStore } from '../blobs/store.ts';
 import type { EventMetadata } from '../events/envelope.ts';
 import type { AnyNewEvent, EventLog } from '../events/log.ts';
@@ -14,12 +13,13 @@ import {
 } from '../events/consume/index.ts';
 import type { HydraEventOf } from '../events/catalog.ts';
 import type { PlotTypeCache } from '../plottypes/cache.ts';
-import { preprocessBatch, toFloat32 } from '../preprocess/index.ts';
+import { preprocessBatch } from '../preprocess/index.ts';
 import { samplingReason, wantsHeatmap } from '../verdicts/semantics.ts';
-import { decide, softmax, type Verdict } from './classify.ts';
+import type { Verdict } from './classify.ts';
 import type { PlotTypeSpec } from '../events/plottype.ts';
 import { heatmapPng, heatmapSize } from './heatmap.ts';
 import type { ActiveModels, LoadedModel } from './active-models.ts';
+import { runModel, type ModelRun } from './run-model.ts';
 
 type Arrived = HydraEventOf<'image.arrived'>;
 interface Job {
@@ -296,16 +296,10 @@ export class InferenceWorker {
     });
     if (good.length === 0) return { events: out, remembered };
 
-    const { width: w, height: h, channels: c } = model.input;
-    const size = w * h * c;
-    const input = new Uint8Array(good.length * size);
-    good.forEach((gi, k) => input.set(batch.pixels.subarray(gi * size, (gi + 1) * size), k * size));
     const tModel = performance.now();
-    let outputs: ort.InferenceSession.OnnxValueMapType;
+    let run: ModelRun;
     try {
-      outputs = await model.session.run({
-        [model.session.inputNames[0]!]: new ort.Tensor('float32', toFloat32(input), [good.length, c, h, w]),
-      });
+      run = await runModel(model.session, model, batch.pixels, good);
     } catch (err) {
       const failed = good.map((gi) =>
         this.failed(group[gi]!, `the model failed: ${(err as Error).message}`, model.modelId),
@@ -314,12 +308,9 @@ export class InferenceWorker {
     }
     this.stats.phases.model += performance.now() - tModel;
     const modelMs = (performance.now() - tModel) / good.length;
-    const logits = outputs.logits!.data as Float32Array;
     const k = model.labels.length;
+    const { verdicts, outputs } = run;
     const cams = model.hasCams ? outputs.cams : undefined;
-    const verdicts = good.map((_, n) =>
-      decide(model.labels, softmax(logits.subarray(n * k, (n + 1) * k)), model.thresholds),
-    );
     // Heatmaps are rendered and stored side by side, not one after another.
     const tHeat = performance.now();
     const heatmaps = await Promise.all(
