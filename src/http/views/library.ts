@@ -157,11 +157,10 @@ function modelCard(lm: LibraryModel, d: LibraryData, ctx: PageContext): Html {
 ${m.trainingId ? html` <a href="${reportHref(m.trainingId)}">training report</a>` : ''}</header>
 ${lm.underBar.length ? html`<p class="flash bad under-bar">Under the plot type's activation bar: ${lm.underBar.join('; ')}.</p>` : ''}
 <div class="model-grid">
-<section><h4>Validation</h4>${metrics(m)}</section>
+<section><h4>Validation</h4>${metrics(m)}<h4>Who and when</h4>${history(lm, ctx)}</section>
 <section class="curve-cell"><h4>Training curve</h4>${curve(lm)}</section>
 <section><h4>Dataset</h4>${dataset(lm)}<h4>Parent</h4><p>${parent ? html`<a href="#model-${parent}">${parent}</a>` : html`<span class="muted">none</span>`}</p></section>
 <section><h4>Parameters</h4>${parameters(m, lm.training)}<h4>Frameworks</h4>${frameworks(lm)}</section>
-<section><h4>Who and when</h4>${history(lm, ctx)}</section>
 </div>
 ${d.mayAct ? actions(lm, ctx) : ''}
 </article>`;
