@@ -2,9 +2,9 @@ import type { Db } from '../db/connection.ts';
 import type { EventMetadata } from '../events/envelope.ts';
 import type { AnyNewEvent, EventLog } from '../events/log.ts';
 import type { PlotTypeSpec } from '../events/plottype.ts';
-import { waitForCheckpoints } from '../projections/checkpoints.ts';
+import { waitForCheckpoints, waitForStream } from '../projections/checkpoints.ts';
 import { labelHistoryProjection, labelQueueProjection } from '../projections/label-queue/projection.ts';
-import { labelledInBatch, labelStepsOf, queueRowsOf } from '../projections/label-queue/queries.ts';
+import { labelHistoryOf, labelledInBatch, labelStepsOf, queueRowsOf } from '../projections/label-queue/queries.ts';
 import {
   labelBefore,
   planApply,
@@ -46,15 +46,24 @@ async function appendAndShow(
   const results = await deps.log.appendMany(events);
   const t2 = performance.now();
   const seq = Math.max(...results.map((r) => r.seq));
-  // The history too: an undo right after reads it to find the labels this apply replaced.
-  const wanted = new Map([
-    [labelQueueProjection.name, seq],
-    [labelHistoryProjection.name, seq],
-  ]);
+  // The queue alone: that is what the next page shows. Readers of the history (undo, the history panel) wait for
+  // it themselves (historyCaughtUp), so a labeller's every apply does not wait for a second read model.
+  const wanted = new Map([[labelQueueProjection.name, seq]]);
   // Looked at every 20 ms at most: a labeller waits for this answer (a 200 ms pause would often be half the wait).
   const late = await waitForCheckpoints(deps.db, wanted, { timeoutMs: SHOW_WAIT_MS, maxPauseMs: 20 });
   const timings = { decide: t1 - t0, append: t2 - t1, show: performance.now() - t2 };
   return { stored: results.filter((r) => !r.duplicate).length, unchanged, shown: late.length === 0, timings };
+}
+
+/** Waits until label_history holds every label event in the stream now (what undo and the history panel read). */
+async function historyCaughtUp(deps: LabelerDeps): Promise<void> {
+  await waitForStream(deps.db, deps.log, [labelHistoryProjection], { timeoutMs: SHOW_WAIT_MS, maxPauseMs: 20 });
+}
+
+/** An image's label history as of now: every label event appended before this call is in it. */
+export async function currentLabelHistory(deps: LabelerDeps, imageId: string) {
+  await historyCaughtUp(deps);
+  return labelHistoryOf(deps.db, imageId);
 }
 
 /** Labels a selection of images as one batch of `label.assigned` (see planApply), then waits for the queues. */
@@ -81,6 +90,8 @@ export async function undoBatch(
   metadata: EventMetadata,
 ): Promise<BatchOutcome> {
   const t0 = performance.now();
+  // The labels this batch replaced are found in the history: it must hold the batch (and anything since).
+  await historyCaughtUp(deps);
   const rows = await labelledInBatch(deps.db, batch);
   const steps = await labelStepsOf(
     deps.db,

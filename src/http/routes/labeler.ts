@@ -1,12 +1,19 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { sha256Schema, tokenSchema } from '../../events/define.ts';
-import { applyLabels, commentOn, markUnsure, retractLabels, undoBatch, type BatchOutcome } from '../../labels/apply.ts';
+import {
+  applyLabels,
+  commentOn,
+  currentLabelHistory,
+  markUnsure,
+  retractLabels,
+  undoBatch,
+  type BatchOutcome,
+} from '../../labels/apply.ts';
 import { MAX_BATCH } from '../../labels/batch.ts';
 import { LabelError } from '../../labels/decide.ts';
 import { livePlotTypes, plotTypeRow } from '../../projections/plot-types/queries.ts';
 import {
-  labelHistoryOf,
   QUEUES,
   queueCounts,
   queueRowsOf,
@@ -256,7 +263,7 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
       const image = req.query.image;
       const row = (await queueRowsOf(db, [image])).get(image);
       if (!row) throw new NotFoundError(`image ${image}`);
-      const [spec, steps] = await Promise.all([plotTypeRow(db, row.plotType), labelHistoryOf(db, image)]);
+      const [spec, steps] = await Promise.all([plotTypeRow(db, row.plotType), currentLabelHistory({ db, log }, image)]);
       const panel = labelHistoryPanel(row, steps, spec?.spec ?? null, reply.viewContext());
       if (req.isHtmx) return reply.html(panel.value);
       return reply.view({ page: 'labeler', title: `Label history · ${image.slice(0, 12)}`, main: panel });
