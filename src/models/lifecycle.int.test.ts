@@ -7,7 +7,7 @@ import { isConcurrencyConflict } from '../events/errors.ts';
 import { readMatching } from '../events/query.ts';
 import { evaluate } from '../training/evaluate.ts';
 import { activeModel } from './decide.ts';
-import { activateModel, readModels, retireModel, signOffModel } from './lifecycle.ts';
+import { activateModel, readModels, retireModel, rollbackModel, signOffModel } from './lifecycle.ts';
 
 let env: TestEnv;
 let log: EventLog;
@@ -116,6 +116,27 @@ describe('model registry on the stream', () => {
     ).rejects.toMatchObject({ code: 'HYDRA_MODEL_NOT_SIGNED_OFF' });
     await expect(signOffModel(log, { modelId: 'ghost', user: 'expert' }, meta)).rejects.toMatchObject({
       code: 'HYDRA_MODEL_UNKNOWN',
+    });
+  });
+});
+
+describe('rollback', () => {
+  it('activates the model the active one replaced, read from the stream, and refuses one retired since', async () => {
+    for (const id of ['r1', 'r2', 'r3']) {
+      await trained(id, 'BCAL_occupancy');
+      await signOffModel(log, { modelId: id, user: 'expert' }, meta);
+    }
+    const cmd = { user: 'expert', override: false, admins, bar, belowBar: false };
+    await activateModel(log, { ...cmd, modelId: 'r1' }, meta);
+    await activateModel(log, { ...cmd, modelId: 'r2' }, meta);
+    const back = await rollbackModel(log, { ...cmd, plotType: 'BCAL_occupancy' }, meta);
+    expect(back).toMatchObject({ modelId: 'r1', previousModelId: 'r2' });
+    expect(activeModel(await readModels(log, 'BCAL_occupancy'), 'BCAL_occupancy')?.modelId).toBe('r1');
+
+    await activateModel(log, { ...cmd, modelId: 'r3' }, meta);
+    await retireModel(log, { modelId: 'r1', user: 'expert' }, meta);
+    await expect(rollbackModel(log, { ...cmd, plotType: 'BCAL_occupancy' }, meta)).rejects.toMatchObject({
+      code: 'HYDRA_MODEL_RETIRED',
     });
   });
 });
