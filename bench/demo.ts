@@ -43,6 +43,7 @@ export default async function demoBench(): Promise<BenchResult> {
       env: {
         ...process.env,
         HYDRA_VAR_DIR: varDir,
+        HYDRA_INBOX: path.join(varDir, 'inbox'),
         HYDRA_NAMESPACE: bench.config.HYDRA_NAMESPACE,
         DATABASE_URL: bench.config.DATABASE_URL,
         NATS_URL: bench.config.NATS_URL,
@@ -52,8 +53,8 @@ export default async function demoBench(): Promise<BenchResult> {
   );
   for (const s of [child.stdout, child.stderr])
     createInterface({ input: s }).on('line', (line) => {
-      if (/^demo:|training .*: epoch|error/i.test(line)) console.error(`[${at().toFixed(1)} s] ${line}`);
-      if (seen.simulation_s === undefined && /^demo: simulating run/.test(line)) seen.simulation_s = at();
+      if (/demo:|error|warn/i.test(line)) console.error(`[${at().toFixed(1)} s] ${line}`);
+      if (seen.simulation_s === undefined && /demo: simulating run/.test(line)) seen.simulation_s = at();
     });
   const done = new Promise<void>((resolve) => {
     const sub = bench.nc.subscribe(names.all, {

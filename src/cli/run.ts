@@ -80,7 +80,7 @@ export function registerRunCommands(program: Command): void {
           ? {
               startServices: true,
               before: (h) => ensureDemoAdmin(h, say),
-              after: (h) => startDemo(h, say, { interval: o.interval, run: o.run, perClass: 50 }),
+              after: (h) => startDemo(h, say, { interval: o.interval, run: o.run, perClass: 100 }),
             }
           : { startServices: true },
       );
