@@ -29,6 +29,10 @@ export async function trainAndActivate(
     sourceWidth?: number;
     sourceHeight?: number;
     seed?: number;
+    /** The training run this model completes (default: a new one), e.g. one the self-sustaining loop requested. */
+    trainingId?: string;
+    /** Sign off and activate it (default); false leaves it trained only. */
+    activate?: boolean;
   },
 ): Promise<{ modelId: string; valAccuracy: number }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hydra-model-'));
@@ -100,7 +104,7 @@ export async function trainAndActivate(
     });
     const onnx = await blobs.put(await readFile(r.modelPath), 'application/onnx');
     const modelId = `m-${spec.name}-${randomBytes(4).toString('hex')}`;
-    const trainingId = `t-${randomBytes(4).toString('hex')}`;
+    const trainingId = opts.trainingId ?? `t-${randomBytes(4).toString('hex')}`;
     const counts = datasetCounts(dataset);
     await log.append({
       type: 'training.completed',
@@ -125,6 +129,7 @@ export async function trainAndActivate(
         durationSeconds: r.durationSeconds,
       },
     });
+    if (opts.activate === false) return { modelId, valAccuracy: r.valAccuracy };
     await log.append({
       type: 'model.signed-off',
       metadata: meta,
