@@ -105,6 +105,8 @@ export interface RetrainPolicy {
   readonly driftThreshold: number;
   /** Recent verdicts before the drift signal may speak. */
   readonly minVerdicts: number;
+  /** Validation images the reference histogram must hold: a PSI against a handful of them is noise. */
+  readonly minReference: number;
   /** After a request, none again for this long (ms), whatever the evidence. */
   readonly coolDownMs: number;
 }
@@ -116,6 +118,7 @@ export const DEFAULT_RETRAIN_POLICY: RetrainPolicy = {
   margin: 0.05,
   driftThreshold: 0.25,
   minVerdicts: 200,
+  minReference: 100,
   coolDownMs: 6 * 3600_000,
 };
 
@@ -152,7 +155,7 @@ export function decideRetrain(evidence: ModelEvidence, now: Date, policy: Retrai
   const pValue = trailing.n >= policy.minSamples ? binomialLowerTail(trailing.correct, trailing.n, expected) : null;
   const verdicts = evidence.recentConfidences.reduce((a, b) => a + b, 0);
   const drift =
-    verdicts >= policy.minVerdicts && evidence.trainingConfidences.length > 0
+    verdicts >= policy.minVerdicts && evidence.trainingConfidences.reduce((a, b) => a + b, 0) >= policy.minReference
       ? populationStabilityIndex(evidence.trainingConfidences, evidence.recentConfidences)
       : null;
   const facts: Evidence = {

@@ -130,6 +130,14 @@ describe('decideRetrain', () => {
     expect(d.retrain).toBe(false);
     expect(d.evidence.drift).toBeLessThan(0.1);
   });
+
+  it('says nothing of drift against a validation set too small to stand for the training data', () => {
+    const tiny = evidence([], {
+      trainingConfidences: [0, 0, 0, 0, 0, 0, 0, 1, 5, 4],
+      recentConfidences: [0, 0, 0, 0, 0, 0, 0, 0, 0, 500],
+    });
+    expect(decideRetrain(tiny, now, DEFAULT_RETRAIN_POLICY).evidence.drift).toBeNull();
+  });
 });
 
 describe('compareModels', () => {

@@ -26,21 +26,21 @@ const run = trainingRun(PT, 't0');
 let n = 0;
 
 /** An unbiased sample: arrived, sampled, the active model's verdict, and an expert's label. */
-function sample(label: string, verdict: string): AnyNewEvent[] {
+function sample(label: string, verdict: string, plotType = PT, modelId = run.modelId): AnyNewEvent[] {
   const imageId = shaOf(`sample-${n}`);
   const at = new Date(Date.now() - 3600_000 + n * 1000).toISOString();
   n++;
   return [
-    arrived(imageId, PT, n, at),
-    { type: 'image.sampled', metadata: meta, data: { imageId, plotType: PT, reason: 'unbiased' } },
+    arrived(imageId, plotType, n, at),
+    { type: 'image.sampled', metadata: meta, data: { imageId, plotType, reason: 'unbiased' } },
     {
       type: 'inference.completed',
       metadata: meta,
       data: {
         arrivalId: imageId,
         imageId,
-        plotType: PT,
-        modelId: run.modelId,
+        plotType,
+        modelId,
         scores: verdict === 'Good' ? { Good: 0.9, Bad: 0.1 } : { Good: 0.1, Bad: 0.9 },
         verdict,
         confidence: 0.9,
@@ -48,7 +48,7 @@ function sample(label: string, verdict: string): AnyNewEvent[] {
         timings: { queueMs: 1, preprocessMs: 1, modelMs: 1 },
       },
     },
-    { type: 'label.assigned', metadata: meta, data: { imageId, plotType: PT, label, user: 'ann' } },
+    { type: 'label.assigned', metadata: meta, data: { imageId, plotType, label, user: 'ann' } },
   ];
 }
 const samples = (k: number, label: string, verdict: string) =>
@@ -110,5 +110,36 @@ describe('the sustain worker', () => {
     const history = await sustainHistoryOf(hydra.database.db, PT);
     expect(history.map((h) => h.status)).toEqual(['cooling-down', 'degraded', 'ok']);
     expect(history[1]?.trainingId).toBe(req?.type === 'training.requested' ? req.data.trainingId : 'none');
+  });
+
+  it('requests nothing over a long run of an unchanged detector whose model is as good as validation said', async () => {
+    const PT2 = 'CDC_steady';
+    const steady = trainingRun(PT2, 's0');
+    await hydra.log.appendMany([
+      { type: 'plottype.defined', metadata: meta, data: plotTypeSpec(PT2) },
+      ...steady.events,
+      { type: 'model.signed-off', metadata: meta, data: { modelId: steady.modelId, plotType: PT2, user: 'ann' } },
+      { type: 'model.activated', metadata: meta, data: { modelId: steady.modelId, plotType: PT2, user: 'ann' } },
+    ]);
+    // Validation said 90 %: the model is wrong on one in ten, at no particular place (a fixed pseudo-random pattern).
+    let x = 7;
+    const wrong = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648 < 0.1;
+    const statuses = new Set<string>();
+    let errors = 0;
+    for (let block = 0; block < 30; block++) {
+      const events = Array.from({ length: 10 }, () => {
+        const w = wrong();
+        if (w) errors++;
+        return sample('Good', w ? 'Bad' : 'Good', PT2, steady.modelId);
+      }).flat();
+      await hydra.log.appendMany(events);
+      for (const r of await worker.round()) if (r.plotType === PT2) statuses.add(r.status);
+    }
+    const mine = (await requests()).filter((e) => e.type === 'training.requested' && e.data.plotType === PT2);
+    console.log(
+      `steady detector: 300 labelled samples, ${errors} wrong, statuses ${[...statuses].join(', ')}, ${mine.length} retraining requests`,
+    );
+    expect(mine).toEqual([]);
+    expect(statuses).not.toContain('degraded');
   });
 });
