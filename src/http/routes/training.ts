@@ -6,6 +6,8 @@ import { sha256Schema, tokenSchema } from '../../events/define.ts';
 import { applyLabels } from '../../labels/apply.ts';
 import { LabelError } from '../../labels/decide.ts';
 import { retireModel, signOffModel } from '../../models/lifecycle.ts';
+import { waitForStream } from '../../projections/checkpoints.ts';
+import { labelsProjection } from '../../projections/labels/projection.ts';
 import { currentLabels } from '../../projections/labels/queries.ts';
 import { modelRow } from '../../projections/models/queries.ts';
 import { plotTypeRow } from '../../projections/plot-types/queries.ts';
@@ -145,6 +147,8 @@ export const trainingRoutes: FastifyPluginAsync = async (app0) => {
       };
       try {
         const r = await applyLabels({ db, log }, data.plot.spec, cmd, actorMetadata(req));
+        // The apply waits for the Labeler's queue; the report shows labels from the labels read model.
+        await waitForStream(db, log, [labelsProjection], { timeoutMs: 5000, maxPauseMs: 20 });
         const ok = r.stored ? `Labelled ${b.image.slice(0, 12)} as ${b.label}.` : `It already was ${b.label}.`;
         return page(req, reply, t, b, { ok });
       } catch (err) {
