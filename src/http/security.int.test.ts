@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowDataPacket } from 'mysql2/promise';
-import { fact, openHttpEnv, type HttpEnv } from '../../test/support/http.ts';
+import { fact, openHttpEnv, type HttpEnv, eventsAfter, lastSeq } from '../../test/support/http.ts';
 import { addUser, Browser, signedIn, TEST_PASSWORD } from '../../test/support/accounts.ts';
 import { meta } from '../../test/support/events.ts';
 import { tempDirs } from '../../test/support/ingest.ts';
@@ -9,7 +9,6 @@ import { trainingRun, valPredictionsJson } from '../../test/support/trainings.ts
 import { plotTypeInfo, plotTypeSpec, renderPlot } from '../../fixtures/generator/index.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
 import { Ingestor } from '../ingest/ingest.ts';
-import type { HydraEvent } from '../events/catalog.ts';
 import type { RouteInfo } from './plugins/auth.ts';
 
 const SESSION_SECRET = 'session-secret-of-the-security-test-0123456789';
@@ -85,13 +84,6 @@ const raise = (alarmId: string) =>
       },
     },
   ]);
-
-async function eventsAfter(seq: number): Promise<HydraEvent[]> {
-  const out: HydraEvent[] = [];
-  for await (const i of h.log.read({ fromSeq: seq + 1 })) if (i.ok) out.push(i.event);
-  return out;
-}
-const lastSeq = async () => Number((await h.log.streamInfo()).state.last_seq);
 
 function multipart(fields: Record<string, string>) {
   const boundary = `----hydra${Math.random().toString(16).slice(2)}`;
@@ -288,7 +280,7 @@ describe('every route from the router', () => {
   });
 
   it('answers 401 to anonymous users and 403 to Viewers on every mutating route, and changes nothing', async () => {
-    const before = await lastSeq();
+    const before = await lastSeq(h.log);
     const anonymous = new Browser(h.app);
     await anonymous.get('/signin');
     for (const r of mutating().filter((x) => x.access !== 'public')) {
@@ -298,7 +290,7 @@ describe('every route from the router', () => {
       const viewer = await roles.viewer.post(url, { text: 'x', role: 'admin', user: 'x', password: 'xxxxxxxxxxxx' });
       expect(viewer.statusCode, `viewer ${r.method} ${r.url}`).toBe(403);
     }
-    expect(await eventsAfter(before)).toEqual([]);
+    expect(await eventsAfter(h.log, before)).toEqual([]);
   });
 
   it('lets the right role do each, and the event names that user', async () => {
@@ -307,7 +299,7 @@ describe('every route from the router', () => {
       const c = cases[key]!;
       const params = { ...c.params, ...(await c.before?.()) };
       const who = roles[c.role];
-      const seq = await lastSeq();
+      const seq = await lastSeq(h.log);
       let res;
       if (c.upload) {
         const made = await h.app.accounts.createToken({ name: 'uploader', role: 'labeler' }, 'test');
@@ -319,7 +311,7 @@ describe('every route from the router', () => {
           headers: { 'content-type': m.type, authorization: `Bearer ${made.token}` },
         });
         secrets.add(made.token);
-        const events = (await eventsAfter(seq)).filter((e) => e.type === c.expectType);
+        const events = (await eventsAfter(h.log, seq)).filter((e) => e.type === c.expectType);
         expect(res.statusCode, key).toBeLessThan(300);
         expect(
           events.map((e) => e.metadata.user),
@@ -329,7 +321,7 @@ describe('every route from the router', () => {
       }
       res = await who.post(fill(r.url, params), c.form ?? {});
       expect(res.statusCode, `${key}: ${res.body.slice(0, 200)}`).toBeLessThan(400);
-      const events = (await eventsAfter(seq)).filter((e) => e.type === c.expectType);
+      const events = (await eventsAfter(h.log, seq)).filter((e) => e.type === c.expectType);
       const name = { admin: 'root-admin', expert: 'fcal-expert', labeler: 'crew-chief', viewer: 'watcher' }[c.role];
       expect(events.length, key).toBeGreaterThan(0);
       for (const e of events) {
@@ -378,7 +370,7 @@ describe('forged requests', () => {
   it('change nothing: no CSRF token, another Origin, Origin null, no Origin, a foreign Host', async () => {
     await raise('sec-forge');
     const crew = roles.labeler;
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const url = '/alarms/sec-forge/ack';
     const tries = [
       await crew.post(url, { comment: 'forged' }, { 'x-csrf-token': undefined, origin: 'http://evil.example' }),
@@ -399,7 +391,7 @@ describe('forged requests', () => {
     // A token from another user's page is worth nothing either.
     const stolen = await crew.post(url, { comment: 'forged' }, { 'x-csrf-token': roles.viewer.csrf });
     expect(stolen.statusCode).toBe(403);
-    expect(await eventsAfter(seq)).toEqual([]);
+    expect(await eventsAfter(h.log, seq)).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { FastifyInstance } from 'fastify';
 import { BlobStore } from '../../src/blobs/store.ts';
+import type { HydraEvent } from '../../src/events/catalog.ts';
 import { EventLog, type AnyNewEvent } from '../../src/events/log.ts';
 import { buildApp, type AppOptions, type HttpDeps } from '../../src/http/app.ts';
 import type { UploadOptions } from '../../src/http/routes/upload.ts';
@@ -176,3 +177,13 @@ export const fact = {
     };
   },
 };
+
+/** The stream's last sequence now: what a test reads events after. */
+export const lastSeq = async (log: EventLog): Promise<number> => Number((await log.streamInfo()).state.last_seq);
+
+/** Every event appended after `seq`, in stream order. */
+export async function eventsAfter(log: EventLog, seq: number): Promise<HydraEvent[]> {
+  const out: HydraEvent[] = [];
+  for await (const i of log.read({ fromSeq: seq + 1 })) if (i.ok) out.push(i.event);
+  return out;
+}

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fact, openHttpEnv, type HttpEnv } from '../../../test/support/http.ts';
+import { fact, openHttpEnv, type HttpEnv, eventsAfter, lastSeq } from '../../../test/support/http.ts';
 import { signedIn, type Browser } from '../../../test/support/accounts.ts';
 import { meta, shaOf } from '../../../test/support/events.ts';
 import type { AnyNewEvent } from '../../events/log.ts';
-import type { HydraEvent } from '../../events/catalog.ts';
 import { currentLabels } from '../../projections/labels/queries.ts';
 
 let h: HttpEnv;
@@ -44,12 +43,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const lastSeq = async () => Number((await h.log.streamInfo()).state.last_seq);
-async function eventsAfter(seq: number): Promise<HydraEvent[]> {
-  const out: HydraEvent[] = [];
-  for await (const i of h.log.read({ fromSeq: seq + 1 })) if (i.ok) out.push(i.event);
-  return out;
-}
 const ids = (body: string) =>
   [...body.matchAll(/class="lt[^"]*" data-i="\d+" data-id="([0-9a-f]{64})"/g)].map((m) => m[1]);
 const unbiased = [0, 3, 6, 9, 12, 15, 18, 21, 24, 27].map(img);
@@ -93,7 +86,7 @@ describe('the Labeler', () => {
   });
 
   it('applies a label to a selection as one batch naming the user, answers the next page, and stores a repeat once', async () => {
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const chosen = unbiased.slice(0, 4);
     const form = {
       plot: 'CDC_occupancy',
@@ -110,7 +103,7 @@ describe('the Labeler', () => {
     expect(res.headers['server-timing']).toMatch(
       /^decide;dur=[\d.]+, append;dur=[\d.]+, show;dur=[\d.]+, page;dur=[\d.]+$/,
     );
-    const stored = await eventsAfter(seq);
+    const stored = await eventsAfter(h.log, seq);
     expect(
       stored.map((e) => [
         e.type,
@@ -123,16 +116,16 @@ describe('the Labeler', () => {
       chosen.map(() => ({ label: 'Good', user: 'ann' })),
     );
     // The same request again (a retry) and the same labels in a new apply both store nothing.
-    const again = await lastSeq();
+    const again = await lastSeq(h.log);
     expect((await ann.post('/labeler/apply', form, { 'hx-request': 'true' })).statusCode).toBe(200);
     expect((await ann.post('/labeler/apply', { ...form, batch: BATCH[1]! }, { 'hx-request': 'true' })).body).toContain(
       '(4 already were)',
     );
-    expect(await eventsAfter(again)).toEqual([]);
+    expect(await eventsAfter(h.log, again)).toEqual([]);
   });
 
   it("refuses a label the plot type does not have, or another plot type's image, and stores nothing", async () => {
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const base = { plot: 'CDC_occupancy', batch: BATCH[1]!, view: '' };
     const cosmic = await ann.post(
       '/labeler/apply',
@@ -156,11 +149,11 @@ describe('the Labeler', () => {
       { accept: 'application/json' },
     );
     expect(junk.statusCode).toBe(400);
-    expect(await eventsAfter(seq)).toEqual([]);
+    expect(await eventsAfter(h.log, seq)).toEqual([]);
   });
 
   it('undoes the last apply: its labels are withdrawn and the images are back in the queue', async () => {
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const res = await ann.post(
       '/labeler/undo',
       { batch: BATCH[0]!, view: '?plot=CDC_occupancy' },
@@ -169,7 +162,7 @@ describe('the Labeler', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.body).toContain('Undone: 4 labels withdrawn');
     expect(ids(res.body)).toEqual([...unbiased].reverse());
-    expect((await eventsAfter(seq)).map((e) => [e.type, e.metadata.user])).toEqual(
+    expect((await eventsAfter(h.log, seq)).map((e) => [e.type, e.metadata.user])).toEqual(
       unbiased.slice(0, 4).map(() => ['label.retracted', 'ann']),
     );
   });
@@ -187,14 +180,14 @@ describe('the Labeler', () => {
     expect((await apply(bob, 'Bad', B3)).statusCode).toBe(200);
     expect((await apply(ann, 'Good', B4)).statusCode).toBe(200);
     expect((await currentLabels(h.env.database.db, [one])).get(one)).toEqual({ label: 'Good', user: 'ann' });
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const res = await ann.post(
       '/labeler/undo',
       { batch: B4, view: '?plot=CDC_occupancy&queue=all' },
       { 'hx-request': 'true' },
     );
     expect(res.statusCode, res.body).toBe(200);
-    const undone = await eventsAfter(seq);
+    const undone = await eventsAfter(h.log, seq);
     expect(undone.map((e) => [e.type, e.metadata.user, e.data])).toEqual([
       [
         'label.assigned',
@@ -238,7 +231,7 @@ describe('the Labeler', () => {
       'bob labelled it Bad',
     ]);
 
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const retract = await ann.post(
       '/labeler/retract',
       { plot: 'CDC_occupancy', images: `${one},${img(1)}`, batch: 'aecf0a32-a729-4a5a-8090-8894fbee0aaf', view },
@@ -247,7 +240,7 @@ describe('the Labeler', () => {
     expect(retract.statusCode, retract.body).toBe(200);
     expect(retract.body).toContain('Withdrew 1 label (1 had none)');
     expect(ids(retract.body)).not.toContain(one);
-    expect((await eventsAfter(seq)).map((e) => [e.type, e.metadata.user, e.data])).toEqual([
+    expect((await eventsAfter(h.log, seq)).map((e) => [e.type, e.metadata.user, e.data])).toEqual([
       ['label.retracted', 'ann', { imageId: one, plotType: 'CDC_occupancy', label: 'NoData', user: 'ann' }],
     ]);
     expect((await currentLabels(h.env.database.db, [one])).has(one)).toBe(false);
@@ -257,7 +250,7 @@ describe('the Labeler', () => {
   });
 
   it('flags images unsure with a comment: they wait in the unsure queue, labelled or not, until cleared', async () => {
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const form = { plot: 'CDC_occupancy', images: `${img(4)},${img(5)}`, view: '?plot=CDC_occupancy&queue=unsure' };
     const flag = await ann.post(
       '/labeler/unsure',
@@ -280,7 +273,7 @@ describe('the Labeler', () => {
       { 'hx-request': 'true' },
     );
     expect(ids(clear.body)).toEqual([]);
-    expect((await eventsAfter(seq)).map((e) => [e.type, e.metadata.user])).toEqual([
+    expect((await eventsAfter(h.log, seq)).map((e) => [e.type, e.metadata.user])).toEqual([
       ...[4, 5].map(() => ['label.unsure-flagged', 'ann']),
       ['label.commented', 'ann'],
       ...[4, 5].map(() => ['label.unsure-cleared', 'ann']),
@@ -288,7 +281,7 @@ describe('the Labeler', () => {
   });
 
   it('is for Labelers: a Viewer gets 403 on the page and on every action, and nothing is stored', async () => {
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     expect((await viewer.get('/labeler')).statusCode).toBe(403);
     const form = { plot: 'CDC_occupancy', label: 'Good', images: img(0), batch: BATCH[1]!, view: '' };
     expect((await viewer.post('/labeler/apply', form)).statusCode).toBe(403);
@@ -298,6 +291,6 @@ describe('the Labeler', () => {
     expect((await viewer.post('/labeler/comment', { ...sel, comment: 'x' })).statusCode).toBe(403);
     expect((await viewer.post('/labeler/retract', sel)).statusCode).toBe(403);
     expect((await viewer.get(`/labeler/history?image=${img(0)}`)).statusCode).toBe(403);
-    expect(await eventsAfter(seq)).toEqual([]);
+    expect(await eventsAfter(h.log, seq)).toEqual([]);
   });
 });

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fact, openHttpEnv, type HttpEnv } from '../../../test/support/http.ts';
+import { fact, openHttpEnv, type HttpEnv, eventsAfter, lastSeq } from '../../../test/support/http.ts';
 import { signedIn, type Browser } from '../../../test/support/accounts.ts';
 import { shaOf } from '../../../test/support/events.ts';
 import { trainingRun } from '../../../test/support/trainings.ts';
-import type { HydraEvent } from '../../events/catalog.ts';
 
 let h: HttpEnv;
 let expert: Browser;
@@ -43,12 +42,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const lastSeq = async () => Number((await h.log.streamInfo()).state.last_seq);
-async function eventsAfter(seq: number): Promise<HydraEvent[]> {
-  const out: HydraEvent[] = [];
-  for await (const i of h.log.read({ fromSeq: seq + 1 })) if (i.ok) out.push(i.event);
-  return out;
-}
 const card = (body: string, modelId: string) => {
   const start = body.indexOf(`id="model-${modelId}"`);
   return body.slice(start, body.indexOf('</article>', start));
@@ -81,7 +74,7 @@ describe('the Library', () => {
       const page = await who.get(`/library?plot=${PLOT}`);
       expect(posts(page.body)).toEqual([]);
     }
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     for (const [url, form] of [
       [`/library/models/${first.modelId}/signoff`, {}],
       [`/library/models/${first.modelId}/activate`, {}],
@@ -92,12 +85,12 @@ describe('the Library', () => {
       expect((await viewer.post(url, form)).statusCode, url).toBe(403);
       expect((await otherExpert.post(url, form)).statusCode, url).toBe(403);
     }
-    expect(await eventsAfter(seq)).toEqual([]);
+    expect(await eventsAfter(h.log, seq)).toEqual([]);
   });
 
   it('lets an Expert of the detector sign off, activate, roll back and retire, each an event in their name', async () => {
     expect(posts((await expert.get(`/library?plot=${PLOT}`)).body)).toContain('/library/train');
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const ok = async (url: string, form: Record<string, string> = {}) => {
       const res = await expert.post(url, form);
       expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBe(200);
@@ -115,7 +108,7 @@ describe('the Library', () => {
     expect(card(rolledBack, first.modelId)).toContain('★ active');
     await ok(`/library/models/${second.modelId}/retire`, { reason: 'worse on NoData' });
 
-    const events = (await eventsAfter(seq)).filter((e) => e.type.startsWith('model.'));
+    const events = (await eventsAfter(h.log, seq)).filter((e) => e.type.startsWith('model.'));
     expect(events.map((e) => [e.type, (e.data as { modelId: string }).modelId])).toEqual([
       ['model.signed-off', first.modelId],
       ['model.activated', first.modelId],
@@ -137,15 +130,15 @@ describe('the Library', () => {
     const refused = await expert.post(`/library/models/${blind.modelId}/activate`, {});
     expect(refused.statusCode).toBe(409);
     expect(refused.body).toContain('under CDC_occupancy&#39;s activation bar');
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const taken = await expert.post(`/library/models/${blind.modelId}/activate`, { belowBar: 'on' });
     expect(taken.statusCode).toBe(200);
-    const [e] = (await eventsAfter(seq)).filter((x) => x.type === 'model.activated');
+    const [e] = (await eventsAfter(h.log, seq)).filter((x) => x.type === 'model.activated');
     expect(e?.data).toMatchObject({ modelId: blind.modelId, belowBar: true });
   });
 
   it('asks for a training with the parameters given, and refuses ones out of range with the field named', async () => {
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const res = await expert.post('/library/train', {
       plot: PLOT,
       epochs: '12',
@@ -155,7 +148,7 @@ describe('the Library', () => {
       reason: 'more NoData labels',
     });
     expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
-    const [req] = (await eventsAfter(seq)).filter((e) => e.type === 'training.requested');
+    const [req] = (await eventsAfter(h.log, seq)).filter((e) => e.type === 'training.requested');
     expect(req?.metadata.user).toBe('cdc-expert');
     expect(req?.data).toMatchObject({
       plotType: PLOT,

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fact, openHttpEnv, type HttpEnv } from '../../../test/support/http.ts';
+import { fact, openHttpEnv, type HttpEnv, eventsAfter, lastSeq } from '../../../test/support/http.ts';
 import { signedIn, type Browser } from '../../../test/support/accounts.ts';
 import { shaOf } from '../../../test/support/events.ts';
 import { trainingRun, valPredictionsJson, type Sample } from '../../../test/support/trainings.ts';
-import type { HydraEvent } from '../../events/catalog.ts';
 import { currentLabels } from '../../projections/labels/queries.ts';
 
 let h: HttpEnv;
@@ -49,12 +48,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const lastSeq = async () => Number((await h.log.streamInfo()).state.last_seq);
-async function eventsAfter(seq: number): Promise<HydraEvent[]> {
-  const out: HydraEvent[] = [];
-  for await (const i of h.log.read({ fromSeq: seq + 1 })) if (i.ok) out.push(i.event);
-  return out;
-}
 const cards = (body: string) =>
   [...body.matchAll(/class="report-card[^"]*" data-image="([0-9a-f]{64})"/g)].map((m) => m[1]);
 const posts = (body: string) => [...body.matchAll(/<form method="post" action="(\/training[^"]*)"/g)].map((m) => m[1]);
@@ -102,13 +95,13 @@ describe('the training report', () => {
     expect(posts(page.body)).toContain(`/training/${run.trainingId}/relabel`);
     expect(posts(page.body)).not.toContain(`/training/${run.trainingId}/signoff`);
     const batch = /name="batch" value="([0-9a-f-]{36})"/.exec(page.body)![1]!;
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const form = { image: samples[0]!.imageId, label: 'Bad', batch };
     const res = await labeler.post(`${url()}/relabel`, form);
     expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
     expect(res.body).toContain('now: <strong>Bad</strong> <span class="muted">by crew</span>');
     expect((await labeler.post(`${url()}/relabel`, form)).statusCode).toBe(200); // a retry stores nothing
-    const events = (await eventsAfter(seq)).filter((e) => e.type === 'label.assigned');
+    const events = (await eventsAfter(h.log, seq)).filter((e) => e.type === 'label.assigned');
     expect(events.map((e) => e.data)).toEqual([
       expect.objectContaining({
         imageId: samples[0]!.imageId,
@@ -128,11 +121,11 @@ describe('the training report', () => {
 
   it('lets an Expert of the detector sign the model off with a comment, in their name', async () => {
     expect((await labeler.post(`${url()}/signoff`, {})).statusCode).toBe(403);
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const res = await expert.post(`${url()}/signoff`, { comment: 'the two Good→Bad were mislabelled' });
     expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
     expect(res.body).toContain('activate it in the Library');
-    const [e] = (await eventsAfter(seq)).filter((x) => x.type === 'model.signed-off');
+    const [e] = (await eventsAfter(h.log, seq)).filter((x) => x.type === 'model.signed-off');
     expect(e?.metadata.user).toBe('bcal-expert');
     expect(e?.data).toMatchObject({
       modelId: run.modelId,
@@ -143,12 +136,12 @@ describe('the training report', () => {
   });
 
   it('lets an Expert reject a model with a comment: it is retired, the reason names the report', async () => {
-    const seq = await lastSeq();
+    const seq = await lastSeq(h.log);
     const empty = await expert.post(`/training/${oldRun.trainingId}/reject`, { comment: '' });
     expect(empty.statusCode).toBe(400);
     const res = await expert.post(`/training/${oldRun.trainingId}/reject`, { comment: 'trained on the old labels' });
     expect(res.statusCode).toBe(200);
-    const [e] = (await eventsAfter(seq)).filter((x) => x.type === 'model.retired');
+    const [e] = (await eventsAfter(h.log, seq)).filter((x) => x.type === 'model.retired');
     expect(e?.data).toMatchObject({
       modelId: oldRun.modelId,
       user: 'bcal-expert',
