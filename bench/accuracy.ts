@@ -95,7 +95,11 @@ async function score(
       if (e.label === 'Bad') badScores.push(pBad);
       else if (e.label === 'Good') goodScores.push(pBad);
       if (predicted === e.label) correct++;
-      else errors[`${e.label}->${predicted}`] = (errors[`${e.label}->${predicted}`] ?? 0) + 1;
+      else {
+        // Missed Bad plots by failure mode: which failures a model cannot see is what to work on next.
+        const key = `${e.label}->${predicted}${e.failureModes.length ? ` (${e.failureModes.join('+')})` : ''}`;
+        errors[key] = (errors[key] ?? 0) + 1;
+      }
     });
   }
   return { accuracy: correct / manifest.images.length, errors, badScores, goodScores };
