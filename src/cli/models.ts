@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { decimalText } from '../text-input.ts';
 import { loadConfig } from '../config.ts';
 import { openHydra, type Hydra } from '../context.ts';
 import { tokenSchema } from '../events/define.ts';
@@ -13,6 +14,7 @@ import {
   importModel,
   readModels,
   retireModel,
+  setModelThresholds,
   rollbackModel,
   signOffModel,
 } from '../models/lifecycle.ts';
@@ -199,6 +201,42 @@ export function registerModelCommands(program: Command): void {
           metadata(user, `retire:${o.id}`),
         );
         console.log(`${o.id} retired`);
+      });
+    });
+
+  models
+    .command('thresholds')
+    .description(
+      "set confirmation thresholds (a verdict is confirmed above its label's threshold, else Unconfirmed); inference applies them to later verdicts",
+    )
+    .argument('<model>')
+    .requiredOption('--set <list>', 'label=threshold pairs, e.g. Bad=0.8,Good=0.6 (each from 0 to 1)')
+    .option('--user <name>', 'who')
+    .option('--comment <text>')
+    .action(async (id: string, raw: unknown) => {
+      const pair = z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,128}=/, 'label=threshold')
+        .transform((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const)
+        .pipe(z.tuple([z.string(), decimalText({ min: 0, max: 1 })]));
+      const o = parseOptions(
+        z.object({
+          id: modelId,
+          set: z.string().transform((s) => s.split(',')).pipe(z.array(pair).min(1)),
+          user: userSchema.optional(),
+          comment: z.string().max(2000).optional(),
+        }),
+        { ...(raw as object), id },
+      );
+      const user = o.user ?? defaultUser();
+      await withHydra('models', async (h) => {
+        const cmd = { modelId: o.id, user, thresholds: Object.fromEntries(o.set), ...(o.comment ? { comment: o.comment } : {}) };
+        const r = await setModelThresholds(h.log, cmd, metadata(user, `thresholds:${o.id}`));
+        console.log(
+          r
+            ? `${o.id} thresholds: ${Object.entries(r.thresholds).map(([l, t]) => `${l} ${t}`).join(', ')}`
+            : `${o.id} already has these thresholds`,
+        );
       });
     });
 

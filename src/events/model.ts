@@ -57,4 +57,27 @@ export const modelRetired = defineEvent({
   key: (d) => d.plotType,
 });
 
-export const modelEvents = [modelImported, modelSignedOff, modelActivated, modelRetired] as const;
+export const modelThresholdsChanged = defineEvent({
+  type: 'model.thresholds-changed',
+  schema: z.object({
+    modelId: tokenSchema,
+    plotType: tokenSchema,
+    /** Every label's confirmation threshold from now on: a verdict is confirmed when its score is above it. */
+    thresholds: z.record(tokenSchema, z.number().min(0).max(1)),
+    /** The thresholds they replace. */
+    previous: z.record(tokenSchema, z.number().min(0).max(1)),
+    user: z.string().max(100),
+    comment: z.string().max(2000).optional(),
+  }),
+  description:
+    "An expert set a model's confirmation thresholds (per label); inference applies them to later verdicts.",
+  key: (d) => d.plotType,
+});
+
+export const modelEvents = [
+  modelImported,
+  modelSignedOff,
+  modelActivated,
+  modelRetired,
+  modelThresholdsChanged,
+] as const;

@@ -20,6 +20,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { labelerRoutes } from './routes/labeler.ts';
 import { libraryRoutes } from './routes/library.ts';
 import { trainingRoutes } from './routes/training.ts';
+import { thresholdsRoutes } from './routes/thresholds.ts';
 import { uploadRoutes, type UploadOptions } from './routes/upload.ts';
 import type { RoleStats } from '../processes/heartbeat.ts';
 
@@ -94,6 +95,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(labelerRoutes);
   await app.register(libraryRoutes);
   await app.register(trainingRoutes);
+  await app.register(thresholdsRoutes);
   if (opts.upload) await app.register(uploadRoutes, opts.upload);
   return app;
 }

@@ -236,6 +236,12 @@ const cases: Record<string, Case> = {
     expectType: 'model.retired',
   },
   'POST /library/rollback': { role: 'expert', form: { plot: 'FCAL_ring' }, expectType: 'model.activated' },
+  'POST /library/models/:modelId/thresholds': {
+    role: 'expert',
+    params: { modelId: fcal[1]!.modelId },
+    form: { label: 'Bad', threshold: '0.75' },
+    expectType: 'model.thresholds-changed',
+  },
   'POST /training/:trainingId/relabel': {
     role: 'labeler',
     before: async () => {

@@ -21,8 +21,9 @@ export interface LoadedModel {
 const NO_MODEL_RECHECK_MS = 3000;
 
 /**
- * The active model of each plot type, loaded once into ONNX Runtime and kept. A `model.activated`
- * or `model.retired` on the stream swaps it without a restart (once the models read model shows it).
+ * The active model of each plot type, loaded once into ONNX Runtime and kept. A `model.activated`,
+ * `model.retired` or `model.thresholds-changed` on the stream swaps it without a restart (once the models read model
+ * shows it).
  */
 export class ActiveModels {
   private readonly byPlotType = new Map<string, Promise<LoadedModel | null>>();
@@ -43,8 +44,13 @@ export class ActiveModels {
         const item = readItem(msg.data, 0, msg.subject);
         if (!item.ok) return;
         const e = item.event;
-        if (e.type === 'model.activated' || e.type === 'model.retired')
-          void this.refresh(e.data.plotType, e.type === 'model.activated' ? e.data.modelId : null);
+        if (e.type === 'model.activated') void this.refresh(e.data.plotType, (row) => row?.modelId === e.data.modelId);
+        if (e.type === 'model.retired') void this.refresh(e.data.plotType, (row) => row?.modelId !== e.data.modelId);
+        if (e.type === 'model.thresholds-changed') {
+          const shows = (row: ModelRow | null) =>
+            row?.modelId !== e.data.modelId || JSON.stringify(row.thresholds) === JSON.stringify(e.data.thresholds);
+          void this.refresh(e.data.plotType, shows);
+        }
       },
     });
   }
@@ -105,15 +111,14 @@ export class ActiveModels {
     return s;
   }
 
-  /** Waits (briefly) for the read model to show the change, then swaps the cached model. */
-  private async refresh(plotType: string, modelId: string | null): Promise<void> {
+  /**
+   * Waits (briefly) for the read model to show the change (`shows` the plot type's active row, null for none), then
+   * swaps the cached model: a new active model, none, or the same one with new thresholds.
+   */
+  private async refresh(plotType: string, shows: (row: ModelRow | null) => boolean): Promise<void> {
     for (let i = 0; i < 100; i++) {
       const row = await this.activeRow(plotType).catch(() => undefined);
-      if (
-        row !== undefined &&
-        (modelId === null ? row?.modelId !== undefined || row === null : row?.modelId === modelId)
-      )
-        break;
+      if (row !== undefined && shows(row)) break;
       await sleep(100);
     }
     const next = this.load(plotType);

@@ -18,7 +18,8 @@ export type ModelLifecycleErrorCode =
   | 'HYDRA_MODEL_INCOMPATIBLE'
   | 'HYDRA_MODEL_UNDER_BAR'
   | 'HYDRA_PLOT_TYPE_UNKNOWN'
-  | 'HYDRA_MODEL_NO_ROLLBACK';
+  | 'HYDRA_MODEL_NO_ROLLBACK'
+  | 'HYDRA_MODEL_BAD_THRESHOLD';
 
 const STATUS: Record<ModelLifecycleErrorCode, number> = {
   HYDRA_MODEL_UNKNOWN: 404,
@@ -30,6 +31,7 @@ const STATUS: Record<ModelLifecycleErrorCode, number> = {
   HYDRA_MODEL_UNDER_BAR: 409,
   HYDRA_PLOT_TYPE_UNKNOWN: 404,
   HYDRA_MODEL_NO_ROLLBACK: 409,
+  HYDRA_MODEL_BAD_THRESHOLD: 400,
 };
 
 export class ModelLifecycleError extends Error {
@@ -179,4 +181,43 @@ export function decideRetire(
   if (m.status === 'retired')
     throw new ModelLifecycleError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is already retired`);
   return { modelId: m.modelId, plotType: m.plotType, user: cmd.user, ...(cmd.reason ? { reason: cmd.reason } : {}) };
+}
+
+export interface ThresholdsCommand {
+  readonly modelId: string;
+  readonly user: string;
+  /** New thresholds of some of the model's labels (the others keep theirs). */
+  readonly thresholds: Readonly<Record<string, number>>;
+  readonly comment?: string;
+}
+
+/**
+ * New confirmation thresholds for some labels of a model that is not retired: each one of the model's labels, from 0
+ * to 1 (at 1 no verdict of that label is ever confirmed: each goes to the Labeler). Null when they change nothing.
+ */
+export function decideThresholds(models: Models, cmd: ThresholdsCommand): EventInput<'model.thresholds-changed'> | null {
+  const m = known(models, cmd.modelId);
+  if (m.status === 'retired')
+    throw new ModelLifecycleError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is retired: its thresholds stay`);
+  const given = Object.entries(cmd.thresholds);
+  if (given.length === 0) throw new ModelLifecycleError('HYDRA_MODEL_BAD_THRESHOLD', 'no threshold given');
+  for (const [label, t] of given) {
+    if (!m.labels.includes(label))
+      throw new ModelLifecycleError(
+        'HYDRA_MODEL_BAD_THRESHOLD',
+        `${label} is not a label of ${m.modelId} (${m.labels.join(', ')})`,
+      );
+    if (!(Number.isFinite(t) && t >= 0 && t <= 1))
+      throw new ModelLifecycleError('HYDRA_MODEL_BAD_THRESHOLD', `the threshold of ${label} must be from 0 to 1`);
+  }
+  const thresholds = { ...m.thresholds, ...cmd.thresholds };
+  if (given.every(([l, t]) => m.thresholds[l] === t)) return null;
+  return {
+    modelId: m.modelId,
+    plotType: m.plotType,
+    thresholds,
+    previous: { ...m.thresholds },
+    user: cmd.user,
+    ...(cmd.comment ? { comment: cmd.comment } : {}),
+  };
 }

@@ -8,6 +8,7 @@ import {
   decideActivation,
   decideRetire,
   decideSignOff,
+  decideThresholds,
   foldModels,
   ModelLifecycleError,
   modelBarProblems,
@@ -276,5 +277,47 @@ describe('rollback', () => {
     } catch (err) {
       expect((err as ModelLifecycleError).code).toBe('HYDRA_MODEL_NO_ROLLBACK');
     }
+  });
+});
+
+describe('thresholds', () => {
+  const { stored, trained } = history();
+  const models = foldModels([trained('m1'), trained('m2'), stored('model.retired', { modelId: 'm2', plotType: 'CDC', user: 'e' })]);
+
+  it('sets some labels, keeps the others, names what they replace; the fold shows them', () => {
+    const data = decideThresholds(models, { modelId: 'm1', user: 'e', thresholds: { Bad: 0.8 } })!;
+    expect(data).toEqual({
+      modelId: 'm1',
+      plotType: 'CDC',
+      user: 'e',
+      thresholds: { ...evaluation.thresholds, Bad: 0.8 },
+      previous: evaluation.thresholds,
+    });
+    const after = foldModels([trained('m1'), stored('model.thresholds-changed', data)]);
+    expect(after.get('m1')!.thresholds.Bad).toBe(0.8);
+    expect(after.get('m1')!.evaluation!.thresholds.Bad).toBe(evaluation.thresholds.Bad); // the trained one stays
+    expect(decideThresholds(after, { modelId: 'm1', user: 'e', thresholds: { Bad: 0.8 } })).toBeNull();
+  });
+
+  it('refuses an unknown label, a threshold outside 0 to 1, a retired or unknown model', () => {
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (err) {
+        return (err as ModelLifecycleError).code;
+      }
+    };
+    expect(code(() => decideThresholds(models, { modelId: 'm1', user: 'e', thresholds: { Meh: 0.5 } }))).toBe(
+      'HYDRA_MODEL_BAD_THRESHOLD',
+    );
+    expect(code(() => decideThresholds(models, { modelId: 'm1', user: 'e', thresholds: { Bad: 1.5 } }))).toBe(
+      'HYDRA_MODEL_BAD_THRESHOLD',
+    );
+    expect(code(() => decideThresholds(models, { modelId: 'm2', user: 'e', thresholds: { Bad: 0.7 } }))).toBe(
+      'HYDRA_MODEL_RETIRED',
+    );
+    expect(code(() => decideThresholds(models, { modelId: 'm9', user: 'e', thresholds: { Bad: 0.7 } }))).toBe(
+      'HYDRA_MODEL_UNKNOWN',
+    );
   });
 });

@@ -10,10 +10,12 @@ import {
   decideActivation,
   decideRetire,
   decideSignOff,
+  decideThresholds,
   foldModels,
   ModelLifecycleError,
   rollbackTarget,
   type ActivateCommand,
+  type ThresholdsCommand,
 } from './decide.ts';
 import { inspectOnnx, onnxProblems } from './onnx-check.ts';
 
@@ -110,6 +112,22 @@ export async function retireModel(
     metadata: { ...metadata, user: cmd.user },
     data: decideRetire(models, cmd),
   });
+}
+
+/**
+ * Sets some of a model's confirmation thresholds (\`model.thresholds-changed\`): inference applies them to the verdicts
+ * after it, without a restart. Null when they are the model's thresholds already (nothing appended).
+ */
+export async function setModelThresholds(
+  log: EventLog,
+  cmd: ThresholdsCommand,
+  metadata: EventMetadata,
+): Promise<(AppendResult & { thresholds: Record<string, number> }) | null> {
+  const { models } = await modelState(log, cmd.modelId);
+  const data = decideThresholds(models, cmd);
+  if (!data) return null;
+  const r = await log.append({ type: 'model.thresholds-changed', metadata: { ...metadata, user: cmd.user }, data });
+  return { ...r, thresholds: data.thresholds };
 }
 
 export interface ImportModelCommand {

@@ -103,6 +103,9 @@ export async function trainAndActivate(
       probabilities: preds.samples.map((s) => s.probabilities),
     });
     const onnx = await blobs.put(await readFile(r.modelPath), 'application/onnx');
+    // Kept with the model as the training job keeps them: the report and the thresholds page read them.
+    const valPredictions = await blobs.put(await readFile(r.valPredictionsPath), 'application/json');
+    const info = await blobs.put(await readFile(r.infoPath), 'application/json');
     const modelId = `m-${spec.name}-${randomBytes(4).toString('hex')}`;
     const trainingId = opts.trainingId ?? `t-${randomBytes(4).toString('hex')}`;
     const counts = datasetCounts(dataset);
@@ -127,6 +130,7 @@ export async function trainAndActivate(
         parameters,
         frameworks: r.frameworks,
         durationSeconds: r.durationSeconds,
+        artifacts: { valPredictions: valPredictions.sha256, info: info.sha256 },
       },
     });
     if (opts.activate === false) return { modelId, valAccuracy: r.valAccuracy };

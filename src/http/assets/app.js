@@ -43,6 +43,21 @@
     }
   });
 
+  // A threshold's slider and its number stay one value; in the capture phase, so that htmx (listening on the
+  // fieldset) sends the value just dragged or typed.
+  document.addEventListener(
+    'input',
+    (e) => {
+      const t = e.target;
+      const box = t.closest?.('.threshold-inputs');
+      if (!box) return;
+      box.querySelectorAll('input[type=range], input[type=number]').forEach((o) => {
+        if (o !== t) o.value = t.value;
+      });
+    },
+    true,
+  );
+
   // Relative times ("3 min ago"), kept current between pushes.
   function ago(iso) {
     const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));

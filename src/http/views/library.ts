@@ -154,7 +154,8 @@ function modelCard(lm: LibraryModel, d: LibraryData, ctx: PageContext): Html {
   const parent = lm.training?.result?.parameters.parentModel ?? m.parameters?.parentModel;
   return html`<article class="model-card${m.status === 'active' ? ' active' : ''}" id="model-${m.modelId}" data-model="${m.modelId}">
 <header><h3>${m.modelId}</h3> ${statusBadge(m)} <span class="muted">${m.origin}, ${when(m.createdAt, ctx.tz, ctx.now)}</span>
-${m.trainingId ? html` <a href="${reportHref(m.trainingId)}">training report</a>` : ''}</header>
+${m.trainingId ? html` <a href="${reportHref(m.trainingId)}">training report</a>` : ''}
+ <a href="${href(['library', 'models', m.modelId, 'thresholds'])}">thresholds</a></header>
 ${lm.underBar.length ? html`<p class="flash bad under-bar">Under the plot type's activation bar: ${lm.underBar.join('; ')}.</p>` : ''}
 <div class="model-grid">
 <section><h4>Validation</h4>${metrics(m)}<h4>Who and when</h4>${history(lm, ctx)}</section>

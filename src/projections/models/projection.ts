@@ -92,6 +92,9 @@ export function evolveModel(current: ModelRow | null, e: HydraEvent, id: string)
     case 'model.retired':
       if (!current) return null;
       return { ...current, status: 'retired', retiredAt: e.time, retiredBy: e.data.user };
+    case 'model.thresholds-changed':
+      if (!current) return null;
+      return { ...current, thresholds: e.data.thresholds };
     default:
       return current;
   }
@@ -101,7 +104,7 @@ export const modelsProjection = defineProjection({
   name: 'models',
   table: models,
   idColumn: 'modelId',
-  handles: ['training.completed', 'model.imported', 'model.signed-off', 'model.activated', 'model.retired'],
+  handles: ['training.completed', 'model.imported', 'model.signed-off', 'model.activated', 'model.retired', 'model.thresholds-changed'],
   keyOf: (e) => {
     switch (e.type) {
       case 'model.activated':
@@ -112,6 +115,7 @@ export const modelsProjection = defineProjection({
       case 'model.imported':
       case 'model.signed-off':
       case 'model.retired':
+      case 'model.thresholds-changed':
         return e.data.modelId;
       default:
         return null;
