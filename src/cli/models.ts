@@ -222,7 +222,10 @@ export function registerModelCommands(program: Command): void {
       const o = parseOptions(
         z.object({
           id: modelId,
-          set: z.string().transform((s) => s.split(',')).pipe(z.array(pair).min(1)),
+          set: z
+            .string()
+            .transform((s) => s.split(','))
+            .pipe(z.array(pair).min(1)),
           user: userSchema.optional(),
           comment: z.string().max(2000).optional(),
         }),
@@ -230,11 +233,18 @@ export function registerModelCommands(program: Command): void {
       );
       const user = o.user ?? defaultUser();
       await withHydra('models', async (h) => {
-        const cmd = { modelId: o.id, user, thresholds: Object.fromEntries(o.set), ...(o.comment ? { comment: o.comment } : {}) };
+        const cmd = {
+          modelId: o.id,
+          user,
+          thresholds: Object.fromEntries(o.set),
+          ...(o.comment ? { comment: o.comment } : {}),
+        };
         const r = await setModelThresholds(h.log, cmd, metadata(user, `thresholds:${o.id}`));
         console.log(
           r
-            ? `${o.id} thresholds: ${Object.entries(r.thresholds).map(([l, t]) => `${l} ${t}`).join(', ')}`
+            ? `${o.id} thresholds: ${Object.entries(r.thresholds)
+                .map(([l, t]) => `${l} ${t}`)
+                .join(', ')}`
             : `${o.id} already has these thresholds`,
         );
       });

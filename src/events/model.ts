@@ -69,8 +69,7 @@ export const modelThresholdsChanged = defineEvent({
     user: z.string().max(100),
     comment: z.string().max(2000).optional(),
   }),
-  description:
-    "An expert set a model's confirmation thresholds (per label); inference applies them to later verdicts.",
+  description: "An expert set a model's confirmation thresholds (per label); inference applies them to later verdicts.",
   key: (d) => d.plotType,
 });
 

@@ -239,7 +239,7 @@ const cases: Record<string, Case> = {
   'POST /library/models/:modelId/thresholds': {
     role: 'expert',
     params: { modelId: fcal[1]!.modelId },
-    form: { label: 'Bad', threshold: '0.75' },
+    form: { label: 'Bad', threshold: '0.9' },
     expectType: 'model.thresholds-changed',
   },
   'POST /training/:trainingId/relabel': {

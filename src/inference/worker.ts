@@ -194,7 +194,9 @@ export class InferenceWorker {
 
     // Another arrival of bytes this model already judged under the same settings (and thresholds) gets that verdict
     // again.
-    const settings = createHash('sha256').update(JSON.stringify([spec, model.thresholds])).digest('hex');
+    const settings = createHash('sha256')
+      .update(JSON.stringify([spec, model.thresholds]))
+      .digest('hex');
     const keyOf = (j: Job) => `${model.modelId}\n${j.event.data.imageId}\n${settings}`;
     const again: AnyNewEvent[] = [];
     const fresh = group.filter((j) => {

@@ -195,7 +195,10 @@ export interface ThresholdsCommand {
  * New confirmation thresholds for some labels of a model that is not retired: each one of the model's labels, from 0
  * to 1 (at 1 no verdict of that label is ever confirmed: each goes to the Labeler). Null when they change nothing.
  */
-export function decideThresholds(models: Models, cmd: ThresholdsCommand): EventInput<'model.thresholds-changed'> | null {
+export function decideThresholds(
+  models: Models,
+  cmd: ThresholdsCommand,
+): EventInput<'model.thresholds-changed'> | null {
   const m = known(models, cmd.modelId);
   if (m.status === 'retired')
     throw new ModelLifecycleError('HYDRA_MODEL_RETIRED', `model ${m.modelId} is retired: its thresholds stay`);

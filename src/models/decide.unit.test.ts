@@ -282,7 +282,11 @@ describe('rollback', () => {
 
 describe('thresholds', () => {
   const { stored, trained } = history();
-  const models = foldModels([trained('m1'), trained('m2'), stored('model.retired', { modelId: 'm2', plotType: 'CDC', user: 'e' })]);
+  const models = foldModels([
+    trained('m1'),
+    trained('m2'),
+    stored('model.retired', { modelId: 'm2', plotType: 'CDC', user: 'e' }),
+  ]);
 
   it('sets some labels, keeps the others, names what they replace; the fold shows them', () => {
     const data = decideThresholds(models, { modelId: 'm1', user: 'e', thresholds: { Bad: 0.8 } })!;

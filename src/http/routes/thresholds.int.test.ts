@@ -32,7 +32,9 @@ afterAll(async () => {
 
 const url = () => `/library/models/${run.modelId}/thresholds`;
 const cells = (b: string, row: string) => {
-  const m = new RegExp(`<th scope="row">${row}</th><td class="precision">([^<]*)</td><td class="recall">([^<]*)</td><td class="unconfirmed">([^<]*) <span class="muted">\\((\\d+) of (\\d+)\\)`).exec(b);
+  const m = new RegExp(
+    `<th scope="row">${row}</th><td class="precision">([^<]*)</td><td class="recall">([^<]*)</td><td class="unconfirmed">([^<]*) <span class="muted">\\((\\d+) of (\\d+)\\)`,
+  ).exec(b);
   return m ? m.slice(1) : null;
 };
 

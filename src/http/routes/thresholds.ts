@@ -35,11 +35,7 @@ export const thresholdsRoutes: FastifyPluginAsync = async (app0) => {
   const app = app0.withTypeProvider<ZodTypeProvider>();
   const { db, log, blobs } = app.hydra;
 
-  async function load(
-    req: FastifyRequest,
-    modelId: string,
-    trying: ThresholdsData['trying'],
-  ): Promise<ThresholdsData> {
+  async function load(req: FastifyRequest, modelId: string, trying: ThresholdsData['trying']): Promise<ThresholdsData> {
     const model = await modelRow(db, modelId);
     const plot = model ? await plotTypeRow(db, model.plotType) : null;
     if (!model || !plot) throw new NotFoundError(`model ${modelId}`);
@@ -56,13 +52,8 @@ export const thresholdsRoutes: FastifyPluginAsync = async (app0) => {
     return preds ? reportSamples(preds) : null;
   }
 
-  const page = async (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    d: ThresholdsData,
-    n: ThresholdsNotice = {},
-    status = 200,
-  ) => reply.status(status).view(thresholdsView(d, reply.viewContext(), n));
+  const page = async (reply: FastifyReply, d: ThresholdsData, n: ThresholdsNotice = {}, status = 200) =>
+    reply.status(status).view(thresholdsView(d, reply.viewContext(), n));
 
   app.get(
     '/library/models/:modelId/thresholds',
@@ -74,7 +65,7 @@ export const thresholdsRoutes: FastifyPluginAsync = async (app0) => {
           { path: [label === undefined ? 'label' : 'threshold'], message: 'a threshold to try needs both' },
         ]);
       const trying = label !== undefined && t !== undefined ? { label, threshold: t } : null;
-      return page(req, reply, await load(req, req.params.modelId, trying));
+      return page(reply, await load(req, req.params.modelId, trying));
     },
   );
 
@@ -86,17 +77,22 @@ export const thresholdsRoutes: FastifyPluginAsync = async (app0) => {
       const b = req.body;
       const before = await load(req, modelId, { label: b.label, threshold: b.threshold });
       const user = requireRoleFor(req, 'expert', before.plot.detector).name;
-      const cmd = { modelId, user, thresholds: { [b.label]: b.threshold }, ...(b.comment ? { comment: b.comment } : {}) };
+      const cmd = {
+        modelId,
+        user,
+        thresholds: { [b.label]: b.threshold },
+        ...(b.comment ? { comment: b.comment } : {}),
+      };
       try {
         const r = await setModelThresholds(log, cmd, actorMetadata(req));
         await shown(db, log);
         const ok = r
           ? `${b.label} threshold of ${modelId} is now ${b.threshold}: later verdicts use it.`
           : `${b.label} threshold already was ${b.threshold}.`;
-        return page(req, reply, await load(req, modelId, null), { ok });
+        return page(reply, await load(req, modelId, null), { ok });
       } catch (err) {
         const { status, problem } = lifecycleProblem(err);
-        return page(req, reply, before, { problem }, status);
+        return page(reply, before, { problem }, status);
       }
     },
   );

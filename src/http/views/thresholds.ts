@@ -1,6 +1,11 @@
 import type { ModelRow } from '../../projections/models/table.ts';
 import type { PlotTypeRow } from '../../projections/plot-types/table.ts';
-import { thresholdCurve, thresholdEffect, type ThresholdEffect, type ThresholdSample } from '../../models/thresholds.ts';
+import {
+  thresholdCurve,
+  thresholdEffect,
+  type ThresholdEffect,
+  type ThresholdSample,
+} from '../../models/thresholds.ts';
 import { href, html, type Html } from '../html.ts';
 import { statusBadge } from './library.ts';
 import { csrfField, type PageContext, type View } from './layout.ts';

@@ -104,7 +104,14 @@ export const modelsProjection = defineProjection({
   name: 'models',
   table: models,
   idColumn: 'modelId',
-  handles: ['training.completed', 'model.imported', 'model.signed-off', 'model.activated', 'model.retired', 'model.thresholds-changed'],
+  handles: [
+    'training.completed',
+    'model.imported',
+    'model.signed-off',
+    'model.activated',
+    'model.retired',
+    'model.thresholds-changed',
+  ],
   keyOf: (e) => {
     switch (e.type) {
       case 'model.activated':
