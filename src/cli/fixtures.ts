@@ -60,6 +60,7 @@ const simulateOptions = z.object({
   size: size.default({ width: 1600, height: 1200 }),
   seed: int(0).default(1),
   period: z.string().min(1).max(64).optional(),
+  gain: decimalText({ min: 0, max: 10 }).optional(),
   firstChunk: int(0).default(0),
   plotTypes: list.optional(),
   truth: z.string().min(1).optional(),
@@ -133,6 +134,7 @@ export function registerFixturesCommands(program: Command): void {
     .option('--size <WxH>', 'canvas size', '1600x1200')
     .option('--seed <s>', 'seed', '1')
     .option('--period <name>', 'run period (default: from the run number, e.g. RunPeriod-2019-11)')
+    .option('--gain <g>', "gain of the first half of each detector's channels (a changed HV setting), default 1")
     .option('--first-chunk <n>', 'number of the first chunk', '0')
     .option('--plot-types <list>', 'only these plot types (comma-separated)')
     .option('--truth <file>', 'also write what each image shows (manifest CSV) here; keep it outside the inbox')
@@ -155,6 +157,7 @@ export function registerFixturesCommands(program: Command): void {
           firstChunk: o.firstChunk,
           signal: ac.signal,
           ...(o.period ? { period: o.period } : {}),
+          ...(o.gain !== undefined ? { gain: o.gain } : {}),
           ...(o.plotTypes ? { plotTypes: o.plotTypes } : {}),
           ...(o.truth ? { truthFile: o.truth } : {}),
           onImage: (e) =>

@@ -76,16 +76,16 @@ export function assess(
     to: trailing.to,
   };
   const status: SustainStatus = decision.retrain
-    ? pValue !== null && pValue < policy.alpha
-      ? 'degraded'
-      : 'drifting'
+    ? 'degraded'
     : decision.why.startsWith('cooling down')
       ? 'cooling-down'
       : freshness.stale
         ? 'stale'
-        : pValue === null
-          ? 'insufficient'
-          : 'ok';
+        : decision.drifting
+          ? 'drifting'
+          : pValue === null
+            ? 'insufficient'
+            : 'ok';
   const why =
     status === 'stale'
       ? `labelling lags: the oldest of ${freshness.waiting} unbiased samples has waited ${hours(freshness.oldestWaitingMs)}; ${decision.why}`

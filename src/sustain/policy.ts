@@ -135,9 +135,13 @@ export interface ModelEvidence {
   readonly lastRequestAt: string | null;
 }
 
-export type RetrainDecision =
-  | { readonly retrain: false; readonly why: string; readonly evidence: Evidence }
-  | { readonly retrain: true; readonly why: string; readonly evidence: Evidence };
+/** `drifting`: the confidences moved past the threshold (said whether or not a training is asked for). */
+export interface RetrainDecision {
+  readonly retrain: boolean;
+  readonly drifting: boolean;
+  readonly why: string;
+  readonly evidence: Evidence;
+}
 
 export interface Evidence {
   readonly modelId: string;
@@ -148,7 +152,10 @@ export interface Evidence {
   readonly drift: number | null;
 }
 
-/** Whether the evidence says retrain, and why (said either way, so the pages can show it). */
+/**
+ * Whether the evidence says retrain, and why (said either way, so the pages can show it). Only labels can ask
+ * for a training; drift of the confidences is reported as such, ahead of the labels.
+ */
 export function decideRetrain(evidence: ModelEvidence, now: Date, policy: RetrainPolicy): RetrainDecision {
   const trailing = trailingAccuracy(evidence.samples, policy.window);
   const expected = Math.max(0, evidence.validationAccuracy - policy.margin);
@@ -168,31 +175,34 @@ export function decideRetrain(evidence: ModelEvidence, now: Date, policy: Retrai
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   const below = pValue !== null && pValue < policy.alpha;
   const drifted = drift !== null && drift > policy.driftThreshold;
-  if (!below && !drifted) {
+  // Drift alone asks for labels, not for a training: until experts label the changed plots, a retraining would
+  // learn from the same labels as the model it replaces (and its cool-down would then hold off the one that can).
+  const driftNote = drifted
+    ? `confidence drift ${drift?.toFixed(2)} over ${policy.driftThreshold}: the detector may have changed; the unbiased sample needs labels to tell`
+    : null;
+  if (!below) {
     const why =
       pValue === null
         ? `${trailing.n} of ${policy.minSamples} labelled samples needed to judge accuracy`
         : `trailing accuracy ${pct(trailing.accuracy.estimate)} over ${trailing.n} is consistent with validation ${pct(evidence.validationAccuracy)}`;
-    return { retrain: false, why, evidence: facts };
+    return { retrain: false, drifting: drifted, why: driftNote ? `${driftNote}; ${why}` : why, evidence: facts };
   }
   if (evidence.lastRequestAt !== null) {
     const since = now.getTime() - Date.parse(evidence.lastRequestAt);
     if (since < policy.coolDownMs) {
       return {
         retrain: false,
+        drifting: drifted,
         why: `cooling down: retraining was requested ${Math.round(since / 60_000)} min ago`,
         evidence: facts,
       };
     }
   }
-  const reasons: string[] = [];
-  if (below) {
-    reasons.push(
-      `trailing accuracy ${pct(trailing.accuracy.estimate)} (${trailing.correct}/${trailing.n}, 95 % ${pct(trailing.accuracy.low)}–${pct(trailing.accuracy.high)}) is below validation ${pct(evidence.validationAccuracy)} (p = ${pValue?.toExponential(1)})`,
-    );
-  }
+  const reasons = [
+    `trailing accuracy ${pct(trailing.accuracy.estimate)} (${trailing.correct}/${trailing.n}, 95 % ${pct(trailing.accuracy.low)}–${pct(trailing.accuracy.high)}) is below validation ${pct(evidence.validationAccuracy)} (p = ${pValue?.toExponential(1)})`,
+  ];
   if (drifted) reasons.push(`confidence drift ${drift?.toFixed(2)} over ${policy.driftThreshold}`);
-  return { retrain: true, why: reasons.join('; '), evidence: facts };
+  return { retrain: true, drifting: drifted, why: reasons.join('; '), evidence: facts };
 }
 
 export interface Comparison {

@@ -103,17 +103,24 @@ describe('decideRetrain', () => {
     }
   });
 
-  it('asks on drift of the confidences alone, and cools down after a request', () => {
+  it('reports drift of the confidences ahead of the labels, but asks for a training only on the labels', () => {
     const samples = Array.from({ length: 30 }, (_, i) => sample(i, true));
     const drifted = evidence(samples, {
       trainingConfidences: [0, 0, 0, 0, 0, 0, 10, 30, 160, 800],
       recentConfidences: [20, 40, 60, 80, 100, 100, 60, 20, 10, 10],
     });
     const d = decideRetrain(drifted, now, DEFAULT_RETRAIN_POLICY);
-    expect(d.retrain).toBe(true);
-    expect(d.why).toMatch(/confidence drift/);
+    expect(d).toMatchObject({ retrain: false, drifting: true });
+    expect(d.why).toMatch(/confidence drift .* needs labels/);
+    const wrong = evidence(
+      Array.from({ length: 30 }, (_, i) => sample(i, i % 2 === 0)),
+      { trainingConfidences: drifted.trainingConfidences, recentConfidences: drifted.recentConfidences },
+    );
+    const asked = decideRetrain(wrong, now, DEFAULT_RETRAIN_POLICY);
+    expect(asked).toMatchObject({ retrain: true, drifting: true });
+    expect(asked.why).toMatch(/below validation .*; confidence drift/);
     const soon = decideRetrain(
-      { ...drifted, lastRequestAt: new Date(now.getTime() - 3600_000).toISOString() },
+      { ...wrong, lastRequestAt: new Date(now.getTime() - 3600_000).toISOString() },
       now,
       DEFAULT_RETRAIN_POLICY,
     );

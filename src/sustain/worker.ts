@@ -17,6 +17,7 @@ import { trainingsProjection } from '../projections/trainings/projection.ts';
 import { lastTrainingRequestedBy } from '../projections/trainings/queries.ts';
 import { verdictsProjection } from '../projections/verdicts/projection.ts';
 import { DEFAULT_RETRAIN_SETTINGS } from '../events/plottype.ts';
+import type { SustainEvidence } from '../events/sustain.ts';
 import { assess, type SustainPolicy } from './assess.ts';
 import { assessInputOf, samplesJudgedBy } from './evidence.ts';
 import { compareModels, DEFAULT_RETRAIN_POLICY } from './policy.ts';
@@ -52,6 +53,8 @@ export interface RoundResult {
   readonly status: string;
   readonly comparison?: string;
   readonly appended: readonly string[];
+  /** What the assessment was taken on (appended or not). */
+  readonly evidence?: SustainEvidence;
 }
 
 const READ_MODELS = [
@@ -139,7 +142,8 @@ export class SustainWorker {
     const auto = (this.deps.plotTypes.get(model.plotType)?.retrain ?? DEFAULT_RETRAIN_SETTINGS).auto;
     const { assessment, events } = assess(input, now, this.policy);
     const planned = auto ? events : events.filter((e) => e.type !== 'training.requested');
-    if (planned.length === 0) return { plotType: model.plotType, status: assessment.status, appended: [] };
+    const evidence = assessment.evidence;
+    if (planned.length === 0) return { plotType: model.plotType, status: assessment.status, appended: [], evidence };
     // The assessment first: a training request is never on the stream without the assessment that gave its reason.
     for (const e of planned) {
       const data =
@@ -152,7 +156,7 @@ export class SustainWorker {
       if (e.type === 'training.requested') this.stats.requested++;
     }
     this.deps.say?.(`sustain: ${model.plotType} ${assessment.status}: ${assessment.why}`);
-    return { plotType: model.plotType, status: assessment.status, appended: planned.map((e) => e.type) };
+    return { plotType: model.plotType, status: assessment.status, appended: planned.map((e) => e.type), evidence };
   }
 
   /** Champion (the active model) against the challenger its last sustain-requested training produced. */

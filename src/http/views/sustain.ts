@@ -18,7 +18,7 @@ const STATUS_TEXT: Record<string, string> = {
   insufficient: 'too few labelled samples to judge',
   stale: 'labelling lags: the figure describes the past',
   degraded: 'significantly below validation: retraining requested',
-  drifting: 'confidences drifted: retraining requested',
+  drifting: 'confidences drifted from the training set: the unbiased sample needs labels',
   'cooling-down': 'retraining already requested',
   activated: 'retrained model won and was activated',
   'awaits-sign-off': 'retrained model won, waits for an Expert',
