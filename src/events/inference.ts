@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent, isoTime, sha256Schema, tokenSchema, wholeNumber } from './define.ts';
 import { arrivalOfImage } from './image.ts';
+import { maskRegionSchema } from './plottype.ts';
 
 export const inferenceTimingsSchema = z.object({
   queueMs: z.number().min(0),
@@ -25,6 +26,8 @@ const completedSchema = z.object({
   confidence: z.number().min(0).max(1),
   confirmed: z.boolean(),
   heatmap: sha256Schema.optional(),
+  /** The rectangles (source pixels) blanked before the model saw the image: the plot type's masks then. */
+  masks: z.array(maskRegionSchema.omit({ reason: true })).max(100).optional(),
   timings: inferenceTimingsSchema,
   worker: z.string().max(200).optional(),
 });

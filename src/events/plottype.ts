@@ -56,7 +56,7 @@ export const plotTypeSpecSchema = z.object({
   collectPercent: z.number().min(0).max(100).default(5),
   ignore: z.boolean().default(false),
   hidden: z.boolean().default(false),
-  masks: z.array(maskRegionSchema).default([]),
+  masks: z.array(maskRegionSchema).max(100).default([]),
   contact: z.string().max(200).optional(),
   alarmPolicy: alarmPolicySchema.default({ labels: ['Bad'], minConfidence: 0.5, consecutive: 2 }),
   heatmap: z.enum(['always', 'bad', 'never']).default('bad'),

@@ -17,6 +17,7 @@ import { opsRoutes } from './routes/ops.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { signInRoutes } from './routes/signin.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { plotTypeRoutes } from './routes/plot-types.ts';
 import { labelerRoutes } from './routes/labeler.ts';
 import { libraryRoutes } from './routes/library.ts';
 import { trainingRoutes } from './routes/training.ts';
@@ -92,6 +93,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(actionRoutes);
   await app.register(signInRoutes);
   await app.register(adminRoutes);
+  await app.register(plotTypeRoutes);
   await app.register(labelerRoutes);
   await app.register(libraryRoutes);
   await app.register(trainingRoutes);

@@ -38,14 +38,21 @@ const ALLOWED = {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** One problem of a plot-type entry: the field it is in (dotted, `labels.0.colour`; '' for the whole entry). */
+export interface PlotTypeProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
 /** Every field of an entry that no schema level knows, with the allowed ones. Pure. */
-export function unknownFields(entry: unknown): string[] {
+function unknownFieldProblems(entry: unknown): PlotTypeProblem[] {
   if (!isRecord(entry)) return [];
-  const out: string[] = [];
+  const out: PlotTypeProblem[] = [];
   const check = (obj: unknown, allowed: readonly string[], where: string) => {
     if (!isRecord(obj)) return;
     for (const k of Object.keys(obj))
-      if (!allowed.includes(k)) out.push(`${where}${k}: unknown field; the fields here are ${allowed.join(', ')}`);
+      if (!allowed.includes(k))
+        out.push({ field: `${where}${k}`, message: `unknown field; the fields here are ${allowed.join(', ')}` });
   };
   check(entry, ALLOWED.entry, '');
   check(entry.input, ALLOWED.input, 'input.');
@@ -57,6 +64,39 @@ export function unknownFields(entry: unknown): string[] {
     if (Array.isArray(items)) items.forEach((item, j) => check(item, ALLOWED[list], `${list}.${j}.`));
   }
   return out;
+}
+
+/** Every field of an entry that no schema level knows, with the allowed ones, as `field: message`. Pure. */
+export function unknownFields(entry: unknown): string[] {
+  return unknownFieldProblems(entry).map(describeProblem);
+}
+
+export const describeProblem = (p: PlotTypeProblem): string => `${p.field || '(entry)'}: ${p.message}`;
+
+/**
+ * Checks one plot-type entry as a file or a page gives it: unknown fields, the schema, the pattern, the labels and
+ * the alarm policy's labels; every problem in one pass, each with its field. The one validation of a plot type
+ * (`hydra plot-types apply` and the plot-types page both go through it). Pure.
+ */
+export function checkPlotTypeEntry(
+  entry: unknown,
+): { readonly ok: true; readonly spec: PlotTypeSpec } | { readonly ok: false; readonly problems: PlotTypeProblem[] } {
+  const problems = unknownFieldProblems(entry);
+  const pattern = isRecord(entry) ? entry.pattern : undefined;
+  const pp = typeof pattern === 'string' && pattern.length > 0 ? patternProblem(pattern) : null;
+  if (pp) problems.push({ field: 'pattern', message: pp });
+  const parsed = plotTypeSpecSchema.safeParse(entry);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push({ field: issue.path.join('.'), message: issue.message });
+    return { ok: false, problems };
+  }
+  const spec = parsed.data;
+  const labels = spec.labels.map((l) => l.name);
+  if (new Set(labels).size !== labels.length) problems.push({ field: 'labels', message: 'a label is listed twice' });
+  for (const l of spec.alarmPolicy.labels)
+    if (!labels.includes(l))
+      problems.push({ field: 'alarmPolicy.labels', message: `"${l}" is not one of the labels (${labels.join(', ')})` });
+  return problems.length ? { ok: false, problems } : { ok: true, spec };
 }
 
 /** Parses and validates a plot-types YAML file: every problem of every entry, with where it is. */
@@ -75,26 +115,12 @@ export function parsePlotTypesYaml(text: string, file = 'the file'): PlotTypeSpe
   list.data.forEach((entry, i) => {
     const name = (entry as { name?: unknown })?.name;
     const where = `entry ${i + 1}${typeof name === 'string' ? ` (${name})` : ''}`;
-    // Every problem of the entry in one pass: unknown fields, the schema's, and the pattern's.
-    for (const u of unknownFields(entry)) problems.push(`${where}: ${u}`);
-    const pattern = isRecord(entry) ? entry.pattern : undefined;
-    const pp = typeof pattern === 'string' && pattern.length > 0 ? patternProblem(pattern) : null;
-    if (pp) problems.push(`${where}: pattern: ${pp}`);
-    const parsed = plotTypeSpecSchema.safeParse(entry);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        problems.push(`${where}: ${issue.path.join('.') || '(entry)'}: ${issue.message}`);
-      return;
-    }
-    const spec = parsed.data;
-    const labels = spec.labels.map((l) => l.name);
-    if (new Set(labels).size !== labels.length) problems.push(`${where}: labels: a label is listed twice`);
-    for (const l of spec.alarmPolicy.labels)
-      if (!labels.includes(l))
-        problems.push(`${where}: alarmPolicy.labels: "${l}" is not one of the labels (${labels.join(', ')})`);
-    if (seen.has(spec.name)) problems.push(`${where}: name: "${spec.name}" appears twice in the file`);
-    seen.add(spec.name);
-    specs.push(spec);
+    const checked = checkPlotTypeEntry(entry);
+    if (!checked.ok) for (const p of checked.problems) problems.push(`${where}: ${describeProblem(p)}`);
+    // A name given twice is a problem of the file, whatever else is wrong with either entry.
+    if (typeof name === 'string' && seen.has(name)) problems.push(`${where}: name: "${name}" appears twice in the file`);
+    if (typeof name === 'string') seen.add(name);
+    if (checked.ok) specs.push(checked.spec);
   });
   if (problems.length)
     throw new PlotTypeFileError(`${file}: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);

@@ -83,6 +83,12 @@ ${fact('Decided', v.decidedAt ? dateTime(v.decidedAt, ctx.tz, true) : null)}
 ${fact('Model', v.modelId)}
 ${fact('Heatmap', v.heatmap ? 'yes' : v.status === 'classified' ? 'none' : null)}
 ${fact(
+  'Masked',
+  v.masks?.length
+    ? v.masks.map((m) => `x ${m.x} y ${m.y} ${m.width}×${m.height}`).join(' · ')
+    : null,
+)}
+${fact(
   'Timings',
   t
     ? Object.entries(t)

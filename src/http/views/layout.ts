@@ -34,7 +34,8 @@ export type PageName =
   | 'signin'
   | 'admin'
   | 'labeler'
-  | 'library';
+  | 'library'
+  | 'plot-types';
 
 // `full`: opened as a whole page (it has a script of its own), not swapped in by htmx.
 const PAGES: readonly { name: PageName; path: string; label: string; needs?: Role; full?: boolean }[] = [
@@ -44,6 +45,7 @@ const PAGES: readonly { name: PageName; path: string; label: string; needs?: Rol
   { name: 'status', path: '/status', label: 'Status' },
   { name: 'labeler', path: '/labeler', label: 'Labeler', needs: 'labeler', full: true },
   { name: 'library', path: '/library', label: 'Library' },
+  { name: 'plot-types', path: '/admin/plot-types', label: 'Plot types', needs: 'viewer', full: true },
   { name: 'admin', path: '/admin', label: 'Admin', needs: 'admin' },
 ];
 

@@ -12,3 +12,8 @@ export async function plotTypeRow(db: Db, name: string): Promise<PlotTypeRow | n
   const [row] = await db.select().from(plotTypes).where(eq(plotTypes.name, name));
   return row ?? null;
 }
+
+/** Every plot type, retired ones too, by name: the plot-type admin's list. */
+export async function allPlotTypes(db: Db): Promise<PlotTypeRow[]> {
+  return db.select().from(plotTypes).orderBy(asc(plotTypes.name));
+}

@@ -31,6 +31,8 @@ export const verdicts = mysqlTable(
     confirmed: boolean('confirmed'),
     scores: jsonText<Record<string, number>>('scores'),
     heatmap: varchar('heatmap', { length: 64 }),
+    /** The rectangles blanked before the model saw the image (null: none). */
+    masks: jsonText<{ x: number; y: number; width: number; height: number }[]>('masks'),
     reason: varchar('reason', { length: 2000 }),
     timings: jsonText<Record<string, number>>('timings'),
     worker: varchar('worker', { length: 200 }),
