@@ -27,7 +27,10 @@ const completedSchema = z.object({
   confirmed: z.boolean(),
   heatmap: sha256Schema.optional(),
   /** The rectangles (source pixels) blanked before the model saw the image: the plot type's masks then. */
-  masks: z.array(maskRegionSchema.omit({ reason: true })).max(100).optional(),
+  masks: z
+    .array(maskRegionSchema.omit({ reason: true }))
+    .max(100)
+    .optional(),
   timings: inferenceTimingsSchema,
   worker: z.string().max(200).optional(),
 });

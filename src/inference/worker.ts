@@ -246,7 +246,9 @@ export class InferenceWorker {
           confirmed: v.confirmed,
           ...(heatmap ? { heatmap } : {}),
           // The evidence of what the model was shown: the masks blanked by the shared preprocessing.
-          ...(spec.masks.length ? { masks: spec.masks.map(({ x, y, width, height }) => ({ x, y, width, height })) } : {}),
+          ...(spec.masks.length
+            ? { masks: spec.masks.map(({ x, y, width, height }) => ({ x, y, width, height })) }
+            : {}),
           timings: {
             queueMs: Math.max(0, j.received - Date.parse(d.arrivedAt)),
             preprocessMs: round(timings.preprocessMs),

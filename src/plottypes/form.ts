@@ -36,7 +36,13 @@ const TOP: Readonly<Record<string, Kind>> = {
 };
 const ROWS: Readonly<Record<'labels' | 'masks', Readonly<Record<string, Kind>>>> = {
   labels: { name: 'text', colour: 'text', alarms: 'flag' },
-  masks: { x: 'requiredWhole', y: 'requiredWhole', width: 'requiredWhole', height: 'requiredWhole', reason: 'optionalText' },
+  masks: {
+    x: 'requiredWhole',
+    y: 'requiredWhole',
+    width: 'requiredWhole',
+    height: 'requiredWhole',
+    reason: 'optionalText',
+  },
 };
 /** The cells that make a row present: a colour picker always posts a colour, so a row with only one is empty. */
 const PRESENT: Readonly<Record<'labels' | 'masks', readonly string[]>> = {
@@ -58,7 +64,11 @@ function convert(kind: Kind, text: string): { value?: unknown; problem?: string 
     case 'optionalText':
       return text.trim() === '' ? {} : { value: text };
     case 'flag':
-      return text === 'on' || text === 'true' ? { value: true } : text === '' || text === 'false' ? { value: false } : { problem: `"${text}" is not on or off` };
+      return text === 'on' || text === 'true'
+        ? { value: true }
+        : text === '' || text === 'false'
+          ? { value: false }
+          : { problem: `"${text}" is not on or off` };
     case 'list':
       return {
         value: text
@@ -68,7 +78,8 @@ function convert(kind: Kind, text: string): { value?: unknown; problem?: string 
       };
     case 'whole':
     case 'requiredWhole':
-      if (text.trim() === '') return kind === 'whole' ? {} : { problem: 'empty; expected a whole number (decimal digits)' };
+      if (text.trim() === '')
+        return kind === 'whole' ? {} : { problem: 'empty; expected a whole number (decimal digits)' };
       return /^[0-9]{1,9}$/.test(text.trim())
         ? { value: Number(text.trim()) }
         : { problem: `"${text}" is not a whole number (decimal digits)` };

@@ -118,7 +118,8 @@ export function parsePlotTypesYaml(text: string, file = 'the file'): PlotTypeSpe
     const checked = checkPlotTypeEntry(entry);
     if (!checked.ok) for (const p of checked.problems) problems.push(`${where}: ${describeProblem(p)}`);
     // A name given twice is a problem of the file, whatever else is wrong with either entry.
-    if (typeof name === 'string' && seen.has(name)) problems.push(`${where}: name: "${name}" appears twice in the file`);
+    if (typeof name === 'string' && seen.has(name))
+      problems.push(`${where}: name: "${name}" appears twice in the file`);
     if (typeof name === 'string') seen.add(name);
     if (checked.ok) specs.push(checked.spec);
   });

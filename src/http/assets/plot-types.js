@@ -8,7 +8,7 @@
 
   function scale() {
     const img = canvas()?.querySelector('img');
-    if (!img || !img.naturalWidth) return null;
+    if (!img?.naturalWidth) return null;
     const box = img.getBoundingClientRect();
     return { img, box, sx: img.naturalWidth / box.width, sy: img.naturalHeight / box.height };
   }

@@ -156,24 +156,37 @@ describe('the plot-type admin', () => {
     expect(res.body).toMatch(/data-field="input.width"[^>]*><span>&quot;wide&quot; is not a whole number/);
     const alarm = await admin.post('/admin/plot-types', { ...form, 'alarmPolicy.labels': 'Bad, Broken' });
     expect(alarm.statusCode).toBe(400);
-    expect(alarm.body).toMatch(/data-field="alarmPolicy.labels"[^>]*><span>&quot;Broken&quot; is not one of the labels/);
+    expect(alarm.body).toMatch(
+      /data-field="alarmPolicy.labels"[^>]*><span>&quot;Broken&quot; is not one of the labels/,
+    );
     // What the file gives for the same entry: the same messages.
     const file = stringify([
       {
         ...(await plotTypeRow(h.env.database.db, 'CDC_occupancy'))!.spec,
-        labels: [{ name: 'Good', colour: 'green' }, { name: 'Bad', colour: '#d62728' }],
+        labels: [
+          { name: 'Good', colour: 'green' },
+          { name: 'Bad', colour: '#d62728' },
+        ],
       },
     ]);
     expect(() => parsePlotTypesYaml(file)).toThrow(/labels.0.colour: a colour as #rrggbb/);
     expect(() => parsePlotTypesYaml(file)).toThrow(PlotTypeFileError);
     // A program (no text/html) gets the problems as JSON.
-    const json = await admin.post('/admin/plot-types', { ...form, 'input.channels': '2', pattern: '(?<plot>x)' }, {
-      accept: 'application/json',
-    });
+    const json = await admin.post(
+      '/admin/plot-types',
+      { ...form, 'input.channels': '2', pattern: '(?<plot>x)' },
+      {
+        accept: 'application/json',
+      },
+    );
     expect(json.statusCode).toBe(400);
     const fields = (json.json() as { problems: { field: string }[] }).problems.map((p) => p.field);
     expect(fields).toEqual(expect.arrayContaining(['input.channels', 'pattern']));
-    const unknown = await admin.post('/admin/plot-types', { ...form, collect_percent: '5' }, { accept: 'application/json' });
+    const unknown = await admin.post(
+      '/admin/plot-types',
+      { ...form, collect_percent: '5' },
+      { accept: 'application/json' },
+    );
     expect(unknown.statusCode).toBe(400);
     expect(unknown.body).toContain('collect_percent');
     expect(await lastSeq(h.log)).toBe(seq);

@@ -100,7 +100,11 @@ export const plotTypeRoutes: FastifyPluginAsync = async (app0) => {
       : d.waiting
         ? { imageId: d.waiting.imageId, caption: `waiting image ${d.waiting.source}` }
         : null;
-    const view = plotTypeFormView({ ...d, mayEdit, image, retired: row?.retired ?? false }, reply.viewContext(), notice);
+    const view = plotTypeFormView(
+      { ...d, mayEdit, image, retired: row?.retired ?? false },
+      reply.viewContext(),
+      notice,
+    );
     return reply.status(status).view(view);
   }
 
@@ -127,56 +131,54 @@ export const plotTypeRoutes: FastifyPluginAsync = async (app0) => {
     },
   );
 
-  app.post(
-    '/admin/plot-types',
-    { config: { access: 'expert' }, schema: { body: formBody } },
-    async (req, reply) => {
-      const { intent: rawIntent, ...fields } = req.body as FormFields;
-      const intent = rawIntent === 'update' ? 'update' : 'define';
-      const refuse = (status: number, problems: PlotTypeProblem[]) => {
-        if (!wantsPage(req))
-          return reply.status(status).send({
-            error: status === 409 ? 'HYDRA_PLOT_TYPE_CONFLICT' : 'HYDRA_PLOT_TYPE_INVALID',
-            message: problems.map(describeProblem).join('; '),
-            problems,
-          });
-        return formPage(req, reply, { intent, fields, problems }, {}, status);
-      };
-      if (rawIntent !== undefined && rawIntent !== 'define' && rawIntent !== 'update')
-        return refuse(400, [{ field: 'intent', message: 'expected define or update' }]);
-      const checked = checkPlotTypeForm(fields);
-      if (!checked.ok) return refuse(400, checked.problems);
-      const spec = checked.spec;
-      const user = requireRoleFor(req, 'expert', spec.detector);
-      const current = (await currentPlotTypes(log)).get(spec.name);
-      if (intent === 'define' && current)
-        return refuse(409, [
-          { field: 'name', message: `a plot type "${spec.name}" already exists: edit it on its own page` },
-        ]);
-      if (intent === 'update' && !current) throw new NotFoundError(`plot type ${spec.name}`);
-      if (current) requireRoleFor(req, 'expert', current.spec.detector);
-      let changed: string;
-      try {
-        const [c] = await applyPlotTypes(log, [spec], actorMetadata(req));
-        changed =
-          c?.kind === 'define'
-            ? `Defined ${spec.name}.`
-            : c?.kind === 'update'
-              ? `Saved ${spec.name} (${c.fields.join(', ')}) as ${user.name}.`
-              : `Nothing changed: ${spec.name} already was so.`;
-      } catch (err) {
-        if (!isConcurrencyConflict(err)) throw err;
-        return refuse(409, [{ field: '', message: 'someone changed this plot type at the same moment: look and try again' }]);
-      }
-      await waitForStream(db, log, [plotTypesProjection], { timeoutMs: 5000 });
-      if (!wantsPage(req)) return reply.send({ status: 'ok', name: spec.name, message: changed });
-      const row = await plotTypeRow(db, spec.name);
-      return formPage(
-        req,
-        reply,
-        { intent: 'update', fields: row ? formFromSpec(row.spec) : fields, problems: [] },
-        { ok: changed },
-      );
-    },
-  );
+  app.post('/admin/plot-types', { config: { access: 'expert' }, schema: { body: formBody } }, async (req, reply) => {
+    const { intent: rawIntent, ...fields } = req.body as FormFields;
+    const intent = rawIntent === 'update' ? 'update' : 'define';
+    const refuse = (status: number, problems: PlotTypeProblem[]) => {
+      if (!wantsPage(req))
+        return reply.status(status).send({
+          error: status === 409 ? 'HYDRA_PLOT_TYPE_CONFLICT' : 'HYDRA_PLOT_TYPE_INVALID',
+          message: problems.map(describeProblem).join('; '),
+          problems,
+        });
+      return formPage(req, reply, { intent, fields, problems }, {}, status);
+    };
+    if (rawIntent !== undefined && rawIntent !== 'define' && rawIntent !== 'update')
+      return refuse(400, [{ field: 'intent', message: 'expected define or update' }]);
+    const checked = checkPlotTypeForm(fields);
+    if (!checked.ok) return refuse(400, checked.problems);
+    const spec = checked.spec;
+    const user = requireRoleFor(req, 'expert', spec.detector);
+    const current = (await currentPlotTypes(log)).get(spec.name);
+    if (intent === 'define' && current)
+      return refuse(409, [
+        { field: 'name', message: `a plot type "${spec.name}" already exists: edit it on its own page` },
+      ]);
+    if (intent === 'update' && !current) throw new NotFoundError(`plot type ${spec.name}`);
+    if (current) requireRoleFor(req, 'expert', current.spec.detector);
+    let changed: string;
+    try {
+      const [c] = await applyPlotTypes(log, [spec], actorMetadata(req));
+      changed =
+        c?.kind === 'define'
+          ? `Defined ${spec.name}.`
+          : c?.kind === 'update'
+            ? `Saved ${spec.name} (${c.fields.join(', ')}) as ${user.name}.`
+            : `Nothing changed: ${spec.name} already was so.`;
+    } catch (err) {
+      if (!isConcurrencyConflict(err)) throw err;
+      return refuse(409, [
+        { field: '', message: 'someone changed this plot type at the same moment: look and try again' },
+      ]);
+    }
+    await waitForStream(db, log, [plotTypesProjection], { timeoutMs: 5000 });
+    if (!wantsPage(req)) return reply.send({ status: 'ok', name: spec.name, message: changed });
+    const row = await plotTypeRow(db, spec.name);
+    return formPage(
+      req,
+      reply,
+      { intent: 'update', fields: row ? formFromSpec(row.spec) : fields, problems: [] },
+      { ok: changed },
+    );
+  });
 };

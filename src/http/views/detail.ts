@@ -82,12 +82,7 @@ ${fact('Arrived', v.arrivedAt ? dateTime(v.arrivedAt, ctx.tz, true) : null)}
 ${fact('Decided', v.decidedAt ? dateTime(v.decidedAt, ctx.tz, true) : null)}
 ${fact('Model', v.modelId)}
 ${fact('Heatmap', v.heatmap ? 'yes' : v.status === 'classified' ? 'none' : null)}
-${fact(
-  'Masked',
-  v.masks?.length
-    ? v.masks.map((m) => `x ${m.x} y ${m.y} ${m.width}×${m.height}`).join(' · ')
-    : null,
-)}
+${fact('Masked', v.masks?.length ? v.masks.map((m) => `x ${m.x} y ${m.y} ${m.width}×${m.height}`).join(' · ') : null)}
 ${fact(
   'Timings',
   t
