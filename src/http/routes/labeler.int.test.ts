@@ -15,7 +15,12 @@ const T0 = Date.parse('2026-11-20T08:00:00Z');
 /** 30 CDC images, every third in the unbiased sample and the odd ones called Bad by the model. */
 beforeAll(async () => {
   h = await openHttpEnv('labeler_int');
-  const events: AnyNewEvent[] = [fact.plotType('CDC_occupancy', 'CDC'), fact.plotType('RF_timing', 'RF')];
+  // BCAL_hits comes first by name and has no images at all; RF_timing has one, in no sample.
+  const events: AnyNewEvent[] = [
+    fact.plotType('BCAL_hits', 'BCAL'),
+    fact.plotType('CDC_occupancy', 'CDC'),
+    fact.plotType('RF_timing', 'RF'),
+  ];
   for (let i = 0; i < 30; i++) {
     events.push(
       fact.arrived(img(i), 'CDC_occupancy', 101000 + Math.floor(i / 10), i, new Date(T0 + i * 60_000).toISOString()),
@@ -48,6 +53,20 @@ const ids = (body: string) =>
 const unbiased = [0, 3, 6, 9, 12, 15, 18, 21, 24, 27].map(img);
 
 describe('the Labeler', () => {
+  it('opens on the first plot type with work in the chosen queue, not the first by name', async () => {
+    const chosen = async (path: string) => {
+      const res = await ann.get(path);
+      expect(res.statusCode).toBe(200);
+      return /<option value="([A-Za-z0-9_]+)" selected>/.exec(res.body)?.[1];
+    };
+    expect(await chosen('/labeler')).toBe('CDC_occupancy');
+    expect(await chosen('/labeler?queue=all')).toBe('CDC_occupancy');
+    // Nothing flagged unsure anywhere: the first by name, as before.
+    expect(await chosen('/labeler?queue=unsure')).toBe('BCAL_hits');
+    // Asked for by name, an empty one still opens.
+    expect(await chosen('/labeler?plot=BCAL_hits')).toBe('BCAL_hits');
+  });
+
   it('shows a queue newest first with its counts, and hides the verdict on the unbiased queue', async () => {
     const res = await ann.get('/labeler?plot=CDC_occupancy');
     expect(res.statusCode).toBe(200);

@@ -14,6 +14,7 @@ import { MAX_BATCH } from '../../labels/batch.ts';
 import { LabelError } from '../../labels/decide.ts';
 import { livePlotTypes, plotTypeRow } from '../../projections/plot-types/queries.ts';
 import {
+  firstWithWork,
   QUEUES,
   queueCounts,
   queueRowsOf,
@@ -157,7 +158,15 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
 
   async function load(plot: string | undefined, q: LabelerQuery, tz: string): Promise<LabelerData> {
     const plotTypes = await livePlotTypes(db);
-    const name = plot ?? plotTypes[0]?.name;
+    // None asked for: the first (by name) with work in the chosen queue, so the Labeler never opens on an empty one.
+    const name =
+      plot ??
+      (await firstWithWork(
+        db,
+        plotTypes.map((p) => p.name),
+        (p) => resolveFilter(p, q, tz),
+      )) ??
+      plotTypes[0]?.name;
     if (name === undefined) return { plotTypes, spec: null, counts: null, page: null, matching: 0, filter: null };
     const row = plotTypes.find((p) => p.name === name) ?? (await plotTypeRow(db, name));
     if (!row) throw new NotFoundError(`plot type ${name}`);

@@ -92,6 +92,34 @@ export async function queuePage(db: Db, f: QueueFilter): Promise<QueuePage> {
   return { rows: page, more: rows.length > f.limit, following: following.map((r) => r.imageId) };
 }
 
+/**
+ * The first plot type, in the order given, whose view holds an image (the filter each one's own, the cursor left
+ * out): where the Labeler opens when no plot type is asked for. One index probe each, a few at a time, stopping at
+ * the first batch that has one; undefined when none has work.
+ */
+export async function firstWithWork(
+  db: Db,
+  plotTypes: readonly string[],
+  filterOf: (plotType: string) => QueueFilter,
+): Promise<string | undefined> {
+  for (let i = 0; i < plotTypes.length; i += 8) {
+    const part = plotTypes.slice(i, i + 8);
+    const found = await Promise.all(
+      part.map(async (plotType) => {
+        const [row] = await db
+          .select({ imageId: labelQueue.imageId })
+          .from(labelQueue)
+          .where(conditions({ ...filterOf(plotType), after: undefined }))
+          .limit(1);
+        return row !== undefined;
+      }),
+    );
+    const k = found.indexOf(true);
+    if (k >= 0) return part[k];
+  }
+  return undefined;
+}
+
 /** How many images the filter selects in all (the cursor left out). */
 export async function queueMatching(db: Db, f: QueueFilter): Promise<number> {
   const [row] = await db
