@@ -15,6 +15,8 @@ import { LabelError } from '../../labels/decide.ts';
 import { livePlotTypes, plotTypeRow } from '../../projections/plot-types/queries.ts';
 import {
   firstWithWork,
+  countsSay,
+  matchingOfCounts,
   QUEUES,
   queueCounts,
   queueRowsOf,
@@ -171,11 +173,13 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
     const row = plotTypes.find((p) => p.name === name) ?? (await plotTypeRow(db, name));
     if (!row) throw new NotFoundError(`plot type ${name}`);
     const filter = resolveFilter(name, q, tz);
-    const [counts, page, matching] = await Promise.all([
+    // The queue's counts give a plain view's size; a narrowed one is counted on its own.
+    const [counts, page, counted] = await Promise.all([
       queueCounts(db, name),
       queuePage(db, filter),
-      queueMatching(db, filter),
+      countsSay(filter) ? undefined : queueMatching(db, filter),
     ]);
+    const matching = counted ?? matchingOfCounts(filter, counts);
     return { plotTypes, spec: row.spec, counts, page, matching, filter };
   }
 

@@ -129,6 +129,24 @@ export async function queueMatching(db: Db, f: QueueFilter): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/** Whether the queue's counts say how many images the filter selects: nothing narrows it but the queue and whose. */
+export function countsSay(f: QueueFilter): boolean {
+  return (
+    f.runFrom === undefined &&
+    f.runTo === undefined &&
+    f.from === undefined &&
+    f.to === undefined &&
+    f.verdict === undefined &&
+    f.label === undefined
+  );
+}
+
+/** How many images a filter the counts speak for selects (see countsSay): the page then needs no count of its own. */
+export function matchingOfCounts(f: QueueFilter, counts: Record<QueueName, QueueCount>): number {
+  const c = counts[f.queue];
+  return f.labelled === 'unlabelled' ? c.unlabelled : f.labelled === 'any' ? c.total : c.total - c.unlabelled;
+}
+
 export interface QueueCount {
   readonly total: number;
   readonly unlabelled: number;
