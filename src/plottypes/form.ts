@@ -212,12 +212,13 @@ export function formFromSpec(spec: PlotTypeSpec): Record<string, string> {
   return f;
 }
 
-/** How many rows of a list a form holds (the highest index posted, plus one). Pure. */
+/** How many rows of a list a form holds (the highest index of a row with something in it, plus one). Pure. */
 export function rowsOf(form: FormFields, list: 'labels' | 'masks'): number {
   let n = 0;
-  for (const k of Object.keys(form)) {
-    const m = new RegExp(`^${list}\\.([0-9]{1,3})\\.`).exec(k);
-    if (m) n = Math.max(n, Number(m[1]) + 1);
+  for (const [k, v] of Object.entries(form)) {
+    const m = new RegExp(`^${list}\\.([0-9]{1,3})\\.([A-Za-z]+)$`).exec(k);
+    const filled = typeof v === 'string' ? v.trim() !== '' && v !== 'false' : v !== undefined;
+    if (m && filled && PRESENT[list].includes(m[2]!)) n = Math.max(n, Number(m[1]) + 1);
   }
   return Math.min(n, MAX_ROWS);
 }
