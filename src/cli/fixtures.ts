@@ -134,7 +134,7 @@ export function registerFixturesCommands(program: Command): void {
     .option('--size <WxH>', 'canvas size', '1600x1200')
     .option('--seed <s>', 'seed', '1')
     .option('--period <name>', 'run period (default: from the run number, e.g. RunPeriod-2019-11)')
-    .option('--gain <g>', "gain of one of each detector's eight HV supplies (its fourth eighth of channels; 0: off), default 1")
+    .option('--gain <g>', "one of each detector's eight HV supplies at this gain (0: off), default 1")
     .option('--first-chunk <n>', 'number of the first chunk', '0')
     .option('--plot-types <list>', 'only these plot types (comma-separated)')
     .option('--truth <file>', 'also write what each image shows (manifest CSV) here; keep it outside the inbox')
