@@ -131,6 +131,22 @@ describe('preprocess', () => {
     expect(Array.from(toFloat32(first.pixels.subarray(0, 4)))).toEqual(Array.from(first.pixels.subarray(0, 4)));
   });
 
+  it('gives the same bytes without masks (one libvips pass) as with a mask that blanks nothing (decode, then resize)', async () => {
+    const half = await png(203, 151, { r: 0, g: 0, b: 0, alpha: 0.4 }, [
+      { x: 3, y: 5, width: 120, height: 1, colour: '#ff0000' },
+      { x: 50, y: 20, width: 7, height: 90, colour: '#10c040' },
+      { x: 150, y: 100, width: 40, height: 40, colour: '#2030ff' },
+    ]);
+    const outside = [{ x: 5000, y: 5000, width: 1, height: 1 }];
+    for (const channels of [1, 3] as const) {
+      const spec = { width: 37, height: 23, channels };
+      const one = await preprocess(half, spec);
+      const two = await preprocess(half, { ...spec, masks: outside });
+      expect(Buffer.from(one.pixels).equals(Buffer.from(two.pixels)), `channels ${channels}`).toBe(true);
+      expect([one.sourceWidth, one.sourceHeight]).toEqual([203, 151]);
+    }
+  });
+
   it('rejects empty, truncated and non-image input and bad specs with typed codes', async () => {
     const good = await png(30, 30, { r: 1, g: 2, b: 3 }, [{ x: 3, y: 3, width: 9, height: 9, colour: '#ffffff' }]);
     const spec = { width: 8, height: 8, channels: 1 as const };
