@@ -76,7 +76,10 @@ export class Feeder {
   private readonly sightings = new Map<string, Sighting>();
   private readonly inFlight = new Set<string>();
   private readonly queue: string[] = [];
-  private watcher: FSWatcher | null = null;
+  /** One non-recursive watch per directory of the inbox (Node 20's recursive watch re-reads a directory on every change). */
+  private readonly watchers = new Map<string, FSWatcher>();
+  /** Files this feeder has just taken away: their own change events need no scan. */
+  private readonly removed = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private scanning: Promise<void> | null = null;
   private rescan = false;
@@ -91,12 +94,7 @@ export class Feeder {
   ) {}
 
   start(): void {
-    try {
-      this.watcher = watch(this.opts.inbox, { recursive: true }, () => this.requestScan());
-      this.watcher.on('error', () => undefined);
-    } catch {
-      this.watcher = null; // polling alone still finds everything
-    }
+    this.watchDir(this.opts.inbox);
     this.timer = setInterval(() => this.requestScan(), 500);
     this.workers = Array.from({ length: this.opts.concurrency }, () => this.work());
     this.requestScan();
@@ -105,7 +103,8 @@ export class Feeder {
   /** Stops taking files, finishes those in hand. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.watcher?.close();
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
     if (this.timer) clearInterval(this.timer);
     this.queue.length = 0;
     this.wakeAll();
@@ -116,6 +115,25 @@ export class Feeder {
   /** Resolves when nothing is queued or in flight (tests, benchmarks, the demo). */
   async idle(): Promise<void> {
     while (this.queue.length || this.inFlight.size || this.scanning) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** Scans on every change in `dir`, but for the removal of a file this feeder took itself. */
+  private watchDir(dir: string): void {
+    if (this.watchers.has(dir) || this.stopped) return;
+    try {
+      const w = watch(dir, (_event, name) => {
+        const file = name ? path.join(dir, name.toString()) : null;
+        if (file && this.removed.delete(file)) return;
+        this.requestScan();
+      });
+      w.on('error', () => {
+        w.close();
+        if (this.watchers.get(dir) === w) this.watchers.delete(dir);
+      });
+      this.watchers.set(dir, w);
+    } catch {
+      // Polling alone still finds everything (a directory gone meanwhile, or no watches left).
+    }
   }
 
   requestScan(): void {
@@ -145,11 +163,23 @@ export class Feeder {
     }
     const now = Date.now();
     const present = new Set<string>();
+    const dirs = new Set([this.opts.inbox]);
+    const hidden = (p: string) =>
+      path
+        .relative(this.opts.inbox, p)
+        .split(path.sep)
+        .some((part) => part.startsWith('.'));
     for (const e of entries) {
-      // Directories are walked; anything else (a link, a FIFO) is taken, to be refused with a reason.
-      if (e.isDirectory() || !isCandidate(e.name)) continue;
-      const file = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
-      if (file.split(path.sep).some((part) => part.startsWith('.'))) continue;
+      const parent = e.parentPath ?? (e as unknown as { path: string }).path;
+      // Directories are walked (and watched); anything else (a link, a FIFO) is taken, to be refused with a reason.
+      if (e.isDirectory()) {
+        const dir = path.join(parent, e.name);
+        if (!hidden(dir)) dirs.add(dir);
+        continue;
+      }
+      if (!isCandidate(e.name)) continue;
+      const file = path.join(parent, e.name);
+      if (hidden(file)) continue;
       present.add(file);
       if (this.inFlight.has(file) || this.queue.includes(file)) continue;
       if ((this.retryAfter.get(file) ?? 0) > now) continue;
@@ -168,6 +198,14 @@ export class Feeder {
       if (s.ready) this.queue.push(file);
     }
     for (const f of this.sightings.keys()) if (!present.has(f)) this.sightings.delete(f);
+    for (const d of dirs) this.watchDir(d);
+    for (const [d, w] of this.watchers)
+      if (!dirs.has(d)) {
+        w.close();
+        this.watchers.delete(d);
+      }
+    // A removal whose event never came (coalesced by the kernel, or the watch gone) is not waited for forever.
+    for (const [f, at] of this.removed) if (now - at > 2_000) this.removed.delete(f);
     if (this.queue.length) this.wakeAll();
   }
 
@@ -252,6 +290,7 @@ export class Feeder {
   }
 
   private async finish(o: IngestOutcome, file: string, run: number): Promise<void> {
+    this.removed.set(file, Date.now());
     switch (o.kind) {
       case 'arrived':
         if (o.duplicate) this.stats.duplicates++;
