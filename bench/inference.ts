@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { BenchResult } from './run.ts';
-import { openBenchEnv, rate } from './support.ts';
+import { cpuMeter, openBenchEnv, rate } from './support.ts';
 import { tempDirs } from '../test/support/ingest.ts';
 import { trainAndActivate } from '../test/support/model.ts';
 import { plotTypeInfo, plotTypeSpec, renderPlot } from '../fixtures/generator/index.ts';
@@ -73,6 +73,7 @@ export default async function bench(): Promise<BenchResult> {
 
     // Bare: the same files, decoded, preprocessed and classified in batches like the worker's, nothing else.
     const { width: w, height: h, channels: c } = model.input;
+    let cpu = cpuMeter();
     let t0 = performance.now();
     for (let i = 0; i < backlog.length; i += BATCH) {
       const bytes = await Promise.all(backlog.slice(i, i + BATCH).map((f) => readFile(path.join(source, f))));
@@ -85,6 +86,7 @@ export default async function bench(): Promise<BenchResult> {
         decide(model.labels, softmax(logits.subarray(n * 2, n * 2 + 2)), model.thresholds);
     }
     const bareMs = performance.now() - t0;
+    const bareCpu = cpu();
 
     // Hydra: drop the backlog into the inbox and count verdicts.
     const verdictAt = new Map<string, number>();
@@ -122,6 +124,7 @@ export default async function bench(): Promise<BenchResult> {
     await mkdir(staging, { recursive: true });
     for (const f of backlog) await writeFile(path.join(staging, f), await readFile(path.join(source, f)));
     await worker.start();
+    cpu = cpuMeter();
     t0 = performance.now();
     await Promise.all(backlog.map((f) => rename(path.join(staging, f), path.join(runDir, f))));
     feeder.start();
@@ -131,6 +134,7 @@ export default async function bench(): Promise<BenchResult> {
       await new Promise((r) => setTimeout(r, 5));
     }
     const pipelineMs = performance.now() - t0;
+    const pipelineCpu = cpu();
     const batches = worker.stats.batches;
     const phases = Object.fromEntries(
       Object.entries(worker.stats.phases).map(([k, v]) => [`backlog_${k}_ms`, Math.round(v)]),
@@ -195,6 +199,10 @@ export default async function bench(): Promise<BenchResult> {
       latency_samples: latencies.length,
       backlog_ingested_after_ms: Math.round(ingestedMs),
       backlog_verdict_batches: batches,
+      bare_process_cpu_ms: bareCpu.processMs,
+      bare_machine_busy_pct: bareCpu.machineBusyPct,
+      backlog_process_cpu_ms: pipelineCpu.processMs,
+      backlog_machine_busy_pct: pipelineCpu.machineBusyPct,
       ...phases,
     };
     return { figures, ratios: { pipeline_vs_bare: +(figures.pipeline_img_per_s / figures.bare_img_per_s).toFixed(3) } };

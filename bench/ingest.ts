@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Objm } from '@nats-io/obj';
 import type { BenchResult } from './run.ts';
-import { openBenchEnv, rate } from './support.ts';
+import { cpuMeter, openBenchEnv, rate } from './support.ts';
 import { tempDirs } from '../test/support/ingest.ts';
 import { plotTypeSpecs, PLOT_TYPES, renderPlot } from '../fixtures/generator/index.ts';
 import { BlobStore } from '../src/blobs/store.ts';
@@ -48,6 +48,7 @@ export default async function bench(): Promise<BenchResult> {
     const bareBucket = await new Objm(env.nc).create(
       `${env.config.HYDRA_NAMESPACE.toUpperCase().replace(/-/g, '_')}_BARE`,
     );
+    let cpu = cpuMeter();
     let t0 = performance.now();
     let next = 0;
     await Promise.all(
@@ -60,6 +61,7 @@ export default async function bench(): Promise<BenchResult> {
       }),
     );
     const bareMs = performance.now() - t0;
+    const bareCpu = cpu();
 
     // Hydra: the feeder on an inbox holding the same files.
     const log = await env.openLog();
@@ -84,10 +86,12 @@ export default async function bench(): Promise<BenchResult> {
       after: 'delete',
       archiveDir: dirs.archive,
     });
+    cpu = cpuMeter();
     t0 = performance.now();
     feeder.start();
     while (feeder.stats.arrived < N) await new Promise((r) => setTimeout(r, 5));
     const ingestMs = performance.now() - t0;
+    const ingestCpu = cpu();
     await feeder.stop();
     await plotTypes.close();
 
@@ -98,6 +102,10 @@ export default async function bench(): Promise<BenchResult> {
       img_per_s: rate(N, ingestMs),
       bare_put_img_per_s: rate(N, bareMs),
       concurrency: CONCURRENCY,
+      bare_process_cpu_ms: bareCpu.processMs,
+      bare_machine_busy_pct: bareCpu.machineBusyPct,
+      process_cpu_ms: ingestCpu.processMs,
+      machine_busy_pct: ingestCpu.machineBusyPct,
     };
     return { figures, ratios: { ingest_vs_put: +(figures.img_per_s / figures.bare_put_img_per_s).toFixed(3) } };
   } finally {

@@ -17,6 +17,7 @@ if (!name || !/^[a-z][a-z0-9-]*$/.test(name)) {
   process.exit(2);
 }
 const mod = (await import(path.join(here, `${name}.ts`))) as { default: () => Promise<BenchResult> };
+const loadBefore = os.loadavg();
 const result = await mod.default();
 const cpus = os.cpus();
 const machine = {
@@ -25,6 +26,8 @@ const machine = {
   memGiB: Math.round(os.totalmem() / 2 ** 30),
   node: process.version,
   platform: `${os.platform()} ${os.release()}`,
+  // The 1, 5 and 15 minute load averages when the bench started and when it ended (other work on the machine).
+  loadAverage: { before: loadBefore.map((x) => +x.toFixed(2)), after: os.loadavg().map((x) => +x.toFixed(2)) },
 };
 console.log(JSON.stringify({ name, ...result }, null, 2));
 await mkdir(path.join(here, 'results'), { recursive: true });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { loadConfig, withDatabase, type Config } from '../src/config.ts';
@@ -49,3 +50,30 @@ export async function openBenchEnv(label: string): Promise<BenchEnv> {
 }
 
 export const rate = (n: number, ms: number): number => Math.round((n / ms) * 1000);
+
+/**
+ * CPU used from now on: this process's (every thread of it) and how busy the whole machine was, to read a
+ * figure against (on a shared machine a slow run is often a busy machine).
+ */
+export function cpuMeter(): () => { processMs: number; machineBusyPct: number } {
+  const times = () =>
+    os.cpus().reduce(
+      (a, c) => {
+        const t = c.times;
+        a.busy += t.user + t.nice + t.sys + t.irq;
+        a.all += t.user + t.nice + t.sys + t.irq + t.idle;
+        return a;
+      },
+      { busy: 0, all: 0 },
+    );
+  const p0 = process.cpuUsage();
+  const m0 = times();
+  return () => {
+    const p = process.cpuUsage(p0);
+    const m = times();
+    return {
+      processMs: Math.round((p.user + p.system) / 1000),
+      machineBusyPct: Math.round((100 * (m.busy - m0.busy)) / Math.max(1, m.all - m0.all)),
+    };
+  };
+}

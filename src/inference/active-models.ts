@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { Subscription } from '@nats-io/transport-node';
 import type { BlobStore } from '../blobs/store.ts';
 import type { EventLog } from '../events/log.ts';
@@ -7,6 +7,7 @@ import type { Db } from '../db/connection.ts';
 import { activeModelOf } from '../projections/models/queries.ts';
 import type { ModelRow } from '../projections/models/table.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openModelSession } from './run-model.ts';
 
 export interface LoadedModel {
   readonly modelId: string;
@@ -105,7 +106,7 @@ export class ActiveModels {
   private session(onnx: string): Promise<ort.InferenceSession> {
     let s = this.sessions.get(onnx);
     if (!s) {
-      s = this.blobs.get(onnx).then((bytes) => ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' }));
+      s = this.blobs.get(onnx).then(openModelSession);
       this.sessions.set(onnx, s);
     }
     return s;

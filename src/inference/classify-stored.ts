@@ -1,9 +1,8 @@
-import * as ort from 'onnxruntime-node';
 import type { BlobStore } from '../blobs/store.ts';
 import type { PlotTypeSpec } from '../events/plottype.ts';
 import { preprocessBatch } from '../preprocess/index.ts';
 import type { Verdict } from './classify.ts';
-import { runModel } from './run-model.ts';
+import { openModelSession, runModel } from './run-model.ts';
 
 /** What classifying needs of a model: its ONNX blob, labels, thresholds and input size. */
 export interface ClassifyingModel {
@@ -26,7 +25,7 @@ export async function classifyStoredImages(
   imageIds: readonly string[],
   opts: { batchSize?: number } = {},
 ): Promise<Map<string, Verdict>> {
-  const session = await ort.InferenceSession.create(await blobs.get(model.onnx), { graphOptimizationLevel: 'all' });
+  const session = await openModelSession(await blobs.get(model.onnx));
   const out = new Map<string, Verdict>();
   const { width: w, height: h, channels: c } = model.input;
   const step = opts.batchSize ?? 64;

@@ -93,7 +93,9 @@ export class InferenceWorker {
         maxAckPending: 1000,
         retry: { baseMs: 1000, maxMs: 10_000 },
       },
-      { kind: 'batch', maxBatch: opts.batchSize ?? 16, handle: (ds) => this.handle(ds) },
+      // Two batches at once: one is decoded (sharp, on libuv's threads) while the other is in the model (which
+      // holds the event loop) or waits on its heatmaps and appends.
+      { kind: 'batch', maxBatch: opts.batchSize ?? 16, concurrent: 2, handle: (ds) => this.handle(ds) },
       (line) => opts.say?.(`inference: ${line}`),
     );
   }

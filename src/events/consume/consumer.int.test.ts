@@ -111,6 +111,38 @@ describe('the consumer runtime', () => {
     expect(Math.max(...batches.items.map((b) => b.length))).toBeLessThanOrEqual(8);
   });
 
+  it('with two batches at once handles the rest while one is in hand, each message once', async () => {
+    const first = gate();
+    const batches = new Recorder<number[]>();
+    const spec = specFor('lanes');
+    await appendArrivals('LANES', 40);
+    const c = await startConsumer(spec, {
+      kind: 'batch',
+      maxBatch: 8,
+      concurrent: 2,
+      async handle(ds) {
+        batches.push(ds.map((d) => d.seq));
+        if (batches.items.length === 1) await first.wait;
+        return ds.map(() => ack);
+      },
+    });
+    // The first batch is held: the other lane takes every other message meanwhile.
+    try {
+      await batches.until((b) => b.flat().length === 40, 'all 40 handed over while the first batch is in hand');
+      await until(() => c.stats.acked === 40 - batches.items[0]!.length, 'all but the first batch acknowledged');
+    } finally {
+      first.open();
+    }
+    await until(async () => {
+      const i = await info(c);
+      return i.num_ack_pending === 0 && i.num_pending === 0;
+    }, 'everything acknowledged');
+    const seqs = batches.items.flat();
+    expect(new Set(seqs).size).toBe(40);
+    expect(Math.max(...batches.items.map((b) => b.length))).toBeLessThanOrEqual(8);
+    expect(c.stats.acked).toBe(40);
+  });
+
   it('with capacity 1 holds one message, so other workers on the durable take the rest', async () => {
     const hold = gate();
     const a = new Recorder<number>();

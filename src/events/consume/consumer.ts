@@ -31,8 +31,9 @@ export interface ConsumerSpec {
   /** Messages delivered and not yet acknowledged, over every worker sharing the durable. */
   readonly maxAckPending?: number;
   /**
-   * Messages this worker holds at once, in hand and fetched ahead (default: twice the batch). The
-   * next fetch overlaps the handling of the current batch; 1 fetches nothing ahead (long jobs).
+   * Messages this worker holds at once, in hand and fetched ahead (default: one batch more than the
+   * handler has in hand at most). The next fetch overlaps the handling of the current batch; 1 fetches
+   * nothing ahead (long jobs).
    */
   readonly capacity?: number;
   /**
@@ -58,6 +59,12 @@ export type Handler =
   | {
       readonly kind: 'batch';
       readonly maxBatch: number;
+      /**
+       * Batches handled at once (default 1). With 2, the next batch starts while the last one waits (on the
+       * model, on its appends), so one batch's decoding overlaps the other's I/O; each batch is acknowledged
+       * when its own handling ends, so outcomes of neighbouring batches may be decided out of stream order.
+       */
+      readonly concurrent?: number;
       handle(ds: readonly Delivery[], ctx: HandlerContext): Promise<readonly Outcome[]>;
     };
 
@@ -243,7 +250,8 @@ export class DurableConsumer {
   private async session(): Promise<void> {
     const consumer = await this.log.js.consumers.get(this.log.names.stream, this.spec.durable);
     const maxBatch = this.handler.kind === 'batch' ? this.handler.maxBatch : 1;
-    const capacity = Math.max(1, this.spec.capacity ?? 2 * maxBatch);
+    const concurrent = Math.max(1, this.handler.kind === 'batch' ? (this.handler.concurrent ?? 1) : 1);
+    const capacity = Math.max(1, this.spec.capacity ?? (concurrent + 1) * maxBatch);
     const queue: Fetched[] = [];
     const work = new Wake();
     const space = new Wake();
@@ -285,23 +293,34 @@ export class DurableConsumer {
       }
     })().catch(end);
 
-    const handling = (async () => {
-      while (!this.stopping) {
+    // One lane per batch handled at once. A handler that asks for a restart ends every lane's taking (what the
+    // others have in hand is finished); a fetch that breaks lets them handle what is queued first.
+    let laneFailed = false;
+    const lane = async () => {
+      while (!this.stopping && !laneFailed) {
         if (queue.length === 0) {
           if (over) return;
           await work.wait();
           continue;
         }
         const take = queue.splice(0, maxBatch);
-        inHand = take.length;
+        inHand += take.length;
         try {
           await this.process(take);
         } finally {
-          inHand = 0;
+          inHand -= take.length;
           space.wake();
         }
       }
-    })().catch(end);
+    };
+    const handling = Promise.all(
+      Array.from({ length: concurrent }, () =>
+        lane().catch((err: unknown) => {
+          laneFailed = true;
+          end(err);
+        }),
+      ),
+    );
 
     await handling;
     end();
