@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { z } from 'zod';
 
 /**
@@ -109,7 +109,7 @@ export async function preprocess(bytes: Uint8Array, specIn: PreprocessSpec): Pro
 }
 
 /** The source pipeline of `decode` with the resize in it: flatten, colour or grey, then resize, in one pass. */
-function sourcePipeline(bytes: Uint8Array, channels: 1 | 3): sharp.Sharp {
+function sourcePipeline(bytes: Uint8Array, channels: 1 | 3): Sharp {
   // failOn 'truncated': a half-written file (the feeder can see one) is an error, while harmless
   // warnings such as an odd colour profile chunk are not.
   const pipeline = sharp(bytes, { failOn: 'truncated', limitInputPixels: MAX_SOURCE_PIXELS }).flatten({
