@@ -63,9 +63,9 @@ const verdictV1 = (imageId: string, verdict: 'Good' | 'Bad') => ({
   timings,
 });
 
-/** The columns 0011 added, and what a row looked like without them. */
+/** The columns 0011 and later migrations added, and what a row looked like without them. */
 const added: Record<string, string[]> = {
-  verdicts: ['arrivalId'],
+  verdicts: ['arrivalId', 'masks'],
   plot_status: ['lastArrivalId', 'arrivalId'],
   label_queue: ['modelId'],
 };
@@ -98,7 +98,7 @@ const stream = () => readMatching(log, log.names.all);
 beforeAll(async () => {
   env = await openTestEnv('arrivals_migration', { migrate: false });
   log = await openTestLog(env);
-  // The migrations as they were before 0011.
+  // The migrations as they were before 0011 (the journal lists none of 0011 and after).
   dir = await mkdtemp(path.join(os.tmpdir(), 'hydra-migrations-'));
   await cp(MIGRATIONS_DIR, dir, { recursive: true });
   await rm(path.join(dir, '0011_arrivals.sql'));
