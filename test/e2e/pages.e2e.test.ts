@@ -7,7 +7,7 @@ import { fact, openHttpEnv, type HttpEnv } from '../support/http.ts';
 import { addUser } from '../support/accounts.ts';
 import { meta } from '../support/events.ts';
 import { plotPng } from '../support/images.ts';
-import { beat, seed, XSS, XSS_DETECTOR, type Seeded } from './seed.ts';
+import { beat, seed, sustainDecisions, XSS, XSS_DETECTOR, type Seeded } from './seed.ts';
 
 const ROLES = ['projections', 'ingest', 'inference', 'alarms', 'http'];
 // Screenshots go to a scratch folder on every run; `HYDRA_SCREENSHOTS=docs/screenshots npx vitest run test/e2e`
@@ -131,6 +131,13 @@ describe('the pages in a browser', () => {
       'run 101072',
     ]);
     await page.screenshot({ path: `${SHOTS}/timeline.png`, fullPage: true });
+    // The loop's section: its decisions for the plot type as the loop appends them, the last one stale.
+    await h.append(sustainDecisions('FCAL_occupancy'));
+    await page.goto(`${base}/timeline?plot=FCAL_occupancy&span=6h`);
+    await page.locator('#sustain table.sustain-history').waitFor();
+    expect(await page.locator('#sustain .sustain-warning').textContent()).toMatch(/Labelling lags/);
+    expect(await page.locator('#sustain table.sustain-history tbody tr').count()).toBe(5);
+    await page.locator('#sustain').screenshot({ path: `${SHOTS}/timeline-sustain.png` });
     await page.goto(`${base}/status`);
     await page.locator('table.procs').waitFor();
     expect(await page.locator('table.procs tbody tr').count()).toBe(ROLES.length);

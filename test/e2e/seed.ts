@@ -171,3 +171,85 @@ export async function beat(h: HttpEnv, roles: readonly string[]): Promise<void> 
     );
   }
 }
+
+/**
+ * What the self-sustaining loop appends for a plot type over a detector change: consistent, then a drop with a
+ * training requested, the cool-down, the retrained model compared and activated, and its assessment gone stale.
+ */
+export function sustainDecisions(plotType: string): AnyNewEvent[] {
+  const old = `${plotType}-t0001`;
+  const retrained = `${plotType}-t0002`;
+  const hour = 3600_000;
+  const now = Date.now();
+  const at = (h: number) => new Date(now - h * hour).toISOString();
+  const evidence = (correct: number, samples: number, extra: Record<string, unknown> = {}) => {
+    const p = correct / samples;
+    const half = 1.96 * Math.sqrt((p * (1 - p) + 0.25 / samples) / samples);
+    return {
+      validationAccuracy: 0.97,
+      samples,
+      correct,
+      accuracy: { estimate: p, low: Math.max(0, p - half), high: Math.min(1, p + half) },
+      recall: {
+        Bad: { samples: Math.round(samples / 2), recall: { estimate: 1, low: 0.86, high: 1 } },
+        Good: {
+          samples: samples - Math.round(samples / 2),
+          recall: { estimate: p, low: Math.max(0, p - half), high: 1 },
+        },
+      },
+      pValue: null,
+      drift: 0.04,
+      waiting: 0,
+      oldestWaitingMs: 0,
+      from: at(30),
+      to: at(6),
+      ...extra,
+    };
+  };
+  const assessed = (modelId: string, status: string, why: string, e: Record<string, unknown>, trainingId?: string) =>
+    ({
+      type: 'sustain.assessed',
+      metadata: { ...meta, user: 'sustain' },
+      data: { plotType, modelId, status, why, evidence: e, ...(trainingId ? { trainingId } : {}) },
+    }) as AnyNewEvent;
+  return [
+    assessed(old, 'ok', 'trailing accuracy 100.0 % over 50 is consistent with validation 97.0 %', evidence(50, 50)),
+    assessed(
+      old,
+      'degraded',
+      'trailing accuracy 84.0 % (42/50, 95 % 71.5 %–91.7 %) is below validation 97.0 % (p = 2.3e-3)',
+      evidence(42, 50, { pValue: 0.0023 }),
+      `${plotType}-sustain-1`,
+    ),
+    assessed(
+      old,
+      'cooling-down',
+      'cooling down: retraining was requested 0 min ago',
+      evidence(41, 50, { pValue: 0.001 }),
+    ),
+    {
+      type: 'sustain.compared',
+      metadata: { ...meta, user: 'sustain' },
+      data: {
+        plotType,
+        trainingId: `${plotType}-sustain-1`,
+        championId: old,
+        challengerId: retrained,
+        samples: 20,
+        championAccuracy: 0.55,
+        challengerAccuracy: 1,
+        challengerOnly: 9,
+        championOnly: 0,
+        pValue: 0.002,
+        outcome: 'activated',
+        why: 'challenger 100.0 % against champion 55.0 % on 20 unbiased samples labelled after training: better; activated (retrain.autoActivate)',
+      },
+    },
+    assessed(
+      retrained,
+      'stale',
+      'labelling lags: the oldest of 14 unbiased samples has waited 30.0 h; trailing accuracy 100.0 % over 30 is consistent with validation 97.0 %',
+      evidence(30, 30, { waiting: 14, oldestWaitingMs: 30 * hour, drift: 0.07 }),
+    ),
+  ];
+}

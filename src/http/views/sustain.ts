@@ -31,28 +31,46 @@ const range = (i: { estimate: number | null; low: number; high: number }) =>
     ? '–'
     : html`${percent(i.estimate)} <span class="muted">(95% ${percent(i.low)}–${percent(i.high)})</span>`;
 
+/** The interval as a bar on 0–100 %, the estimate marked, the validation accuracy as a tick to hold it against. */
+function intervalBar(i: { estimate: number | null; low: number; high: number }, validation: number): Html {
+  if (i.estimate === null) return html``;
+  const at = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return html`<span class="ci-bar" role="img" aria-label="95% interval ${percent(i.low)} to ${percent(i.high)}, validation ${percent(validation)}"><span class="ci-range" style="left:${at(i.low)};width:${at(i.high - i.low)}"></span><span class="ci-estimate" style="left:${at(i.estimate)}"></span><span class="ci-validation" style="left:${at(validation)}" title="validation ${percent(validation)}"></span></span>`;
+}
+
+/** What a decision was taken on, in one line: the sample, the test, the drift, the backlog. */
+function evidenceLine(row: SustainDecisionRow): Html {
+  const c = row.comparison;
+  if (c)
+    return html`challenger ${percent(c.challengerAccuracy)} vs champion ${percent(c.championAccuracy)} on ${c.samples} <span class="muted">(${c.challengerOnly} vs ${c.championOnly} where they differ, p = ${c.pValue.toExponential(1)})</span>`;
+  const e = row.evidence;
+  if (!e) return html``;
+  return html`${percent(e.accuracy.estimate)} on ${e.samples}${e.pValue !== null ? html` <span class="muted">p = ${e.pValue.toExponential(1)}</span>` : ''} · drift ${e.drift === null ? '–' : e.drift.toFixed(2)} · ${e.waiting} waiting`;
+}
+
 function current(row: SustainDecisionRow, tz: string): Html {
   const e = row.evidence;
   if (!e) return html``;
   const recall = Object.entries(e.recall).map(
     ([label, r]) => html`<li>${label}: ${range(r.recall)} <span class="muted">of ${r.samples}</span></li>`,
   );
-  return html`<dl class="sustain-now">
+  const stale = row.status === 'stale';
+  return html`${stale ? html`<p class="sustain-warning" role="status">Labelling lags: the oldest of ${e.waiting} unbiased samples has waited ${hours(e.oldestWaitingMs)}. The trailing accuracy below describes the plots up to ${e.to ? dateTime(e.to, tz) : 'the last label'}, not now.</p>` : ''}${row.status === 'drifting' ? html`<p class="sustain-warning" role="status">The model's confidences drifted from its training set's: the detector may have changed. Label the unbiased sample to tell.</p>` : ''}<dl class="sustain-now">
 <dt>Status</dt><dd><span class="sustain-status sustain-${row.status}">${row.status}</span> ${STATUS_TEXT[row.status] ?? ''} <span class="muted">(model ${row.modelId}, ${dateTime(row.at, tz)})</span></dd>
-<dt>Trailing accuracy</dt><dd>${range(e.accuracy)} on the last ${e.samples} unbiased labelled samples (${e.correct} right)${e.from && e.to ? html` <span class="muted">sampled ${dateTime(e.from, tz)} to ${dateTime(e.to, tz)}</span>` : ''}; validation ${percent(e.validationAccuracy)}${e.pValue !== null ? html` <span class="muted">p = ${e.pValue.toExponential(1)}</span>` : ''}</dd>
+<dt>Trailing accuracy</dt><dd class="${stale ? 'is-stale' : ''}">${range(e.accuracy)} on the last ${e.samples} unbiased labelled samples (${e.correct} right)${e.from && e.to ? html` <span class="muted">sampled ${dateTime(e.from, tz)} to ${dateTime(e.to, tz)}</span>` : ''}; validation ${percent(e.validationAccuracy)}${e.pValue !== null ? html` <span class="muted">p = ${e.pValue.toExponential(1)}</span>` : ''}${intervalBar(e.accuracy, e.validationAccuracy)}</dd>
 <dt>Recall per label</dt><dd>${recall.length ? html`<ul class="inline-list">${recall}</ul>` : '–'}</dd>
-<dt>Label freshness</dt><dd>${e.waiting} unbiased samples wait for a label${e.waiting ? `, the oldest for ${hours(e.oldestWaitingMs)}` : ''}${row.status === 'stale' ? html` <strong>(stale: not current)</strong>` : ''}</dd>
-<dt>Confidence drift</dt><dd>${e.drift === null ? html`<span class="muted">too few verdicts</span>` : `PSI ${e.drift.toFixed(3)}`}</dd>
+<dt>Label freshness</dt><dd>${e.waiting} unbiased samples wait for a label${e.waiting ? `, the oldest for ${hours(e.oldestWaitingMs)}` : ''}${stale ? html` <strong class="sustain-stale">(stale: not current)</strong>` : ''}</dd>
+<dt>Confidence drift</dt><dd>${e.drift === null ? html`<span class="muted">too few verdicts</span>` : html`PSI ${e.drift.toFixed(3)} <span class="muted">(over 0.25: drifting)</span>`}</dd>
 </dl>`;
 }
 
 export function sustainSection(d: SustainData, tz: string): Html {
   const rows = d.history.map(
     (r) =>
-      html`<tr><td>${dateTime(r.at, tz)}</td><td>${r.kind === 'assessed' ? 'assessment' : 'comparison'}</td><td><span class="sustain-status sustain-${r.status}">${r.status}</span></td><td>${r.kind === 'compared' ? `${r.modelId} vs ${r.championId ?? '?'}` : r.modelId}</td><td>${r.why}</td></tr>`,
+      html`<tr><td class="when">${dateTime(r.at, tz)}</td><td>${r.kind === 'assessed' ? 'assessment' : 'comparison'}</td><td><span class="sustain-status sustain-${r.status}">${r.status}</span></td><td class="model">${r.kind === 'compared' ? `${r.modelId} vs ${r.championId ?? '?'}` : r.modelId}</td><td class="evidence">${evidenceLine(r)}</td><td class="why">${r.why}</td></tr>`,
   );
-  return html`<section class="sustain" id="sustain"><h2>Self-sustaining loop <span class="muted">(unbiased labelled sample)</span></h2>
+  return html`<section class="sustain panel" id="sustain"><h2>Self-sustaining loop <span class="muted">(unbiased labelled sample)</span></h2>
 ${d.latest ? current(d.latest, tz) : html`<p class="empty-note">No assessment yet: the loop assesses plot types with an active model (hydra worker sustain).</p>`}
-${rows.length ? html`<table class="sustain-history"><thead><tr><th>When</th><th>Decision</th><th>Status</th><th>Model</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
+${rows.length ? html`<h3>Decisions</h3><table class="sustain-history"><thead><tr><th>When</th><th>Decision</th><th>Status</th><th>Model</th><th>Evidence</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
 </section>`;
 }
