@@ -17,7 +17,9 @@ import { registerUserCommands } from './users.ts';
 // Each area of Hydra adds its own sub-commands; this file only wires them.
 const program = new Command('hydra')
   .description('Hydra: classifies detector monitoring plots as they arrive, and learns from the experts')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // A command's options come before its sub-commands': `train cancel ID --user U` gives --user to cancel.
+  .enablePositionalOptions();
 
 registerEventCommands(program);
 registerConfigCommands(program);

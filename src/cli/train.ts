@@ -7,7 +7,13 @@ import { tokenSchema } from '../events/define.ts';
 import { activationBarOf } from '../models/decide.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
 import { progressLine } from '../training/plan.ts';
-import { followTraining, givenParameters, requestTraining, trainingParameterText } from '../training/request.ts';
+import {
+  cancelTraining,
+  followTraining,
+  givenParameters,
+  requestTraining,
+  trainingParameterText,
+} from '../training/request.ts';
 import { barProblems } from '../training/evaluate.ts';
 import { evaluationSummary, failureSummary } from '../training/summary.ts';
 import { defaultUser, parseOptions, userSchema } from './options.ts';
@@ -16,7 +22,7 @@ import { defaultUser, parseOptions, userSchema } from './options.ts';
 export const EXIT_UNDER_BAR = 3;
 
 const trainOptions = trainingParameterText.extend({
-  plotType: tokenSchema,
+  plotType: z.string({ error: 'required: --plot-type NAME' }).pipe(tokenSchema),
   reason: z.string().max(500).default(''),
   user: userSchema.optional(),
   wait: z.boolean().default(false),
@@ -24,12 +30,36 @@ const trainOptions = trainingParameterText.extend({
 });
 
 export function registerTrainCommands(program: Command): void {
-  program
-    .command('train')
+  const train = program.command('train');
+  train
+    .command('cancel')
+    .description('cancel a training run that has not finished: a worker training it stops, a queued one never starts')
+    .argument('<training>', 'the training id (hydra train printed it; the Library lists it)')
+    .option('--user <name>', 'who')
+    .option('--reason <text>')
+    .action(async (id: string, raw: unknown) => {
+      const o = parseOptions(
+        z.object({ id: tokenSchema, user: userSchema.optional(), reason: z.string().max(500).optional() }),
+        { ...(raw as object), id },
+      );
+      const user = o.user ?? defaultUser();
+      const hydra = await openHydra(loadConfig(), { producer: 'train', services: 'find' });
+      try {
+        await cancelTraining(
+          hydra.log,
+          { trainingId: o.id, user, ...(o.reason ? { reason: o.reason } : {}) },
+          { producer: 'cli', user, correlationId: `cancel:${o.id}` },
+        );
+        console.log(`training ${o.id} cancelled`);
+      } finally {
+        await hydra.close();
+      }
+    });
+  train
     .description(
       "ask for a model of a plot type to be trained from its labels (a training worker does it: hydra up, or hydra worker training); --wait follows it and exits 0 when it completes, 1 when it fails, 3 when the model is under the plot type's activation bar",
     )
-    .requiredOption('--plot-type <name>', 'the plot type')
+    .option('--plot-type <name>', 'the plot type (required)')
     .option('--epochs <n>', 'most epochs (early stopping may end sooner; default 30)')
     .option('--learning-rate <x>', 'initial learning rate (default 0.003)')
     .option('--batch-size <n>', 'default 32')

@@ -129,10 +129,13 @@ export const trainingFailed = defineEvent({
       'trainer-crashed',
       'dataset-error',
       'invalid-request',
+      'cancelled',
     ]),
     reason: z.string().max(4000),
+    /** Who cancelled it (code `cancelled`): from the Library or `hydra train cancel`. */
+    user: z.string().max(100).optional(),
   }),
-  description: 'A training run failed, with the reason.',
+  description: 'A training run failed, with the reason (or was cancelled, code cancelled, by someone).',
   key: (d) => d.trainingId,
 });
 

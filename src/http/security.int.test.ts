@@ -286,6 +286,22 @@ const cases: Record<string, Case> = {
     form: { comment: 'fine' },
     expectType: 'model.signed-off',
   },
+  'POST /training/:trainingId/cancel': {
+    role: 'expert',
+    before: async () => {
+      const trainingId = 'FCAL_ring-sec-queued';
+      await h.append([
+        {
+          type: 'training.requested',
+          metadata: { ...meta, user: 'test' },
+          data: { trainingId, plotType: 'FCAL_ring', parameters: {}, reason: '', requester: 'test' },
+        },
+      ]);
+      return { trainingId };
+    },
+    form: { reason: 'not needed' },
+    expectType: 'training.failed',
+  },
   'POST /training/:trainingId/reject': {
     role: 'expert',
     params: { trainingId: REPORT },

@@ -19,7 +19,9 @@ export type ModelLifecycleErrorCode =
   | 'HYDRA_MODEL_UNDER_BAR'
   | 'HYDRA_PLOT_TYPE_UNKNOWN'
   | 'HYDRA_MODEL_NO_ROLLBACK'
-  | 'HYDRA_MODEL_BAD_THRESHOLD';
+  | 'HYDRA_MODEL_BAD_THRESHOLD'
+  | 'HYDRA_TRAINING_UNKNOWN'
+  | 'HYDRA_TRAINING_FINISHED';
 
 const STATUS: Record<ModelLifecycleErrorCode, number> = {
   HYDRA_MODEL_UNKNOWN: 404,
@@ -32,6 +34,8 @@ const STATUS: Record<ModelLifecycleErrorCode, number> = {
   HYDRA_PLOT_TYPE_UNKNOWN: 404,
   HYDRA_MODEL_NO_ROLLBACK: 409,
   HYDRA_MODEL_BAD_THRESHOLD: 400,
+  HYDRA_TRAINING_UNKNOWN: 404,
+  HYDRA_TRAINING_FINISHED: 409,
 };
 
 export class ModelLifecycleError extends Error {

@@ -174,3 +174,6 @@ export function progressLine(
   const bal = p.valBalancedAccuracy !== undefined ? ` (balanced ${(100 * p.valBalancedAccuracy).toFixed(1)}%)` : '';
   return `training ${trainingId}: epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}${vl} val acc ${(100 * p.valAccuracy).toFixed(1)}%${bal}${ips}`;
 }
+
+/** The dedup id of a training's one outcome (completed, failed or cancelled): a second outcome is never stored. */
+export const outcomeId = (trainingId: string): string => `training.outcome:${trainingId}`;

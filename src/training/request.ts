@@ -10,7 +10,8 @@ import { encodeKey } from '../events/subjects.ts';
 import { trainingParametersSchema } from '../events/training.ts';
 import type { PlotTypeLookup } from '../labels/decide.ts';
 import { ModelLifecycleError } from '../models/decide.ts';
-import { newTrainingId } from './plan.ts';
+import { newTrainingId, outcomeId } from './plan.ts';
+import { readMatching } from '../events/query.ts';
 
 /** Asking for a model (`hydra train`, the Library's Train form) and following the run until its outcome. */
 
@@ -111,4 +112,38 @@ export async function followTraining(
     opts.signal?.removeEventListener('abort', stop);
     await messages.close().catch(() => undefined);
   }
+}
+
+/**
+ * Cancels a training run that has no outcome yet (\`hydra train cancel\`, the Library's Cancel button): its outcome is
+ * \`training.failed\` with code \`cancelled\` and who did it, under the one outcome id (a worker finishing at the same
+ * moment stores one of the two). A worker training it stops the trainer; a request still queued is never started.
+ */
+export async function cancelTraining(
+  log: EventLog,
+  cmd: { trainingId: string; user: string; reason?: string },
+  metadata: EventMetadata,
+): Promise<AppendResult> {
+  const [request] = await readMatching(log, log.names.subject('training.requested', cmd.trainingId));
+  if (request?.type !== 'training.requested')
+    throw new ModelLifecycleError('HYDRA_TRAINING_UNKNOWN', `no training "${cmd.trainingId}" was requested`);
+  const finished =
+    (await log.lastSubjectSeq('training.completed', cmd.trainingId)) > 0 ||
+    (await log.lastSubjectSeq('training.failed', cmd.trainingId)) > 0;
+  if (finished) throw new ModelLifecycleError('HYDRA_TRAINING_FINISHED', `training ${cmd.trainingId} has finished`);
+  const r = await log.append({
+    type: 'training.failed',
+    id: outcomeId(cmd.trainingId),
+    metadata: { ...metadata, user: cmd.user },
+    data: {
+      trainingId: cmd.trainingId,
+      plotType: request.data.plotType,
+      code: 'cancelled',
+      reason: `cancelled by ${cmd.user}${cmd.reason ? `: ${cmd.reason}` : ''}`,
+      user: cmd.user,
+    },
+  });
+  if (r.duplicate)
+    throw new ModelLifecycleError('HYDRA_TRAINING_FINISHED', `training ${cmd.trainingId} has just finished`);
+  return r;
 }

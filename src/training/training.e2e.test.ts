@@ -315,4 +315,35 @@ describe('labels, training and the model registry, end to end', () => {
       ]),
     );
   });
+  it('cancels a run from the command line: the trainer stops, the outcome names who cancelled, the worker goes on', async () => {
+    const started = await hydra('train', '--plot-type', A, '--epochs', '500', '--patience', '0', '--batch-size', '8');
+    expect(started.code, started.stderr).toBe(0);
+    const id = /requested training (\S+)/.exec(started.stdout)![1]!;
+    // Wait until it trains (its first epoch is on the stream), then cancel it.
+    for (let i = 0; i < 1200; i++) {
+      const p = await readMatching(log, env.names.subject('training.progress', id));
+      if (p.length > 0) break;
+      await sleep(100);
+    }
+    const cancel = await hydra('train', 'cancel', id, '--user', 'carol', '--reason', 'wrong plot type');
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(cancel.stdout).toContain(`training ${id} cancelled`);
+    const again = await hydra('train', 'cancel', id, '--user', 'carol');
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('has finished');
+    // The worker is free again: the next request trains and completes.
+    const next = await hydra('train', '--plot-type', A, '--epochs', '1', '--wait', '--timeout', '200');
+    expect([0, 3], next.stderr + workerOutput.join('')).toContain(next.code);
+    const outcomes = [
+      ...(await readMatching(log, env.names.subject('training.completed', id))),
+      ...(await readMatching(log, env.names.subject('training.failed', id))),
+    ];
+    expect(outcomes.map((e) => [e.type, e.metadata.user])).toEqual([['training.failed', 'carol']]);
+    expect(outcomes[0]!.data).toMatchObject({
+      code: 'cancelled',
+      user: 'carol',
+      reason: 'cancelled by carol: wrong plot type',
+    });
+    expect(workerOutput.join('')).toContain(`training ${id}: cancelled`);
+  }, 240_000);
 });

@@ -1,7 +1,8 @@
 import { ack, DurableConsumer, nak, type ConsumerStats, type Delivery, type Outcome } from '../events/consume/index.ts';
 import type { EventMetadata } from '../events/envelope.ts';
+import { readItem } from '../events/log.ts';
 import { runTrainingJob, type JobOutcome, type TrainingJobDeps } from './job.ts';
-import { failedData, progressLine, salvageRequestIds, type TrainingRequest } from './plan.ts';
+import { failedData, outcomeId, progressLine, salvageRequestIds, type TrainingRequest } from './plan.ts';
 
 export interface TrainingWorkerStats {
   handled: number;
@@ -12,9 +13,6 @@ export interface TrainingWorkerStats {
 /** Attempts of one request that end in an unexpected error before it is recorded as failed. */
 export const MAX_ATTEMPTS = 3;
 const ACK_WAIT_MS = 60_000;
-
-/** The dedup id of a training's one outcome (completed or failed): a second outcome is never stored. */
-export const outcomeId = (trainingId: string): string => `training.outcome:${trainingId}`;
 
 /**
  * The training worker: a durable JetStream consumer on training.requested, one request at a time per
@@ -107,7 +105,17 @@ export class TrainingWorker {
       this.deps.say(
         `training ${request.trainingId}: ${request.plotType}, requested by ${request.requester || 'someone'}${request.reason ? ` (${request.reason})` : ''}`,
       );
-      const outcome = await this.train(request, metadata, signal);
+      const cancel = this.cancellation(request.trainingId, signal);
+      let outcome: JobOutcome;
+      try {
+        outcome = await this.train(request, metadata, cancel.signal);
+      } finally {
+        cancel.stop();
+      }
+      if (outcome.kind === 'cancelled' && cancel.byUser()) {
+        this.deps.say(`training ${request.trainingId}: cancelled`);
+        return ack; // its outcome is the cancellation, already in the stream
+      }
       if (outcome.kind === 'cancelled') return nak();
       await this.append(outcome, metadata);
       if (outcome.kind === 'completed') {
@@ -144,6 +152,46 @@ export class TrainingWorker {
     } finally {
       this.stats.lastMs = performance.now() - t0;
     }
+  }
+
+  /**
+   * A signal that aborts when the worker stops or someone cancels the run (\`cancelTraining\` appends its outcome,
+   * \`training.failed\` with code \`cancelled\`, which this watches for on the run's subject).
+   */
+  private cancellation(trainingId: string, stopping: AbortSignal) {
+    const ctl = new AbortController();
+    let byUser = false;
+    const onStop = () => ctl.abort();
+    stopping.addEventListener('abort', onStop, { once: true });
+    const log = this.deps.log;
+    const sub = log.nc.subscribe(log.names.subject('training.failed', trainingId), {
+      callback: (_err, msg) => {
+        const item = readItem(msg.data, 0, msg.subject);
+        if (item.ok && item.event.type === 'training.failed' && item.event.data.code === 'cancelled') {
+          byUser = true;
+          ctl.abort();
+        }
+      },
+    });
+    // A cancellation appended before the subscription started is in the stream already.
+    void this.cancelledAlready(trainingId).then((yes) => {
+      if (yes) {
+        byUser = true;
+        ctl.abort();
+      }
+    });
+    return {
+      signal: ctl.signal,
+      byUser: () => byUser,
+      stop: () => {
+        sub.unsubscribe();
+        stopping.removeEventListener('abort', onStop);
+      },
+    };
+  }
+
+  private async cancelledAlready(trainingId: string): Promise<boolean> {
+    return (await this.deps.log.lastSubjectSeq('training.failed', trainingId)) > 0;
   }
 
   /** Runs the job, appending a training.progress event per epoch (in order, before the outcome). */

@@ -14,6 +14,7 @@ import { plotTypeRow } from '../../projections/plot-types/queries.ts';
 import { trainingRow } from '../../projections/trainings/queries.ts';
 import type { TrainingRow } from '../../projections/trainings/table.ts';
 import { cellOf, loadValPredictions, misclassifiedOf, samplesOf } from '../../training/report.ts';
+import { cancelTraining } from '../../training/request.ts';
 import { optionalText } from '../../text-input.ts';
 import { HttpError, NotFoundError, RequestValidationError } from '../errors.ts';
 import { actor, actorMetadata, requireRoleFor } from '../plugins/auth.ts';
@@ -30,6 +31,7 @@ const cellFields = {
 export const reportQuery = z.object(cellFields);
 export const relabelBody = z.object({ image: sha256Schema, label: tokenSchema, batch: z.uuid(), ...cellFields });
 const signOffBody = z.object({ comment: optionalText(z.string().trim().max(2000)) });
+const cancelBody = z.object({ reason: optionalText(z.string().trim().max(500)) });
 const rejectBody = z.object({ comment: z.string().trim().min(1, 'say why the model must not be used').max(1900) });
 
 type Cell = { true?: string | undefined; predicted?: string | undefined };
@@ -167,6 +169,31 @@ export const trainingRoutes: FastifyPluginAsync = async (app0) => {
         await signOffModel(log, { modelId, user, ...(comment ? { comment } : {}) }, actorMetadata(req));
         return `${modelId} signed off by ${user}.`;
       }),
+  );
+
+  app.post(
+    '/training/:trainingId/cancel',
+    { config: { access: 'expert' }, schema: { params: byTraining, body: cancelBody } },
+    async (req, reply) => {
+      const t = await run(req.params.trainingId);
+      const plot = await plotTypeRow(db, t.plotType);
+      if (!plot) throw new NotFoundError(`plot type ${t.plotType}`);
+      const user = requireRoleFor(req, 'expert', plot.detector).name;
+      const reason = req.body.reason;
+      try {
+        await cancelTraining(
+          log,
+          { trainingId: t.trainingId, user, ...(reason ? { reason } : {}) },
+          actorMetadata(req),
+        );
+        await shown(db, log);
+        const ok = `Training ${t.trainingId} cancelled.`;
+        return page(req, reply, (await trainingRow(db, t.trainingId)) ?? t, {}, { ok });
+      } catch (err) {
+        const { status, problem } = lifecycleProblem(err);
+        return page(req, reply, t, {}, { problem }, status);
+      }
+    },
   );
 
   app.post(

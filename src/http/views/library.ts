@@ -193,7 +193,7 @@ ${d.runs.map((t) => {
   return html`<tr class="run-${t.status}" data-training="${t.trainingId}"><th scope="row"><a href="${reportHref(t.trainingId)}">${t.trainingId}</a></th><td>${t.status}</td>
 <td>${by(t.requester || 'someone', t.requestedAt, ctx)}</td>
 <td>${last ? html`epoch ${last.epoch} of ${last.epochs}, loss ${last.loss.toFixed(3)}, validation accuracy ${percent(last.valAccuracy)}` : html`<span class="muted">not started</span>`}</td>
-<td>${t.failureCode ? html`<strong class="warn">${t.failureCode}</strong> ${t.failureReason ?? ''}` : ''}</td></tr>`;
+<td>${t.failureCode ? html`<strong class="warn">${t.failureCode}</strong> ${t.failureReason ?? ''}` : ''}${d.mayAct && (t.status === 'requested' || t.status === 'running') ? post(ctx, href(['training', t.trainingId, 'cancel']), html`<button type="submit" class="danger">Cancel</button>`) : ''}</td></tr>`;
 })}
 </tbody></table></div>`;
 }

@@ -127,7 +127,8 @@ export function trainingView(d: ReportData, ctx: PageContext, notice: ReportNoti
     t.status === 'failed'
       ? html`<p class="flash bad">Failed: <strong>${t.failureCode}</strong> ${t.failureReason}</p>`
       : t.status !== 'completed'
-        ? html`<p class="flash">${t.status === 'running' ? `Training: epoch ${t.epochs.at(-1)?.epoch ?? 0} of ${t.parameters?.epochs ?? '?'}` : 'Waiting for a training worker.'}</p>`
+        ? html`<p class="flash">${t.status === 'running' ? `Training: epoch ${t.epochs.at(-1)?.epoch ?? 0} of ${t.parameters?.epochs ?? '?'}` : 'Waiting for a training worker.'}</p>
+${d.mayJudge ? post(ctx, href(['training', t.trainingId, 'cancel']), html`<input name="reason" maxlength="500" placeholder="why (optional)" aria-label="why cancel" size="30"> <button type="submit" class="danger">Cancel training</button>`) : ''}`
         : '';
   const main = html`<section class="report" data-training="${t.trainingId}">
 <h1>Training report <span class="muted">${t.trainingId}</span></h1>
