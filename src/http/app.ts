@@ -18,6 +18,7 @@ import { actionRoutes } from './routes/actions.ts';
 import { signInRoutes } from './routes/signin.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { plotTypeRoutes } from './routes/plot-types.ts';
+import { modelImportRoutes } from './routes/model-import.ts';
 import { labelerRoutes } from './routes/labeler.ts';
 import { libraryRoutes } from './routes/library.ts';
 import { trainingRoutes } from './routes/training.ts';
@@ -96,6 +97,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(plotTypeRoutes);
   await app.register(labelerRoutes);
   await app.register(libraryRoutes);
+  await app.register(modelImportRoutes);
   await app.register(trainingRoutes);
   await app.register(thresholdsRoutes);
   if (opts.upload) await app.register(uploadRoutes, opts.upload);

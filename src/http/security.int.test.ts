@@ -8,6 +8,8 @@ import { tempDirs } from '../../test/support/ingest.ts';
 import { trainingRun, valPredictionsJson } from '../../test/support/trainings.ts';
 import { plotTypeInfo, plotTypeSpec, renderPlot } from '../../fixtures/generator/index.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
+import { plotTypeSpecSchema } from '../events/plottype.ts';
+import { trainAndActivate } from '../../test/support/model.ts';
 import { Ingestor } from '../ingest/ingest.ts';
 import type { RouteInfo } from './plugins/auth.ts';
 
@@ -121,6 +123,8 @@ interface Case {
   readonly before?: () => Promise<Record<string, string> | undefined>;
   readonly upload?: boolean;
   readonly expectType: string;
+  /** Posts it itself (a multipart form with a file) instead of the plain form post. */
+  readonly post?: (who: Browser) => Promise<{ statusCode: number; body: string }>;
   /** The event's data is a whole configuration (a plot type's, as in a plot-types file): the user is in its metadata. */
   readonly userInMetadataOnly?: boolean;
 }
@@ -227,6 +231,27 @@ const cases: Record<string, Case> = {
     },
     expectType: 'plottype.defined',
     userInMetadataOnly: true,
+  },
+  'POST /library/models/import': {
+    role: 'expert',
+    post: async (who) => {
+      // A real ONNX file (a tiny trained model), imported as a model trained elsewhere.
+      // Generated FCAL plots at FCAL_ring's input size (the generator draws the plot types it knows).
+      const spec = plotTypeSpecSchema.parse({
+        ...plotTypeSpec(plotTypeInfo('FCAL_occupancy')!),
+        input: { width: 160, height: 120, channels: 3 },
+      });
+      const seq = await lastSeq(h.log);
+      await trainAndActivate(h.log, h.blobs, spec, { mode: 'dead_crate', perClass: 8, epochs: 1, activate: false });
+      const done = (await eventsAfter(h.log, seq)).find((e) => e.type === 'training.completed');
+      const bytes = await h.blobs.get((done!.data as { onnx: string }).onnx);
+      return who.postFile(
+        '/library/models/import',
+        { plot: 'FCAL_ring', labels: 'Good, Bad' },
+        { name: 'm.onnx', bytes },
+      );
+    },
+    expectType: 'model.imported',
   },
   'POST /library/train': {
     role: 'expert',
@@ -365,7 +390,7 @@ describe('every route from the router', () => {
         ).toEqual([`token:${made.tokenId}`]);
         continue;
       }
-      res = await who.post(fill(r.url, params), c.form ?? {});
+      res = c.post ? await c.post(who) : await who.post(fill(r.url, params), c.form ?? {});
       expect(res.statusCode, `${key}: ${res.body.slice(0, 200)}`).toBeLessThan(400);
       const events = (await eventsAfter(h.log, seq)).filter((e) => e.type === c.expectType);
       const name = { admin: 'root-admin', expert: 'fcal-expert', labeler: 'crew-chief', viewer: 'watcher' }[c.role];

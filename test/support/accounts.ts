@@ -84,6 +84,37 @@ export class Browser {
     return this.keep(await this.app.inject(opts));
   }
 
+  /** A multipart form post with one file, as a browser sends a form with a file input (the CSRF token as a field). */
+  async postFile(
+    url: string,
+    fields: Record<string, string>,
+    file: { name: string; field?: string; bytes: Uint8Array },
+  ): Promise<LightMyRequestResponse> {
+    const boundary = `----hydra${Math.random().toString(16).slice(2)}`;
+    const parts = Object.entries({ _csrf: this.csrf, ...fields }).map(
+      ([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`,
+    );
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'file'}"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+    const payload = Buffer.concat([
+      Buffer.from(parts.join('') + head),
+      file.bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    return this.keep(
+      await this.app.inject({
+        method: 'POST',
+        url,
+        payload,
+        headers: {
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          accept: 'text/html',
+          cookie: this.cookieHeader(),
+          origin: this.origin,
+        },
+      }),
+    );
+  }
+
   /** Signs in through the sign-in page; throws unless it worked. Picks up the signed-in page's CSRF token. */
   async signIn(user: string, password = TEST_PASSWORD): Promise<this> {
     await this.get('/signin');

@@ -5,6 +5,7 @@ import { balancedAccuracy } from '../../training/evaluate.ts';
 import { duration, percent, when } from '../format.ts';
 import { href, html, type Html, type Part } from '../html.ts';
 import { curveLegend, curveSvg } from './curve.ts';
+import { importForm } from './model-import.ts';
 import { csrfField, type PageContext, type View } from './layout.ts';
 
 /** A model as the Library shows it: its registry row, the training run that made it, and why it is under the bar. */
@@ -275,7 +276,7 @@ ${notice.problem ? html`<p class="flash bad" role="alert">${notice.problem}</p>`
 <h2>${d.plot.spec.title ?? d.plot.name} <span class="muted">${d.plot.detector}</span></h2>
 <p class="active-model">${active ? html`Active model: <a href="#model-${active.row.modelId}"><strong>${active.row.modelId}</strong></a>, activated by ${by(active.row.activatedBy, active.row.activatedAt, ctx)}` : html`<strong class="warn">No active model</strong>: images of this plot type are not classified.`}
 ${d.mayAct && rollback ? post(ctx, '/library/rollback', html`<input type="hidden" name="plot" value="${d.plot.name}"><button type="submit">Roll back to ${rollback}</button>`) : ''}</p>
-${d.mayAct ? trainForm(d, ctx) : ''}
+${d.mayAct ? html`${trainForm(d, ctx)}${importForm(d.plot, ctx)}` : ''}
 ${runsTable(d, ctx)}
 <h2>Models</h2>
 ${d.models.length ? modelTable(d, ctx) : html`<p class="muted">No models yet.</p>`}
