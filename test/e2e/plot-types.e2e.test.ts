@@ -175,4 +175,12 @@ describe('the plot-type admin in a browser', () => {
     await page.screenshot({ path: `${SHOTS}/plot-type-problems.png`, fullPage: true });
     expect(await lastSeq(h.log)).toBe(seq);
   });
+
+  it("offers the Library's Import ONNX form to an Admin", async () => {
+    const page = await signIn(`/library?plot=${PLOT}`);
+    await page.locator('details.import-model summary').click();
+    await page.locator('details.import-model input[type="file"]').waitFor();
+    await page.locator('details.import-model').screenshot({ path: `${SHOTS}/library-import.png` });
+    expect(pageErrors).toEqual([]);
+  });
 });
