@@ -1,4 +1,5 @@
 import type { ModelRow } from '../../projections/models/table.ts';
+import type { SustainDecisionRow } from '../../projections/sustain/table.ts';
 import type { PlotTypeRow } from '../../projections/plot-types/table.ts';
 import type { TrainingRow } from '../../projections/trainings/table.ts';
 import { balancedAccuracy } from '../../training/evaluate.ts';
@@ -7,6 +8,7 @@ import { href, html, type Html, type Part } from '../html.ts';
 import { curveLegend, curveSvg } from './curve.ts';
 import { importForm } from './model-import.ts';
 import { csrfField, type PageContext, type View } from './layout.ts';
+import { trailingLine } from './sustain.ts';
 
 /** A model as the Library shows it: its registry row, the training run that made it, and why it is under the bar. */
 export interface LibraryModel {
@@ -26,6 +28,8 @@ export interface LibraryData {
   /** Whether the person looking may act on this plot type (an Expert of its detector, or an Admin). */
   readonly mayAct: boolean;
   readonly compare: readonly [LibraryModel, LibraryModel] | null;
+  /** The self-sustaining loop's latest assessment of the plot type (src/sustain/). */
+  readonly sustain?: SustainDecisionRow | null;
 }
 
 export interface LibraryNotice {
@@ -274,7 +278,7 @@ ${tabs}
 ${notice.ok ? html`<p class="flash" role="status">${notice.ok}</p>` : ''}
 ${notice.problem ? html`<p class="flash bad" role="alert">${notice.problem}</p>` : ''}
 <h2>${d.plot.spec.title ?? d.plot.name} <span class="muted">${d.plot.detector}</span></h2>
-<p class="active-model">${active ? html`Active model: <a href="#model-${active.row.modelId}"><strong>${active.row.modelId}</strong></a>, activated by ${by(active.row.activatedBy, active.row.activatedAt, ctx)}` : html`<strong class="warn">No active model</strong>: images of this plot type are not classified.`}
+<p class="active-model">${active ? html`Active model: <a href="#model-${active.row.modelId}"><strong>${active.row.modelId}</strong></a>, activated by ${by(active.row.activatedBy, active.row.activatedAt, ctx)} ${trailingLine(d.sustain ?? null, active.row.modelId, ctx.tz)}` : html`<strong class="warn">No active model</strong>: images of this plot type are not classified.`}
 ${d.mayAct && rollback ? post(ctx, '/library/rollback', html`<input type="hidden" name="plot" value="${d.plot.name}"><button type="submit">Roll back to ${rollback}</button>`) : ''}</p>
 ${d.mayAct ? html`${trainForm(d, ctx)}${importForm(d.plot, ctx)}` : ''}
 ${runsTable(d, ctx)}

@@ -74,3 +74,15 @@ ${d.latest ? current(d.latest, tz) : html`<p class="empty-note">No assessment ye
 ${rows.length ? html`<h3>Decisions</h3><table class="sustain-history"><thead><tr><th>When</th><th>Decision</th><th>Status</th><th>Model</th><th>Evidence</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
 </section>`;
 }
+
+/**
+ * The active model's trailing accuracy in one line (the Library), linked to the Timeline's section; a stale
+ * assessment says it describes the past rather than showing the figure as current.
+ */
+export function trailingLine(row: SustainDecisionRow | null, modelId: string, tz: string): Html {
+  const e = row?.modelId === modelId ? row.evidence : null;
+  const link = html`<a href="/timeline?plot=${encodeURIComponent(row?.plotType ?? '')}#sustain">the loop</a>`;
+  if (!row || !e) return html``;
+  const stale = row.status === 'stale';
+  return html`<span class="trailing-accuracy">· trailing accuracy ${range(e.accuracy)} on ${e.samples} unbiased labelled samples ${e.to ? html`up to ${dateTime(e.to, tz)} ` : ''}<span class="sustain-status sustain-${row.status}">${row.status}</span>${stale ? html` <strong class="sustain-stale">stale: labelling lags ${hours(e.oldestWaitingMs)}, not current</strong>` : ''} (${link})</span>`;
+}

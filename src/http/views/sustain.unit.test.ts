@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SustainDecisionRow } from '../../projections/sustain/table.ts';
-import { sustainSection } from './sustain.ts';
+import { sustainSection, trailingLine } from './sustain.ts';
 
 const interval = { estimate: 0.6, low: 0.45, high: 0.74 };
 const assessed: SustainDecisionRow = {
@@ -44,5 +44,13 @@ describe('the loop on the pages', () => {
 
   it('says when there is no assessment yet', () => {
     expect(sustainSection({ latest: null, history: [] }, 'UTC').value).toContain('No assessment yet');
+  });
+
+  it("gives the Library the active model's trailing accuracy in a line, saying when it is stale", () => {
+    const line = trailingLine(assessed, 'm1', 'UTC').value;
+    expect(line).toContain('60% <span class="muted">(95% 45%–74%)</span> on 40 unbiased labelled samples');
+    expect(line).toContain('stale: labelling lags 30.0 h, not current');
+    expect(line).toContain('href="/timeline?plot=CDC_occ#sustain"');
+    expect(trailingLine(assessed, 'another-model', 'UTC').value).toBe('');
   });
 });
