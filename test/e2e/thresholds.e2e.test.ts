@@ -145,4 +145,37 @@ describe('a model’s thresholds in a browser', () => {
     const after = await verdictOn(bad, 2);
     expect(after).toMatchObject({ modelId, verdict: 'Bad', confidence: before.confidence, confirmed: false });
   });
+  it('an Expert signs off a newly trained model on its report, activates it, and the next verdict is its', async () => {
+    const trainingId = 't-e2e-next';
+    const next = await trainAndActivate(h.log, h.blobs, spec, {
+      mode: 'dead_crate',
+      perClass: 32,
+      epochs: 8,
+      seed: 2,
+      trainingId,
+      activate: false,
+    });
+    await h.caughtUp(await lastSeq(h.log));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const report = `/training/${trainingId}`;
+    await page.goto(`${base}/signin?next=${encodeURIComponent(report)}`);
+    await page.locator('input[name="user"]').fill('fay');
+    await page.locator('input[name="password"]').fill('fay password 1234');
+    await page.locator('.signin-form button').click();
+    await page.waitForURL(`${base}${report}`);
+    await page.locator('input[aria-label="sign-off comment"]').fill('retrained, fine');
+    await page.locator('.judge button', { hasText: 'Sign off' }).click();
+    await page.locator('.flash', { hasText: 'signed off by fay' }).waitFor();
+    await page.locator('a', { hasText: 'activate it in the Library' }).click();
+    const card = page.locator(`#model-${next.modelId}`);
+    await card.waitFor();
+    const below = card.locator('input[name="belowBar"]');
+    if (await below.count()) await below.check(); // a tiny model may be under the bar
+    await card.locator('button', { hasText: 'Activate' }).click();
+    await page.locator('.flash', { hasText: `${next.modelId} is now active (replacing ${modelId})` }).waitFor();
+    await page.close();
+    await until(async () => (await models.forPlotType(PLOT))?.modelId === next.modelId, 'the new model in use');
+    const good = (await renderPlot({ plotType: PLOT, label: 'Good', seed: 778, width: 400, height: 300 })).png;
+    expect(await verdictOn(good, 3)).toMatchObject({ modelId: next.modelId });
+  }, 300_000);
 });
