@@ -252,6 +252,7 @@ export function decide(state: PlotAlarmState, e: VerdictEvent, ctx: DecisionCont
         label: e.data.verdict,
         confidence: Math.min(...entries.map((x) => x.confidence)),
         firstImageId: first.imageId,
+        firstArrivalId: arrivalOf(first),
         imageIds: entries.map((x) => x.imageId),
         imageCount: streakCount(next.problem),
         raisedAt: e.time,

@@ -118,6 +118,7 @@ describe('alarm policy', () => {
           confidence: 0.8,
           episode: 1,
           firstImageId: shaOf('img1'),
+          firstArrivalId: shaOf('img1'),
           imageIds: [shaOf('img1'), shaOf('img2'), shaOf('img3')],
           raisedAt: at(3),
         },
@@ -132,7 +133,15 @@ describe('alarm policy', () => {
     const first = same(1);
     given(first, same(2))
       .when(same(3))
-      .then({ type: 'alarm.raised', data: { firstImageId: shaOf('img1'), imageIds: Array(3).fill(shaOf('img1')) } });
+      .then({
+        type: 'alarm.raised',
+        // The alarm opens the arrival that began it, not the bytes' latest arrival.
+        data: {
+          firstImageId: shaOf('img1'),
+          firstArrivalId: shaOf('img1 chunk 1'),
+          imageIds: Array(3).fill(shaOf('img1')),
+        },
+      });
     // The same verdict again (a redelivery) is still one.
     given(first, first).when(same(3)).then();
   });

@@ -3,6 +3,7 @@ import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
 import { arrived, meta, plotTypeSpec, randomSha } from '../../test/support/events.ts';
 import { waitFor } from '../../test/support/http-sink.ts';
 import type { HydraEventOf } from '../events/catalog.ts';
+import { arrivalIdOf } from '../events/image.ts';
 import { EventLog, type AnyNewEvent } from '../events/log.ts';
 import { PlotTypeCache } from '../plottypes/cache.ts';
 import { acknowledgeAlarm } from './acknowledge.ts';
@@ -26,14 +27,16 @@ function verdict(
   const c = opts.confidence ?? 0.95;
   const a = arrived(imageId, plot) as AnyNewEvent & { type: 'image.arrived' };
   const where = { run: opts.run ?? 4242, chunk: a.data.chunk, pad: a.data.pad, arrivedAt: a.data.arrivedAt };
+  // An arrival's id is not its image's (the same bytes may arrive again elsewhere).
+  const arrivalId = arrivalIdOf({ plotType: plot, ...where, imageId });
   return [
-    { ...a, data: { ...a.data, ...where } },
+    { ...a, data: { ...a.data, ...where, arrivalId } },
     {
       type: 'inference.completed',
       id: `inference.completed:${imageId}`,
       metadata: meta,
       data: {
-        arrivalId: imageId,
+        arrivalId,
         imageId,
         plotType: plot,
         ...where,
@@ -96,9 +99,10 @@ describe('alarm worker on real NATS', () => {
     try {
       const P = 'CDC_occ';
       // Good, then two Bad and an Unconfirmed (no alarm yet), a third Bad (alarm), more Bad (nothing new).
+      const firstBad = verdict(P, 'Bad');
       for (const e of [
         verdict(P, 'Good'),
-        verdict(P, 'Bad'),
+        firstBad,
         verdict(P, 'Bad'),
         verdict(P, 'Bad', { confirmed: false, confidence: 0.6 }),
       ])
@@ -116,6 +120,10 @@ describe('alarm worker on real NATS', () => {
         data: { alarmId: `${P}-1`, plotType: P, detector: 'CDC', run: 4242, label: 'Bad', confidence: 0.8, episode: 1 },
       });
       expect((raised as HydraEventOf<'alarm.raised'>).data.imageIds).toHaveLength(3);
+      // It names the arrival that began the streak (what its links open), filled from that verdict.
+      const first = firstBad[1] as AnyNewEvent & { type: 'inference.completed' };
+      expect(raised!.data).toMatchObject({ firstImageId: first.data.imageId, firstArrivalId: first.data.arrivalId });
+      expect(first.data.arrivalId).not.toBe(first.data.imageId);
 
       // The saved state is lost (a new bucket, an operator's mistake): the stream still knows the episode is open.
       await (await import('@nats-io/kv').then(({ Kvm }) => new Kvm(env.nc).open(`${log.names.stream}_ALARMS`))).delete(

@@ -11,6 +11,11 @@ export const alarmRaised = defineEvent({
     label: tokenSchema,
     confidence: z.number().min(0).max(1),
     firstImageId: sha256Schema,
+    /**
+     * The arrival (image.arrived's arrivalId) of that first image: what the alarm's links open (the same bytes may have
+     * arrived in other chunks too). Absent in alarms raised before it was recorded (added within version 2).
+     */
+    firstArrivalId: sha256Schema.optional(),
     imageIds: z.array(sha256Schema),
     /** Images in the plot type's problem streak when it was raised (src/verdicts/streak.ts); absent before version 2. */
     imageCount: wholeNumber.optional(),

@@ -13,6 +13,7 @@ import { arrivalIdOf } from '../events/image.ts';
 import { readMatching } from '../events/query.ts';
 import type { EventLog } from '../events/log.ts';
 import { waitForCheckpoints } from './checkpoints.ts';
+import { alarmsProjection } from './alarms/projection.ts';
 import { labelQueueProjection } from './label-queue/projection.ts';
 import { plotStatusProjection } from './plot-status/projection.ts';
 import { erase, type AnyProjection } from './runtime/projection.ts';
@@ -29,7 +30,12 @@ import { verdictsProjection } from './verdicts/projection.ts';
 let env: TestEnv;
 let log: EventLog;
 let dir: string;
-const projections = [erase(verdictsProjection), erase(plotStatusProjection), erase(labelQueueProjection)];
+const projections = [
+  erase(verdictsProjection),
+  erase(plotStatusProjection),
+  erase(labelQueueProjection),
+  erase(alarmsProjection),
+];
 const P = 'CDC_occ';
 const images = [shaOf('old-1'), shaOf('old-2')];
 const timings = { queueMs: 1, preprocessMs: 1, modelMs: 1 };
@@ -68,6 +74,7 @@ const added: Record<string, string[]> = {
   verdicts: ['arrivalId', 'masks'],
   plot_status: ['lastArrivalId', 'arrivalId'],
   label_queue: ['modelId'],
+  alarms: ['firstArrivalId'],
 };
 function oldShape(p: AnyProjection, row: Record<string, unknown>): Record<string, unknown> {
   const out = { ...row };
@@ -119,6 +126,24 @@ describe('migration 0011 (arrivals)', () => {
     await publishV1('inference.completed', images[0]!, verdictV1(images[0]!, 'Bad'), 2);
     await publishV1('image.arrived', images[1]!, arrivedV1(images[1]!, 2), 3);
     await publishV1('inference.completed', images[1]!, verdictV1(images[1]!, 'Bad'), 4);
+    // An alarm raised before alarm.raised named its first arrival (0013 adds the column, NULL as a rebuild makes it).
+    await log.append({
+      type: 'alarm.raised',
+      metadata: meta,
+      data: {
+        alarmId: `${P}-1`,
+        plotType: P,
+        detector: 'CDC',
+        run: 9,
+        label: 'Bad',
+        confidence: 0.9,
+        firstImageId: images[0]!,
+        imageIds: images,
+        imageCount: 2,
+        raisedAt: '2026-11-20T10:04:30.000Z',
+        episode: 1,
+      },
+    });
     const old = await stream();
     expect(old.filter((e) => e.type === 'image.arrived').map((e) => e.version)).toEqual([2, 2]); // read upcast
 
@@ -155,7 +180,8 @@ describe('migration 0011 (arrivals)', () => {
     const runners = projections.map((p) => new ProjectionRunner(env.database, log, p));
     await Promise.all(runners.map((r) => r.start()));
     try {
-      const targets = new Map(projections.map((p) => [p.name, last.seq]));
+      // The alarms read model has nothing new to apply (it follows alarm events only).
+      const targets = new Map(projections.map((p) => [p.name, p.name === 'alarms' ? lastSeq : last.seq]));
       expect(await waitForCheckpoints(env.database.db, targets, { timeoutMs: 30_000 })).toEqual([]);
     } finally {
       await Promise.all(runners.map((r) => r.stop()));
@@ -175,6 +201,8 @@ describe('migration 0011 (arrivals)', () => {
       [P],
     )) as unknown as [Record<string, unknown>[]];
     expect(tile).toEqual({ arrivalId, chunk: 3, streakCount: 0 });
+    const [alarmRows] = await env.database.pool.query('SELECT first_arrival_id AS firstArrivalId FROM alarms');
+    expect(alarmRows).toEqual([{ firstArrivalId: null }]);
     const [queue] = await env.database.pool.query('SELECT image_id AS imageId, model_id AS modelId FROM label_queue');
     expect(queue).toEqual(expect.arrayContaining(images.map((imageId) => ({ imageId, modelId: 'm1' }))));
   });

@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { alarmArrivalId } from '../../projections/alarms/queries.ts';
 import type { AlarmRow } from '../../projections/alarms/table.ts';
 import type { AlarmEvent } from '../book.ts';
 
-/** Where notifications point people: the image that started an episode, the Run page. */
+/** Where notifications point people: the page of the arrival that started an episode, the Run page. */
 export interface Links {
   readonly base: string;
-  image(imageId: string): string;
+  alarm(alarm: Pick<AlarmRow, 'firstArrivalId' | 'firstImageId'>): string;
 }
 
 export function linksFor(publicUrl: string): Links {
   const base = publicUrl.replace(/\/+$/, '');
-  return { base, image: (id) => `${base}/images/${id}` };
+  return { base, alarm: (a) => `${base}/images/${alarmArrivalId(a)}` };
 }
 
 /** What the webhook receives: one POST per alarm event, in stream order. `eventId` is stable across retries. */
@@ -30,6 +31,8 @@ export const webhookPayloadSchema = z.object({
       label: z.string(),
       confidence: z.number(),
       firstImageId: z.string(),
+      /** The arrival of the first image (what imageUrl opens); null for alarms raised before it was recorded. */
+      firstArrivalId: z.string().nullable(),
       imageCount: z.number().int(),
       raisedAt: z.string(),
       state: z.string(),
@@ -77,6 +80,7 @@ export function webhookPayload(e: AlarmEvent, alarm: AlarmRow | undefined, links
           label: alarm.label,
           confidence: alarm.confidence,
           firstImageId: alarm.firstImageId,
+          firstArrivalId: alarm.firstArrivalId,
           imageCount: alarm.imageCount,
           raisedAt: alarm.raisedAt,
           state: alarm.state,
@@ -85,7 +89,7 @@ export function webhookPayload(e: AlarmEvent, alarm: AlarmRow | undefined, links
           comment: alarm.comment,
         }
       : null,
-    imageUrl: alarm ? links.image(alarm.firstImageId) : null,
+    imageUrl: alarm ? links.alarm(alarm) : null,
     ...(user !== undefined ? { user } : {}),
     ...(comment !== undefined ? { comment } : {}),
   };
@@ -110,7 +114,7 @@ export const ALERT_NAME = 'HydraPlotBad';
 export function alertFor(alarm: AlarmRow, opts: { severity: string; links: Links; endsAt: string }): AlertmanagerAlert {
   const resolved = alarm.state === 'resolved' && alarm.resolvedAt !== null;
   const endsAt = resolved ? laterOf(alarm.resolvedAt!, alarm.raisedAt) : opts.endsAt;
-  const image = opts.links.image(alarm.firstImageId);
+  const image = opts.links.alarm(alarm);
   return {
     labels: {
       alertname: ALERT_NAME,

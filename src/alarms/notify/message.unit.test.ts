@@ -13,6 +13,7 @@ const row: AlarmRow = {
   label: 'Bad',
   confidence: 0.913,
   firstImageId: shaOf('a'),
+  firstArrivalId: shaOf('a in chunk 7'),
   imageCount: 3,
   raisedAt: '2026-11-26T10:00:00.000Z',
   state: 'active',
@@ -41,12 +42,17 @@ describe('Alertmanager alerts', () => {
         summary: 'CDC_occ (CDC) is Bad',
         description:
           'CDC_occ turned Bad in run 101072: 3 images in its problem streak, raised at confidence at least 0.91. Alarm CDC_occ-2.',
-        image: `https://hydra.example.org/images/${shaOf('a')}`,
+        image: `https://hydra.example.org/images/${shaOf('a in chunk 7')}`,
       },
       startsAt: '2026-11-26T10:00:00.000Z',
       endsAt: '2026-11-26T10:04:00.000Z',
-      generatorURL: `https://hydra.example.org/images/${shaOf('a')}`,
+      generatorURL: `https://hydra.example.org/images/${shaOf('a in chunk 7')}`,
     });
+  });
+
+  it('an alarm raised before its first arrival was recorded links to its image (which opens its latest arrival)', () => {
+    const old = alertFor({ ...row, firstArrivalId: null }, { severity: 's', links, endsAt: 'x' });
+    expect(old.annotations.image).toBe(`https://hydra.example.org/images/${shaOf('a')}`);
   });
 
   it('a resolved alert has the same labels and ends when the plot was good again (never before it started)', () => {
@@ -90,8 +96,9 @@ describe('webhook payload', () => {
       user: 'ann',
       comment: 'HV trip',
       summary: 'CDC_occ alarm acknowledged by ann',
-      imageUrl: `https://hydra.example.org/images/${shaOf('a')}`,
+      imageUrl: `https://hydra.example.org/images/${shaOf('a in chunk 7')}`,
     });
+    expect(p.alarm).toMatchObject({ firstImageId: shaOf('a'), firstArrivalId: shaOf('a in chunk 7') });
     expect(
       webhookPayload(
         { ...e, type: 'alarm.resolved', data: { alarmId: 'X-1', plotType: 'X', resolvedAt: e.time } } as AlarmEvent,

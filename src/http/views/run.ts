@@ -1,6 +1,6 @@
 import type { Board, RoleHealth } from '../board.ts';
 import type { RunData } from '../queries/run.ts';
-import type { OpenAlarm } from '../../projections/alarms/queries.ts';
+import { alarmArrivalId, type OpenAlarm } from '../../projections/alarms/queries.ts';
 import { streakCountText } from '../../verdicts/streak.ts';
 import type { NewsRow } from '../../projections/news/table.ts';
 import { clock, duration, percent, when } from '../format.ts';
@@ -92,7 +92,7 @@ export function alarmsView(alarms: readonly OpenAlarm[], ctx: ViewContext): Html
   if (alarms.length === 0) return html``;
   return html`<ul class="alarms">${alarms.map(
     (a) => html`<li class="alarm ${a.state}">
-<a class="what" href="${detailUrl(a.firstImageId)}" hx-get="${detailUrl(a.firstImageId)}" hx-target="#detail"><strong>ALARM</strong> ${a.plotType} <span class="muted">(${a.detector})</span> — ${a.label} ${percent(a.confidence)}, since ${when(a.raisedAt, ctx.tz, ctx.now)} · run ${a.run} · <span class="count">${streakCountText({ bad: a.imageCount - a.unconfirmed, unconfirmed: a.unconfirmed })}</span></a>
+<a class="what" href="${detailUrl(alarmArrivalId(a))}" hx-get="${detailUrl(alarmArrivalId(a))}" hx-target="#detail"><strong>ALARM</strong> ${a.plotType} <span class="muted">(${a.detector})</span> — ${a.label} ${percent(a.confidence)}, since ${when(a.raisedAt, ctx.tz, ctx.now)} · run ${a.run} · <span class="count">${streakCountText({ bad: a.imageCount - a.unconfirmed, unconfirmed: a.unconfirmed })}</span></a>
 ${
   a.state === 'acknowledged'
     ? html`<span class="ack">acknowledged by ${a.acknowledgedBy ?? '?'}${a.comment ? html`: “${a.comment}”` : ''}</span>`

@@ -23,6 +23,7 @@ export const alarmsProjection = defineProjection({
           label: d.label,
           confidence: d.confidence,
           firstImageId: d.firstImageId,
+          firstArrivalId: d.firstArrivalId ?? null,
           imageCount: d.imageCount ?? d.imageIds.length,
           raisedAt: utc(d.raisedAt),
           state: 'active',

@@ -17,6 +17,7 @@ describe('alarms projection', () => {
       label: 'Bad',
       confidence: 0.95,
       firstImageId: shaOf('1'),
+      firstArrivalId: shaOf('1 in chunk 4'),
       imageIds: [shaOf('1'), shaOf('2')],
       raisedAt: '2026-11-26T10:00:00.000Z',
     };
@@ -35,6 +36,8 @@ describe('alarms projection', () => {
       state: 'acknowledged',
       confidence: 0.95,
       imageCount: 2,
+      firstImageId: shaOf('1'),
+      firstArrivalId: shaOf('1 in chunk 4'),
       acknowledgedBy: 'shift',
       comment: '<script>alert(1)</script>',
       acknowledgedAt: '2026-11-26T10:05:00.000Z',
@@ -44,6 +47,9 @@ describe('alarms projection', () => {
       e('alarm.resolved', { alarmId: 'al1', plotType: 'CDC_occ', resolvedAt: '2026-11-26T11:00:00.000Z' }),
     ]);
     expect(later.get('al1')).toMatchObject({ state: 'resolved', resolvedAt: '2026-11-26T11:00:00.000Z' });
+    // Raised before the first arrival was recorded: the row says so (null), and its links fall back to the image.
+    const { firstArrivalId: _, ...older } = raised;
+    expect(project(alarmsProjection, [e('alarm.raised', older)]).get('al1')).toMatchObject({ firstArrivalId: null });
   });
 });
 

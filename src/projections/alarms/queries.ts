@@ -3,6 +3,13 @@ import type { Db } from '../../db/connection.ts';
 import { plotStatus } from '../plot-status/table.ts';
 import { alarms, type AlarmRow } from './table.ts';
 
+/**
+ * What an alarm's links open (`/images/<id>`): the arrival of its first image. An alarm raised before that was
+ * recorded names only the image, whose id opens the image's latest arrival.
+ */
+export const alarmArrivalId = (a: Pick<AlarmRow, 'firstArrivalId' | 'firstImageId'>): string =>
+  a.firstArrivalId ?? a.firstImageId;
+
 /** An open alarm with its images counted now: its plot type's problem streak (src/verdicts/streak.ts). */
 export interface OpenAlarm extends AlarmRow {
   /** Of `imageCount`, the Unconfirmed ones. */

@@ -12,6 +12,8 @@ export const alarms = mysqlTable(
     label: varchar('label', { length: 128 }).notNull(),
     confidence: double('confidence').notNull(),
     firstImageId: varchar('first_image_id', { length: 64 }).notNull(),
+    /** The arrival of the first image, which the alarm's links open; null for alarms raised before it was recorded. */
+    firstArrivalId: varchar('first_arrival_id', { length: 64 }),
     imageCount: int('image_count').notNull(),
     raisedAt: isoDatetime('raised_at').notNull(),
     /** 'active', 'acknowledged' or 'resolved'. */
