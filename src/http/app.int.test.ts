@@ -141,7 +141,7 @@ describe('Log, Timeline, Status', () => {
     expect((await get('/timeline?plot=FCAL_ring&span=30d')).body).toContain('hourly means');
   });
 
-  it('shows processes, read models, images per day and the news form; /metrics, /healthz, /readyz', async () => {
+  it('shows processes, read models, arrivals per day and the news form; /metrics, /healthz, /readyz', async () => {
     const now = new Date().toISOString();
     await h.status.put(
       'proc.testhost.42',

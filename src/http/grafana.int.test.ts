@@ -75,6 +75,8 @@ describe('the Grafana dashboard', () => {
     const problems = [...results].find(([k]) => k.startsWith('Confirmed problems'))![1];
     expect(problems.map((r) => r.metric).sort()).toEqual(['Bad', 'Unconfirmed']);
     expect([...results].find(([k]) => k.startsWith('Alarms'))![1]).toHaveLength(1);
+    const perDay = [...results].find(([k]) => k.startsWith('Arrivals per day'))![1];
+    expect(perDay.reduce((n, r) => n + Number(r.arrivals), 0)).toBe(3);
   });
 
   it('runs its variable and annotation queries', async () => {

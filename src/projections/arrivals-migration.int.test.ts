@@ -14,12 +14,14 @@ import { readMatching } from '../events/query.ts';
 import type { EventLog } from '../events/log.ts';
 import { waitForCheckpoints } from './checkpoints.ts';
 import { alarmsProjection } from './alarms/projection.ts';
+import { dailyCountsProjection } from './daily-counts/projection.ts';
 import { labelQueueProjection } from './label-queue/projection.ts';
 import { plotStatusProjection } from './plot-status/projection.ts';
 import { erase, type AnyProjection } from './runtime/projection.ts';
 import { readCheckpoint, writeCheckpoint } from './runtime/checkpoints.ts';
 import { Replayer } from './runtime/replay.ts';
 import { ProjectionRunner } from './runtime/runner.ts';
+import { runsProjection } from './runs/projection.ts';
 import { verdictsProjection } from './verdicts/projection.ts';
 
 /**
@@ -35,6 +37,8 @@ const projections = [
   erase(plotStatusProjection),
   erase(labelQueueProjection),
   erase(alarmsProjection),
+  erase(runsProjection),
+  erase(dailyCountsProjection),
 ];
 const P = 'CDC_occ';
 const images = [shaOf('old-1'), shaOf('old-2')];
@@ -76,6 +80,11 @@ const added: Record<string, string[]> = {
   label_queue: ['modelId'],
   alarms: ['firstArrivalId'],
 };
+/** The columns later migrations renamed (property: the column's old name). */
+const renamed: Record<string, Record<string, string>> = {
+  runs: { arrivals: 'images' },
+  daily_counts: { arrivals: 'arrived' },
+};
 function oldShape(p: AnyProjection, row: Record<string, unknown>): Record<string, unknown> {
   const out = { ...row };
   for (const k of added[p.name] ?? []) delete out[k];
@@ -96,7 +105,7 @@ async function insertOld(p: AnyProjection, rows: Iterable<Record<string, unknown
       return v === null || v === undefined ? null : col.mapToDriverValue(v);
     }),
   );
-  const names = cols.map(([, c]) => `\`${c.name}\``).join(',');
+  const names = cols.map(([prop, c]) => `\`${renamed[p.name]?.[prop] ?? c.name}\``).join(',');
   await env.database.pool.query(`INSERT INTO \`${getTableConfig(p.table).name}\` (${names}) VALUES ?`, [values]);
 }
 
@@ -172,7 +181,7 @@ describe('migration 0011 (arrivals)', () => {
       metadata: meta,
       data: { ...arrivedV1(images[0]!, 3), arrivalId, arrivedAt },
     });
-    const last = await log.append({
+    await log.append({
       type: 'inference.completed',
       metadata: meta,
       data: { ...verdictV1(images[0]!, 'Good'), arrivalId, run: 9, chunk: 3, pad: 1, arrivedAt },
@@ -180,8 +189,11 @@ describe('migration 0011 (arrivals)', () => {
     const runners = projections.map((p) => new ProjectionRunner(env.database, log, p));
     await Promise.all(runners.map((r) => r.start()));
     try {
-      // The alarms read model has nothing new to apply (it follows alarm events only).
-      const targets = new Map(projections.map((p) => [p.name, p.name === 'alarms' ? lastSeq : last.seq]));
+      // Each read model catches up to the last event it follows (the alarms read model: nothing new).
+      const now = await stream();
+      const lastOf = (p: AnyProjection) =>
+        Math.max(lastSeq, ...now.filter((e) => p.handles.includes(e.type)).map((e) => e.seq));
+      const targets = new Map(projections.map((p) => [p.name, lastOf(p)]));
       expect(await waitForCheckpoints(env.database.db, targets, { timeoutMs: 30_000 })).toEqual([]);
     } finally {
       await Promise.all(runners.map((r) => r.stop()));
@@ -201,6 +213,13 @@ describe('migration 0011 (arrivals)', () => {
       [P],
     )) as unknown as [Record<string, unknown>[]];
     expect(tile).toEqual({ arrivalId, chunk: 3, streakCount: 0 });
+    // Counts of arrivals (0014 renamed them from images/arrived): the same bytes again counted again.
+    const [runRows] = await env.database.pool.query('SELECT run, arrivals FROM runs');
+    expect(runRows).toEqual([{ run: 9, arrivals: 3 }]);
+    const [[day]] = (await env.database.pool.query(
+      'SELECT SUM(arrivals) AS arrivals FROM daily_counts',
+    )) as unknown as [Record<string, unknown>[]];
+    expect(Number(day!.arrivals)).toBe(3);
     const [alarmRows] = await env.database.pool.query('SELECT first_arrival_id AS firstArrivalId FROM alarms');
     expect(alarmRows).toEqual([{ firstArrivalId: null }]);
     const [queue] = await env.database.pool.query('SELECT image_id AS imageId, model_id AS modelId FROM label_queue');

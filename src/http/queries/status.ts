@@ -1,7 +1,7 @@
 import type { ConsumerInfo } from '@nats-io/jetstream';
 import type { HttpDeps } from '../plugins/hydra.ts';
 import { listCheckpoints } from '../../projections/checkpoints.ts';
-import { arrivedPerDay, arrivedPerPlotDay } from '../../projections/daily-counts/queries.ts';
+import { arrivalsPerDay, arrivalsPerPlotDay } from '../../projections/daily-counts/queries.ts';
 import { deadLetterCounts, recentDeadLetters } from '../../projections/dead-letters.ts';
 import { allProjections } from '../../projections/index.ts';
 
@@ -42,8 +42,8 @@ export interface StatusData {
   /** Durable consumers (projections, workers); ephemeral readers (live pages, replays) only counted. */
   readonly consumers: ConsumerState[];
   readonly ephemeral: number;
-  readonly perDay: { day: string; arrived: number }[];
-  readonly perPlotDay: { plotType: string; day: string; arrived: number }[];
+  readonly perDay: { day: string; arrivals: number }[];
+  readonly perPlotDay: { plotType: string; day: string; arrivals: number }[];
   readonly deadLetters: DeadLetter[];
   readonly deadLetterCounts: { projection: string; n: number }[];
 }
@@ -56,16 +56,16 @@ export async function loadConsumers(h: HttpDeps): Promise<ConsumerInfo[]> {
   return out;
 }
 
-/** Hydra's own health: stream, read models and their lag, every durable consumer, images per day, parked events. */
+/** Hydra's own health: stream, read models and their lag, every durable consumer, arrivals per day, parked events. */
 export async function loadStatus(h: HttpDeps, now: number, opts: { history?: boolean } = {}): Promise<StatusData> {
-  // /metrics needs the counts, not a year of images per day nor the parked events themselves.
+  // /metrics needs the counts, not a year of arrivals per day nor the parked events themselves.
   const history = opts.history ?? true;
   const [info, consumers, cps, perDay, perPlotDay, letters, letterCounts] = await Promise.all([
     h.log.streamInfo(),
     loadConsumers(h),
     listCheckpoints(h.db),
-    history ? arrivedPerDay(h.db, dayIso(now - 370 * 86400_000)) : [],
-    history ? arrivedPerPlotDay(h.db, dayIso(now - 13 * 86400_000)) : [],
+    history ? arrivalsPerDay(h.db, dayIso(now - 370 * 86400_000)) : [],
+    history ? arrivalsPerPlotDay(h.db, dayIso(now - 13 * 86400_000)) : [],
     history ? recentDeadLetters(h.db, 50) : [],
     deadLetterCounts(h.db),
   ]);

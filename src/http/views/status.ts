@@ -12,10 +12,10 @@ const short = (name: string, prefix: string) =>
   name.startsWith(`${prefix}_`) || name.startsWith(`${prefix}.`) ? name.slice(prefix.length + 1) : name;
 const LEVELS = ['#161d27', '#0e4429', '#006d32', '#26a641', '#39d353'];
 
-/** A year of images per day, a column per week (GitHub-style), coloured by a log scale of the busiest day. */
-export function calendar(perDay: readonly { day: string; arrived: number }[], now: number): Html {
-  const by = new Map(perDay.map((d) => [d.day, d.arrived]));
-  const max = Math.max(1, ...perDay.map((d) => d.arrived));
+/** A year of arrivals per day, a column per week (GitHub-style), coloured by a log scale of the busiest day. */
+export function calendar(perDay: readonly { day: string; arrivals: number }[], now: number): Html {
+  const by = new Map(perDay.map((d) => [d.day, d.arrivals]));
+  const max = Math.max(1, ...perDay.map((d) => d.arrivals));
   const today = Date.parse(new Date(now).toISOString().slice(0, 10));
   const start = today - 52 * 7 * DAY - new Date(today).getUTCDay() * DAY;
   const cells: Html[] = [];
@@ -26,20 +26,20 @@ export function calendar(perDay: readonly { day: string; arrived: number }[], no
     const level = n === 0 ? 0 : Math.min(4, 1 + Math.floor((Math.log1p(n) / Math.log1p(max)) * 3.999));
     const col = Math.floor(i / 7);
     cells.push(
-      html`<rect x="${30 + col * 14}" y="${18 + (i % 7) * 14}" width="12" height="12" rx="2" fill="${LEVELS[level]!}"><title>${day}: ${count(n)} images</title></rect>`,
+      html`<rect x="${30 + col * 14}" y="${18 + (i % 7) * 14}" width="12" height="12" rx="2" fill="${LEVELS[level]!}"><title>${day}: ${count(n)} arrivals</title></rect>`,
     );
     if (day.endsWith('-01') && col < 51) months.push(html`<text x="${30 + col * 14}" y="12">${day.slice(0, 7)}</text>`);
   }
   const weekdays = ['Mon', 'Wed', 'Fri'].map((d, k) => html`<text x="0" y="${18 + (1 + 2 * k) * 14 + 10}">${d}</text>`);
-  return html`<svg class="calendar" viewBox="0 0 ${30 + 53 * 14} ${18 + 7 * 14}" role="img" aria-label="images per day over the last year">${months}${weekdays}${cells}</svg>
-<p class="muted legend-scale">fewer ${LEVELS.map((c) => html`<span class="swatch" style="--label:${c}"></span>`)} more · busiest day ${count(max)} images</p>`;
+  return html`<svg class="calendar" viewBox="0 0 ${30 + 53 * 14} ${18 + 7 * 14}" role="img" aria-label="arrivals per day over the last year">${months}${weekdays}${cells}</svg>
+<p class="muted legend-scale">fewer ${LEVELS.map((c) => html`<span class="swatch" style="--label:${c}"></span>`)} more · busiest day ${count(max)} arrivals</p>`;
 }
 
 function perPlotTable(rows: StatusData['perPlotDay'], now: number): Html {
   const days = Array.from({ length: 14 }, (_, i) => new Date(now - (13 - i) * DAY).toISOString().slice(0, 10));
   const plots = [...new Set(rows.map((r) => r.plotType))].sort();
-  if (plots.length === 0) return html`<p class="muted">No images in the last 14 days.</p>`;
-  const at = new Map(rows.map((r) => [`${r.plotType}|${r.day}`, r.arrived]));
+  if (plots.length === 0) return html`<p class="muted">No arrivals in the last 14 days.</p>`;
+  const at = new Map(rows.map((r) => [`${r.plotType}|${r.day}`, r.arrivals]));
   return html`<div class="scroll"><table class="per-plot"><thead><tr><th>Plot type</th>${days.map((d) => html`<th>${d.slice(5)}</th>`)}</tr></thead><tbody>
 ${plots.map((p) => {
   const counts = days.map((d) => at.get(`${p}|${d}`) ?? 0);
@@ -113,7 +113,7 @@ ${d.projections.map((p) => html`<tr class="${(p.pending ?? 0) > 0 ? 'lag' : ''}"
 <table><caption>Durable consumers ${d.ephemeral ? html`<span class="muted">(+${d.ephemeral} live readers)</span>` : ''}</caption><thead><tr><th>Consumer</th><th>Filter</th><th class="num">Pending</th><th class="num">Unacked</th><th class="num">Redelivered</th></tr></thead><tbody>
 ${d.consumers.map((c) => html`<tr class="${c.pending + c.ackPending > 0 ? 'lag' : ''}"><td title="${c.name}">${short(c.name, d.streamName)}</td><td>${short(c.filter, d.namespace) === '>' ? html`<span class="muted">every event</span>` : html`<code>${short(c.filter, d.namespace)}</code>`}</td><td class="num">${count(c.pending)}</td><td class="num">${count(c.ackPending)}</td><td class="num">${count(c.redelivered)}</td></tr>`)}
 </tbody></table></div></section>
-<section><h2>Images per day</h2>${calendar(d.perDay, ctx.now)}<h3>Per plot type, last 14 days (UTC)</h3>${perPlotTable(d.perPlotDay, ctx.now)}</section>
+<section><h2>Arrivals per day</h2>${calendar(d.perDay, ctx.now)}<h3>Per plot type, last 14 days (UTC)</h3>${perPlotTable(d.perPlotDay, ctx.now)}</section>
 <section id="dead-letters"><h2>Dead letters <span class="muted">(events a read model could not apply)</span></h2>
 ${
   d.deadLetters.length === 0

@@ -66,12 +66,12 @@ describe('small read models', () => {
     ).toBe(0);
   });
 
-  it('runs: first and last image of each run', () => {
+  it('runs: first and last arrival of each run, and how many arrivals (the same bytes again count again)', () => {
     const e = eventStream();
-    const arrive = (n: number, run: number, at: string) =>
+    const arrive = (n: number, run: number, at: string, bytes = `r${n}`) =>
       e('image.arrived', {
         arrivalId: shaOf(`r${n}`),
-        imageId: shaOf(`r${n}`),
+        imageId: shaOf(bytes),
         plotType: 'P',
         run,
         chunk: n,
@@ -86,14 +86,15 @@ describe('small read models', () => {
       arrive(1, 5, '2026-01-01T10:00:00.000Z'),
       arrive(2, 5, '2026-01-01T09:00:00.000Z'),
       arrive(3, 6, '2026-01-01T11:00:00.000Z'),
+      arrive(4, 5, '2026-01-01T09:30:00.000Z', 'r1'),
     ]);
     expect(rows.get('5')).toMatchObject({
       run: 5,
       firstArrivedAt: '2026-01-01T09:00:00.000Z',
       lastArrivedAt: '2026-01-01T10:00:00.000Z',
-      images: 2,
+      arrivals: 3,
     });
-    expect(rows.get('6')).toMatchObject({ images: 1 });
+    expect(rows.get('6')).toMatchObject({ arrivals: 1 });
   });
 
   it('score_hourly: sums and maxima per label per hour', () => {

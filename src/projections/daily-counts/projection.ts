@@ -24,10 +24,10 @@ export const dailyCountsProjection = defineProjection({
   },
   evolve(current: DailyCountRow | null, e, id): DailyCountRow | null {
     const [plotType = '', day = ''] = id.split('|');
-    const row = current ?? { id, plotType, day, arrived: 0, sampled: 0, labelled: 0 };
+    const row = current ?? { id, plotType, day, arrivals: 0, sampled: 0, labelled: 0 };
     switch (e.type) {
       case 'image.arrived':
-        return { ...row, arrived: row.arrived + 1 };
+        return { ...row, arrivals: row.arrivals + 1 };
       case 'image.sampled':
         return { ...row, sampled: row.sampled + 1 };
       case 'label.assigned':

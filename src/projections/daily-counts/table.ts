@@ -1,13 +1,14 @@
 import { date, int, mysqlTable, varchar, index } from 'drizzle-orm/mysql-core';
 
-/** Images per plot type per UTC day, by outcome: the Status page's images-per-day heatmap. */
+/** Arrivals, images sampled and labels per plot type per UTC day: the Status page's arrivals-per-day heatmap. */
 export const dailyCounts = mysqlTable(
   'daily_counts',
   {
     id: varchar('id', { length: 200 }).primaryKey(),
     plotType: varchar('plot_type', { length: 128 }).notNull(),
     day: date('day', { mode: 'string' }).notNull(),
-    arrived: int('arrived').notNull(),
+    /** image.arrived events: every arrival, also of the same bytes again. */
+    arrivals: int('arrivals').notNull(),
     sampled: int('sampled').notNull(),
     labelled: int('labelled').notNull(),
   },

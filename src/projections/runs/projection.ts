@@ -18,12 +18,12 @@ export const runsProjection = defineProjection({
         runPeriod: e.data.runPeriod ?? null,
         firstArrivedAt: at,
         lastArrivedAt: at,
-        images: 1,
+        arrivals: 1,
       };
     return {
       ...current,
       runPeriod: current.runPeriod ?? e.data.runPeriod ?? null,
-      images: current.images + 1,
+      arrivals: current.arrivals + 1,
       firstArrivedAt: at < current.firstArrivedAt ? at : current.firstArrivedAt,
       lastArrivedAt: at > current.lastArrivedAt ? at : current.lastArrivedAt,
     };

@@ -2,7 +2,7 @@ import { and, asc, gte, lte } from 'drizzle-orm';
 import type { Db } from '../../db/connection.ts';
 import { runs } from './table.ts';
 
-/** Runs whose first image arrived between `from` and `to` (ISO), oldest first. */
+/** Runs whose first arrival was between `from` and `to` (ISO), oldest first. */
 export async function runsStartedBetween(
   db: Db,
   from: string,

@@ -56,7 +56,7 @@ describe('replay', () => {
   });
 
   it('finds a row that differs from what the history says', async () => {
-    await env.database.pool.query('UPDATE daily_counts SET arrived = arrived + 1 ORDER BY id LIMIT 1');
+    await env.database.pool.query('UPDATE daily_counts SET arrivals = arrivals + 1 ORDER BY id LIMIT 1');
     const result = await new Replayer(env.database.pool, log).verify(
       allProjections.find((p) => p.name === 'daily_counts')!,
     );
@@ -76,9 +76,9 @@ describe('replay', () => {
       await waitForCheckpoints(env.database.db, new Map([['daily_counts', next.seq]]), { timeoutMs: 20_000 }),
     ).toEqual([]);
     const [rows] = await env.database.pool.query<RowDataPacket[]>(
-      'SELECT arrived FROM daily_counts WHERE plot_type = ?',
+      'SELECT arrivals FROM daily_counts WHERE plot_type = ?',
       ['AFTER_swap'],
     );
-    expect(rows.map((r) => r.arrived)).toEqual([1]);
+    expect(rows.map((r) => r.arrivals)).toEqual([1]);
   });
 });

@@ -95,8 +95,8 @@ describe('projection runner', () => {
     for await (const item of log.read({ fromSeq: res[0]!.seq, untilSeq: res[1]!.seq })) items.push(item);
     const store = new RowStore(erase(dailyCountsProjection));
     for (let i = 0; i < 3; i++) await applyBatch(env.database.pool, store, items);
-    const rows = await q<{ arrived: number }>('SELECT arrived FROM daily_counts WHERE plot_type = ?', [plot]);
-    expect(rows).toEqual([{ arrived: 2 }]);
+    const rows = await q<{ arrivals: number }>('SELECT arrivals FROM daily_counts WHERE plot_type = ?', [plot]);
+    expect(rows).toEqual([{ arrivals: 2 }]);
   });
 
   it('parks a poison event and still applies the next one', async () => {
@@ -184,8 +184,8 @@ describe('projection runner', () => {
     await runner.start();
     try {
       await until(async () => (await runner.lag()).checkpoint >= last);
-      const rows = await q<{ arrived: number }>('SELECT arrived FROM daily_counts WHERE plot_type = ?', [plot]);
-      expect(rows).toEqual([{ arrived: 20 }]);
+      const rows = await q<{ arrivals: number }>('SELECT arrivals FROM daily_counts WHERE plot_type = ?', [plot]);
+      expect(rows).toEqual([{ arrivals: 20 }]);
     } finally {
       await runner.stop();
     }
