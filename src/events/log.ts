@@ -46,6 +46,11 @@ export interface AppendResult {
   readonly id: string;
   /** True when the stream already had this id: nothing new was stored. */
   readonly duplicate: boolean;
+  /**
+   * The event as the stream holds it (as a reader decodes it), for reading one's own writes before the read models
+   * have them. For a duplicate it is this append's copy, not the one stored earlier (only its id and data agree).
+   */
+  readonly event: HydraEvent;
 }
 
 /** How long the stream remembers dedup ids; retries within it never store a second copy. */
@@ -106,7 +111,7 @@ export class EventLog {
     const { subject, payload, id, options } = this.encode(event as NewEvent<EventType>);
     try {
       const ack = await this.js.publish(subject, payload, options);
-      return { seq: ack.seq, subject, id, duplicate: ack.duplicate };
+      return stored(ack, subject, id, payload);
     } catch (err) {
       throw this.translate(err, subject, event.expectedLastSubjectSeq);
     }
@@ -122,7 +127,7 @@ export class EventLog {
       encoded.map(async ({ e, subject, payload, id, options }) => {
         try {
           const ack = await this.js.publish(subject, payload, options);
-          return { seq: ack.seq, subject, id, duplicate: ack.duplicate };
+          return stored(ack, subject, id, payload);
         } catch (err) {
           throw this.translate(err, subject, e.expectedLastSubjectSeq);
         }
@@ -227,6 +232,17 @@ export class EventLog {
   async close(): Promise<void> {
     await this.nc.drain();
   }
+}
+
+/** What an append answers: where the stream put the event, and the event as a reader will decode it. */
+function stored(ack: { seq: number; duplicate: boolean }, subject: string, id: string, payload: string): AppendResult {
+  return {
+    seq: ack.seq,
+    subject,
+    id,
+    duplicate: ack.duplicate,
+    event: decodeEvent(payload, ack.seq, subject),
+  };
 }
 
 export type ReadItem =

@@ -12,6 +12,8 @@ import type { Feeder } from '../ingest/feeder.ts';
 import { applyLabels } from '../labels/apply.ts';
 import { activationBarOf } from '../models/decide.ts';
 import { activateModel, signOffModel } from '../models/lifecycle.ts';
+import { waitForStream } from '../projections/checkpoints.ts';
+import { labelQueueProjection } from '../projections/label-queue/projection.ts';
 import { queueRowsOf } from '../projections/label-queue/queries.ts';
 import { followTraining, requestTraining } from '../training/request.ts';
 import { TrainingWorker } from '../training/worker.ts';
@@ -119,6 +121,9 @@ async function label(ids: readonly string[]): Promise<void> {
     );
     expect(r.stored).toBe(imageIds.length);
   }
+  // The loop reads the labels from the Labeler's queue, which an apply does not wait for.
+  const db = t.hydra.database.db;
+  expect(await waitForStream(db, t.hydra.log, [labelQueueProjection], { timeoutMs: 30_000 })).toEqual([]);
 }
 
 const round = async () => (await t.worker.round()).find((r) => r.plotType === PT) as RoundResult;

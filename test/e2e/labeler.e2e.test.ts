@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AnyNewEvent } from '../../src/events/log.ts';
-import { currentLabels, labelledImages } from '../../src/projections/labels/queries.ts';
+import { labelledImages } from '../../src/projections/labels/queries.ts';
 import { addUser } from '../support/accounts.ts';
 import { meta } from '../support/events.ts';
-import { fact, openHttpEnv, type HttpEnv } from '../support/http.ts';
+import { fact, labelsNow, openHttpEnv, type HttpEnv } from '../support/http.ts';
 import { plotPng } from '../support/images.ts';
 
 // Screenshots go to a scratch folder unless HYDRA_SCREENSHOTS names one.
@@ -101,16 +101,16 @@ describe('the Labeler in a browser', () => {
     await page.screenshot({ path: `${SHOTS}/labeler-after-apply.png` });
 
     const db = h.env.database.db;
+    const labels = await labelsNow(h, [...bad, ...good]);
     const stored = await labelledImages(db, PLOT);
     expect(stored).toHaveLength(200);
-    const labels = await currentLabels(db, [...bad, ...good]);
     expect(new Set(bad.map((id) => labels.get(id)?.label))).toEqual(new Set(['Bad']));
     expect(new Set(good.map((id) => labels.get(id)?.label))).toEqual(new Set(['Good']));
     expect(new Set([...labels.values()].map((l) => l.user))).toEqual(new Set(['lena']));
 
     await page.keyboard.press('u');
     await page.locator('.lab-note', { hasText: 'Undone: 100 labels withdrawn' }).waitFor({ timeout: 15_000 });
-    const after = await currentLabels(db, [...bad, ...good]);
+    const after = await labelsNow(h, [...bad, ...good]);
     expect([...after.keys()].sort()).toEqual([...bad].sort());
     expect(await page.locator('#lab-grid .lt').count()).toBe(UNBIASED - 100);
     expect(await page.locator('#lab-session').getAttribute('data-labels')).toBe('100');
@@ -147,7 +147,7 @@ describe('the Labeler in a browser', () => {
       expect.stringMatching(/lena labelled it Good$/),
       expect.stringMatching(/lena labelled it Bad$/),
     ]);
-    expect((await currentLabels(h.env.database.db, [id])).get(id)).toEqual({ label: 'Good', user: 'lena' });
+    expect((await labelsNow(h, [id])).get(id)).toEqual({ label: 'Good', user: 'lena' });
     expect(await page.locator('#lab-session').getAttribute('data-labels')).toBe('101');
     await page.screenshot({ path: `${SHOTS}/labeler-editor.png` });
 
@@ -157,7 +157,7 @@ describe('the Labeler in a browser', () => {
     await page.locator(`#lab-grid .lt[data-id="${id}"]`).click();
     await page.keyboard.press('r');
     await page.locator('.lab-note', { hasText: 'Withdrew 1 label' }).waitFor({ timeout: 15_000 });
-    expect((await currentLabels(h.env.database.db, [id])).has(id)).toBe(false);
+    expect((await labelsNow(h, [id])).has(id)).toBe(false);
     const withdrawn = [];
     for await (const i of h.log.read({ fromSeq: before + 1 })) if (i.ok) withdrawn.push(i.event);
     expect(withdrawn.map((e) => [e.type, e.metadata.user, e.data])).toEqual([

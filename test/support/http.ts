@@ -7,6 +7,8 @@ import { buildApp, type AppOptions, type HttpDeps } from '../../src/http/app.ts'
 import type { UploadOptions } from '../../src/http/routes/upload.ts';
 import { waitForStream } from '../../src/projections/checkpoints.ts';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.ts';
+import { labelsProjection } from '../../src/projections/labels/projection.ts';
+import { currentLabels } from '../../src/projections/labels/queries.ts';
 import { meta } from './events.ts';
 import { openTestEnv, type TestEnv } from './env.ts';
 import { openDatabase } from '../../src/db/connection.ts';
@@ -177,6 +179,16 @@ export const fact = {
     };
   },
 };
+
+/**
+ * The current labels of these images once the labels read model holds every label appended so far (an action
+ * answers before the read models have its events).
+ */
+export async function labelsNow(h: Pick<HttpEnv, 'env' | 'log'>, imageIds: readonly string[]) {
+  const late = await waitForStream(h.env.database.db, h.log, [labelsProjection], { timeoutMs: 20_000 });
+  if (late.length) throw new Error(`read models behind: ${late.join(', ')}`);
+  return currentLabels(h.env.database.db, imageIds);
+}
 
 /** The stream's last sequence now: what a test reads events after. */
 export const lastSeq = async (log: EventLog): Promise<number> => Number((await log.streamInfo()).state.last_seq);

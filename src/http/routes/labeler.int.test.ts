@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fact, openHttpEnv, type HttpEnv, eventsAfter, lastSeq } from '../../../test/support/http.ts';
+import { fact, openHttpEnv, type HttpEnv, eventsAfter, labelsNow, lastSeq } from '../../../test/support/http.ts';
 import { signedIn, type Browser } from '../../../test/support/accounts.ts';
 import { meta, shaOf } from '../../../test/support/events.ts';
 import type { AnyNewEvent } from '../../events/log.ts';
-import { currentLabels } from '../../projections/labels/queries.ts';
 
 let h: HttpEnv;
 let ann: Browser;
@@ -120,7 +119,7 @@ describe('the Labeler', () => {
     expect(ids(res.body)).toEqual([...unbiased.slice(4)].reverse());
     expect(res.body).toContain(`data-batch="${BATCH[0]}"`);
     expect(res.headers['server-timing']).toMatch(
-      /^decide;dur=[\d.]+, append;dur=[\d.]+, show;dur=[\d.]+, page;dur=[\d.]+$/,
+      /^wait;dur=[\d.]+, decide;dur=[\d.]+, append;dur=[\d.]+, page;dur=[\d.]+$/,
     );
     const stored = await eventsAfter(h.log, seq);
     expect(
@@ -131,9 +130,7 @@ describe('the Labeler', () => {
         'label' in e.data && e.data.label,
       ]),
     ).toEqual(chosen.map((id) => ['label.assigned', 'ann', id, 'Good']));
-    expect([...(await currentLabels(h.env.database.db, chosen)).values()]).toEqual(
-      chosen.map(() => ({ label: 'Good', user: 'ann' })),
-    );
+    expect([...(await labelsNow(h, chosen)).values()]).toEqual(chosen.map(() => ({ label: 'Good', user: 'ann' })));
     // The same request again (a retry) and the same labels in a new apply both store nothing.
     const again = await lastSeq(h.log);
     expect((await ann.post('/labeler/apply', form, { 'hx-request': 'true' })).statusCode).toBe(200);
@@ -198,7 +195,7 @@ describe('the Labeler', () => {
       );
     expect((await apply(bob, 'Bad', B3)).statusCode).toBe(200);
     expect((await apply(ann, 'Good', B4)).statusCode).toBe(200);
-    expect((await currentLabels(h.env.database.db, [one])).get(one)).toEqual({ label: 'Good', user: 'ann' });
+    expect((await labelsNow(h, [one])).get(one)).toEqual({ label: 'Good', user: 'ann' });
     const seq = await lastSeq(h.log);
     const res = await ann.post(
       '/labeler/undo',
@@ -214,7 +211,7 @@ describe('the Labeler', () => {
         { imageId: one, plotType: 'CDC_occupancy', label: 'Bad', user: 'bob', batch: B3, undoes: B4 },
       ],
     ]);
-    expect((await currentLabels(h.env.database.db, [one])).get(one)).toEqual({ label: 'Bad', user: 'bob' });
+    expect((await labelsNow(h, [one])).get(one)).toEqual({ label: 'Bad', user: 'bob' });
   });
 
   it('edits: changes a label in the editor, shows who did what when (undo included), and retracts by the signed-in user', async () => {
@@ -262,7 +259,7 @@ describe('the Labeler', () => {
     expect((await eventsAfter(h.log, seq)).map((e) => [e.type, e.metadata.user, e.data])).toEqual([
       ['label.retracted', 'ann', { imageId: one, plotType: 'CDC_occupancy', label: 'NoData', user: 'ann' }],
     ]);
-    expect((await currentLabels(h.env.database.db, [one])).has(one)).toBe(false);
+    expect((await labelsNow(h, [one])).has(one)).toBe(false);
     expect((await steps())[0]).toBe('ann withdrew NoData');
     const missing = await ann.get(`/labeler/history?image=${'f'.repeat(64)}`, { accept: 'application/json' });
     expect(missing.statusCode).toBe(404);

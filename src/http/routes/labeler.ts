@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { HydraEvent } from '../../events/catalog.ts';
 import { sha256Schema, tokenSchema } from '../../events/define.ts';
 import {
   applyLabels,
@@ -15,13 +16,10 @@ import { LabelError } from '../../labels/decide.ts';
 import { livePlotTypes, plotTypeRow } from '../../projections/plot-types/queries.ts';
 import {
   firstWithWork,
-  countsSay,
-  matchingOfCounts,
   QUEUES,
-  queueCounts,
   queueRowsOf,
-  queueMatching,
-  queuePage,
+  queueView,
+  queueViewAfter,
   type QueueFilter,
 } from '../../projections/label-queue/queries.ts';
 import { zonedToUtc } from '../format.ts';
@@ -158,7 +156,13 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
   const app = app0.withTypeProvider<ZodTypeProvider>();
   const { db, log } = app.hydra;
 
-  async function load(plot: string | undefined, q: LabelerQuery, tz: string): Promise<LabelerData> {
+  /** The view, with the labeller's own just-appended events shown whether or not the queue holds them yet. */
+  async function load(
+    plot: string | undefined,
+    q: LabelerQuery,
+    tz: string,
+    own: readonly HydraEvent[] = [],
+  ): Promise<LabelerData> {
     const plotTypes = await livePlotTypes(db);
     // None asked for: the first (by name) with work in the chosen queue, so the Labeler never opens on an empty one.
     const name =
@@ -173,38 +177,34 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
     const row = plotTypes.find((p) => p.name === name) ?? (await plotTypeRow(db, name));
     if (!row) throw new NotFoundError(`plot type ${name}`);
     const filter = resolveFilter(name, q, tz);
-    // The queue's counts give a plain view's size; a narrowed one is counted on its own.
-    const [counts, page, counted] = await Promise.all([
-      queueCounts(db, name),
-      queuePage(db, filter),
-      countsSay(filter) ? undefined : queueMatching(db, filter),
-    ]);
-    const matching = counted ?? matchingOfCounts(filter, counts);
+    const { counts, page, matching } = await (own.length ? queueViewAfter(db, filter, own) : queueView(db, filter));
     return { plotTypes, spec: row.spec, counts, page, matching, filter };
   }
 
   const params = (q: LabelerQuery, plot: string | undefined): LabelerParams => ({ ...q, plot });
 
   /**
-   * The answer to an action: the view's next page. `Server-Timing` says where the time went (deciding, appending,
-   * waiting for the queues to show it, the next page), for the browser's developer tools and the bench.
+   * The answer to an action: the view's next page, showing the action (see queueViewAfter). `Server-Timing` says
+   * where the time went (waiting for earlier labels, deciding, appending, the next page), for the browser's developer
+   * tools and the bench.
    */
   async function answer(
     req: FastifyRequest,
     reply: FastifyReply,
     plot: string,
     q: LabelerQuery,
-    applied: Applied & { timings: BatchOutcome['timings'] },
+    applied: Applied & Pick<BatchOutcome, 'timings' | 'events'>,
   ) {
     const t0 = performance.now();
     const ctx = reply.viewContext();
-    const data = await load(plot, q, ctx.tz);
+    const data = await load(plot, q, ctx.tz, applied.events);
     const out = req.isHtmx ? labelerGrid(data, params(q, plot), ctx, applied).value : null;
-    const { decide, append, show } = applied.timings;
-    const page = performance.now() - t0;
+    const phases = { ...applied.timings, page: performance.now() - t0 };
     reply.header(
       'server-timing',
-      `decide;dur=${decide.toFixed(1)}, append;dur=${append.toFixed(1)}, show;dur=${show.toFixed(1)}, page;dur=${page.toFixed(1)}`,
+      Object.entries(phases)
+        .map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`)
+        .join(', '),
     );
     if (out === null) return reply.view(labelerView(data, params(q, plot), ctx, applied));
     return reply.html(out);

@@ -149,7 +149,7 @@ export const trainingRoutes: FastifyPluginAsync = async (app0) => {
       };
       try {
         const r = await applyLabels({ db, log }, data.plot.spec, cmd, actorMetadata(req));
-        // The apply waits for the Labeler's queue; the report shows labels from the labels read model.
+        // The report shows labels from the labels read model: the answer waits for it to hold this one.
         await waitForStream(db, log, [labelsProjection], { timeoutMs: 5000, maxPauseMs: 20 });
         const ok = r.stored ? `Labelled ${b.image.slice(0, 12)} as ${b.label}.` : `It already was ${b.label}.`;
         return page(req, reply, t, b, { ok });

@@ -35,12 +35,12 @@ export interface LabelerData {
 
 /** What the last action did, shown above the grid (with the way to undo an apply). */
 export type Applied =
-  | { kind: 'apply'; batch: string; label: string; count: number; stored: number; unchanged: number; shown: boolean }
-  | { kind: 'undo'; batch: string; count: number; stored: number; unchanged: number; shown: boolean }
-  | { kind: 'unsure'; count: number; stored: number; unchanged: number; shown: boolean }
-  | { kind: 'sure'; count: number; stored: number; unchanged: number; shown: boolean }
-  | { kind: 'comment'; count: number; stored: number; unchanged: number; shown: boolean }
-  | { kind: 'retract'; count: number; stored: number; unchanged: number; shown: boolean };
+  | { kind: 'apply'; batch: string; label: string; count: number; stored: number; unchanged: number; behind: boolean }
+  | { kind: 'undo'; batch: string; count: number; stored: number; unchanged: number; behind: boolean }
+  | { kind: 'unsure'; count: number; stored: number; unchanged: number; behind: boolean }
+  | { kind: 'sure'; count: number; stored: number; unchanged: number; behind: boolean }
+  | { kind: 'comment'; count: number; stored: number; unchanged: number; behind: boolean }
+  | { kind: 'retract'; count: number; stored: number; unchanged: number; behind: boolean };
 
 const QUEUE_TITLES: Record<QueueName, string> = {
   unbiased: 'Unbiased sample',
@@ -100,7 +100,7 @@ ${r.label ? html`<span class="lt-label">${r.label}<small> · ${r.labelUser ?? ''
 
 function appliedNote(a: Applied | undefined): Html {
   if (!a) return html``;
-  const late = a.shown ? '' : ' (the queue is still catching up: reload in a moment)';
+  const late = a.behind ? ' (the queue was still catching up with earlier labels: reload in a moment)' : '';
   const n = (k: number) => `${count(k)} image${k === 1 ? '' : 's'}`;
   if (a.kind === 'unsure')
     return html`<p class="lab-note" role="status">Flagged ${n(a.stored)} unsure: they wait in “Flagged unsure” for a second expert${late}.</p>`;

@@ -1,6 +1,12 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/connection.ts';
+import type { HydraEvent } from '../../events/catalog.ts';
+import { projectionCheckpoints } from '../runtime/tables.ts';
+import { labelQueueProjection } from './projection.ts';
 import { labelHistory, labelQueue, type LabelHistoryRow, type LabelQueueRow } from './table.ts';
+
+/** The pool or a transaction: what a query reads through. */
+type Reader = Pick<Db, 'select'>;
 
 /** The Labeler's queues of a plot type: the unbiased sample, confirmed Bad, Unconfirmed, flagged unsure, or every image. */
 export const QUEUES = ['unbiased', 'bad', 'unconfirmed', 'unsure', 'all'] as const;
@@ -60,6 +66,41 @@ function conditions(f: QueueFilter): SQL | undefined {
   );
 }
 
+/** Arrival times compared as instants (the table's and the filter's texts may differ in form). */
+const ms = (iso: string) => Date.parse(iso);
+
+/** Whether a row is in the filter's view, as `conditions` says in SQL (the cursor left out unless `cursor`). Pure. */
+export function matchesFilter(f: QueueFilter, r: LabelQueueRow, cursor = true): boolean {
+  const inQueueNamed =
+    f.queue === 'all' ? true : f.queue === 'unsure' ? r.unsure : f.queue === 'unbiased' ? r.unbiased : r[f.queue];
+  const verdictOk =
+    f.verdict === '(unconfirmed)'
+      ? r.confirmed === false
+      : f.verdict
+        ? r.verdict === f.verdict && r.confirmed === true
+        : true;
+  const labelOk = f.label === '(none)' ? r.label === null : f.label ? r.label === f.label : true;
+  return (
+    r.plotType === f.plotType &&
+    inQueueNamed &&
+    (f.labelled === 'any' || r.labelled === (f.labelled === 'labelled')) &&
+    (f.runFrom === undefined || r.run >= f.runFrom) &&
+    (f.runTo === undefined || r.run <= f.runTo) &&
+    (!f.from || ms(r.at) >= ms(f.from)) &&
+    (!f.to || ms(r.at) < ms(f.to)) &&
+    verdictOk &&
+    labelOk &&
+    (!cursor || !f.after || inOrder(f.order, f.after, r) < 0)
+  );
+}
+
+/** Negative when `a` comes before `b` in the queue's order (newest: latest arrival first; ties by image id). Pure. */
+export function inOrder(order: QueueFilter['order'], a: QueueCursor, b: QueueCursor): number {
+  const byTime = ms(a.at) - ms(b.at);
+  const asc = byTime !== 0 ? byTime : a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : 0;
+  return order === 'newest' ? -asc : asc;
+}
+
 export interface QueuePage {
   readonly rows: LabelQueueRow[];
   readonly more: boolean;
@@ -92,6 +133,133 @@ export async function queuePage(db: Db, f: QueueFilter): Promise<QueuePage> {
   return { rows: page, more: rows.length > f.limit, following: following.map((r) => r.imageId) };
 }
 
+/** What the Labeler shows of a view: every queue's counts, the page, and how many images the view selects. */
+export interface QueueView {
+  readonly counts: Record<QueueName, QueueCount>;
+  readonly page: QueuePage;
+  readonly matching: number;
+}
+
+/** A view as the queue holds it now. */
+export async function queueView(db: Db, f: QueueFilter): Promise<QueueView> {
+  // The queue's counts give a plain view's size; a narrowed one is counted on its own.
+  const [counts, page, counted] = await Promise.all([
+    queueCounts(db, f.plotType),
+    queuePage(db, f),
+    countsSay(f) ? undefined : queueMatching(db, f),
+  ]);
+  return { counts, page, matching: counted ?? matchingOfCounts(f, counts) };
+}
+
+/**
+ * A view as it is once the queue holds these events (a labeller's own, just appended), without waiting for it to:
+ * the queue is read at one instant (one consistent snapshot, with its checkpoint), and the events it had not yet
+ * applied are folded over the rows they touch with the queue's own evolve. Everyone else's later events show on
+ * the next read, as they would have a moment earlier.
+ */
+export async function queueViewAfter(db: Db, f: QueueFilter, own: readonly HydraEvent[]): Promise<QueueView> {
+  const handled = new Set<string>(labelQueueProjection.handles);
+  const events = own.filter((e) => handled.has(e.type)).sort((a, b) => a.seq - b.seq);
+  if (events.length === 0) return queueView(db, f);
+  const touched = [...new Set(events.flatMap(rowsOf))];
+  // The page and the one after it, plus room for every touched image that may leave them.
+  const window = 2 * f.limit + touched.length + 1;
+  const dir = f.order === 'newest' ? desc : asc;
+  const read = await db.transaction(
+    async (tx) => {
+      const [cp] = await tx
+        .select({ seq: projectionCheckpoints.seq })
+        .from(projectionCheckpoints)
+        .where(eq(projectionCheckpoints.name, labelQueueProjection.name));
+      const before = await queueRowsOf(tx, touched);
+      const counts = await queueCounts(tx, f.plotType);
+      const rows = await tx
+        .select()
+        .from(labelQueue)
+        .where(conditions(f))
+        .orderBy(dir(labelQueue.at), dir(labelQueue.imageId))
+        .limit(window);
+      const matching = countsSay(f) ? undefined : await queueMatching(tx, f);
+      return { checkpoint: cp?.seq ?? 0, before, counts, rows, matching };
+    },
+    // (Not `accessMode`: drizzle writes it without the comma MariaDB wants.)
+    { isolationLevel: 'repeatable read', withConsistentSnapshot: true },
+  );
+  return foldOwn(f, read, events, window);
+}
+
+/** The rows of the queue an event touches. */
+function rowsOf(e: HydraEvent): readonly string[] {
+  const k = labelQueueProjection.keyOf(e);
+  return k === null ? [] : typeof k === 'string' ? [k] : k;
+}
+
+/** The fold of queueViewAfter over what it read at the checkpoint. Pure. */
+export function foldOwn(
+  f: QueueFilter,
+  read: {
+    readonly checkpoint: number;
+    readonly before: ReadonlyMap<string, LabelQueueRow>;
+    readonly counts: Record<QueueName, QueueCount>;
+    readonly rows: readonly LabelQueueRow[];
+    readonly matching: number | undefined;
+  },
+  events: readonly HydraEvent[],
+  window: number,
+): QueueView {
+  const after = new Map(read.before);
+  for (const e of events) {
+    if (e.seq <= read.checkpoint) continue;
+    for (const id of rowsOf(e)) {
+      const row = labelQueueProjection.evolve(after.get(id) ?? null, e, id);
+      if (row) after.set(id, row);
+    }
+  }
+  const changed = [...after].filter(([id, row]) => read.before.get(id) !== row);
+  // Counts: each changed row's old contribution out, its new one in.
+  const counts = Object.fromEntries(
+    QUEUES.map((q) => {
+      let { total, unlabelled } = read.counts[q];
+      // What a queue's count counts: the plot type's images in that queue, labelled or not.
+      const bare: QueueFilter = { plotType: f.plotType, queue: q, labelled: 'any', order: f.order, limit: f.limit };
+      for (const [id, row] of changed) {
+        const old = read.before.get(id);
+        if (old && matchesFilter(bare, old, false)) {
+          total -= 1;
+          if (!old.labelled) unlabelled -= 1;
+        }
+        if (matchesFilter(bare, row, false)) {
+          total += 1;
+          if (!row.labelled) unlabelled += 1;
+        }
+      }
+      return [q, { total, unlabelled }];
+    }),
+  ) as Record<QueueName, QueueCount>;
+  let matching = read.matching;
+  if (matching !== undefined)
+    for (const [id, row] of changed) {
+      const old = read.before.get(id);
+      matching += Number(matchesFilter(f, row, false)) - Number(old !== undefined && matchesFilter(f, old, false));
+    }
+  // The rows read, each changed one replaced (or gone from the view), and changed ones entering it in order; one
+  // entering beyond the last row read is left out when more rows follow it unread.
+  const full = read.rows.length === window;
+  const last = read.rows.at(-1);
+  const kept = read.rows.filter((r) => !after.has(r.imageId) || read.before.get(r.imageId) === after.get(r.imageId));
+  const entering = changed
+    .map(([, row]) => row)
+    .filter((row) => matchesFilter(f, row) && !(full && last && inOrder(f.order, last, row) < 0));
+  const merged = [...kept, ...entering].sort((a, b) => inOrder(f.order, a, b));
+  const page = merged.slice(0, f.limit);
+  const more = merged.length > f.limit;
+  return {
+    counts,
+    page: { rows: page, more, following: more ? merged.slice(f.limit, 2 * f.limit).map((r) => r.imageId) : [] },
+    matching: matching ?? matchingOfCounts(f, counts),
+  };
+}
+
 /**
  * The first plot type, in the order given, whose view holds an image (the filter each one's own, the cursor left
  * out): where the Labeler opens when no plot type is asked for. One index probe each, a few at a time, stopping at
@@ -121,7 +289,7 @@ export async function firstWithWork(
 }
 
 /** How many images the filter selects in all (the cursor left out). */
-export async function queueMatching(db: Db, f: QueueFilter): Promise<number> {
+export async function queueMatching(db: Reader, f: QueueFilter): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)` })
     .from(labelQueue)
@@ -153,7 +321,7 @@ export interface QueueCount {
 }
 
 /** Every queue's size and how much of it nobody has labelled yet, for one plot type (each from its index). */
-export async function queueCounts(db: Db, plotType: string): Promise<Record<QueueName, QueueCount>> {
+export async function queueCounts(db: Reader, plotType: string): Promise<Record<QueueName, QueueCount>> {
   const counts = await Promise.all(
     QUEUES.map(async (q) => {
       const [row] = await db
@@ -170,7 +338,7 @@ export async function queueCounts(db: Db, plotType: string): Promise<Record<Queu
 }
 
 /** The queue rows of these images (those that have arrived). */
-export async function queueRowsOf(db: Db, imageIds: readonly string[]): Promise<Map<string, LabelQueueRow>> {
+export async function queueRowsOf(db: Reader, imageIds: readonly string[]): Promise<Map<string, LabelQueueRow>> {
   const out = new Map<string, LabelQueueRow>();
   for (let i = 0; i < imageIds.length; i += 500) {
     const part = imageIds.slice(i, i + 500);
