@@ -25,19 +25,30 @@ export interface LabelerDeps {
   readonly db: Db;
 }
 
-export interface BatchOutcome {
+/**
+ * A read to make while the action appends, given the images its events are about: the answer's page, read as the
+ * events are stored rather than after (see readForView).
+ */
+export type Alongside<R> = (images: readonly string[]) => Promise<R>;
+
+export interface BatchOutcome<R = undefined> {
   /** Events stored (a duplicate of an earlier request's is not counted). */
   readonly stored: number;
   readonly unchanged: number;
   /**
    * The events this action appended, as the stream holds them: what the answer folds over the queue as read, so
-   * the labeller sees their action at once while the read models catch up (see queueViewAfter).
+   * the labeller sees their action at once while the read models catch up (see readForView and foldOwn).
    */
   readonly events: readonly HydraEvent[];
   /** The label queue had not applied earlier label events within 5 s: the decision may not have seen them. */
   readonly behind: boolean;
-  /** Where the time went, in ms: waiting for the queue to hold earlier labels, reading and deciding, appending. */
-  readonly timings: { readonly wait: number; readonly decide: number; readonly append: number };
+  /** What the alongside read gave (undefined without one). */
+  readonly alongside: R | undefined;
+  /**
+   * Where the time went, in ms: waiting for the queue to hold earlier labels, reading and deciding, appending, and
+   * the alongside read (at the same time as appending).
+   */
+  readonly timings: { readonly wait: number; readonly decide: number; readonly append: number; readonly read?: number };
 }
 
 /** How long an action waits for the read models to hold the label events before it (they normally already do). */
@@ -69,20 +80,34 @@ async function decide<P extends { events: readonly AnyNewEvent[] }>(
   return { plan: p, behind: !caughtUp, wait: t1 - t0, decide: performance.now() - t1 };
 }
 
-async function append(
+async function append<R>(
   deps: LabelerDeps,
   d: { plan: { events: readonly AnyNewEvent[] }; behind: boolean; wait: number; decide: number },
   unchanged: number,
-): Promise<BatchOutcome> {
-  const t0 = performance.now();
-  const results = d.plan.events.length ? await deps.log.appendMany(d.plan.events) : [];
+  alongside: Alongside<R> | undefined,
+): Promise<BatchOutcome<R>> {
+  const timed = async <T>(work: Promise<T>): Promise<[T, number]> => {
+    const t0 = performance.now();
+    return [await work, performance.now() - t0];
+  };
+  const events = d.plan.events;
+  const [[results, appendMs], read] = await Promise.all([
+    timed(events.length ? deps.log.appendMany(events) : Promise.resolve([])),
+    alongside ? timed(alongside(imagesOf(events))) : undefined,
+  ]);
   return {
     stored: results.filter((r) => !r.duplicate).length,
     unchanged,
     events: results.map((r) => r.event),
     behind: d.behind,
-    timings: { wait: d.wait, decide: d.decide, append: performance.now() - t0 },
+    alongside: read?.[0],
+    timings: { wait: d.wait, decide: d.decide, append: appendMs, ...(read ? { read: read[1] } : {}) },
   };
+}
+
+/** The images an action's events are about (every label event names one). */
+function imagesOf(events: readonly AnyNewEvent[]): string[] {
+  return [...new Set(events.flatMap((e) => ('imageId' in e.data && e.data.imageId ? [e.data.imageId] : [])))];
 }
 
 /** Waits until label_history holds every label event in the stream now (what undo and the history panel read). */
@@ -97,28 +122,30 @@ export async function currentLabelHistory(deps: LabelerDeps, imageId: string) {
 }
 
 /** Labels a selection of images as one batch of `label.assigned` (see planApply), answering with what it appended. */
-export async function applyLabels(
+export async function applyLabels<R = undefined>(
   deps: LabelerDeps,
   spec: PlotTypeSpec,
   cmd: ApplyCommand,
   metadata: EventMetadata,
-): Promise<BatchOutcome> {
+  alongside?: Alongside<R>,
+): Promise<BatchOutcome<R>> {
   const d = await decide(deps, QUEUE, async () =>
     planApply(new Map([[spec.name, spec]]), cmd, await queueRowsOf(deps.db, cmd.imageIds), metadata),
   );
-  return append(deps, d, d.plan.unchanged.length);
+  return append(deps, d, d.plan.unchanged.length, alongside);
 }
 
 /**
  * Undoes an apply: its labels that are still current are withdrawn, or replaced by the label they had replaced
  * (see planUndo), answering with what it appended.
  */
-export async function undoBatch(
+export async function undoBatch<R = undefined>(
   deps: LabelerDeps,
   batch: string,
   user: string,
   metadata: EventMetadata,
-): Promise<BatchOutcome> {
+  alongside?: Alongside<R>,
+): Promise<BatchOutcome<R>> {
   // The batch's images are found in the queue, the labels it replaced in the history: both must hold it.
   const d = await decide(deps, [labelQueueProjection.name, labelHistoryProjection.name], async () => {
     const rows = await labelledInBatch(deps.db, batch);
@@ -129,35 +156,38 @@ export async function undoBatch(
     const before = new Map(rows.map((r) => [r.imageId, labelBefore(steps.get(r.imageId) ?? [], batch)]));
     return planUndo(batch, user, new Map(rows.map((r) => [r.imageId, r])), before, metadata);
   });
-  return append(deps, d, d.plan.unchanged.length);
+  return append(deps, d, d.plan.unchanged.length, alongside);
 }
 
 /** Flags a selection unsure, or clears the flag (see planUnsure), answering with what it appended. */
-export async function markUnsure(
+export async function markUnsure<R = undefined>(
   deps: LabelerDeps,
   cmd: SelectionCommand & { unsure: boolean; comment?: string },
   metadata: EventMetadata,
-): Promise<BatchOutcome> {
+  alongside?: Alongside<R>,
+): Promise<BatchOutcome<R>> {
   const d = await decide(deps, QUEUE, async () => planUnsure(cmd, await queueRowsOf(deps.db, cmd.imageIds), metadata));
-  return append(deps, d, d.plan.unchanged.length);
+  return append(deps, d, d.plan.unchanged.length, alongside);
 }
 
 /** Comments on each image of a selection (see planComment), answering with what it appended. */
-export async function commentOn(
+export async function commentOn<R = undefined>(
   deps: LabelerDeps,
   cmd: SelectionCommand & { comment: string },
   metadata: EventMetadata,
-): Promise<BatchOutcome> {
+  alongside?: Alongside<R>,
+): Promise<BatchOutcome<R>> {
   const d = await decide(deps, QUEUE, async () => planComment(cmd, await queueRowsOf(deps.db, cmd.imageIds), metadata));
-  return append(deps, d, 0);
+  return append(deps, d, 0, alongside);
 }
 
 /** The editor's withdrawal: each selected image's current label is retracted by this user (see planRetract). */
-export async function retractLabels(
+export async function retractLabels<R = undefined>(
   deps: LabelerDeps,
   cmd: SelectionCommand,
   metadata: EventMetadata,
-): Promise<BatchOutcome> {
+  alongside?: Alongside<R>,
+): Promise<BatchOutcome<R>> {
   const d = await decide(deps, QUEUE, async () => planRetract(cmd, await queueRowsOf(deps.db, cmd.imageIds), metadata));
-  return append(deps, d, d.plan.unchanged.length);
+  return append(deps, d, d.plan.unchanged.length, alongside);
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestEnv, type TestEnv } from '../../test/support/env.ts';
 import { arrived, meta, plotTypeSpec, randomSha } from '../../test/support/events.ts';
 import { EventLog } from '../events/log.ts';
-import { behind, listCheckpoints, waitForCheckpoints, waitForStream } from './checkpoints.ts';
+import { behind, listCheckpoints, readAtOneCheckpoint, waitForCheckpoints, waitForStream } from './checkpoints.ts';
 import { imagesProjection } from './images/projection.ts';
 import { plotTypesProjection } from './plot-types/projection.ts';
 import { erase } from './runtime/projection.ts';
@@ -56,6 +56,38 @@ describe('the checkpoint API', () => {
       const cps = await listCheckpoints(env.database.db);
       expect(cps.find((c) => c.name === 'images')).toMatchObject({ seq: target, paused: false });
       expect(cps.find((c) => c.name === 'images')?.updatedAt).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('reads as of one checkpoint, or says it could not while the read model moves', async () => {
+    const db = env.database.db;
+    const images = erase(imagesProjection);
+    const runner = new ProjectionRunner(env.database, log, images);
+    await runner.start();
+    try {
+      const seqs = async () => (await listCheckpoints(db)).find((c) => c.name === 'images')?.seq ?? 0;
+      const append = async () => {
+        const [r] = await log.appendMany([arrived(randomSha(), 'CP_plot', 9)]);
+        expect(await waitForCheckpoints(db, new Map([['images', r!.seq]]), { timeoutMs: 30_000 })).toEqual([]);
+      };
+      // Quiet: the value read, at the checkpoint it was read at.
+      const quiet = await readAtOneCheckpoint(db, 'images', seqs);
+      expect(quiet).toEqual({ checkpoint: quiet?.value, value: quiet?.value });
+      // The read model applies an event during every read: no answer, as often as asked.
+      let reads = 0;
+      const moving = await readAtOneCheckpoint(
+        db,
+        'images',
+        async () => {
+          reads += 1;
+          await append();
+        },
+        3,
+      );
+      expect(moving).toBeUndefined();
+      expect(reads).toBe(3);
     } finally {
       await runner.stop();
     }

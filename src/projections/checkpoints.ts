@@ -38,6 +38,27 @@ export async function checkpointsOf(db: Db, names: readonly string[]): Promise<M
   return out;
 }
 
+/**
+ * Reads a read model as of one checkpoint, without a transaction: the reads run side by side on the pool, between
+ * two looks at the checkpoint. A read model's rows and its checkpoint commit together and every commit that changes
+ * rows moves the checkpoint on, so the same checkpoint before and after means every read saw the same state.
+ * Undefined when the read model moved on each of `tries` times (the caller then reads in one snapshot).
+ */
+export async function readAtOneCheckpoint<T>(
+  db: Db,
+  name: string,
+  read: () => Promise<T>,
+  tries = 2,
+): Promise<{ checkpoint: number; value: T } | undefined> {
+  for (let i = 0; i < tries; i++) {
+    const before = (await checkpointsOf(db, [name])).get(name) ?? 0;
+    const value = await read();
+    const after = (await checkpointsOf(db, [name])).get(name) ?? 0;
+    if (before === after) return { checkpoint: before, value };
+  }
+  return undefined;
+}
+
 /** Which read models are still short of their target sequence. Pure. */
 export function behind(targets: ReadonlyMap<string, number>, at: ReadonlyMap<string, number>): string[] {
   return [...targets].filter(([name, seq]) => (at.get(name) ?? 0) < seq).map(([name]) => name);

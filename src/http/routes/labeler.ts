@@ -18,9 +18,11 @@ import {
   firstWithWork,
   QUEUES,
   queueRowsOf,
+  foldOwn,
   queueView,
-  queueViewAfter,
+  readForView,
   type QueueFilter,
+  type QueueRead,
 } from '../../projections/label-queue/queries.ts';
 import { zonedToUtc } from '../format.ts';
 import { HttpError, NotFoundError, RequestValidationError } from '../errors.ts';
@@ -148,6 +150,9 @@ function asHttpError(err: unknown): never {
   throw err;
 }
 
+/** Which plot type a view is of, and its filter (none: no plot type is configured). */
+type Target = Pick<LabelerData, 'plotTypes' | 'spec' | 'filter'>;
+
 /**
  * The Labeler (Labelers and up): queues per plot type, a grid of thumbnails, and applying a label to a
  * selection as one batch of `label.assigned` naming the signed-in user; undo withdraws the last batch.
@@ -156,15 +161,10 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
   const app = app0.withTypeProvider<ZodTypeProvider>();
   const { db, log } = app.hydra;
 
-  /** The view, with the labeller's own just-appended events shown whether or not the queue holds them yet. */
-  async function load(
-    plot: string | undefined,
-    q: LabelerQuery,
-    tz: string,
-    own: readonly HydraEvent[] = [],
-  ): Promise<LabelerData> {
+  /** Which plot type and filter a view shows (none asked for: the first, by name, with work in the chosen queue). */
+  async function target(plot: string | undefined, q: LabelerQuery, tz: string): Promise<Target> {
     const plotTypes = await livePlotTypes(db);
-    // None asked for: the first (by name) with work in the chosen queue, so the Labeler never opens on an empty one.
+    // So that the Labeler never opens on an empty queue.
     const name =
       plot ??
       (await firstWithWork(
@@ -173,31 +173,43 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
         (p) => resolveFilter(p, q, tz),
       )) ??
       plotTypes[0]?.name;
-    if (name === undefined) return { plotTypes, spec: null, counts: null, page: null, matching: 0, filter: null };
+    if (name === undefined) return { plotTypes, spec: null, filter: null };
     const row = plotTypes.find((p) => p.name === name) ?? (await plotTypeRow(db, name));
     if (!row) throw new NotFoundError(`plot type ${name}`);
-    const filter = resolveFilter(name, q, tz);
-    const { counts, page, matching } = await (own.length ? queueViewAfter(db, filter, own) : queueView(db, filter));
-    return { plotTypes, spec: row.spec, counts, page, matching, filter };
+    return { plotTypes, spec: row.spec, filter: resolveFilter(name, q, tz) };
+  }
+
+  /** What an action reads while it appends: its answer's page (see readForView). */
+  const readingFor =
+    (t: Target) =>
+    (images: readonly string[]): Promise<QueueRead | null> =>
+      t.filter ? readForView(db, t.filter, images) : Promise.resolve(null);
+
+  /** The view of a target: as the queue holds it, or with an action's own events folded over what it read. */
+  async function load(t: Target, own?: { read: QueueRead | null | undefined; events: readonly HydraEvent[] }) {
+    if (!t.filter) return { ...t, counts: null, page: null, matching: 0 } satisfies LabelerData;
+    const view = own?.read ? foldOwn(t.filter, own.read, own.events) : await queueView(db, t.filter);
+    return { ...t, ...view } satisfies LabelerData;
   }
 
   const params = (q: LabelerQuery, plot: string | undefined): LabelerParams => ({ ...q, plot });
 
   /**
-   * The answer to an action: the view's next page, showing the action (see queueViewAfter). `Server-Timing` says
-   * where the time went (waiting for earlier labels, deciding, appending, the next page), for the browser's developer
-   * tools and the bench.
+   * The answer to an action: the view's next page, showing the action (read while it appended, see readForView).
+   * `Server-Timing` says where the time went (waiting for earlier labels, deciding, appending, reading the page
+   * alongside, the rest of the page), for the browser's developer tools and the bench.
    */
   async function answer(
     req: FastifyRequest,
     reply: FastifyReply,
-    plot: string,
+    t: Target,
     q: LabelerQuery,
-    applied: Applied & Pick<BatchOutcome, 'timings' | 'events'>,
+    applied: Applied & Pick<BatchOutcome<QueueRead | null>, 'timings' | 'events' | 'alongside'>,
   ) {
     const t0 = performance.now();
     const ctx = reply.viewContext();
-    const data = await load(plot, q, ctx.tz, applied.events);
+    const plot = t.spec?.name;
+    const data = await load(t, { read: applied.alongside, events: applied.events });
     const out = req.isHtmx ? labelerGrid(data, params(q, plot), ctx, applied).value : null;
     const phases = { ...applied.timings, page: performance.now() - t0 };
     reply.header(
@@ -212,7 +224,7 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
 
   app.get('/labeler', { config: { access: 'labeler' }, schema: { querystring: labelerQuery } }, async (req, reply) => {
     const ctx = reply.viewContext();
-    const data = await load(req.query.plot, req.query, ctx.tz);
+    const data = await load(await target(req.query.plot, req.query, ctx.tz));
     return reply.view(labelerView(data, params(req.query, data.spec?.name), ctx));
   });
 
@@ -222,8 +234,9 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
     if (!row || row.retired)
       throw new HttpError(400, 'HYDRA_LABEL_UNKNOWN_PLOT_TYPE', `plot type "${b.plot}" is not configured`);
     const cmd = { plotType: b.plot, label: b.label, imageIds: b.images, user: actor(req).name, batch: b.batch };
-    const outcome = await applyLabels({ db, log }, row.spec, cmd, actorMetadata(req)).catch(asHttpError);
-    return answer(req, reply, b.plot, b.view, {
+    const t = await target(b.plot, b.view, reply.viewContext().tz);
+    const outcome = await applyLabels({ db, log }, row.spec, cmd, actorMetadata(req), readingFor(t)).catch(asHttpError);
+    return answer(req, reply, t, b.view, {
       kind: 'apply',
       batch: b.batch,
       label: b.label,
@@ -242,31 +255,35 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
       unsure: b.unsure === 'on',
       ...(b.comment ? { comment: b.comment } : {}),
     };
-    const outcome = await markUnsure({ db, log }, cmd, actorMetadata(req)).catch(asHttpError);
+    const t = await target(b.plot, b.view, reply.viewContext().tz);
+    const outcome = await markUnsure({ db, log }, cmd, actorMetadata(req), readingFor(t)).catch(asHttpError);
     const kind = b.unsure === 'on' ? ('unsure' as const) : ('sure' as const);
-    return answer(req, reply, b.plot, b.view, { kind, count: outcome.stored, ...outcome });
+    return answer(req, reply, t, b.view, { kind, count: outcome.stored, ...outcome });
   });
 
   app.post('/labeler/comment', { config: { access: 'labeler' }, schema: { body: commentBody } }, async (req, reply) => {
     const b = req.body;
     const cmd = { plotType: b.plot, imageIds: b.images, user: actor(req).name, batch: b.batch, comment: b.comment };
-    const outcome = await commentOn({ db, log }, cmd, actorMetadata(req)).catch(asHttpError);
-    return answer(req, reply, b.plot, b.view, { kind: 'comment', count: outcome.stored, ...outcome });
+    const t = await target(b.plot, b.view, reply.viewContext().tz);
+    const outcome = await commentOn({ db, log }, cmd, actorMetadata(req), readingFor(t)).catch(asHttpError);
+    return answer(req, reply, t, b.view, { kind: 'comment', count: outcome.stored, ...outcome });
   });
 
   app.post('/labeler/undo', { config: { access: 'labeler' }, schema: { body: undoBody } }, async (req, reply) => {
     const b = req.body;
-    const outcome = await undoBatch({ db, log }, b.batch, actor(req).name, actorMetadata(req));
     const plot = b.view.plot;
     if (!plot) throw new HttpError(400, 'HYDRA_HTTP_BAD_REQUEST', 'view: the plot type is missing');
-    return answer(req, reply, plot, b.view, { kind: 'undo', batch: b.batch, count: outcome.stored, ...outcome });
+    const t = await target(plot, b.view, reply.viewContext().tz);
+    const outcome = await undoBatch({ db, log }, b.batch, actor(req).name, actorMetadata(req), readingFor(t));
+    return answer(req, reply, t, b.view, { kind: 'undo', batch: b.batch, count: outcome.stored, ...outcome });
   });
 
   app.post('/labeler/retract', { config: { access: 'labeler' }, schema: { body: retractBody } }, async (req, reply) => {
     const b = req.body;
     const cmd = { plotType: b.plot, imageIds: b.images, user: actor(req).name, batch: b.batch };
-    const outcome = await retractLabels({ db, log }, cmd, actorMetadata(req)).catch(asHttpError);
-    return answer(req, reply, b.plot, b.view, { kind: 'retract', count: outcome.stored, ...outcome });
+    const t = await target(b.plot, b.view, reply.viewContext().tz);
+    const outcome = await retractLabels({ db, log }, cmd, actorMetadata(req), readingFor(t)).catch(asHttpError);
+    return answer(req, reply, t, b.view, { kind: 'retract', count: outcome.stored, ...outcome });
   });
 
   app.get(

@@ -9,19 +9,20 @@ import { erase } from '../runtime/projection.ts';
 import { RowStore } from '../runtime/store.ts';
 import { labelQueueProjection } from './projection.ts';
 import {
+  foldOwn,
   inOrder,
   matchesFilter,
   queueMatching,
   queuePage,
   queueView,
-  queueViewAfter,
+  readForView,
   type QueueFilter,
 } from './queries.ts';
 import { labelQueue, type LabelQueueRow } from './table.ts';
 
 /**
  * The Labeler answers an action from the queue as read at its checkpoint with the action's own events folded over
- * it (queueViewAfter). That is only right if the fold sees what SQL sees: the filter in memory must select and
+ * it (readForView, then foldOwn). That is only right if the fold sees what SQL sees: the filter in memory must select and
  * order exactly as the SQL does, and the answer must equal the view once the queue has caught up.
  */
 let env: TestEnv;
@@ -29,6 +30,12 @@ const store = new RowStore(erase(labelQueueProjection));
 const stored = eventStream('2026-11-20T10:00:00.000Z');
 const handled = new Set<string>(labelQueueProjection.handles);
 let rows: LabelQueueRow[] = [];
+
+/** The view an action's answer shows: read as of one checkpoint (side by side, or in one snapshot), then folded. */
+const viewAfter = async (f: QueueFilter, own: readonly HydraEvent[], quickTries?: number) => {
+  const images = [...new Set(own.flatMap((e) => ('imageId' in e.data && e.data.imageId ? [e.data.imageId] : [])))];
+  return foldOwn(f, await readForView(env.database.db, f, images, { quickTries }), own);
+};
 
 const apply = (events: readonly HydraEvent[]) =>
   applyBatch(
@@ -131,22 +138,24 @@ describe("the Labeler's view in memory and in SQL", () => {
     ];
     const views = filters().flatMap((f) => [f, { ...f, limit: 5 }]);
     const before = await Promise.all(views.map((f) => queueView(db, f)));
-    const answered = await Promise.all(views.map((f) => queueViewAfter(db, f, own)));
+    const answered = await Promise.all(views.map((f) => viewAfter(f, own)));
     // Half of the events applied: the view is read at a checkpoint inside the action.
     await apply(own.slice(0, 20));
-    const halfway = await Promise.all(views.map((f) => queueViewAfter(db, f, own)));
+    const halfway = await Promise.all(views.map((f) => viewAfter(f, own)));
+    const halfwaySnapshot = await Promise.all(views.map((f) => viewAfter(f, own, 0)));
     await apply(own.slice(20));
     const caughtUp = await Promise.all(views.map((f) => queueView(db, f)));
     views.forEach((f, i) => {
       const label = JSON.stringify(f);
       expect(answered[i], label).toEqual(caughtUp[i]);
       expect(halfway[i], label).toEqual(caughtUp[i]);
+      expect(halfwaySnapshot[i], label).toEqual(caughtUp[i]);
     });
     // The action changed what the views show (else the comparison proves nothing).
     expect(views.filter((_, i) => JSON.stringify(before[i]) !== JSON.stringify(caughtUp[i])).length).toBeGreaterThan(
       views.length / 3,
     );
     // Caught up, its own events change nothing more.
-    expect(await queueViewAfter(db, views[0]!, own)).toEqual(caughtUp[0]);
+    expect(await viewAfter(views[0]!, own)).toEqual(caughtUp[0]);
   });
 });

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/connection.ts';
 import type { HydraEvent } from '../../events/catalog.ts';
+import { readAtOneCheckpoint } from '../checkpoints.ts';
 import { projectionCheckpoints } from '../runtime/tables.ts';
 import { labelQueueProjection } from './projection.ts';
 import { labelHistory, labelQueue, type LabelHistoryRow, type LabelQueueRow } from './table.ts';
@@ -151,41 +152,61 @@ export async function queueView(db: Db, f: QueueFilter): Promise<QueueView> {
   return { counts, page, matching: counted ?? matchingOfCounts(f, counts) };
 }
 
+/** What a view reads of the queue to show an action on some images: see readForView and foldOwn. */
+export interface QueueRead {
+  /** The queue's checkpoint the reads were made at. */
+  readonly checkpoint: number;
+  /** The touched images' rows (those that have arrived). */
+  readonly before: ReadonlyMap<string, LabelQueueRow>;
+  readonly counts: Record<QueueName, QueueCount>;
+  /** The view's first `window` rows in its order. */
+  readonly rows: readonly LabelQueueRow[];
+  readonly window: number;
+  readonly matching: number | undefined;
+}
+
 /**
- * A view as it is once the queue holds these events (a labeller's own, just appended), without waiting for it to:
- * the queue is read at one instant (one consistent snapshot, with its checkpoint), and the events it had not yet
- * applied are folded over the rows they touch with the queue's own evolve. Everyone else's later events show on
- * the next read, as they would have a moment earlier.
+ * Reads what a view needs to show an action on these images, all as of one checkpoint: the rows of the images, the
+ * counts, and the view's rows (its page and the one after it, plus room for every touched image that may leave
+ * them). It may run while the action appends: foldOwn then applies what the read did not hold. `quickTries`: how
+ * often to try the reads side by side before reading in one snapshot.
  */
-export async function queueViewAfter(db: Db, f: QueueFilter, own: readonly HydraEvent[]): Promise<QueueView> {
-  const handled = new Set<string>(labelQueueProjection.handles);
-  const events = own.filter((e) => handled.has(e.type)).sort((a, b) => a.seq - b.seq);
-  if (events.length === 0) return queueView(db, f);
-  const touched = [...new Set(events.flatMap(rowsOf))];
-  // The page and the one after it, plus room for every touched image that may leave them.
+export async function readForView(
+  db: Db,
+  f: QueueFilter,
+  touched: readonly string[],
+  { quickTries = 2 }: { quickTries?: number } = {},
+): Promise<QueueRead> {
   const window = 2 * f.limit + touched.length + 1;
   const dir = f.order === 'newest' ? desc : asc;
-  const read = await db.transaction(
+  const reads = async (r: Reader) => {
+    const [before, counts, rows, matching] = await Promise.all([
+      queueRowsOf(r, touched),
+      queueCounts(r, f.plotType),
+      r
+        .select()
+        .from(labelQueue)
+        .where(conditions(f))
+        .orderBy(dir(labelQueue.at), dir(labelQueue.imageId))
+        .limit(window),
+      countsSay(f) ? undefined : queueMatching(r, f),
+    ]);
+    return { before, counts, rows, matching, window };
+  };
+  // Side by side on the pool as of one checkpoint; while the queue keeps moving, in one consistent snapshot.
+  const quick = await readAtOneCheckpoint(db, labelQueueProjection.name, () => reads(db), quickTries);
+  if (quick) return { checkpoint: quick.checkpoint, ...quick.value };
+  return db.transaction(
     async (tx) => {
       const [cp] = await tx
         .select({ seq: projectionCheckpoints.seq })
         .from(projectionCheckpoints)
         .where(eq(projectionCheckpoints.name, labelQueueProjection.name));
-      const before = await queueRowsOf(tx, touched);
-      const counts = await queueCounts(tx, f.plotType);
-      const rows = await tx
-        .select()
-        .from(labelQueue)
-        .where(conditions(f))
-        .orderBy(dir(labelQueue.at), dir(labelQueue.imageId))
-        .limit(window);
-      const matching = countsSay(f) ? undefined : await queueMatching(tx, f);
-      return { checkpoint: cp?.seq ?? 0, before, counts, rows, matching };
+      return { checkpoint: cp?.seq ?? 0, ...(await reads(tx)) };
     },
     // (Not `accessMode`: drizzle writes it without the comma MariaDB wants.)
     { isolationLevel: 'repeatable read', withConsistentSnapshot: true },
   );
-  return foldOwn(f, read, events, window);
 }
 
 /** The rows of the queue an event touches. */
@@ -194,19 +215,10 @@ function rowsOf(e: HydraEvent): readonly string[] {
   return k === null ? [] : typeof k === 'string' ? [k] : k;
 }
 
-/** The fold of queueViewAfter over what it read at the checkpoint. Pure. */
-export function foldOwn(
-  f: QueueFilter,
-  read: {
-    readonly checkpoint: number;
-    readonly before: ReadonlyMap<string, LabelQueueRow>;
-    readonly counts: Record<QueueName, QueueCount>;
-    readonly rows: readonly LabelQueueRow[];
-    readonly matching: number | undefined;
-  },
-  events: readonly HydraEvent[],
-  window: number,
-): QueueView {
+/** The view once the queue holds these events, from what readForView read of it (events it held are skipped). Pure. */
+export function foldOwn(f: QueueFilter, read: QueueRead, own: readonly HydraEvent[]): QueueView {
+  const handled = new Set<string>(labelQueueProjection.handles);
+  const events = own.filter((e) => handled.has(e.type)).sort((a, b) => a.seq - b.seq);
   const after = new Map(read.before);
   for (const e of events) {
     if (e.seq <= read.checkpoint) continue;
@@ -244,7 +256,7 @@ export function foldOwn(
     }
   // The rows read, each changed one replaced (or gone from the view), and changed ones entering it in order; one
   // entering beyond the last row read is left out when more rows follow it unread.
-  const full = read.rows.length === window;
+  const full = read.rows.length === read.window;
   const last = read.rows.at(-1);
   const kept = read.rows.filter((r) => !after.has(r.imageId) || read.before.get(r.imageId) === after.get(r.imageId));
   const entering = changed
