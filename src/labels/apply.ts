@@ -26,10 +26,12 @@ export interface LabelerDeps {
 }
 
 /**
- * A read to make while the action appends, given the images its events are about: the answer's page, read as the
- * events are stored rather than after (see readForView).
+ * A read made once the action is decided and before it appends, given the images its events are about: the
+ * answer's page (see readForView), which then needs no wait for the read models to apply the action. Read before
+ * rather than while appending: the queue applies the action's first events while the rest are still being appended,
+ * and a read cannot be of one checkpoint while it moves.
  */
-export type Alongside<R> = (images: readonly string[]) => Promise<R>;
+export type ReadBeforeAppend<R> = (images: readonly string[]) => Promise<R>;
 
 export interface BatchOutcome<R = undefined> {
   /** Events stored (a duplicate of an earlier request's is not counted). */
@@ -42,13 +44,13 @@ export interface BatchOutcome<R = undefined> {
   readonly events: readonly HydraEvent[];
   /** The label queue had not applied earlier label events within 5 s: the decision may not have seen them. */
   readonly behind: boolean;
-  /** What the alongside read gave (undefined without one). */
-  readonly alongside: R | undefined;
+  /** What the read before appending gave (undefined without one). */
+  readonly read: R | undefined;
   /**
-   * Where the time went, in ms: waiting for the queue to hold earlier labels, reading and deciding, appending, and
-   * the alongside read (at the same time as appending).
+   * Where the time went, in ms: waiting for the queue to hold earlier labels, reading and deciding, the read before
+   * appending, appending.
    */
-  readonly timings: { readonly wait: number; readonly decide: number; readonly append: number; readonly read?: number };
+  readonly timings: { readonly wait: number; readonly decide: number; readonly read?: number; readonly append: number };
 }
 
 /** How long an action waits for the read models to hold the label events before it (they normally already do). */
@@ -84,24 +86,22 @@ async function append<R>(
   deps: LabelerDeps,
   d: { plan: { events: readonly AnyNewEvent[] }; behind: boolean; wait: number; decide: number },
   unchanged: number,
-  alongside: Alongside<R> | undefined,
+  readFirst: ReadBeforeAppend<R> | undefined,
 ): Promise<BatchOutcome<R>> {
-  const timed = async <T>(work: Promise<T>): Promise<[T, number]> => {
+  const timed = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
     const t0 = performance.now();
-    return [await work, performance.now() - t0];
+    return [await work(), performance.now() - t0];
   };
   const events = d.plan.events;
-  const [[results, appendMs], read] = await Promise.all([
-    timed(events.length ? deps.log.appendMany(events) : Promise.resolve([])),
-    alongside ? timed(alongside(imagesOf(events))) : undefined,
-  ]);
+  const read = readFirst ? await timed(() => readFirst(imagesOf(events))) : undefined;
+  const [results, appendMs] = await timed(async () => (events.length ? deps.log.appendMany(events) : []));
   return {
     stored: results.filter((r) => !r.duplicate).length,
     unchanged,
     events: results.map((r) => r.event),
     behind: d.behind,
-    alongside: read?.[0],
-    timings: { wait: d.wait, decide: d.decide, append: appendMs, ...(read ? { read: read[1] } : {}) },
+    read: read?.[0],
+    timings: { wait: d.wait, decide: d.decide, ...(read ? { read: read[1] } : {}), append: appendMs },
   };
 }
 
@@ -127,12 +127,12 @@ export async function applyLabels<R = undefined>(
   spec: PlotTypeSpec,
   cmd: ApplyCommand,
   metadata: EventMetadata,
-  alongside?: Alongside<R>,
+  readFirst?: ReadBeforeAppend<R>,
 ): Promise<BatchOutcome<R>> {
   const d = await decide(deps, QUEUE, async () =>
     planApply(new Map([[spec.name, spec]]), cmd, await queueRowsOf(deps.db, cmd.imageIds), metadata),
   );
-  return append(deps, d, d.plan.unchanged.length, alongside);
+  return append(deps, d, d.plan.unchanged.length, readFirst);
 }
 
 /**
@@ -144,7 +144,7 @@ export async function undoBatch<R = undefined>(
   batch: string,
   user: string,
   metadata: EventMetadata,
-  alongside?: Alongside<R>,
+  readFirst?: ReadBeforeAppend<R>,
 ): Promise<BatchOutcome<R>> {
   // The batch's images are found in the queue, the labels it replaced in the history: both must hold it.
   const d = await decide(deps, [labelQueueProjection.name, labelHistoryProjection.name], async () => {
@@ -156,7 +156,7 @@ export async function undoBatch<R = undefined>(
     const before = new Map(rows.map((r) => [r.imageId, labelBefore(steps.get(r.imageId) ?? [], batch)]));
     return planUndo(batch, user, new Map(rows.map((r) => [r.imageId, r])), before, metadata);
   });
-  return append(deps, d, d.plan.unchanged.length, alongside);
+  return append(deps, d, d.plan.unchanged.length, readFirst);
 }
 
 /** Flags a selection unsure, or clears the flag (see planUnsure), answering with what it appended. */
@@ -164,10 +164,10 @@ export async function markUnsure<R = undefined>(
   deps: LabelerDeps,
   cmd: SelectionCommand & { unsure: boolean; comment?: string },
   metadata: EventMetadata,
-  alongside?: Alongside<R>,
+  readFirst?: ReadBeforeAppend<R>,
 ): Promise<BatchOutcome<R>> {
   const d = await decide(deps, QUEUE, async () => planUnsure(cmd, await queueRowsOf(deps.db, cmd.imageIds), metadata));
-  return append(deps, d, d.plan.unchanged.length, alongside);
+  return append(deps, d, d.plan.unchanged.length, readFirst);
 }
 
 /** Comments on each image of a selection (see planComment), answering with what it appended. */
@@ -175,10 +175,10 @@ export async function commentOn<R = undefined>(
   deps: LabelerDeps,
   cmd: SelectionCommand & { comment: string },
   metadata: EventMetadata,
-  alongside?: Alongside<R>,
+  readFirst?: ReadBeforeAppend<R>,
 ): Promise<BatchOutcome<R>> {
   const d = await decide(deps, QUEUE, async () => planComment(cmd, await queueRowsOf(deps.db, cmd.imageIds), metadata));
-  return append(deps, d, 0, alongside);
+  return append(deps, d, 0, readFirst);
 }
 
 /** The editor's withdrawal: each selected image's current label is retracted by this user (see planRetract). */
@@ -186,8 +186,8 @@ export async function retractLabels<R = undefined>(
   deps: LabelerDeps,
   cmd: SelectionCommand,
   metadata: EventMetadata,
-  alongside?: Alongside<R>,
+  readFirst?: ReadBeforeAppend<R>,
 ): Promise<BatchOutcome<R>> {
   const d = await decide(deps, QUEUE, async () => planRetract(cmd, await queueRowsOf(deps.db, cmd.imageIds), metadata));
-  return append(deps, d, d.plan.unchanged.length, alongside);
+  return append(deps, d, d.plan.unchanged.length, readFirst);
 }

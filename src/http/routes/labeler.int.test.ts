@@ -119,7 +119,7 @@ describe('the Labeler', () => {
     expect(ids(res.body)).toEqual([...unbiased.slice(4)].reverse());
     expect(res.body).toContain(`data-batch="${BATCH[0]}"`);
     expect(res.headers['server-timing']).toMatch(
-      /^wait;dur=[\d.]+, decide;dur=[\d.]+, append;dur=[\d.]+, read;dur=[\d.]+, page;dur=[\d.]+$/,
+      /^wait;dur=[\d.]+, decide;dur=[\d.]+, read;dur=[\d.]+, append;dur=[\d.]+, page;dur=[\d.]+$/,
     );
     const stored = await eventsAfter(h.log, seq);
     expect(

@@ -179,7 +179,7 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
     return { plotTypes, spec: row.spec, filter: resolveFilter(name, q, tz) };
   }
 
-  /** What an action reads while it appends: its answer's page (see readForView). */
+  /** What an action reads before it appends: its answer's page (see readForView). */
   const readingFor =
     (t: Target) =>
     (images: readonly string[]): Promise<QueueRead | null> =>
@@ -195,21 +195,21 @@ export const labelerRoutes: FastifyPluginAsync = async (app0) => {
   const params = (q: LabelerQuery, plot: string | undefined): LabelerParams => ({ ...q, plot });
 
   /**
-   * The answer to an action: the view's next page, showing the action (read while it appended, see readForView).
-   * `Server-Timing` says where the time went (waiting for earlier labels, deciding, appending, reading the page
-   * alongside, the rest of the page), for the browser's developer tools and the bench.
+   * The answer to an action: the view's next page, showing the action (read before it appended, with its events
+   * folded over it: see readForView). `Server-Timing` says where the time went (waiting for earlier labels,
+   * deciding, reading the page, appending, the rest of the page), for the browser's developer tools and the bench.
    */
   async function answer(
     req: FastifyRequest,
     reply: FastifyReply,
     t: Target,
     q: LabelerQuery,
-    applied: Applied & Pick<BatchOutcome<QueueRead | null>, 'timings' | 'events' | 'alongside'>,
+    applied: Applied & Pick<BatchOutcome<QueueRead | null>, 'timings' | 'events' | 'read'>,
   ) {
     const t0 = performance.now();
     const ctx = reply.viewContext();
     const plot = t.spec?.name;
-    const data = await load(t, { read: applied.alongside, events: applied.events });
+    const data = await load(t, { read: applied.read, events: applied.events });
     const out = req.isHtmx ? labelerGrid(data, params(q, plot), ctx, applied).value : null;
     const phases = { ...applied.timings, page: performance.now() - t0 };
     reply.header(

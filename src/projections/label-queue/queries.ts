@@ -168,8 +168,8 @@ export interface QueueRead {
 /**
  * Reads what a view needs to show an action on these images, all as of one checkpoint: the rows of the images, the
  * counts, and the view's rows (its page and the one after it, plus room for every touched image that may leave
- * them). It may run while the action appends: foldOwn then applies what the read did not hold. `quickTries`: how
- * often to try the reads side by side before reading in one snapshot.
+ * them). Read before the action appends (or while: foldOwn applies only what the read did not hold). `quickTries`:
+ * how often to try the reads side by side before reading in one snapshot.
  */
 export async function readForView(
   db: Db,
