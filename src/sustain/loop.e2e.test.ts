@@ -216,6 +216,13 @@ describe('the self-sustaining loop', () => {
     const retrained = await followTraining(hydra.log, request!.trainingId);
     expect(retrained?.kind).toBe('completed');
     const challenger = retrained?.kind === 'completed' ? retrained.data.modelId : '';
+    // It started from the active model's weights (the request's parentModel), not from scratch.
+    const infoSha = retrained?.kind === 'completed' ? retrained.data.artifacts?.info : undefined;
+    const info = JSON.parse(Buffer.from(await hydra.blobs.get(infoSha!)).toString('utf8'));
+    console.log(
+      `sustain loop: the retraining started from ${champion}: ${info.parent?.loaded} (${info.parent?.reason})`,
+    );
+    expect(info.parent?.loaded).toBe('all');
 
     // The rest of the changed plots are labelled after that training: the loop compares the two models on them.
     let compared: RoundResult | undefined;
