@@ -152,14 +152,14 @@ export const configSchema = z.object({
     .refine((u) => /^smtps?:$/.test(new URL(u).protocol), 'an smtp:// or smtps:// URL (smtp://user:password@host:587)')
     .optional()
     .describe(
-      "Mail server (smtp://[user:password@]host[:port], or smtps:// for TLS from the start): when a training completes, the training role e-mails its report's link to the plot type's contact. Unset: no e-mail.",
+      "Mail server (smtp://[user:password@]host[:port], or smtps:// for TLS from the start): when a training completes, the training role e-mails its report's link to the plot type's contact; when labelling of a plot type's unbiased sample starts to lag (stale), the sustain role tells its contact once. Unset: no e-mail.",
     ),
   HYDRA_MAIL_FROM: z
     .string()
     .max(200)
     .regex(/^([^<>@]*<)?[^@\s<>]+@[^@\s<>]+>?$/, 'an address, or a name and <address>')
     .default('hydra@localhost')
-    .describe('Sender of the e-mails Hydra sends (training reports).'),
+    .describe('Sender of the e-mails Hydra sends (training reports, stale notices).'),
   HYDRA_MAX_IMAGE_BYTES: wholeNumberText({ min: 1, max: 2 ** 31 - 1 })
     .default(20 * 1024 * 1024)
     .describe('Largest image file accepted by ingest, in bytes.'),
@@ -215,6 +215,37 @@ export const configSchema = z.object({
     .default(24)
     .describe(
       'An unbiased sample waiting longer than this for a label makes the trailing accuracy stale: the pages say so instead of showing it as current.',
+    ),
+  HYDRA_SUSTAIN_DRIFT_WINDOW: wholeNumberText({ min: 10, max: 100_000 })
+    .default(500)
+    .describe(
+      "The active model's latest verdicts both drift signals (its confidences, its verdict mix) look at, without labels.",
+    ),
+  HYDRA_SUSTAIN_DRIFT_MIN_VERDICTS: wholeNumberText({ min: 1, max: 100_000 })
+    .default(200)
+    .describe('Latest verdicts the confidence drift needs before it speaks (at most HYDRA_SUSTAIN_DRIFT_WINDOW).'),
+  HYDRA_SUSTAIN_DRIFT_THRESHOLD: decimalText({ min: 0, aboveMin: true, max: 1000 })
+    .default(0.25)
+    .describe(
+      "Population stability index of the latest confidences against the validation set's beyond which the model is drifting.",
+    ),
+  HYDRA_SUSTAIN_MIX_REFERENCE: wholeNumberText({ min: 10, max: 100_000 })
+    .default(100)
+    .describe(
+      "The active model's first live verdicts: their mix of labels is the reference the verdict-mix drift compares its latest verdicts with.",
+    ),
+  HYDRA_SUSTAIN_MIX_MIN_VERDICTS: wholeNumberText({ min: 10, max: 100_000 })
+    .default(50)
+    .describe('Verdicts after the reference the verdict-mix drift needs before it speaks.'),
+  HYDRA_SUSTAIN_MIX_ALPHA: decimalText({ min: 0, aboveMin: true, max: 1 })
+    .default(0.001)
+    .describe(
+      'The verdict mix drifts when a G-test finds the latest mix this unlikely (p below it) for a model that still sees what it saw at first, and HYDRA_SUSTAIN_MIX_MIN_SHIFT holds too.',
+    ),
+  HYDRA_SUSTAIN_MIX_MIN_SHIFT: decimalText({ min: 0, aboveMin: true, max: 1 })
+    .default(0.15)
+    .describe(
+      "The verdict mix drifts only when some label's share of the latest verdicts differs from its share of the first by at least this (0-1): a large window makes a trifle significant.",
     ),
   HYDRA_ADMINS: z
     .string()

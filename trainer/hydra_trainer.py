@@ -3,6 +3,13 @@
 
 Usage: hydra_trainer.py --dataset DIR --out DIR [--params JSON | --params-file FILE] [--device auto|cpu|cuda]
                         [--backbone FILE [--fine-tune-blocks N]] [--save-backbone FILE]
+                        [--parent FILE] [--save-weights FILE]
+
+With --parent (the weights another run wrote with --save-weights: the model being retrained), every block starts
+from the parent's weights and trains, and so does the head when the parent has the same labels in the same order;
+a parent of another architecture (widths, channels) is not used, and the run trains as it would without it. With
+--backbone too, the parent's weights take the backbone's place: its first blocks stay frozen, the rest train on from
+where the parent left them. info.json says what was loaded ("parent").
 
 With --backbone, the convolutional blocks start from a shipped backbone (models/backbone/, trained by this
 same program with --save-backbone on generated plots of every plot type): the first blocks stay frozen, the
@@ -360,16 +367,19 @@ def backward_step(loss, opt, scaler):
         opt.step()
 
 
-def train(ds, p, device, out_dir, backbone=None):
+def train(ds, p, device, out_dir, backbone=None, parent=None):
     seed_everything(p["seed"], device)
     amp, scaler = amp_settings(device)
     c, h, w = ds["shape"]
     x_all, y_all = place_data(ds, device)
     split = {"train": torch.nonzero(~ds["is_val"]).flatten().to(device),
              "val": torch.nonzero(ds["is_val"]).flatten().to(device)}
-    model = PlotNet(c, len(ds["labels"])).to(device)
+    model = PlotNet(c, len(ds["labels"]))
+    started_from = load_parent(model, parent, c, ds["labels"]) if parent else None
+    model = model.to(device)
     if backbone:
-        load_backbone(model, backbone["path"], c)
+        if not (started_from and started_from["loaded"] != "none"):
+            load_backbone(model, backbone["path"], c)  # else the parent's blocks are the start, frozen or not
         r = train_tail(model, ds, p, device, x_all, y_all, split, backbone["fine_tune_blocks"])
     else:
         if device.type == "cuda":
@@ -384,7 +394,8 @@ def train(ds, p, device, out_dir, backbone=None):
     t2 = time.perf_counter()
     export_onnx(model, os.path.join(out_dir, "model.onnx"), (c, h, w))
     r["timings"]["export_s"] = time.perf_counter() - t2
-    return {**r, "model": model, "val_idx": split["val"].tolist(), "probs": probs.float().cpu().tolist(),
+    return {**r, "model": model, "parent": started_from, "val_idx": split["val"].tolist(),
+            "probs": probs.float().cpu().tolist(),
             "val_accuracy": final_acc, "amp": str(amp).replace("torch.", "") if amp else "none",
             "parameters": sum(t.numel() for t in model.parameters())}
 
@@ -452,6 +463,36 @@ def train_whole(model, ds, p, device, x_all, y_all, split, amp, scaler):
 
 
 # ---------------------------------------------------------------- the shipped backbone
+
+def save_weights(model, path, labels, shape):
+    """The whole trained network, for a later run to start from (--parent)."""
+    torch.save({"format": "hydra-weights-1", "widths": list(WIDTHS), "channels": shape[0], "labels": list(labels),
+                "input": list(shape), "state": {k: v.detach().cpu() for k, v in model.state_dict().items()}}, path)
+
+
+def load_parent(model, path, channels, labels):
+    """Starts `model` from the parent's weights where they fit: every block when the architecture matches, the head
+    too when the labels do. Returns what was loaded and why ("all", "features" or "none")."""
+    try:
+        kwargs = {"weights_only": True} if "weights_only" in inspect.signature(torch.load).parameters else {}
+        saved = torch.load(path, map_location="cpu", **kwargs)
+        ok = saved.get("format") == "hydra-weights-1"
+    except Exception as e:  # a missing, truncated or foreign file
+        raise TrainerFailure("dataset-error", f"cannot read the parent model's weights {path}: {e!r}")
+    if not ok:
+        raise TrainerFailure("dataset-error", f"{path} is not a model's weights written by this trainer")
+    if list(saved["widths"]) != list(WIDTHS) or int(saved["channels"]) != channels:
+        return {"loaded": "none", "reason": f"the parent has widths {list(saved['widths'])} and {saved['channels']} "
+                                            f"channels, this run {list(WIDTHS)} and {channels}: trained without it"}
+    state = saved["state"]
+    features = {k[len("features."):]: v for k, v in state.items() if k.startswith("features.")}
+    model.features.load_state_dict(features)
+    if list(saved["labels"]) != list(labels):
+        return {"loaded": "features", "reason": f"the parent's labels {list(saved['labels'])} are not this run's "
+                                                f"{list(labels)}: its blocks, a new head"}
+    model.head.load_state_dict({k[len("head."):]: v for k, v in state.items() if k.startswith("head.")})
+    return {"loaded": "all", "reason": "the parent's blocks and head"}
+
 
 def block_starts(model):
     return [i for i, m in enumerate(model.features) if isinstance(m, nn.Conv2d)]
@@ -614,9 +655,11 @@ def run(args):
          per_label=per_label, input=list(ds["shape"]), frameworks=versions(device))
     try:
         backbone = {"path": args.backbone, "fine_tune_blocks": args.fine_tune_blocks} if args.backbone else None
-        r = train(ds, p, device, args.out, backbone)
+        r = train(ds, p, device, args.out, backbone, args.parent)
         if args.save_backbone:
             save_backbone(r["model"], args.save_backbone, ds["shape"][0])
+        if args.save_weights:
+            save_weights(r["model"], args.save_weights, ds["labels"], ds["shape"])
     except (RuntimeError, MemoryError) as e:
         if is_oom(e):
             raise TrainerFailure("out-of-memory", f"out of memory on {device} with batch size {p['batchSize']} "
@@ -635,6 +678,7 @@ def run(args):
     info = {**summary, "parameters": p, "amp": r["amp"], "threads": torch.get_num_threads(),
             "backbone": ({"file": os.path.basename(args.backbone), "fine_tune_blocks": args.fine_tune_blocks}
                          if args.backbone else None),
+            "parent": r["parent"],
             "model_architecture": {"name": "PlotNet", "widths": list(WIDTHS), "feature_stride": FEATURE_STRIDE,
                                    "parameters": r["parameters"], "input": list(ds["shape"]),
                                    "outputs": ["logits", "features", "cams"], "normalisation": "x/255 inside"},
@@ -657,6 +701,8 @@ def main(argv=None):
     ap.add_argument("--backbone", help="start from this backbone (models/backbone/backbone.pt) and train the tail")
     ap.add_argument("--fine-tune-blocks", type=int, default=1, help="with --backbone: how many last blocks train")
     ap.add_argument("--save-backbone", help="also write the trained blocks' weights here (for --backbone)")
+    ap.add_argument("--parent", help="start from this model's weights (written by --save-weights) where they fit")
+    ap.add_argument("--save-weights", help="also write the whole trained network's weights here (for --parent)")
     args = ap.parse_args(argv)
     try:
         run(args)

@@ -9,6 +9,21 @@ import { defineEvent, isoTime, tokenSchema, wholeNumber } from './define.ts';
 const share = z.number().min(0).max(1);
 const intervalSchema = z.object({ estimate: share.nullable(), low: share, high: share });
 
+/** The verdict mix of src/sustain/mix.ts: the model's first live verdicts against its latest, per label. */
+export const verdictMixSchema = z.object({
+  reference: wholeNumber,
+  recent: wholeNumber,
+  labels: z.array(z.object({ label: tokenSchema, reference: wholeNumber, recent: wholeNumber })).max(100),
+  /** The largest change of a label's share, and which label. */
+  shift: share,
+  shifted: tokenSchema,
+  /** G-test statistic and its p-value. */
+  statistic: z.number().min(0).max(1e9),
+  pValue: share,
+  drifting: z.boolean(),
+});
+export type VerdictMixEvidence = z.infer<typeof verdictMixSchema>;
+
 export const sustainEvidenceSchema = z.object({
   validationAccuracy: share,
   /** Unbiased labelled samples in the window, and how many the model got right. */
@@ -20,6 +35,12 @@ export const sustainEvidenceSchema = z.object({
   pValue: share.nullable(),
   /** Population stability index of recent confidences against the training set's (null: too few verdicts). */
   drift: z.number().min(0).max(1000).nullable(),
+  /** The verdict mix against the model's first live verdicts (null: too few verdicts; absent: assessed before it existed). */
+  verdictMix: verdictMixSchema.nullable().optional(),
+  /** Whether labelling lagged past the limit (whatever the status says first); absent on older assessments. */
+  labelsStale: z.boolean().optional(),
+  /** The plot type's contact was e-mailed that the figure is stale (once per stale episode), at these addresses. */
+  notified: z.object({ to: z.array(z.email().max(200)).min(1).max(100) }).optional(),
   /** Unbiased samples waiting for a label, and the oldest one's wait. */
   waiting: wholeNumber,
   oldestWaitingMs: z.number().min(0).max(1e13),

@@ -109,8 +109,13 @@ export const trainingCompleted = defineEvent({
         imagesPerSecond: z.number().min(0),
       })
       .optional(),
-    /** Blobs (SHA-256) kept with the model: the trainer's softmax on every validation image, and its info.json. */
-    artifacts: z.object({ valPredictions: sha256Schema, info: sha256Schema }).optional(),
+    /**
+     * Blobs (SHA-256) kept with the model: the trainer's softmax on every validation image, its info.json, and the
+     * trained network's weights (what a retraining with this model as parentModel starts from; absent before).
+     */
+    artifacts: z
+      .object({ valPredictions: sha256Schema, info: sha256Schema, weights: sha256Schema.optional() })
+      .optional(),
   }),
   description: 'A model was trained and evaluated; it waits for sign-off.',
   key: (d) => d.trainingId,

@@ -14,8 +14,9 @@ import {
 /**
  * One assessment of a plot type's active model, pure: the decision of src/sustain/policy.ts turned into a
  * status, and the events it makes the loop append. An assessment is appended only when the status (or the
- * model) changes, so a steady model costs nothing on the stream; a retraining request always comes with the
- * assessment that gave its reason.
+ * model, or whether labelling lags) changes, so a steady model costs nothing on the stream; a retraining request
+ * always comes with the assessment that gave its reason. The assessment that starts a stale episode records that the
+ * plot type's contact is to be told (evidence.notified): the mailer sends what the stream decided, once.
  */
 
 export interface Assessment {
@@ -28,6 +29,8 @@ export interface Assessment {
 export interface PreviousAssessment {
   readonly modelId: string;
   readonly status: SustainStatus;
+  /** Whether labelling lagged then (older assessments: their status said so). */
+  readonly labelsStale?: boolean;
 }
 
 export interface AssessInput {
@@ -38,6 +41,8 @@ export interface AssessInput {
   readonly previous: PreviousAssessment | null;
   /** Id for the training it may request (and the events' ids): derived from what triggered the assessment, so a retry is one. */
   readonly trainingId: string;
+  /** Addresses to e-mail when labelling turns stale (empty or absent: no mail server, or no contact). */
+  readonly contact?: readonly string[];
 }
 
 export interface SustainPolicy extends RetrainPolicy, FreshnessPolicy {}
@@ -59,7 +64,10 @@ export function assess(
   const decision = decideRetrain(input.model, now, policy);
   const latest = input.model.samples.at(-1)?.sampledAt ?? null;
   const freshness: Freshness = labelFreshness(input.waiting, latest, now, policy);
-  const { trailing, pValue, drift, validationAccuracy } = decision.evidence;
+  const { trailing, pValue, drift, mix, validationAccuracy } = decision.evidence;
+  const wasStale = input.previous ? (input.previous.labelsStale ?? input.previous.status === 'stale') : false;
+  // A stale episode begins when labelling starts to lag; its first assessment tells the contact, the rest do not.
+  const tell = freshness.stale && !wasStale && input.contact?.length ? [...input.contact] : null;
   const evidence: SustainEvidence = {
     validationAccuracy,
     samples: trailing.n,
@@ -70,6 +78,9 @@ export function assess(
     ),
     pValue,
     drift,
+    verdictMix: mix && { ...mix, statistic: Math.min(mix.statistic, 1e9), labels: mix.labels.slice(0, 100) },
+    labelsStale: freshness.stale,
+    ...(tell ? { notified: { to: tell } } : {}),
     waiting: freshness.waiting,
     oldestWaitingMs: freshness.oldestWaitingMs,
     from: trailing.from,
@@ -86,16 +97,16 @@ export function assess(
           : pValue === null
             ? 'insufficient'
             : 'ok';
+  const lag = `labelling lags: the oldest of ${freshness.waiting} unbiased samples has waited ${hours(freshness.oldestWaitingMs)}`;
   const why =
-    status === 'stale'
-      ? `labelling lags: the oldest of ${freshness.waiting} unbiased samples has waited ${hours(freshness.oldestWaitingMs)}; ${decision.why}`
-      : decision.why;
+    status === 'stale' ? `${lag}; ${decision.why}` : freshness.stale ? `${decision.why}; ${lag}` : decision.why;
   const assessment: Assessment = { status, why: why.slice(0, 500), evidence };
   const changed =
     decision.retrain ||
     input.previous === null ||
     input.previous.modelId !== input.model.modelId ||
-    input.previous.status !== status;
+    input.previous.status !== status ||
+    wasStale !== freshness.stale;
   if (!changed) return { assessment, events: [] };
   const events: PlannedEvent[] = [
     {

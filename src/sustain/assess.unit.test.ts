@@ -87,4 +87,66 @@ describe('assess', () => {
     expect(stale.assessment.evidence).toMatchObject({ waiting: 2, oldestWaitingMs: 900 * 60_000 });
     expect(assess(input(samples(3)), now, policy).assessment.status).toBe('insufficient');
   });
+
+  it('tells the contact once per stale episode, and records it in the evidence', () => {
+    const lagging = { waiting: { count: 2, oldest: at(100) }, contact: ['ann@jlab.test'] };
+    const first = assess(input(samples(40), { ...lagging, previous: { modelId: 'm1', status: 'ok' } }), now, policy);
+    expect(first.assessment.status).toBe('stale');
+    const data = validateData('sustain.assessed', first.events[0]?.data);
+    expect(data.evidence).toMatchObject({ labelsStale: true, notified: { to: ['ann@jlab.test'] } });
+    // The same episode: nothing appended, nobody told again.
+    const again = assess(
+      input(samples(41), { ...lagging, previous: { modelId: 'm1', status: 'stale', labelsStale: true } }),
+      now,
+      policy,
+    );
+    expect(again.events).toEqual([]);
+    expect(again.assessment.evidence.notified).toBeUndefined();
+    // Labelling lags while the loop cools down: the status stays, the episode begins, the contact is told.
+    const recent = { lastRequestAt: new Date(now.getTime() - 600_000).toISOString() };
+    const base = input(samples(40, 2), { ...lagging, previous: { modelId: 'm1', status: 'cooling-down' } });
+    const cooling = assess({ ...base, model: { ...base.model, ...recent } }, now, policy);
+    expect(cooling.assessment.status).toBe('cooling-down');
+    expect(cooling.assessment.why).toMatch(/cooling down.*; labelling lags/);
+    expect(cooling.events[0]?.data).toMatchObject({
+      evidence: { labelsStale: true, notified: { to: ['ann@jlab.test'] } },
+    });
+    // Caught up: an assessment says so (the episode ends), and the next lag is a new episode.
+    const caughtUp = assess(
+      input(samples(42), {
+        contact: ['ann@jlab.test'],
+        previous: { modelId: 'm1', status: 'stale', labelsStale: true },
+      }),
+      now,
+      policy,
+    );
+    expect(caughtUp.events[0]?.data).toMatchObject({ status: 'ok', evidence: { labelsStale: false } });
+    // Without a mail server (no contact given) or address, the episode is recorded and nobody is told.
+    const unmailed = assess(input(samples(40), { waiting: lagging.waiting }), now, policy);
+    expect(unmailed.assessment.evidence).toMatchObject({ labelsStale: true });
+    expect(unmailed.assessment.evidence.notified).toBeUndefined();
+    // An assessment from before labelsStale existed: its stale status says the episode had begun.
+    const older = assess(input(samples(41), { ...lagging, previous: { modelId: 'm1', status: 'stale' } }), now, policy);
+    expect(older.events).toEqual([]);
+  });
+
+  it('calls a model drifting when its verdict mix moved, with the figures in the evidence', () => {
+    const base = input(samples(40));
+    const moved = assess(
+      { ...base, model: { ...base.model, referenceMix: { Good: 50, Bad: 50 }, recentMix: { Good: 50, Bad: 150 } } },
+      now,
+      policy,
+    );
+    expect(moved.assessment.status).toBe('drifting');
+    expect(moved.assessment.why).toMatch(/verdict mix moved: Bad 75\.0 % of the latest 200 verdicts against 50\.0 %/);
+    const data = validateData('sustain.assessed', moved.events[0]?.data);
+    expect(data.evidence.verdictMix).toMatchObject({ reference: 100, recent: 200, shifted: 'Bad', drifting: true });
+    const steady = assess(
+      { ...base, model: { ...base.model, referenceMix: { Good: 50, Bad: 50 }, recentMix: { Good: 98, Bad: 102 } } },
+      now,
+      policy,
+    );
+    expect(steady.assessment.status).toBe('ok');
+    expect(steady.assessment.evidence.verdictMix?.drifting).toBe(false);
+  });
 });

@@ -6,21 +6,20 @@ import { unbiasedLabelled, unbiasedWaiting, type UnbiasedLabelled } from '../pro
 import type { ModelRow } from '../projections/models/table.ts';
 import { latestDecision } from '../projections/sustain/queries.ts';
 import { lastTrainingRequestedBy } from '../projections/trainings/queries.ts';
-import { recentConfidences } from '../projections/verdicts/queries.ts';
+import { verdictsOfModel } from '../projections/verdicts/queries.ts';
 import type { AssessInput } from './assess.ts';
-import type { LabelledSample } from './policy.ts';
+import type { LabelledSample, RetrainPolicy } from './policy.ts';
 import { histogram } from './statistics.ts';
 
 /**
  * What the loop knows about a plot type's active model, read from the read models (never the stream), so that
  * `hydra replay` gives the same figures: the unbiased labelled samples the model itself gave a verdict on, the
- * labelling backlog, its recent confidences against its validation set's, and the last request the loop made.
+ * labelling backlog, its recent confidences against its validation set's, its recent verdict mix against its first
+ * live verdicts', and the last request the loop made.
  */
 
 /** Labelled unbiased samples read at most (the window is smaller; a comparison takes them all). */
 const READ_SAMPLES = 1000;
-/** Recent verdicts the drift signal looks at. */
-const RECENT_VERDICTS = 500;
 
 /** The samples a model gave the verdict on, oldest first. */
 export async function samplesJudgedBy(
@@ -46,17 +45,26 @@ export function validationConfidences(evaluation: Evaluation): number[] {
   return total;
 }
 
+/** How many of the verdicts gave each label. */
+export function mixOf(rows: readonly { verdict: string }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) out[r.verdict] = (out[r.verdict] ?? 0) + 1;
+  return out;
+}
+
 export async function assessInputOf(
   db: Db,
   model: ModelRow,
+  policy: Pick<RetrainPolicy, 'driftWindow' | 'mixReference'>,
 ): Promise<(AssessInput & { readonly previousSeq: string | null }) | null> {
   const evaluation = model.evaluation;
   if (!evaluation) return null; // an imported model has no validation to hold it to
   const plotType = model.plotType;
-  const [rows, waiting, confidences, lastRequest, previous] = await Promise.all([
+  const [rows, waiting, recent, first, lastRequest, previous] = await Promise.all([
     samplesJudgedBy(db, plotType, model.modelId),
     unbiasedWaiting(db, plotType),
-    recentConfidences(db, plotType, model.modelId, RECENT_VERDICTS),
+    verdictsOfModel(db, plotType, model.modelId, { which: 'latest', limit: policy.driftWindow }),
+    verdictsOfModel(db, plotType, model.modelId, { which: 'first', limit: policy.mixReference }),
     lastTrainingRequestedBy(db, plotType, 'sustain'),
     latestDecision(db, plotType, 'assessed'),
   ]);
@@ -67,6 +75,9 @@ export async function assessInputOf(
     labelledAt: r.labelledAt!,
   }));
   const reference = validationConfidences(evaluation);
+  const confidences = recent.flatMap((v) => (v.confidence === null ? [] : [v.confidence]));
+  // The mix compares the latest verdicts with the first ones, never a verdict with itself.
+  const inReference = new Set(first.map((v) => v.arrivalId));
   // What triggered this assessment: the decision before it and the newest sample. A retry is the same one.
   const latest = rows.at(-1);
   const trigger = `${plotType}:${model.modelId}:${previous?.seq ?? ''}:${latest?.imageId ?? ''}:${latest?.labelledAt ?? ''}:${samples.length}`;
@@ -78,10 +89,18 @@ export async function assessInputOf(
       samples,
       trainingConfidences: reference,
       recentConfidences: reference.length > 0 ? histogram(confidences, reference.length) : [],
+      referenceMix: mixOf(first),
+      recentMix: mixOf(recent.filter((v) => !inReference.has(v.arrivalId))),
       lastRequestAt: lastRequest?.requestedAt ?? null,
     },
     waiting,
-    previous: previous ? { modelId: previous.modelId, status: previous.status as SustainStatus } : null,
+    previous: previous
+      ? {
+          modelId: previous.modelId,
+          status: previous.status as SustainStatus,
+          ...(previous.evidence?.labelsStale !== undefined ? { labelsStale: previous.evidence.labelsStale } : {}),
+        }
+      : null,
     previousSeq: previous?.seq ?? null,
     trainingId: `${plotType.slice(0, 80)}-sustain-${createHash('sha256').update(trigger).digest('hex').slice(0, 16)}`,
   };

@@ -26,7 +26,8 @@ import { DEFAULT_SUSTAIN_POLICY } from './worker.ts';
  * for the unbiased queue, real inference (ONNX Runtime) gives the verdicts, experts' labels arrive through the
  * Labeler's apply, and the real training worker (PyTorch, tiny input) trains what is requested. A first model is
  * trained on labelled plots and does well; then the detector changes (one of the FCAL's HV supplies is off and the
- * experts accept it, `hydra simulate --gain 0`) and the model calls the new normal Bad. The labels show the drop,
+ * experts accept it, `hydra simulate --gain 0`) and the model calls the new normal Bad. Its verdict mix shows that
+ * before any label (drifting); the labels then show the drop,
  * the loop requests a training, the training worker trains it on every label, the retrained model beats the
  * active one on plots labelled after it and is activated, and accuracy is back up.
  */
@@ -129,6 +130,13 @@ async function label(ids: readonly string[]): Promise<void> {
 const round = async () => (await t.worker.round()).find((r) => r.plotType === PT) as RoundResult;
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)} %`);
 const drift = (r: RoundResult) => (r.evidence?.drift === null ? 'none' : r.evidence?.drift?.toFixed(2));
+/** The verdict mix in figures: how many of the latest and of the first verdicts were Bad, and the G-test's p. */
+const mixOf = (r: RoundResult) => {
+  const m = r.evidence?.verdictMix;
+  if (!m) return 'verdict mix none';
+  const bad = m.labels.find((l) => l.label === 'Bad');
+  return `verdict mix Bad ${bad?.recent ?? 0}/${m.recent} latest against ${bad?.reference ?? 0}/${m.reference} first (shift ${pct(m.shift)}, p = ${m.pValue.toExponential(1)}${m.drifting ? ', drifting' : ''})`;
+};
 const accuracyOf = (r: RoundResult) =>
   `${pct(r.evidence?.accuracy.estimate)} over ${r.evidence?.samples} (95 % ${pct(r.evidence?.accuracy.low)}–${pct(r.evidence?.accuracy.high)})`;
 
@@ -170,19 +178,24 @@ describe('the self-sustaining loop', () => {
     // Before: the detector as the model knows it (200 verdicts: what the drift signal needs).
     await label(await simulated(71_501, 200, champion));
     const before = await round();
-    console.log(`sustain loop: before the change ${before.status}, drift ${drift(before)}`);
+    console.log(`sustain loop: before the change ${before.status}, drift ${drift(before)}, ${mixOf(before)}`);
     expect(before.evidence?.drift).toBeLessThan(DEFAULT_SUSTAIN_POLICY.driftThreshold);
+    expect(before.evidence?.verdictMix?.drifting).toBe(false);
     expect(before.status).toBe('ok');
 
     // The detector changes: one HV supply is off and the experts accept that. A hundred plots arrive before anyone
-    // labels one; the model calls the new normal Bad, as sure of it as of anything (its confidences, which is what
-    // the drift signal watches, hardly move: printed, not asserted; the worker test shows drift speaking).
+    // labels one; the model calls the new normal Bad, as sure of it as of anything (its confidences hardly move:
+    // printed, not asserted; the worker test shows them speaking). Its verdict mix does move: drifting, no labels.
     const changedAt = Date.now();
     const changed = await simulated(71_502, 100, champion, GAIN);
     const unlabelled = await round();
-    console.log(`sustain loop: the supply off, before any label: drift ${drift(unlabelled)} (${unlabelled.status})`);
+    console.log(
+      `sustain loop: the supply off, before any label: drift ${drift(unlabelled)}, ${mixOf(unlabelled)} (${unlabelled.status})`,
+    );
     expect(unlabelled.evidence?.drift).not.toBeNull();
-    expect(unlabelled.appended).not.toContain('training.requested');
+    expect(unlabelled.evidence?.verdictMix?.drifting).toBe(true);
+    expect(unlabelled.status).toBe('drifting');
+    expect(unlabelled.appended).toEqual(['sustain.assessed']);
 
     // Labels arrive one by one, in the order the plots came.
     let labelled = 0;
@@ -203,6 +216,13 @@ describe('the self-sustaining loop', () => {
     const retrained = await followTraining(hydra.log, request!.trainingId);
     expect(retrained?.kind).toBe('completed');
     const challenger = retrained?.kind === 'completed' ? retrained.data.modelId : '';
+    // It started from the active model's weights (the request's parentModel), not from scratch.
+    const infoSha = retrained?.kind === 'completed' ? retrained.data.artifacts?.info : undefined;
+    const info = JSON.parse(Buffer.from(await hydra.blobs.get(infoSha!)).toString('utf8'));
+    console.log(
+      `sustain loop: the retraining started from ${champion}: ${info.parent?.loaded} (${info.parent?.reason})`,
+    );
+    expect(info.parent?.loaded).toBe('all');
 
     // The rest of the changed plots are labelled after that training: the loop compares the two models on them.
     let compared: RoundResult | undefined;

@@ -1,10 +1,12 @@
+import { mixText, type VerdictMix, verdictMixOf } from './mix.ts';
 import { binomialLowerTail, type Interval, populationStabilityIndex, wilsonInterval } from './statistics.ts';
 
 /**
  * The self-sustaining loop's decisions, pure: how well the active model does on the unbiased, human-labelled
  * sample (never the Bad/Unconfirmed queues, which are biased towards what the model found), whether labelling
- * is fresh enough to trust that, whether the model's confidences drifted from its training set's, and
- * whether that is evidence enough to retrain. The clock comes in from the caller.
+ * is fresh enough to trust that, whether the model's confidences drifted from its training set's or its verdicts'
+ * mix from its own first live verdicts', and whether that is evidence enough to retrain. The clock comes in from
+ * the caller.
  */
 
 /** One unbiased sample an expert labelled, judged against the verdict the model gave it. */
@@ -107,6 +109,16 @@ export interface RetrainPolicy {
   readonly minVerdicts: number;
   /** Validation images the reference histogram must hold: a PSI against a handful of them is noise. */
   readonly minReference: number;
+  /** The latest verdicts both drift signals look at. */
+  readonly driftWindow: number;
+  /** The model's first live verdicts that are the verdict mix's reference (the mix is judged once there are this many). */
+  readonly mixReference: number;
+  /** Verdicts after the reference before the mix is judged. */
+  readonly mixMinVerdicts: number;
+  /** How unlikely the recent mix must be if the model still saw what it saw at first (G-test). */
+  readonly mixAlpha: number;
+  /** And how far at least one label's share must have moved (0–1): a huge window makes a trifle significant. */
+  readonly mixMinShift: number;
   /** After a request, none again for this long (ms), whatever the evidence. */
   readonly coolDownMs: number;
 }
@@ -119,6 +131,11 @@ export const DEFAULT_RETRAIN_POLICY: RetrainPolicy = {
   driftThreshold: 0.25,
   minVerdicts: 200,
   minReference: 100,
+  driftWindow: 500,
+  mixReference: 100,
+  mixMinVerdicts: 50,
+  mixAlpha: 0.001,
+  mixMinShift: 0.15,
   coolDownMs: 6 * 3600_000,
 };
 
@@ -131,11 +148,17 @@ export interface ModelEvidence {
   /** The training set's (validation) confidence histogram and the recent verdicts' one, same bins. */
   readonly trainingConfidences: readonly number[];
   readonly recentConfidences: readonly number[];
+  /**
+   * How many verdicts of each label the model gave first when live (its reference) and lately, after those. A model
+   * that is confidently wrong keeps its confidences but not its mix: it calls the new normal Bad.
+   */
+  readonly referenceMix?: Readonly<Record<string, number>>;
+  readonly recentMix?: Readonly<Record<string, number>>;
   /** When the loop last asked to retrain this plot type (null: never). */
   readonly lastRequestAt: string | null;
 }
 
-/** `drifting`: the confidences moved past the threshold (said whether or not a training is asked for). */
+/** `drifting`: the confidences or the verdict mix moved past the threshold (said whether or not a training is asked for). */
 export interface RetrainDecision {
   readonly retrain: boolean;
   readonly drifting: boolean;
@@ -150,6 +173,7 @@ export interface Evidence {
   /** P(this few right | the model is as good as validation less the margin). */
   readonly pValue: number | null;
   readonly drift: number | null;
+  readonly mix: VerdictMix | null;
 }
 
 /**
@@ -165,20 +189,27 @@ export function decideRetrain(evidence: ModelEvidence, now: Date, policy: Retrai
     verdicts >= policy.minVerdicts && evidence.trainingConfidences.reduce((a, b) => a + b, 0) >= policy.minReference
       ? populationStabilityIndex(evidence.trainingConfidences, evidence.recentConfidences)
       : null;
+  const mix = verdictMixOf(evidence.referenceMix, evidence.recentMix, policy);
   const facts: Evidence = {
     modelId: evidence.modelId,
     validationAccuracy: evidence.validationAccuracy,
     trailing,
     pValue,
     drift,
+    mix,
   };
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   const below = pValue !== null && pValue < policy.alpha;
-  const drifted = drift !== null && drift > policy.driftThreshold;
+  const confidenceDrifted = drift !== null && drift > policy.driftThreshold;
+  const drifted = confidenceDrifted || mix?.drifting === true;
+  const driftSigns = [
+    ...(confidenceDrifted ? [`confidence drift ${drift?.toFixed(2)} over ${policy.driftThreshold}`] : []),
+    ...(mix?.drifting ? [`verdict mix moved: ${mixText(mix)}`] : []),
+  ].join('; ');
   // Drift alone asks for labels, not for a training: until experts label the changed plots, a retraining would
   // learn from the same labels as the model it replaces (and its cool-down would then hold off the one that can).
   const driftNote = drifted
-    ? `confidence drift ${drift?.toFixed(2)} over ${policy.driftThreshold}: the detector may have changed; the unbiased sample needs labels to tell`
+    ? `${driftSigns}: the detector may have changed; the unbiased sample needs labels to tell`
     : null;
   if (!below) {
     const why =
@@ -201,7 +232,7 @@ export function decideRetrain(evidence: ModelEvidence, now: Date, policy: Retrai
   const reasons = [
     `trailing accuracy ${pct(trailing.accuracy.estimate)} (${trailing.correct}/${trailing.n}, 95 % ${pct(trailing.accuracy.low)}–${pct(trailing.accuracy.high)}) is below validation ${pct(evidence.validationAccuracy)} (p = ${pValue?.toExponential(1)})`,
   ];
-  if (drifted) reasons.push(`confidence drift ${drift?.toFixed(2)} over ${policy.driftThreshold}`);
+  if (drifted) reasons.push(driftSigns);
   return { retrain: true, drifting: drifted, why: reasons.join('; '), evidence: facts };
 }
 

@@ -90,3 +90,91 @@ export function histogram(values: Iterable<number>, bins = HISTOGRAM_BINS): numb
   }
   return counts;
 }
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7): accurate to ~1e-15, all the chi-square tail needs. */
+function logGamma(x: number): number {
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const y = x - 1;
+  let a = c[0]!;
+  const t = y + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i]! / (y + i);
+  return 0.5 * Math.log(2 * Math.PI) + (y + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** Regularised upper incomplete gamma Q(a, x) (series below a + 1, continued fraction above). */
+function gammaUpper(a: number, x: number): number {
+  if (x <= 0) return 1;
+  const lead = -x + a * Math.log(x) - logGamma(a);
+  if (x < a + 1) {
+    let term = 1 / a;
+    let sum = term;
+    for (let n = 1; n < 1000 && Math.abs(term) > Math.abs(sum) * 1e-15; n++) {
+      term *= x / (a + n);
+      sum += term;
+    }
+    return Math.max(0, 1 - sum * Math.exp(lead));
+  }
+  const tiny = 1e-300;
+  let b = x + 1 - a;
+  let c = 1 / tiny;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i < 1000; i++) {
+    const an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = b + an / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const delta = d * c;
+    h *= delta;
+    if (Math.abs(delta - 1) < 1e-15) break;
+  }
+  return Math.min(1, Math.exp(lead) * h);
+}
+
+/** P(X ≥ x) for X ~ χ² with `df` degrees of freedom. */
+export function chiSquareUpperTail(x: number, df: number): number {
+  if (!(df > 0)) throw new RangeError(`df must be > 0, got ${df}`);
+  return gammaUpper(df / 2, x / 2);
+}
+
+export interface GTest {
+  /** G = 2 Σ O ln(O / E) over the 2 × k table of counts. */
+  readonly statistic: number;
+  readonly df: number;
+  /** P(G at least this large | both samples come from one distribution over the categories). */
+  readonly pValue: number;
+}
+
+/**
+ * G-test of independence on two samples of counts over the same categories (a 2 × k contingency table): do they
+ * come from one distribution? Categories empty in both are left out; with fewer than two left, or an empty sample,
+ * there is nothing to tell apart (G = 0, p = 1). Like chi-square, it wants a few expected counts per cell: the caller
+ * sets a minimum sample size.
+ */
+export function gTest(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): GTest {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => (a[k] ?? 0) + (b[k] ?? 0) > 0);
+  const na = keys.reduce((s, k) => s + (a[k] ?? 0), 0);
+  const nb = keys.reduce((s, k) => s + (b[k] ?? 0), 0);
+  if (keys.length < 2 || na === 0 || nb === 0) return { statistic: 0, df: Math.max(1, keys.length - 1), pValue: 1 };
+  const n = na + nb;
+  let g = 0;
+  for (const k of keys) {
+    const col = (a[k] ?? 0) + (b[k] ?? 0);
+    for (const [o, rowTotal] of [
+      [a[k] ?? 0, na],
+      [b[k] ?? 0, nb],
+    ] as const) {
+      if (o > 0) g += o * Math.log(o / ((rowTotal * col) / n));
+    }
+  }
+  const statistic = Math.max(0, 2 * g);
+  const df = keys.length - 1;
+  return { statistic, df, pValue: chiSquareUpperTail(statistic, df) };
+}

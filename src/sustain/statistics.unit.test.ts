@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { binomialLowerTail, histogram, populationStabilityIndex, wilsonInterval } from './statistics.ts';
+import {
+  binomialLowerTail,
+  chiSquareUpperTail,
+  gTest,
+  histogram,
+  populationStabilityIndex,
+  wilsonInterval,
+} from './statistics.ts';
 
 describe('wilsonInterval', () => {
   it('matches the textbook values, including at 0 and n successes', () => {
@@ -64,5 +71,38 @@ describe('populationStabilityIndex', () => {
 describe('histogram', () => {
   it('puts 1 in the last bin and clamps outliers', () => {
     expect(histogram([0, 0.05, 0.5, 0.99, 1, 1.2, -0.1], 10)).toEqual([3, 0, 0, 0, 0, 1, 0, 0, 0, 3]);
+  });
+});
+
+describe('chiSquareUpperTail', () => {
+  it('matches the tables', () => {
+    expect(chiSquareUpperTail(3.841458820694124, 1)).toBeCloseTo(0.05, 10);
+    expect(chiSquareUpperTail(10.827566170662733, 1)).toBeCloseTo(0.001, 10);
+    expect(chiSquareUpperTail(5.991464547107979, 2)).toBeCloseTo(0.05, 10);
+    expect(chiSquareUpperTail(2, 2)).toBeCloseTo(Math.exp(-1), 12);
+    expect(chiSquareUpperTail(0, 3)).toBe(1);
+    expect(chiSquareUpperTail(200, 1)).toBeLessThan(1e-40);
+  });
+});
+
+describe('gTest', () => {
+  it('finds no difference between samples of one mix, and a clear one between different mixes', () => {
+    expect(gTest({ Good: 50, Bad: 50 }, { Good: 100, Bad: 100 })).toMatchObject({ statistic: 0, df: 1, pValue: 1 });
+    const moved = gTest({ Good: 50, Bad: 50 }, { Good: 50, Bad: 150 });
+    // G = 2 Σ O ln(O / E), E = row total · column total / 300.
+    expect(moved.statistic).toBeCloseTo(18.345, 3);
+    expect(moved.pValue).toBeLessThan(1e-4);
+    expect(gTest({ Good: 9, Bad: 1 }, { Good: 8, Bad: 2 }).pValue).toBeGreaterThan(0.5);
+  });
+
+  it('has nothing to tell apart with one category or an empty sample', () => {
+    expect(gTest({ Good: 100 }, { Good: 30, Bad: 0 }).pValue).toBe(1);
+    expect(gTest({ Good: 10, Bad: 10 }, {}).pValue).toBe(1);
+  });
+
+  it('counts three categories with two degrees of freedom', () => {
+    const g = gTest({ Good: 40, Bad: 30, Noise: 30 }, { Good: 20, Bad: 30, Noise: 50 });
+    expect(g.df).toBe(2);
+    expect(g.pValue).toBeLessThan(0.01);
   });
 });

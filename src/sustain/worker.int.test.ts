@@ -3,7 +3,7 @@ import { arrived, meta, plotTypeSpec, shaOf } from '../../test/support/events.ts
 import { openSustainTest, type SustainTest } from '../../test/support/sustain.ts';
 import { type Sample, trainingRun } from '../../test/support/trainings.ts';
 import type { AnyNewEvent } from '../events/log.ts';
-import { latestDecision, sustainHistoryOf } from '../projections/sustain/queries.ts';
+import { sustainHistoryOf } from '../projections/sustain/queries.ts';
 import { DEFAULT_SUSTAIN_POLICY } from './worker.ts';
 
 let t: SustainTest;
@@ -151,6 +151,7 @@ describe('the sustain worker', () => {
     const rnd = random(7);
     const statuses = new Set<string>();
     const drifts: number[] = [];
+    const mixes: { shift: number; pValue: number }[] = [];
     let errors = 0;
     for (let block = 0; block < 40; block++) {
       const events = Array.from({ length: 10 }, () => {
@@ -162,12 +163,18 @@ describe('the sustain worker', () => {
       const r = await roundOf(PT2);
       if (r) statuses.add(r.status);
       if (typeof r?.evidence?.drift === 'number') drifts.push(r.evidence.drift);
+      if (r?.evidence?.verdictMix) mixes.push(r.evidence.verdictMix);
     }
     const mine = await t.requests(PT2);
     const maxDrift = Math.max(...drifts);
+    const maxShift = Math.max(...mixes.map((m) => m.shift));
+    const minP = Math.min(...mixes.map((m) => m.pValue));
+    const p = DEFAULT_SUSTAIN_POLICY;
     console.log(
-      `steady detector: 400 labelled samples, ${errors} wrong, statuses ${[...statuses].join(', ')}, ${mine.length} retraining requests, drift at most ${maxDrift.toFixed(3)} (threshold ${DEFAULT_SUSTAIN_POLICY.driftThreshold})`,
+      `steady detector: 400 labelled samples, ${errors} wrong, statuses ${[...statuses].join(', ')}, ${mine.length} retraining requests, drift at most ${maxDrift.toFixed(3)} (threshold ${p.driftThreshold}), verdict mix judged ${mixes.length} times: shift at most ${(100 * maxShift).toFixed(1)} % (drifting from ${100 * p.mixMinShift} %), p at least ${minP.toExponential(1)} (drifting below ${p.mixAlpha})`,
     );
+    expect(mixes.length).toBeGreaterThan(0);
+    expect(mixes.some((m) => m.pValue < p.mixAlpha && m.shift >= p.mixMinShift)).toBe(false);
     expect(mine).toEqual([]);
     expect(statuses).not.toContain('degraded');
     expect(statuses).not.toContain('drifting');
@@ -186,11 +193,46 @@ describe('the sustain worker', () => {
     );
     const r = await roundOf(PT3);
     expect(r).toMatchObject({ status: 'drifting', appended: ['sustain.assessed'] });
-    const row = await latestDecision(t.hydra.database.db, PT3, 'assessed');
+    // Once the read model holds what the round appended (reading it at once raced the projection).
+    const row = await t.assessment(PT3);
     console.log(`changed detector, no labels yet: drift ${row?.evidence?.drift?.toFixed(3)}; ${row?.why}`);
     expect(row?.evidence?.drift).toBeGreaterThan(DEFAULT_SUSTAIN_POLICY.driftThreshold);
     expect(row?.evidence).toMatchObject({ samples: 0, waiting: 250 });
     expect(row?.why).toMatch(/needs labels/);
     expect(await t.requests(PT3)).toEqual([]);
+  });
+
+  it('sees a confidently wrong model in its verdict mix before any label, and asks for labels, not a training', async () => {
+    const PT4 = 'CDC_wrong';
+    const wrong = activeModel(PT4, 'w0');
+    await t.hydra.log.appendMany(wrong.events);
+    // Its first live verdicts: the detector as it knew it, half Good, half Bad, as sure as on validation.
+    const rnd = random(13);
+    await t.hydra.log.appendMany(
+      Array.from({ length: 100 }, (_, i) =>
+        sample(null, i % 2 === 0 ? 'Good' : 'Bad', PT4, wrong.modelId, confidenceOf(rnd, rnd() >= 0.1)),
+      ).flat(),
+    );
+    const before = await roundOf(PT4);
+    expect(before?.evidence?.verdictMix).toBeNull();
+    // The detector changes: the model calls every plot Bad, just as sure of itself; nobody has labelled any yet.
+    await t.hydra.log.appendMany(
+      Array.from({ length: 100 }, () =>
+        sample(null, 'Bad', PT4, wrong.modelId, confidenceOf(rnd, rnd() >= 0.1)),
+      ).flat(),
+    );
+    const r = await roundOf(PT4);
+    const mix = r?.evidence?.verdictMix;
+    console.log(
+      `confidently wrong model, no labels: verdict mix Bad ${mix?.labels.find((l) => l.label === 'Bad')?.recent}/${mix?.recent} against ${mix?.labels.find((l) => l.label === 'Bad')?.reference}/${mix?.reference} (p = ${mix?.pValue.toExponential(1)}), confidence drift ${r?.evidence?.drift ?? 'none'}: ${r?.status}`,
+    );
+    expect(r).toMatchObject({ status: 'drifting', appended: ['sustain.assessed'] });
+    expect(mix).toMatchObject({ shifted: 'Bad', drifting: true, reference: 100, recent: 100 });
+    // The confidences, as sure as on validation, do not show it.
+    expect(r?.evidence?.drift).toBeLessThan(DEFAULT_SUSTAIN_POLICY.driftThreshold);
+    expect((await t.assessment(PT4))?.why).toMatch(
+      /verdict mix moved: Bad 100\.0 % of the latest 100 verdicts against 50\.0 % of the first 100.*needs labels/,
+    );
+    expect(await t.requests(PT4)).toEqual([]);
   });
 });

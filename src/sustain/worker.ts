@@ -21,6 +21,7 @@ import type { SustainEvidence } from '../events/sustain.ts';
 import { assess, type SustainPolicy } from './assess.ts';
 import { assessInputOf, samplesJudgedBy } from './evidence.ts';
 import { compareModels, DEFAULT_RETRAIN_POLICY } from './policy.ts';
+import { contactAddresses } from '../training/mail.ts';
 
 /** The loop's own name: the requester of its trainings and the user of its sign-offs and activations. */
 export const SUSTAIN_USER = 'sustain';
@@ -34,6 +35,8 @@ export interface SustainDeps {
   readonly plotTypes: PlotTypeCache;
   readonly admins: readonly string[];
   readonly policy?: SustainPolicy;
+  /** A mail server is configured: the first assessment of a stale episode tells the plot type's contact. */
+  readonly mailContacts?: boolean;
   /** How long a round waits for the read models to hold what the stream had when it began. */
   readonly readModelWaitMs?: number;
   readonly say?: (line: string) => void;
@@ -137,9 +140,11 @@ export class SustainWorker {
   }
 
   private async assess(model: ModelRow, now: Date): Promise<RoundResult> {
-    const input = await assessInputOf(this.deps.db, model);
-    if (!input) return { plotType: model.plotType, status: 'no-evaluation', appended: [] };
-    const auto = (this.deps.plotTypes.get(model.plotType)?.retrain ?? DEFAULT_RETRAIN_SETTINGS).auto;
+    const found = await assessInputOf(this.deps.db, model, this.policy);
+    if (!found) return { plotType: model.plotType, status: 'no-evaluation', appended: [] };
+    const spec = this.deps.plotTypes.get(model.plotType);
+    const input = this.deps.mailContacts ? { ...found, contact: contactAddresses(spec?.contact) } : found;
+    const auto = (spec?.retrain ?? DEFAULT_RETRAIN_SETTINGS).auto;
     const { assessment, events } = assess(input, now, this.policy);
     const planned = auto ? events : events.filter((e) => e.type !== 'training.requested');
     const evidence = assessment.evidence;

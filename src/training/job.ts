@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobStore } from '../blobs/store.ts';
 import type { Db } from '../db/connection.ts';
@@ -10,6 +10,8 @@ import { waitForStream } from '../projections/checkpoints.ts';
 import { imagesProjection } from '../projections/images/projection.ts';
 import { labelledImages } from '../projections/labels/queries.ts';
 import { labelsProjection } from '../projections/labels/projection.ts';
+import { modelRow } from '../projections/models/queries.ts';
+import { trainingRow } from '../projections/trainings/queries.ts';
 import { chooseBackbone, FINE_TUNE_BLOCKS, shippedBackbone } from './backbone.ts';
 import { buildDataset, type DatasetSource } from './build-dataset.ts';
 import { datasetCounts, DatasetError } from './dataset-file.ts';
@@ -100,11 +102,16 @@ export async function runTrainingJob(
       `training ${request.trainingId}: ${built.dataset.count} images of ${plan.labels.join('/')} at ${spec.input.width}x${spec.input.height}x${spec.input.channels}${built.skipped.length ? `, ${built.skipped.length} skipped` : ''}`,
     );
 
+    const parent = parameters.parentModel ? await parentWeights(deps, parameters.parentModel, dir) : null;
+    if (parent && 'note' in parent) deps.say(`training ${request.trainingId}: ${parent.note}`);
+    const weightsPath = path.join(dir, 'out', 'weights.pt');
     const r = await runTrainer({
       datasetDir: path.join(dir, 'dataset'),
       outDir: path.join(dir, 'out'),
       parameters: { ...parameters, sampling: plan.sampling },
       ...(choice.use && backbone ? { backbone: { path: backbone, fineTuneBlocks: FINE_TUNE_BLOCKS } } : {}),
+      ...(parent && 'path' in parent ? { parent: parent.path } : {}),
+      saveWeights: weightsPath,
       ...(deps.python ? { python: deps.python } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -122,6 +129,7 @@ export async function runTrainingJob(
     const onnx = await deps.blobs.put(await readFile(r.modelPath), 'application/onnx');
     const valPredictions = await deps.blobs.put(await readFile(r.valPredictionsPath), 'application/json');
     const infoBlob = await deps.blobs.put(await readFile(r.infoPath), 'application/json');
+    const weights = await deps.blobs.put(await readFile(weightsPath), 'application/octet-stream');
     const counts = datasetCounts(built.dataset);
     return {
       kind: 'completed',
@@ -147,11 +155,31 @@ export async function runTrainingJob(
           bestEpoch: r.bestEpoch,
           imagesPerSecond: r.imagesPerSecond,
         },
-        artifacts: { valPredictions: valPredictions.sha256, info: infoBlob.sha256 },
+        artifacts: { valPredictions: valPredictions.sha256, info: infoBlob.sha256, weights: weights.sha256 },
         skipped: built.skipped.length,
       }),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The parent model's weights (parameters.parentModel: the model a retraining starts from), written into the run's
+ * directory; a note instead when it has none (imported, or trained before weights were kept): the run then trains
+ * as it would without a parent. Whether the architecture fits is the trainer's to say (info.json's "parent").
+ */
+async function parentWeights(
+  deps: TrainingJobDeps,
+  parentModel: string,
+  dir: string,
+): Promise<{ path: string } | { note: string }> {
+  const model = await modelRow(deps.db, parentModel);
+  const training = model?.trainingId ? await trainingRow(deps.db, model.trainingId) : null;
+  const sha = training?.result?.artifacts?.weights;
+  if (!sha) return { note: `parent model ${parentModel} has no kept weights (imported, or older): trained without it` };
+  const file = path.join(dir, 'parent.pt');
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, await deps.blobs.get(sha));
+  return { path: file };
 }

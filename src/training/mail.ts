@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { z } from 'zod';
-import type { EventData } from '../events/catalog.ts';
+import type { EventData, EventType, HydraEventOf } from '../events/catalog.ts';
 import type { EventLog } from '../events/log.ts';
 import type { PlotTypeLookup } from '../labels/decide.ts';
 import {
@@ -72,27 +73,38 @@ export interface MailStats {
   lastError: string | null;
 }
 
+/** Where and how the mailers send: the SMTP server (HYDRA_SMTP_URL), the sender, the pages' address, retries. */
+export interface MailerOptions {
+  readonly smtpUrl: string;
+  readonly from: string;
+  readonly publicUrl: string;
+  readonly retryMaxMs: number;
+  readonly timeoutMs: number;
+  readonly say: (line: string) => void;
+}
+
+/** What an EventMailer mails: for which event type, from which consumer, composed how (null: nothing to send). */
+export interface MailKind<T extends EventType> {
+  /** The consumer's name (under the namespace), and how the mailer names itself in its log lines. */
+  readonly name: string;
+  readonly type: T;
+  readonly compose: (event: HydraEventOf<T>) => Mail | null;
+}
+
 /**
- * E-mails the training report's link to the plot type's contact for every training.completed, from its own durable
- * consumer (new events only): acknowledged once the SMTP server took the mail, otherwise tried again with a growing
- * delay. A plot type without an address gets none.
+ * E-mails what `kind` composes from every event of its type, from its own durable consumer (new events only):
+ * acknowledged once the SMTP server took the mail, otherwise tried again with a growing delay. The Message-ID
+ * derives from the event's id, so a mail sent again after a lost acknowledgement is recognisably the same one.
  */
-export class ReportMailer {
+export class EventMailer<T extends EventType> {
   readonly stats: MailStats = { handled: 0, failed: 0, lastMs: 0, lastError: null };
   private readonly consumer: DurableConsumer;
   private readonly transport: Transporter;
 
   constructor(
     private readonly log: EventLog,
-    private readonly plotTypes: PlotTypeLookup,
-    private readonly opts: {
-      smtpUrl: string;
-      from: string;
-      publicUrl: string;
-      retryMaxMs: number;
-      timeoutMs: number;
-      say: (line: string) => void;
-    },
+    private readonly kind: MailKind<T>,
+    private readonly opts: MailerOptions,
   ) {
     const url = new URL(opts.smtpUrl);
     this.transport = nodemailer.createTransport({
@@ -110,19 +122,19 @@ export class ReportMailer {
       log,
       {
         durable: this.consumerName,
-        filter: log.names.filter('training.completed'),
+        filter: log.names.filter(kind.type),
         deliver: 'new',
         ackWaitMs: Math.max(30_000, 3 * opts.timeoutMs),
         maxAckPending: 1,
         capacity: 1,
       },
       { kind: 'each', handle: (d) => this.onDelivery(d) },
-      (line) => opts.say(`report mail: ${line}`),
+      (line) => opts.say(`${this.label}: ${line}`),
     );
   }
 
   get consumerName(): string {
-    return this.log.names.consumer('report_mail');
+    return this.log.names.consumer(this.kind.name);
   }
 
   get consumerStats(): ConsumerStats {
@@ -138,25 +150,46 @@ export class ReportMailer {
     this.transport.close();
   }
 
+  private get label(): string {
+    return this.kind.name.replaceAll('_', ' ');
+  }
+
   private async onDelivery(d: Delivery): Promise<Outcome> {
     const t0 = performance.now();
     const item = d.read();
-    if (!item.ok || item.event.type !== 'training.completed') return term('not a readable training.completed');
-    const data = item.event.data;
-    const mail = reportMail(data, this.plotTypes.get(data.plotType)?.contact, this.opts);
+    if (!item.ok || item.event.type !== this.kind.type) return term(`not a readable ${this.kind.type}`);
+    const event = item.event as HydraEventOf<T>;
+    const mail = this.kind.compose(event);
     if (!mail) return ack;
+    const host = new URL(this.opts.publicUrl).hostname || 'hydra';
+    const messageId = `<${createHash('sha256').update(event.id).digest('hex').slice(0, 32)}@${host}>`;
     try {
-      await this.transport.sendMail({ ...mail, to: [...mail.to] });
+      await this.transport.sendMail({ ...mail, to: [...mail.to], messageId });
       this.stats.handled++;
-      this.opts.say(`report mail: ${data.trainingId} sent to ${mail.to.join(', ')}`);
+      this.opts.say(`${this.label}: ${event.id} sent to ${mail.to.join(', ')}`);
       return ack;
     } catch (err) {
       this.stats.failed++;
       this.stats.lastError = (err as Error).message;
-      this.opts.say(`report mail: ${data.trainingId}: ${(err as Error).message}; trying again`);
+      this.opts.say(`${this.label}: ${event.id}: ${(err as Error).message}; trying again`);
       return nak(retryDelayMs(d.deliveryCount, { baseMs: 1000, maxMs: this.opts.retryMaxMs }));
     } finally {
       this.stats.lastMs = performance.now() - t0;
     }
+  }
+}
+
+/** The training report's link to the plot type's contact, for every training.completed. */
+export class ReportMailer extends EventMailer<'training.completed'> {
+  constructor(log: EventLog, plotTypes: PlotTypeLookup, opts: MailerOptions) {
+    super(
+      log,
+      {
+        name: 'report_mail',
+        type: 'training.completed',
+        compose: (e) => reportMail(e.data, plotTypes.get(e.data.plotType)?.contact, opts),
+      },
+      opts,
+    );
   }
 }

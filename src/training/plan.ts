@@ -105,7 +105,7 @@ export interface CompletedParts {
   readonly frameworks: Readonly<Record<string, string>>;
   readonly durationSeconds: number;
   readonly trainer: { device: string; epochsRun: number; bestEpoch: number; imagesPerSecond: number };
-  readonly artifacts: { valPredictions: string; info: string };
+  readonly artifacts: { valPredictions: string; info: string; weights?: string };
   readonly skipped: number;
 }
 

@@ -136,6 +136,10 @@ export interface RunTrainerOptions {
   readonly backbone?: { readonly path: string; readonly fineTuneBlocks?: number };
   /** Also write the trained convolutional blocks here, as a backbone for later runs. */
   readonly saveBackbone?: string;
+  /** Start from this model's weights (another run's saveWeights) where the architecture matches; replaces the backbone. */
+  readonly parent?: string;
+  /** Also write the whole trained network's weights here, for a later run's `parent`. */
+  readonly saveWeights?: string;
   /** Interpreter with torch; found by defaultPython() when not given. */
   readonly python?: string;
   readonly script?: string;
@@ -190,6 +194,8 @@ export async function runTrainer(opts: RunTrainerOptions): Promise<TrainerOutcom
         ? ['--backbone', opts.backbone.path, '--fine-tune-blocks', String(opts.backbone.fineTuneBlocks ?? 1)]
         : []),
       ...(opts.saveBackbone ? ['--save-backbone', opts.saveBackbone] : []),
+      ...(opts.parent ? ['--parent', opts.parent] : []),
+      ...(opts.saveWeights ? ['--save-weights', opts.saveWeights] : []),
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -71,6 +71,7 @@ beforeAll(async () => {
     datasetDir: path.join(dir, 'ds'),
     outDir: path.join(dir, 'out'),
     parameters: params,
+    saveWeights: path.join(dir, 'weights.pt'),
     onProgress: (p) => progress.push(p),
   });
   if (!r.ok) throw new Error(`training failed: ${r.code}: ${r.reason}`);
@@ -231,6 +232,49 @@ describe('trainer', () => {
     const a = await readFile(again.valPredictionsPath, 'utf8'),
       b = await readFile(third.valPredictionsPath, 'utf8');
     expect(a).toBe(b);
+  });
+});
+
+describe('a retraining from a parent model', () => {
+  it("starts from the parent's weights: with no room to learn, it predicts what the parent did", async () => {
+    // One epoch at a learning rate too small to move anything: what the model knows is what it started from.
+    const still = { ...params, epochs: 1, learningRate: 1e-9, patience: 0 };
+    const child = await runTrainer({
+      datasetDir: path.join(dir, 'ds'),
+      outDir: path.join(dir, 'child'),
+      parameters: still,
+      parent: path.join(dir, 'weights.pt'),
+    });
+    const fresh = await runTrainer({
+      datasetDir: path.join(dir, 'ds'),
+      outDir: path.join(dir, 'fresh'),
+      parameters: still,
+    });
+    if (!child.ok || !fresh.ok) throw new Error('training failed');
+    expect((await readTrainerInfo(child.infoPath)).parent).toMatchObject({ loaded: 'all' });
+    const agreement = async (r: TrainerCompleted) => {
+      const p = await readValPredictions(r.valPredictionsPath);
+      const same = p.samples.filter((s, i) => argmax(s.probabilities) === argmax(preds.samples[i]!.probabilities));
+      return same.length / p.samples.length;
+    };
+    const [withParent, without] = [await agreement(child), await agreement(fresh)];
+    console.log(
+      `parent start: validation accuracy ${child.valAccuracy.toFixed(3)} after one still epoch from the parent (parent ${outcome.valAccuracy.toFixed(3)}), ${fresh.valAccuracy.toFixed(3)} from scratch; agreement with the parent ${withParent.toFixed(3)} against ${without.toFixed(3)}`,
+    );
+    expect(withParent).toBeGreaterThanOrEqual(0.9);
+    expect(child.valAccuracy).toBeGreaterThanOrEqual(outcome.valAccuracy - 0.1);
+    expect(child.valAccuracy).toBeGreaterThan(fresh.valAccuracy);
+  });
+
+  it('refuses a parent that is not weights this trainer wrote, as dataset-error', async () => {
+    const r = await runTrainer({
+      datasetDir: path.join(dir, 'ds'),
+      outDir: path.join(dir, 'bad-parent'),
+      parameters: { ...params, epochs: 1 },
+      parent: outcome.modelPath,
+    });
+    expect(r).toMatchObject({ ok: false, code: 'dataset-error' });
+    expect(r.ok ? '' : r.reason).toMatch(/parent model's weights/);
   });
 });
 

@@ -5,7 +5,8 @@ import type { TrainingJobDeps } from '../training/job.ts';
 import { TrainingWorker } from '../training/worker.ts';
 import { summaryOf } from '../events/consume/index.ts';
 import { publicUrlOf } from '../alarms/notify/index.ts';
-import { ReportMailer } from '../training/mail.ts';
+import type { Config } from '../config.ts';
+import { type MailerOptions, ReportMailer } from '../training/mail.ts';
 import type { Role } from './role.ts';
 
 export function trainingDeps(hydra: Hydra, plotTypes: PlotTypeCache, say: (line: string) => void): TrainingJobDeps {
@@ -26,14 +27,20 @@ export function trainingDeps(hydra: Hydra, plotTypes: PlotTypeCache, say: (line:
 export function reportMailer(hydra: Hydra, plotTypes: PlotTypeCache, say: (line: string) => void): ReportMailer | null {
   const c = hydra.config;
   if (!c.HYDRA_SMTP_URL) return null;
-  return new ReportMailer(hydra.log, plotTypes, {
+  return new ReportMailer(hydra.log, plotTypes, mailerOptionsOf(c, say));
+}
+
+/** How Hydra's mailers send (HYDRA_SMTP_URL set): the training reports, the sustain loop's stale notices. */
+export function mailerOptionsOf(c: Config, say: (line: string) => void): MailerOptions {
+  if (!c.HYDRA_SMTP_URL) throw new Error('HYDRA_SMTP_URL is not set');
+  return {
     smtpUrl: c.HYDRA_SMTP_URL,
     from: c.HYDRA_MAIL_FROM,
     publicUrl: publicUrlOf(c),
     retryMaxMs: c.HYDRA_NOTIFY_RETRY_MAX_SECONDS * 1000,
     timeoutMs: c.HYDRA_NOTIFY_TIMEOUT_MS,
     say,
-  });
+  };
 }
 
 /** Trains the models people ask for (training.requested), one at a time per worker; mails each report's link. */

@@ -136,7 +136,8 @@ describe('the pages in a browser', () => {
     await page.goto(`${base}/timeline?plot=FCAL_occupancy&span=6h`);
     await page.locator('#sustain table.sustain-history').waitFor();
     expect(await page.locator('#sustain .sustain-warning').textContent()).toMatch(/Labelling lags/);
-    expect(await page.locator('#sustain table.sustain-history tbody tr').count()).toBe(5);
+    expect(await page.locator('#sustain table.sustain-history tbody tr').count()).toBe(6);
+    expect(await page.locator('#sustain table.sustain-history').textContent()).toMatch(/mix shift 25%/);
     await page.locator('#sustain').screenshot({ path: `${SHOTS}/timeline-sustain.png` });
     await page.goto(`${base}/status`);
     await page.locator('table.procs').waitFor();

@@ -173,8 +173,9 @@ export async function beat(h: HttpEnv, roles: readonly string[]): Promise<void> 
 }
 
 /**
- * What the self-sustaining loop appends for a plot type over a detector change: consistent, then a drop with a
- * training requested, the cool-down, the retrained model compared and activated, and its assessment gone stale.
+ * What the self-sustaining loop appends for a plot type over a detector change: consistent, the verdict mix drifting
+ * before any label, then a drop with a training requested, the cool-down, the retrained model compared and
+ * activated, and its assessment gone stale (the contact told).
  */
 export function sustainDecisions(plotType: string): AnyNewEvent[] {
   const old = `${plotType}-t0001`;
@@ -206,6 +207,23 @@ export function sustainDecisions(plotType: string): AnyNewEvent[] {
       ...extra,
     };
   };
+  /** The verdict mix: of the first 100 verdicts `bad0` Bad, of the latest `n` `bad` Bad. */
+  const mix = (bad0: number, bad: number, n: number, pValue: number) => {
+    const shift = Math.abs(bad / n - bad0 / 100);
+    return {
+      reference: 100,
+      recent: n,
+      labels: [
+        { label: 'Bad', reference: bad0, recent: bad },
+        { label: 'Good', reference: 100 - bad0, recent: n - bad },
+      ],
+      shift,
+      shifted: 'Bad',
+      statistic: 18.3,
+      pValue,
+      drifting: pValue < 0.001 && shift >= 0.15,
+    };
+  };
   const assessed = (modelId: string, status: string, why: string, e: Record<string, unknown>, trainingId?: string) =>
     ({
       type: 'sustain.assessed',
@@ -213,7 +231,18 @@ export function sustainDecisions(plotType: string): AnyNewEvent[] {
       data: { plotType, modelId, status, why, evidence: e, ...(trainingId ? { trainingId } : {}) },
     }) as AnyNewEvent;
   return [
-    assessed(old, 'ok', 'trailing accuracy 100.0 % over 50 is consistent with validation 97.0 %', evidence(50, 50)),
+    assessed(
+      old,
+      'ok',
+      'trailing accuracy 100.0 % over 50 is consistent with validation 97.0 %',
+      evidence(50, 50, { verdictMix: mix(50, 52, 100, 0.78) }),
+    ),
+    assessed(
+      old,
+      'drifting',
+      'verdict mix moved: Bad 75.0 % of the latest 200 verdicts against 50.0 % of the first 100 (p = 1.8e-5): the detector may have changed; the unbiased sample needs labels to tell; trailing accuracy 100.0 % over 50 is consistent with validation 97.0 %',
+      evidence(50, 50, { verdictMix: mix(50, 150, 200, 1.8e-5), drift: 0.01 }),
+    ),
     assessed(
       old,
       'degraded',
@@ -249,7 +278,14 @@ export function sustainDecisions(plotType: string): AnyNewEvent[] {
       retrained,
       'stale',
       'labelling lags: the oldest of 14 unbiased samples has waited 30.0 h; trailing accuracy 100.0 % over 30 is consistent with validation 97.0 %',
-      evidence(30, 30, { waiting: 14, oldestWaitingMs: 30 * hour, drift: 0.07 }),
+      evidence(30, 30, {
+        waiting: 14,
+        oldestWaitingMs: 30 * hour,
+        drift: 0.07,
+        verdictMix: null,
+        labelsStale: true,
+        notified: { to: ['fcal-experts@jlab.test'] },
+      }),
     ),
   ];
 }

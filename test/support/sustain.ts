@@ -46,7 +46,7 @@ export interface SustainTest {
 export async function openSustainTest(
   label: string,
   setup: readonly AnyNewEvent[],
-  opts: { policy?: SustainPolicy } = {},
+  opts: { policy?: SustainPolicy; mailContacts?: boolean } = {},
 ): Promise<SustainTest> {
   const env = await openTestEnv(label);
   const hydra = await openHydra(env.config, { producer: 'test' });
@@ -61,6 +61,7 @@ export async function openSustainTest(
     plotTypes,
     admins: [],
     ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(opts.mailContacts ? { mailContacts: true } : {}),
   });
   return {
     env,

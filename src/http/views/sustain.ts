@@ -1,3 +1,4 @@
+import type { VerdictMixEvidence } from '../../events/sustain.ts';
 import type { SustainDecisionRow } from '../../projections/sustain/table.ts';
 import { dateTime, percent } from '../format.ts';
 import { html, type Html } from '../html.ts';
@@ -18,7 +19,7 @@ const STATUS_TEXT: Record<string, string> = {
   insufficient: 'too few labelled samples to judge',
   stale: 'labelling lags: the figure describes the past',
   degraded: 'significantly below validation: retraining requested',
-  drifting: 'confidences drifted from the training set: the unbiased sample needs labels',
+  drifting: 'confidences or verdict mix drifted: the unbiased sample needs labels',
   'cooling-down': 'retraining already requested',
   activated: 'retrained model won and was activated',
   'awaits-sign-off': 'retrained model won, waits for an Expert',
@@ -38,6 +39,12 @@ function intervalBar(i: { estimate: number | null; low: number; high: number }, 
   return html`<span class="ci-bar" role="img" aria-label="95% interval ${percent(i.low)} to ${percent(i.high)}, validation ${percent(validation)}"><span class="ci-range" style="left:${at(i.low)};width:${at(i.high - i.low)}"></span><span class="ci-estimate" style="left:${at(i.estimate)}"></span><span class="ci-validation" style="left:${at(validation)}" title="validation ${percent(validation)}"></span></span>`;
 }
 
+/** The verdict mix's labels, recent share against reference share. */
+function mixShares(m: VerdictMixEvidence): Html {
+  const share = (k: number, n: number) => percent(n === 0 ? 0 : k / n);
+  return html`${m.labels.map((l, i) => html`${i ? ', ' : ''}${l.label} ${share(l.recent, m.recent)} <span class="muted">(was ${share(l.reference, m.reference)})</span>`)}`;
+}
+
 /** What a decision was taken on, in one line: the sample, the test, the drift, the backlog. */
 function evidenceLine(row: SustainDecisionRow): Html {
   const c = row.comparison;
@@ -45,7 +52,12 @@ function evidenceLine(row: SustainDecisionRow): Html {
     return html`challenger ${percent(c.challengerAccuracy)} vs champion ${percent(c.championAccuracy)} on ${c.samples} <span class="muted">(${c.challengerOnly} vs ${c.championOnly} where they differ, p = ${c.pValue.toExponential(1)})</span>`;
   const e = row.evidence;
   if (!e) return html``;
-  return html`${percent(e.accuracy.estimate)} on ${e.samples}${e.pValue !== null ? html` <span class="muted">p = ${e.pValue.toExponential(1)}</span>` : ''} · drift ${e.drift === null ? '–' : e.drift.toFixed(2)} · ${e.waiting} waiting`;
+  return html`${percent(e.accuracy.estimate)} on ${e.samples}${e.pValue !== null ? html` <span class="muted">p = ${e.pValue.toExponential(1)}</span>` : ''} · drift ${e.drift === null ? '–' : e.drift.toFixed(2)}${e.verdictMix ? html` · mix shift ${percent(e.verdictMix.shift)} <span class="muted">p = ${e.verdictMix.pValue.toExponential(1)}</span>` : ''} · ${e.waiting} waiting${e.notified ? html` · contact told (${e.notified.to.join(', ')})` : ''}`;
+}
+
+function mixLine(m: VerdictMixEvidence | null | undefined): Html {
+  if (!m) return html`<span class="muted">too few verdicts since the model's first ones</span>`;
+  return html`${mixShares(m)} of the latest ${m.recent} against the first ${m.reference} verdicts: ${m.shifted} moved ${percent(m.shift)} <span class="muted">(G-test p = ${m.pValue.toExponential(1)})</span>${m.drifting ? html` <strong class="sustain-stale">drifting</strong>` : ''}`;
 }
 
 function current(row: SustainDecisionRow, tz: string): Html {
@@ -55,12 +67,13 @@ function current(row: SustainDecisionRow, tz: string): Html {
     ([label, r]) => html`<li>${label}: ${range(r.recall)} <span class="muted">of ${r.samples}</span></li>`,
   );
   const stale = row.status === 'stale';
-  return html`${stale ? html`<p class="sustain-warning" role="status">Labelling lags: the oldest of ${e.waiting} unbiased samples has waited ${hours(e.oldestWaitingMs)}. The trailing accuracy below describes the plots up to ${e.to ? dateTime(e.to, tz) : 'the last label'}, not now.</p>` : ''}${row.status === 'drifting' ? html`<p class="sustain-warning" role="status">The model's confidences drifted from its training set's: the detector may have changed. Label the unbiased sample to tell.</p>` : ''}<dl class="sustain-now">
+  return html`${stale ? html`<p class="sustain-warning" role="status">Labelling lags: the oldest of ${e.waiting} unbiased samples has waited ${hours(e.oldestWaitingMs)}. The trailing accuracy below describes the plots up to ${e.to ? dateTime(e.to, tz) : 'the last label'}, not now.</p>` : ''}${row.status === 'drifting' ? html`<p class="sustain-warning" role="status">${e.verdictMix?.drifting ? "The model's verdict mix moved away from its first live verdicts'" : "The model's confidences drifted from its training set's"}: the detector may have changed. Label the unbiased sample to tell.</p>` : ''}<dl class="sustain-now">
 <dt>Status</dt><dd><span class="sustain-status sustain-${row.status}">${row.status}</span> ${STATUS_TEXT[row.status] ?? ''} <span class="muted">(model ${row.modelId}, ${dateTime(row.at, tz)})</span></dd>
 <dt>Trailing accuracy</dt><dd class="${stale ? 'is-stale' : ''}">${range(e.accuracy)} on the last ${e.samples} unbiased labelled samples (${e.correct} right)${e.from && e.to ? html` <span class="muted">sampled ${dateTime(e.from, tz)} to ${dateTime(e.to, tz)}</span>` : ''}; validation ${percent(e.validationAccuracy)}${e.pValue !== null ? html` <span class="muted">p = ${e.pValue.toExponential(1)}</span>` : ''}${intervalBar(e.accuracy, e.validationAccuracy)}</dd>
 <dt>Recall per label</dt><dd>${recall.length ? html`<ul class="inline-list">${recall}</ul>` : '–'}</dd>
-<dt>Label freshness</dt><dd>${e.waiting} unbiased samples wait for a label${e.waiting ? `, the oldest for ${hours(e.oldestWaitingMs)}` : ''}${stale ? html` <strong class="sustain-stale">(stale: not current)</strong>` : ''}</dd>
-<dt>Confidence drift</dt><dd>${e.drift === null ? html`<span class="muted">too few verdicts</span>` : html`PSI ${e.drift.toFixed(3)} <span class="muted">(over 0.25: drifting)</span>`}</dd>
+<dt>Label freshness</dt><dd>${e.waiting} unbiased samples wait for a label${e.waiting ? `, the oldest for ${hours(e.oldestWaitingMs)}` : ''}${stale ? html` <strong class="sustain-stale">(stale: not current)</strong>` : ''}${e.notified ? html` <span class="muted">· the contact was told (${e.notified.to.join(', ')})</span>` : ''}</dd>
+<dt>Confidence drift</dt><dd>${e.drift === null ? html`<span class="muted">too few verdicts</span>` : html`PSI ${e.drift.toFixed(3)}`}</dd>
+<dt>Verdict mix</dt><dd>${mixLine(e.verdictMix)}</dd>
 </dl>`;
 }
 

@@ -42,6 +42,42 @@ describe('the loop on the pages', () => {
     expect(out).toContain('labelling lags &lt;b&gt;');
   });
 
+  it('shows the verdict mix against the first verdicts, and that the contact was told', () => {
+    const drifting: SustainDecisionRow = {
+      ...assessed,
+      status: 'drifting',
+      evidence: {
+        ...assessed.evidence!,
+        verdictMix: {
+          reference: 100,
+          recent: 200,
+          labels: [
+            { label: 'Bad', reference: 50, recent: 150 },
+            { label: 'Good', reference: 50, recent: 50 },
+          ],
+          shift: 0.25,
+          shifted: 'Bad',
+          statistic: 18.3,
+          pValue: 1.8e-5,
+          drifting: true,
+        },
+        labelsStale: true,
+        notified: { to: ['ann@jlab.test'] },
+      },
+    };
+    const out = sustainSection({ latest: drifting, history: [drifting, assessed] }, 'UTC').value;
+    expect(out).toContain('The model&#39;s verdict mix moved away from its first live verdicts&#39;');
+    expect(out).toContain(
+      'Bad 75% <span class="muted">(was 50%)</span>, Good 25% <span class="muted">(was 50%)</span>',
+    );
+    expect(out).toContain('of the latest 200 against the first 100 verdicts: Bad moved 25%');
+    expect(out).toContain('G-test p = 1.8e-5');
+    expect(out).toContain('the contact was told (ann@jlab.test)');
+    expect(out).toContain('mix shift 25%');
+    // An assessment from before the verdict mix: it says there was none.
+    expect(sustainSection({ latest: assessed, history: [] }, 'UTC').value).toContain('too few verdicts since');
+  });
+
   it('says when there is no assessment yet', () => {
     expect(sustainSection({ latest: null, history: [] }, 'UTC').value).toContain('No assessment yet');
   });

@@ -234,13 +234,23 @@ export async function scorePoints(
     .limit(limit);
 }
 
-/** The confidences of a model's latest `limit` verdicts on a plot type (the drift signal's recent side). */
-export async function recentConfidences(db: Db, plotType: string, modelId: string, limit: number): Promise<number[]> {
+/**
+ * A model's verdicts on a plot type, the first it gave (`first`, oldest first) or its latest (newest first): what
+ * the loop's drift signals compare (src/sustain/evidence.ts).
+ */
+export async function verdictsOfModel(
+  db: Db,
+  plotType: string,
+  modelId: string,
+  opts: { which: 'first' | 'latest'; limit: number },
+): Promise<{ arrivalId: string; verdict: string; confidence: number | null }[]> {
   const rows = await db
-    .select({ confidence: verdicts.confidence })
+    .select({ arrivalId: verdicts.arrivalId, verdict: verdicts.verdict, confidence: verdicts.confidence })
     .from(verdicts)
-    .where(and(eq(verdicts.plotType, plotType), eq(verdicts.modelId, modelId), isNotNull(verdicts.confidence)))
-    .orderBy(desc(verdicts.at))
-    .limit(limit);
-  return rows.map((r) => r.confidence!);
+    .where(and(eq(verdicts.plotType, plotType), eq(verdicts.modelId, modelId), isNotNull(verdicts.verdict)))
+    .orderBy(
+      ...(opts.which === 'first' ? [asc(verdicts.at), asc(verdicts.seq)] : [desc(verdicts.at), desc(verdicts.seq)]),
+    )
+    .limit(opts.limit);
+  return rows.map((r) => ({ arrivalId: r.arrivalId, verdict: r.verdict!, confidence: r.confidence }));
 }
