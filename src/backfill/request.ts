@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DeliverPolicy } from '@nats-io/jetstream';
+import { z } from 'zod';
+import { BACKFILL_MAX_IMAGES } from '../events/backfill.ts';
+import { localTimeText, wholeNumberText } from '../text-input.ts';
 import type { EventData, HydraEvent } from '../events/catalog.ts';
 import type { EventMetadata } from '../events/envelope.ts';
 import { readItem, type AppendResult, type EventLog } from '../events/log.ts';
@@ -9,6 +12,49 @@ import type { ModelRow } from '../projections/models/table.ts';
 import { backfillEventIds, newBackfillId } from './plan.ts';
 
 /** Asking for a backfill (`hydra models backfill`, the Library's "Run over history") and following it to its outcome. */
+
+/** The default and largest number of arrivals one backfill judges. */
+export const DEFAULT_BACKFILL_LIMIT = 1000;
+
+/**
+ * A backfill's range as people type it (the Library's form, `hydra models backfill`): runs from–to and/or local
+ * times from–to (in HYDRA_TIMEZONE; the caller turns them into instants), and a limit. One parser for both.
+ */
+export const backfillRangeText = z
+  .object({
+    runFrom: wholeNumberText().optional(),
+    runTo: wholeNumberText().optional(),
+    from: localTimeText.optional(),
+    to: localTimeText.optional(),
+    limit: wholeNumberText({ min: 1, max: BACKFILL_MAX_IMAGES }).default(DEFAULT_BACKFILL_LIMIT),
+  })
+  .superRefine((r, ctx) => {
+    const need = (a: keyof typeof r, b: keyof typeof r, what: string) => {
+      if ((r[a] === undefined) !== (r[b] === undefined))
+        ctx.addIssue({ code: 'custom', path: [r[a] === undefined ? a : b], message: `${what} need both ends` });
+    };
+    need('runFrom', 'runTo', 'runs');
+    need('from', 'to', 'times');
+    if (r.runFrom === undefined && r.runTo === undefined && r.from === undefined && r.to === undefined)
+      ctx.addIssue({ code: 'custom', path: ['runFrom'], message: 'give a run range, a time range, or both' });
+    if (r.runFrom !== undefined && r.runTo !== undefined && r.runFrom > r.runTo)
+      ctx.addIssue({ code: 'custom', path: ['runTo'], message: 'must not be before runFrom' });
+    if (r.from !== undefined && r.to !== undefined && r.from >= r.to)
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  });
+export type BackfillRangeText = z.output<typeof backfillRangeText>;
+
+/** The range as the request holds it, times made instants by `toUtc` (the edge's time zone). */
+export function backfillRangeOf(
+  r: BackfillRangeText,
+  toUtc: (local: string) => string,
+): Pick<BackfillCommand, 'runFrom' | 'runTo' | 'from' | 'to' | 'limit'> {
+  return {
+    ...(r.runFrom !== undefined && r.runTo !== undefined ? { runFrom: r.runFrom, runTo: r.runTo } : {}),
+    ...(r.from !== undefined && r.to !== undefined ? { from: toUtc(r.from), to: toUtc(r.to) } : {}),
+    limit: r.limit,
+  };
+}
 
 export interface BackfillCommand {
   readonly modelId: string;
