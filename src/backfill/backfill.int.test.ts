@@ -43,7 +43,7 @@ async function arrive(
   i: number,
   verdict: 'Good' | 'Bad' | null,
 ): Promise<AnyNewEvent[]> {
-  const bad = i % 2 === 1;
+  const bad = plotType === PLOT && i % 2 === 1;
   const { png } = await renderPlot({
     plotType,
     label: bad ? 'Bad' : 'Good',

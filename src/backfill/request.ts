@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DeliverPolicy } from '@nats-io/jetstream';
 import { z } from 'zod';
-import { BACKFILL_MAX_IMAGES } from '../events/backfill.ts';
+import { BACKFILL_MAX_IMAGES, rangeProblem } from '../events/backfill.ts';
 import { localTimeText, wholeNumberText } from '../text-input.ts';
 import type { EventData, HydraEvent } from '../events/catalog.ts';
 import type { EventMetadata } from '../events/envelope.ts';
@@ -90,6 +90,8 @@ export async function requestBackfill(
     );
   if (m.status === 'retired')
     throw new ModelLifecycleError('HYDRA_MODEL_RETIRED', `${cmd.modelId} is retired: it judges nothing`);
+  const problem = rangeProblem(cmd);
+  if (problem) throw new ModelLifecycleError('HYDRA_BACKFILL_RANGE', problem);
   const backfillId = cmd.backfillId ?? newBackfillId(cmd.plotType, new Date(), randomBytes(4).toString('hex'));
   const { backfillId: _given, ...rest } = cmd;
   const r = await log.append({

@@ -12,6 +12,7 @@ import {
 import type { HydraEventOf } from '../events/catalog.ts';
 import type { EventMetadata } from '../events/envelope.ts';
 import type { EventLog } from '../events/log.ts';
+import { rangeProblem } from '../events/backfill.ts';
 import { readMatching } from '../events/query.ts';
 import { openStoredClassifier } from '../inference/classify-stored.ts';
 import { waitForStream } from '../projections/checkpoints.ts';
@@ -119,8 +120,7 @@ export class BackfillWorker {
       const e = item.event;
       if (await this.hasOutcome(e.data.backfillId)) return ack;
       try {
-        await this.run(e, signal);
-        this.stats.handled++;
+        if (await this.run(e, signal)) this.stats.handled++;
         return ack;
       } catch (err) {
         if (signal.aborted || err instanceof Stopping) return nak();
@@ -164,26 +164,32 @@ export class BackfillWorker {
     });
   }
 
-  private async run(e: HydraEventOf<'backfill.requested'>, signal: AbortSignal): Promise<void> {
+  /** Does the backfill; false when it ended as backfill.failed (an expected failure). */
+  private async run(e: HydraEventOf<'backfill.requested'>, signal: AbortSignal): Promise<boolean> {
     const { log, db, blobs, say } = this.deps;
     const r = e.data;
     const t0 = performance.now();
     const metadata = this.metadataOf(e);
     const ids = { backfillId: r.backfillId, plotType: r.plotType, modelId: r.modelId };
+    const failed = async (f: Omit<Failure, keyof typeof ids>) => {
+      await this.fail({ ...ids, ...f }, metadata);
+      return false;
+    };
+    const problem = rangeProblem(r);
+    if (problem) return failed({ code: 'invalid-request', reason: problem });
     const late = await waitForStream(db, log, [verdictsProjection, modelsProjection, plotTypesProjection], {
       timeoutMs: this.deps.readModelWaitMs ?? 30_000,
       signal,
     });
     if (late.length) throw new Error(`read models ${late.join(', ')} are behind the stream`);
     const model = await modelRow(db, r.modelId);
-    if (!model) return this.fail({ ...ids, code: 'unknown-model', reason: `no model "${r.modelId}"` }, metadata);
+    if (!model) return failed({ code: 'unknown-model', reason: `no model "${r.modelId}"` });
     if (model.plotType !== r.plotType)
-      return this.fail(
-        { ...ids, code: 'wrong-plot-type', reason: `${r.modelId} is a model of ${model.plotType}, not ${r.plotType}` },
-        metadata,
-      );
-    if (model.status === 'retired')
-      return this.fail({ ...ids, code: 'retired-model', reason: `${r.modelId} is retired` }, metadata);
+      return failed({
+        code: 'wrong-plot-type',
+        reason: `${r.modelId} is a model of ${model.plotType}, not ${r.plotType}`,
+      });
+    if (model.status === 'retired') return failed({ code: 'retired-model', reason: `${r.modelId} is retired` });
     const plot = await plotTypeRow(db, r.plotType);
     const arrivals = await arrivalsInRange(db, {
       plotType: r.plotType,
@@ -192,12 +198,14 @@ export class BackfillWorker {
       upTo: e.time,
       limit: r.limit,
     });
-    await log.append({
-      type: 'backfill.started',
-      id: backfillEventIds.started(r.backfillId),
-      metadata,
-      data: { ...ids, total: arrivals.length, upTo: e.time },
-    });
+    // Started once, however often the request is delivered (beyond the stream's dedup window too).
+    if ((await log.lastSubjectSeq('backfill.started', r.backfillId)) === 0)
+      await log.append({
+        type: 'backfill.started',
+        id: backfillEventIds.started(r.backfillId),
+        metadata,
+        data: { ...ids, total: arrivals.length, upTo: e.time },
+      });
     const last = await log.lastEvent('backfill.verdicts', r.backfillId);
     const resume = last ? last.data.offset + last.data.size : 0;
     say(`backfill ${r.backfillId}: ${r.modelId} over ${arrivals.length} arrivals${resume ? `, from ${resume}` : ''}`);
@@ -205,10 +213,7 @@ export class BackfillWorker {
     try {
       classifier = await openStoredClassifier(blobs, model, { masks: plot?.spec.masks ?? [] });
     } catch (err) {
-      return this.fail(
-        { ...ids, code: 'model-error', reason: `the model cannot be loaded: ${(err as Error).message}` },
-        metadata,
-      );
+      return failed({ code: 'model-error', reason: `the model cannot be loaded: ${(err as Error).message}` });
     }
     try {
       for (const b of batchesOf(arrivals.length, resume)) {
@@ -240,6 +245,7 @@ export class BackfillWorker {
     say(
       `backfill ${r.backfillId}: ${summary.judged} judged, ${summary.agreed} of ${summary.compared} agree, ${summary.changed} changed`,
     );
+    return true;
   }
 }
 

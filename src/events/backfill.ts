@@ -15,26 +15,39 @@ const share = z.number().min(0).max(1);
 /** A verdicts-table outcome: a label, or (unconfirmed), (pending), (skipped), (failed). */
 const outcomeSchema = z.string().min(1).max(140);
 
-const requestedSchema = z
-  .object({
-    backfillId: tokenSchema,
-    plotType: tokenSchema,
-    modelId: tokenSchema,
-    /** Runs from–to, both included. */
-    runFrom: wholeNumber.optional(),
-    runTo: wholeNumber.optional(),
-    /** Arrival times from (included) to (excluded). */
-    from: isoTime.optional(),
-    to: isoTime.optional(),
-    /** At most this many arrivals, the earliest of the range first. */
-    limit: positiveWholeNumber.max(BACKFILL_MAX_IMAGES),
-    user: z.string().max(100),
-  })
-  .refine((d) => (d.runFrom === undefined) === (d.runTo === undefined), 'runs need both runFrom and runTo')
-  .refine((d) => (d.from === undefined) === (d.to === undefined), 'times need both from and to')
-  .refine((d) => d.runFrom !== undefined || d.from !== undefined, 'a backfill needs a run range or a time range')
-  .refine((d) => d.runFrom === undefined || d.runFrom <= d.runTo!, 'runFrom must not be after runTo')
-  .refine((d) => d.from === undefined || Date.parse(d.from) < Date.parse(d.to!), 'from must be before to');
+/**
+ * Which ranges make sense (both ends of each, in order, one range at least) is checked where people type them
+ * (`backfillRangeText`, `requestBackfill`) and by the worker: the schema bounds each field to what its column holds.
+ */
+const requestedSchema = z.object({
+  backfillId: tokenSchema,
+  plotType: tokenSchema,
+  modelId: tokenSchema,
+  /** Runs from–to, both included. */
+  runFrom: wholeNumber.optional(),
+  runTo: wholeNumber.optional(),
+  /** Arrival times from (included) to (excluded). */
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  /** At most this many arrivals, the earliest of the range first. */
+  limit: positiveWholeNumber.max(BACKFILL_MAX_IMAGES),
+  user: z.string().max(100),
+});
+
+/** What is wrong with a backfill's range, or null: each range needs both ends, in order, and there must be one. */
+export function rangeProblem(r: {
+  runFrom?: number | undefined;
+  runTo?: number | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}): string | null {
+  if ((r.runFrom === undefined) !== (r.runTo === undefined)) return 'runs need both runFrom and runTo';
+  if ((r.from === undefined) !== (r.to === undefined)) return 'times need both from and to';
+  if (r.runFrom === undefined && r.from === undefined) return 'a backfill needs a run range, a time range or both';
+  if (r.runFrom !== undefined && r.runFrom > r.runTo!) return 'runFrom must not be after runTo';
+  if (r.from !== undefined && Date.parse(r.from) >= Date.parse(r.to!)) return 'from must be before to';
+  return null;
+}
 
 export const backfillRequested = defineEvent({
   type: 'backfill.requested',

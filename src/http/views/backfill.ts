@@ -27,10 +27,16 @@ export interface BackfillData {
 const FINAL = new Set(['completed', 'failed']);
 
 /** A verdicts-table outcome on its label's colour (Unconfirmed and the rest muted). */
+const OUTCOME_WORDS: Readonly<Record<string, string>> = {
+  [OUTCOME.unconfirmed]: 'Unconfirmed',
+  [OUTCOME.pending]: 'no verdict',
+  [OUTCOME.skipped]: 'skipped',
+  [OUTCOME.failed]: 'failed',
+};
+
 function outcomeChip(outcome: string, colours: ReadonlyMap<string, string>): Html {
   const c = colours.get(outcome);
-  if (!c)
-    return html`<span class="chip-static outcome">${outcome === OUTCOME.unconfirmed ? 'Unconfirmed' : outcome}</span>`;
+  if (!c) return html`<span class="chip-static outcome">${OUTCOME_WORDS[outcome] ?? outcome}</span>`;
   return html`<span class="chip-static outcome" style="background:${c};color:${inkOn(c)};border-color:${c}">${outcome}</span>`;
 }
 
@@ -45,8 +51,12 @@ function progressBox(b: BackfillRow): Html {
 function changeMatrix(b: BackfillRow, colours: ReadonlyMap<string, string>): Html {
   const pairs = b.pairs ?? [];
   if (pairs.length === 0) return html`<p class="muted">No arrival was judged.</p>`;
-  const order = (xs: string[]) =>
-    [...new Set(xs)].sort((x, y) => Number(x.startsWith('(')) - Number(y.startsWith('(')) || x.localeCompare(y));
+  // The plot type's labels in its order, then Unconfirmed and the outcomes without a verdict.
+  const rank = (x: string) => {
+    const i = [...colours.keys()].indexOf(x);
+    return i >= 0 ? i : colours.size + Object.keys(OUTCOME_WORDS).indexOf(x) + 1;
+  };
+  const order = (xs: string[]) => [...new Set(xs)].sort((x, y) => rank(x) - rank(y) || x.localeCompare(y));
   const rows = order(pairs.map((p) => p.had));
   const cols = order(pairs.map((p) => p.now));
   const n = new Map(pairs.map((p) => [`${p.had}\n${p.now}`, p.count]));
@@ -82,7 +92,7 @@ const side = (
   html`<p class="${what}"><span class="muted">${what}</span> ${outcomeChip(outcome, colours)}${confidence !== null ? html` ${confidence.toFixed(2)}` : ''}${model ? html` <span class="muted model">${model}</span>` : ''}</p>`;
 
 function card(v: BackfillVerdictRow, d: BackfillData, ctx: PageContext, colours: ReadonlyMap<string, string>): Html {
-  return html`<article class="report-card backfill-card${v.changed ? ' changed' : ''}" data-arrival="${v.arrivalId}" data-changed="${v.changed}">
+  return html`<article class="report-card backfill-card${v.changed ? ' changed' : ''}" data-arrival="${v.arrivalId}" data-changed="${v.changed ? 'true' : 'false'}">
 <a href="${href(['images', v.arrivalId])}"><img src="${href(['blobs', v.imageId, 'thumb'])}" alt="arrival ${v.arrivalId.slice(0, 12)}" loading="lazy"></a>
 ${side('had', v.hadOutcome, v.hadConfidence, v.hadModelId, colours)}
 ${side('now', v.outcome, v.confidence, d.backfill.modelId, colours)}
