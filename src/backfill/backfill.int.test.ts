@@ -279,6 +279,15 @@ describe('running a model over history', () => {
     const only = await expert.get(`/backfills/${pageBackfill}?changed=only`);
     const onlyCards = [...only.body.matchAll(/data-arrival="([0-9a-f]{64})" data-changed="(true|false)"/g)];
     expect(onlyCards.map((c) => c[1]).sort()).toEqual(changed.map((r) => r.arrivalId).sort());
+    // One cell of the had → now matrix lists exactly its arrivals.
+    const { hadOutcome: had, outcome: now } = changed[0]!;
+    const cell = await expert.get(`/backfills/${pageBackfill}?${new URLSearchParams({ had, now })}`);
+    const cellCards = [...cell.body.matchAll(/data-arrival="([0-9a-f]{64})"/g)].map((c) => c[1]);
+    const want = rows.rows.filter((r) => r.hadOutcome === had && r.outcome === now).map((r) => r.arrivalId);
+    expect(cellCards.sort()).toEqual(want.sort());
+    expect(page.body).toContain(
+      `href="/backfills/${pageBackfill}?had=${encodeURIComponent(had)}&amp;now=${encodeURIComponent(now)}#verdicts"`,
+    );
   });
 
   it('appends nothing again when every request is delivered again to a fresh worker', async () => {

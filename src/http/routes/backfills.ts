@@ -9,7 +9,7 @@ import { backfillRow, backfillVerdictsOf } from '../../projections/backfills/que
 import { modelRow } from '../../projections/models/queries.ts';
 import { plotTypeRow } from '../../projections/plot-types/queries.ts';
 import { optionalText, wholeNumberText } from '../../text-input.ts';
-import { HttpError, NotFoundError } from '../errors.ts';
+import { HttpError, NotFoundError, RequestValidationError } from '../errors.ts';
 import { zonedToUtc } from '../format.ts';
 import { requireRoleFor } from '../plugins/auth.ts';
 import type { ZodTypeProvider } from '../plugins/schemas.ts';
@@ -21,8 +21,12 @@ const dropEmpty = (v: unknown) =>
   v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== '')) : v;
 /** The "Run over history" form: fields left empty are absent (the same parser as `hydra models backfill`). */
 export const backfillBody = z.preprocess(dropEmpty, backfillRangeText);
+const outcome = z.string().min(1).max(140);
 export const backfillQuery = z.object({
   changed: optionalText(z.literal('only')),
+  /** One cell of the had → now matrix: the arrivals that had this outcome and have that one now. */
+  had: optionalText(outcome),
+  now: optionalText(outcome),
   page: optionalText(wholeNumberText({ min: 1, max: 1_000_000 })).transform((n) => n ?? 1),
 });
 
@@ -71,14 +75,20 @@ export const backfillRoutes: FastifyPluginAsync = async (app0) => {
     async (req, reply) => {
       const backfill = await backfillRow(db, req.params.backfillId);
       if (!backfill) throw new NotFoundError(`backfill ${req.params.backfillId}`);
-      const { page, changed } = req.query;
+      const { page, changed, had, now } = req.query;
+      if ((had === undefined) !== (now === undefined))
+        throw new RequestValidationError([{ path: [had === undefined ? 'had' : 'now'], message: 'a pair needs both' }]);
+      const filter = {
+        changedOnly: changed === 'only',
+        ...(had !== undefined && now !== undefined ? { pair: { had, now } } : {}),
+      };
       const [model, plot, verdicts] = await Promise.all([
         modelRow(db, backfill.modelId),
         plotTypeRow(db, backfill.plotType),
         backfillVerdictsOf(db, backfill.backfillId, {
           limit: BACKFILL_PAGE_SIZE,
           offset: (page - 1) * BACKFILL_PAGE_SIZE,
-          changedOnly: changed === 'only',
+          ...filter,
         }),
       ]);
       const data = {
@@ -88,7 +98,7 @@ export const backfillRoutes: FastifyPluginAsync = async (app0) => {
         verdicts: verdicts.rows,
         shown: verdicts.total,
         page,
-        changedOnly: changed === 'only',
+        filter,
       };
       return reply.view(backfillView(data, reply.viewContext()));
     },

@@ -1,4 +1,5 @@
 import { rangeText } from '../../backfill/plan.ts';
+import type { BackfillVerdictFilter } from '../../projections/backfills/queries.ts';
 import type { BackfillRow, BackfillVerdictRow } from '../../projections/backfills/table.ts';
 import type { ModelRow } from '../../projections/models/table.ts';
 import type { PlotTypeRow } from '../../projections/plot-types/table.ts';
@@ -21,8 +22,15 @@ export interface BackfillData {
   readonly verdicts: readonly BackfillVerdictRow[];
   readonly shown: number;
   readonly page: number;
-  readonly changedOnly: boolean;
+  readonly filter: BackfillVerdictFilter;
 }
+
+/** The query that keeps a page's filter (and page). */
+const filterQuery = (f: BackfillVerdictFilter, page?: number): Record<string, string | number> => ({
+  ...(f.changedOnly ? { changed: 'only' } : {}),
+  ...(f.pair ? { had: f.pair.had, now: f.pair.now } : {}),
+  ...(page !== undefined ? { page } : {}),
+});
 
 const FINAL = new Set(['completed', 'failed']);
 
@@ -43,12 +51,13 @@ function outcomeChip(outcome: string, colours: ReadonlyMap<string, string>): Htm
 const coloursOf = (plot: PlotTypeRow | null) => new Map((plot?.spec.labels ?? []).map((l) => [l.name, l.colour]));
 
 function progressBox(b: BackfillRow): Html {
+  if (b.status === 'completed') return html``; // the summary says it all
   const total = b.total ?? 0;
   return html`<p class="backfill-progress" data-status="${b.status}">${b.status === 'running' && total ? html`<progress max="${total}" value="${b.done}"></progress> ` : ''}${progressText(b)}</p>`;
 }
 
 /** Had → now as a matrix: rows the outcome each arrival had, columns the backfill's; the diagonal agrees. */
-function changeMatrix(b: BackfillRow, colours: ReadonlyMap<string, string>): Html {
+function changeMatrix(b: BackfillRow, colours: ReadonlyMap<string, string>, f: BackfillVerdictFilter): Html {
   const pairs = b.pairs ?? [];
   if (pairs.length === 0) return html`<p class="muted">No arrival was judged.</p>`;
   // The plot type's labels in its order, then Unconfirmed and the outcomes without a verdict.
@@ -65,12 +74,15 @@ ${rows.map(
   (r) =>
     html`<tr><th scope="row">${outcomeChip(r, colours)}</th>${cols.map((c) => {
       const k = n.get(`${r}\n${c}`) ?? 0;
-      return html`<td class="${r === c ? 'hit' : k ? 'miss' : 'empty'}" data-pair="${r}→${c}"><span class="count">${k}</span></td>`;
+      const here = f.pair?.had === r && f.pair.now === c;
+      const cell = html`<span class="count">${k}</span>`;
+      const link = backfillHref(b.backfillId, { had: r, now: c });
+      return html`<td class="${r === c ? 'hit' : k ? 'miss' : 'empty'}${here ? ' here' : ''}" data-pair="${r}→${c}">${k ? html`<a href="${link}#verdicts" title="had ${r}, now ${c}: ${k}">${cell}</a>` : cell}</td>`;
     })}</tr>`,
 )}</tbody></table>`;
 }
 
-function summary(b: BackfillRow, colours: ReadonlyMap<string, string>): Html {
+function summary(b: BackfillRow, colours: ReadonlyMap<string, string>, f: BackfillVerdictFilter): Html {
   if (b.status !== 'completed') return html``;
   return html`<section class="backfill-summary"><h2>Summary</h2>
 <dl class="facts">
@@ -79,7 +91,8 @@ function summary(b: BackfillRow, colours: ReadonlyMap<string, string>): Html {
 <dt>unreadable</dt><dd>${count(b.unreadable ?? 0)}</dd>
 <dt>took</dt><dd>${b.startedAt && b.finishedAt ? `${((Date.parse(b.finishedAt) - Date.parse(b.startedAt)) / 1000).toFixed(1)} s` : '–'}</dd>
 </dl>
-<h3>Had → now</h3>${changeMatrix(b, colours)}</section>`;
+<h3>Had → now</h3>${changeMatrix(b, colours, f)}
+<p class="muted">Rows: the outcome each arrival had; columns: this model's. Click a cell to list its arrivals.</p></section>`;
 }
 
 const side = (
@@ -103,8 +116,7 @@ ${side('now', v.outcome, v.confidence, d.backfill.modelId, colours)}
 function pager(d: BackfillData): Html {
   const pages = Math.max(1, Math.ceil(d.shown / BACKFILL_PAGE_SIZE));
   if (pages === 1) return html``;
-  const q = (page: number) =>
-    backfillHref(d.backfill.backfillId, { ...(d.changedOnly ? { changed: 'only' } : {}), page });
+  const q = (page: number) => backfillHref(d.backfill.backfillId, filterQuery(d.filter, page));
   return html`<nav class="pager">${d.page > 1 ? html`<a href="${q(d.page - 1)}">← newer</a>` : ''} page ${d.page} of ${pages} ${d.page < pages ? html`<a href="${q(d.page + 1)}">more →</a>` : ''}</nav>`;
 }
 
@@ -112,10 +124,18 @@ function verdictsSection(d: BackfillData, ctx: PageContext, colours: ReadonlyMap
   const b = d.backfill;
   if (b.status === 'requested') return html``;
   const id = b.backfillId;
-  const filter = d.changedOnly
-    ? html`<a href="${backfillHref(id)}">show all</a>`
-    : html`<a href="${backfillHref(id, { changed: 'only' })}">only the changed ones</a>`;
-  return html`<section class="backfill-verdicts"><h2>${d.changedOnly ? 'Changed verdicts' : 'Verdicts'}: ${count(d.shown)} <span class="muted">${filter}</span></h2>
+  const f = d.filter;
+  const all = html`<a href="${backfillHref(id)}#verdicts">show all</a>`;
+  const links =
+    f.changedOnly || f.pair
+      ? all
+      : html`<a href="${backfillHref(id, { changed: 'only' })}#verdicts">only the changed ones</a>`;
+  const title = f.pair
+    ? html`Had ${outcomeChip(f.pair.had, colours)}, now ${outcomeChip(f.pair.now, colours)}`
+    : f.changedOnly
+      ? 'Changed verdicts'
+      : 'Verdicts';
+  return html`<section class="backfill-verdicts" id="verdicts"><h2>${title}: ${count(d.shown)} <span class="muted">${links}</span></h2>
 <p class="muted">Each arrival with the verdict it had (its model then) and the one ${b.modelId} gives it now; changed ones first, then in arrival order. A click opens the arrival.</p>
 <div class="cards">${d.verdicts.map((v) => card(v, d, ctx, colours))}</div>
 ${pager(d)}</section>`;
@@ -127,10 +147,10 @@ export function backfillBody(d: BackfillData, ctx: PageContext): Html {
   const colours = coloursOf(d.plot);
   const live = FINAL.has(b.status)
     ? ''
-    : html` hx-get="${backfillHref(b.backfillId, { ...(d.changedOnly ? { changed: 'only' } : {}), page: d.page })}" hx-trigger="load delay:2s" hx-swap="outerHTML"`;
+    : html` hx-get="${backfillHref(b.backfillId, filterQuery(d.filter, d.page))}" hx-trigger="load delay:2s" hx-swap="outerHTML"`;
   return html`<div id="backfill-body"${live}>
 ${progressBox(b)}
-${summary(b, colours)}
+${summary(b, colours, d.filter)}
 ${verdictsSection(d, ctx, colours)}
 </div>`;
 }

@@ -18,15 +18,24 @@ export async function backfillsOf(db: Db, plotType: string, limit = 20): Promise
     .limit(limit);
 }
 
+/** Which of a backfill's verdicts: all, the changed ones, or one had → now pair of outcomes. */
+export interface BackfillVerdictFilter {
+  readonly changedOnly?: boolean;
+  readonly pair?: { readonly had: string; readonly now: string };
+}
+
 /** A backfill's verdicts, the changed ones first, each group in arrival order; and how many there are. */
 export async function backfillVerdictsOf(
   db: Db,
   backfillId: string,
-  page: { limit: number; offset: number; changedOnly?: boolean },
+  page: { limit: number; offset: number } & BackfillVerdictFilter,
 ): Promise<{ rows: BackfillVerdictRow[]; total: number }> {
-  const where = page.changedOnly
-    ? and(eq(backfillVerdicts.backfillId, backfillId), eq(backfillVerdicts.changed, true))
-    : eq(backfillVerdicts.backfillId, backfillId);
+  const where = and(
+    eq(backfillVerdicts.backfillId, backfillId),
+    page.changedOnly ? eq(backfillVerdicts.changed, true) : undefined,
+    page.pair ? eq(backfillVerdicts.hadOutcome, page.pair.had) : undefined,
+    page.pair ? eq(backfillVerdicts.outcome, page.pair.now) : undefined,
+  );
   const [rows, [n]] = await Promise.all([
     db
       .select()
