@@ -19,6 +19,9 @@ import {
   signOffModel,
 } from '../models/lifecycle.ts';
 import type { ActivationBar } from '../training/evaluate.ts';
+import { backfillRangeOf, backfillRangeText, followBackfill, requestBackfill } from '../backfill/request.ts';
+import { rangeText } from '../backfill/plan.ts';
+import { zonedToUtc } from '../http/format.ts';
 import { modelsTable } from '../training/summary.ts';
 import { defaultUser, parseOptions, userSchema } from './options.ts';
 
@@ -247,6 +250,86 @@ export function registerModelCommands(program: Command): void {
                 .join(', ')}`
             : `${o.id} already has these thresholds`,
         );
+      });
+    });
+
+  models
+    .command('backfill')
+    .description(
+      "run a model (active, or a candidate not yet active) over a plot type's stored arrivals of a run or time range, beside the verdicts they had (a backfill worker does it: hydra up, or hydra worker backfill); --wait follows it and prints the agreement",
+    )
+    .argument('<model>')
+    .option('--plot-type <name>', "the model's plot type (checked; default: the model's)")
+    .option('--runs <from-to>', 'runs from–to, both included, e.g. 71000-71020')
+    .option('--from <time>', 'arrivals from this local time (YYYY-MM-DD[THH:MM[:SS]] in HYDRA_TIMEZONE), included')
+    .option('--to <time>', 'arrivals until this local time, excluded')
+    .option('--limit <n>', 'at most this many arrivals, the earliest first (default 1000, at most 10000)')
+    .requiredOption('--user <name>', 'who asks (an expert)')
+    .option('--wait', 'follow the backfill and print its summary', false)
+    .option('--timeout <s>', 'with --wait: give up waiting after this many seconds (exit 2)')
+    .action(async (id: string, raw: unknown) => {
+      const runs = z
+        .string()
+        .regex(/^\d+-\d+$/, 'runs as FROM-TO, e.g. 71000-71020')
+        .transform((t) => t.split('-'));
+      const o = parseOptions(
+        z.object({
+          id: modelId,
+          plotType: tokenSchema.optional(),
+          runs: runs.optional(),
+          from: z.string().optional(),
+          to: z.string().optional(),
+          limit: z.string().optional(),
+          user: userSchema,
+          wait: z.boolean(),
+          timeout: decimalText({ min: 0, max: 31_536_000, aboveMin: true }).optional(),
+        }),
+        { ...(raw as object), id },
+      );
+      const range = parseOptions(backfillRangeText, {
+        ...(o.runs ? { runFrom: o.runs[0], runTo: o.runs[1] } : {}),
+        ...(o.from !== undefined ? { from: o.from } : {}),
+        ...(o.to !== undefined ? { to: o.to } : {}),
+        ...(o.limit !== undefined ? { limit: o.limit } : {}),
+      });
+      await withHydra('models', async (h) => {
+        const known = (await readModels(h.log)).get(o.id);
+        const r = await requestBackfill(
+          h.log,
+          async () => known,
+          {
+            modelId: o.id,
+            plotType: o.plotType ?? known?.plotType ?? '',
+            ...backfillRangeOf(range, (t) => zonedToUtc(t, h.config.HYDRA_TIMEZONE)),
+            user: o.user,
+          },
+          { producer: 'cli', user: o.user },
+        );
+        const d = r.event.type === 'backfill.requested' ? r.event.data : null;
+        console.log(`requested backfill ${r.backfillId}: ${o.id} over ${d ? rangeText(d) : 'the range'}`);
+        if (!o.wait) return;
+        const signal = o.timeout ? AbortSignal.timeout(o.timeout * 1000) : undefined;
+        const outcome = await followBackfill(h.log, r.backfillId, {
+          ...(signal ? { signal } : {}),
+          onEvent: (e) => {
+            if (e.type === 'backfill.started') console.log(`${e.data.total} arrivals to judge`);
+            if (e.type === 'backfill.verdicts') console.log(`judged ${e.data.offset + e.data.size}`);
+          },
+        });
+        if (!outcome) {
+          console.error(`no outcome within ${o.timeout} s (is a backfill worker running? hydra worker backfill)`);
+          process.exitCode = 2;
+        } else if (outcome.kind === 'failed') {
+          console.error(`backfill failed (${outcome.data.code}): ${outcome.data.reason}`);
+          process.exitCode = 1;
+        } else {
+          const s = outcome.data;
+          const pct = s.compared ? ` (${((100 * s.agreed) / s.compared).toFixed(1)} %)` : '';
+          console.log(
+            `${s.judged} of ${s.total} judged (${s.unreadable} unreadable); agrees with ${s.agreed} of ${s.compared} verdicts${pct}; ${s.changed} changed`,
+          );
+          for (const p of s.pairs.filter((x) => x.had !== x.now)) console.log(`  ${p.had} → ${p.now}: ${p.count}`);
+        }
       });
     });
 

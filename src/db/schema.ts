@@ -17,4 +17,5 @@ export * from '../projections/sustain/table.ts';
 export * from '../projections/users/table.ts';
 export * from '../projections/api-tokens/table.ts';
 export * from '../projections/site-settings/table.ts';
+export * from '../projections/backfills/table.ts';
 export * from '../accounts/sessions-table.ts';

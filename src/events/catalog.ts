@@ -14,6 +14,7 @@ import { userEvents } from './user.ts';
 import { tokenEvents } from './token.ts';
 import { siteEvents } from './site.ts';
 import { sustainEvents } from './sustain.ts';
+import { backfillEvents } from './backfill.ts';
 
 /** Every event type Hydra knows, by family. */
 export const catalog = [
@@ -29,6 +30,7 @@ export const catalog = [
   ...tokenEvents,
   ...siteEvents,
   ...sustainEvents,
+  ...backfillEvents,
 ] as const;
 
 type Defs = (typeof catalog)[number];

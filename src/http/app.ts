@@ -23,6 +23,7 @@ import { labelerRoutes } from './routes/labeler.ts';
 import { libraryRoutes } from './routes/library.ts';
 import { trainingRoutes } from './routes/training.ts';
 import { thresholdsRoutes } from './routes/thresholds.ts';
+import { backfillRoutes } from './routes/backfills.ts';
 import { uploadRoutes, type UploadOptions } from './routes/upload.ts';
 import type { RoleStats } from '../processes/heartbeat.ts';
 
@@ -100,6 +101,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(modelImportRoutes);
   await app.register(trainingRoutes);
   await app.register(thresholdsRoutes);
+  await app.register(backfillRoutes);
   if (opts.upload) await app.register(uploadRoutes, opts.upload);
   return app;
 }

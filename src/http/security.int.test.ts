@@ -285,6 +285,12 @@ const cases: Record<string, Case> = {
     expectType: 'model.retired',
   },
   'POST /library/rollback': { role: 'expert', form: { plot: 'FCAL_ring' }, expectType: 'model.activated' },
+  'POST /library/models/:modelId/backfill': {
+    role: 'expert',
+    params: { modelId: fcal[0]!.modelId },
+    form: { runFrom: '1', runTo: '10' },
+    expectType: 'backfill.requested',
+  },
   'POST /library/models/:modelId/thresholds': {
     role: 'expert',
     params: { modelId: fcal[1]!.modelId },

@@ -21,7 +21,8 @@ export type ModelLifecycleErrorCode =
   | 'HYDRA_MODEL_NO_ROLLBACK'
   | 'HYDRA_MODEL_BAD_THRESHOLD'
   | 'HYDRA_TRAINING_UNKNOWN'
-  | 'HYDRA_TRAINING_FINISHED';
+  | 'HYDRA_TRAINING_FINISHED'
+  | 'HYDRA_BACKFILL_RANGE';
 
 const STATUS: Record<ModelLifecycleErrorCode, number> = {
   HYDRA_MODEL_UNKNOWN: 404,
@@ -36,6 +37,7 @@ const STATUS: Record<ModelLifecycleErrorCode, number> = {
   HYDRA_MODEL_BAD_THRESHOLD: 400,
   HYDRA_TRAINING_UNKNOWN: 404,
   HYDRA_TRAINING_FINISHED: 409,
+  HYDRA_BACKFILL_RANGE: 400,
 };
 
 export class ModelLifecycleError extends Error {

@@ -16,6 +16,7 @@ import { newsProjection } from './news/projection.ts';
 import { usersProjection } from './users/projection.ts';
 import { apiTokensProjection } from './api-tokens/projection.ts';
 import { siteSettingsProjection } from './site-settings/projection.ts';
+import { backfillsProjection, backfillVerdictsProjection } from './backfills/projection.ts';
 
 /** Every read model Hydra keeps. `hydra up` runs them all; `hydra replay` rebuilds them all. */
 export const allProjections: readonly AnyProjection[] = [
@@ -39,6 +40,8 @@ export const allProjections: readonly AnyProjection[] = [
   erase(usersProjection),
   erase(apiTokensProjection),
   erase(siteSettingsProjection),
+  erase(backfillsProjection),
+  erase(backfillVerdictsProjection),
 ];
 
 export { ProjectionRunner, type ProjectionLag } from './runtime/runner.ts';

@@ -6,6 +6,7 @@ import { trainingRole } from './training.ts';
 import { inferenceRole } from './inference.ts';
 import { httpRole } from './http.ts';
 import { sustainRole } from './sustain.ts';
+import { backfillRole } from './backfill.ts';
 
 /** Every role, in start order (`hydra up` stops them in reverse). */
 export const roles: readonly Role[] = [
@@ -16,6 +17,7 @@ export const roles: readonly Role[] = [
   trainingRole,
   alarmsRole,
   sustainRole,
+  backfillRole,
 ];
 
 export type { Role, RunningRole } from './role.ts';

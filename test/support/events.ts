@@ -47,7 +47,7 @@ export function mixedHistory(n: number, seed = 1): AnyNewEvent[] {
   const out: AnyNewEvent[] = plots.map(
     (p) => ({ type: 'plottype.defined', metadata: meta, data: plotTypeSpec(p) }) as AnyNewEvent,
   );
-  out.push(...accountHistory(seed), ...trainingHistory(seed), ...sustainHistory(seed));
+  out.push(...accountHistory(seed), ...trainingHistory(seed), ...sustainHistory(seed), ...backfillHistory(seed));
   const images: { id: string; plot: string }[] = [];
   while (out.length < n) {
     const r = rnd();
@@ -157,6 +157,53 @@ export function trainingHistory(seed = 1): AnyNewEvent[] {
       data: { trainingId: `CDC_occupancy-${seed}a`, plotType: 'CDC_occupancy', code: 'nan-loss', reason: 'NaN' },
     },
     ...run(`CDC_occupancy-${seed}b`),
+  ];
+}
+
+/** A backfill of a model over two arrivals: requested, started, one batch (one changed verdict), completed. */
+export function backfillHistory(seed = 1): AnyNewEvent[] {
+  const ids = { backfillId: `bf-${seed}`, plotType: 'CDC_occupancy', modelId: 'm2' };
+  const verdict = (i: number, verdict: string, had: string) => ({
+    arrivalId: shaOf(`bf-${seed}-a${i}`),
+    imageId: shaOf(`bf-${seed}-i${i}`),
+    run: 4000 + i,
+    at: `2026-11-10T01:00:0${i}.000Z`,
+    verdict,
+    confidence: 0.8,
+    confirmed: true,
+    scores: { Good: verdict === 'Good' ? 0.8 : 0.2, Bad: verdict === 'Bad' ? 0.8 : 0.2 },
+    had: { outcome: had, modelId: 'm1', verdict: had, confidence: 0.9, confirmed: true },
+  });
+  return [
+    {
+      type: 'backfill.requested',
+      metadata: meta,
+      data: { ...ids, runFrom: 4000, runTo: 4001, limit: 10, user: 'ann' },
+    },
+    { type: 'backfill.started', metadata: meta, data: { ...ids, total: 2, upTo: '2026-11-10T02:00:00.000Z' } },
+    {
+      type: 'backfill.verdicts',
+      metadata: meta,
+      data: { ...ids, offset: 0, size: 2, verdicts: [verdict(0, 'Bad', 'Good'), verdict(1, 'Good', 'Good')] },
+    },
+    {
+      type: 'backfill.completed',
+      metadata: meta,
+      data: {
+        ...ids,
+        total: 2,
+        judged: 2,
+        unreadable: 0,
+        compared: 2,
+        agreed: 1,
+        changed: 1,
+        pairs: [
+          { had: 'Good', now: 'Bad', count: 1 },
+          { had: 'Good', now: 'Good', count: 1 },
+        ],
+        durationSeconds: 0.5,
+      },
+    },
   ];
 }
 

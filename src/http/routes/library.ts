@@ -12,6 +12,7 @@ import { modelsProjection } from '../../projections/models/projection.ts';
 import { modelRow, modelsOf } from '../../projections/models/queries.ts';
 import { livePlotTypes, plotTypeRow } from '../../projections/plot-types/queries.ts';
 import type { PlotTypeRow } from '../../projections/plot-types/table.ts';
+import { backfillsOf } from '../../projections/backfills/queries.ts';
 import { latestDecision } from '../../projections/sustain/queries.ts';
 import { trainingsProjection } from '../../projections/trainings/projection.ts';
 import { trainingsOf } from '../../projections/trainings/queries.ts';
@@ -121,6 +122,7 @@ export const libraryRoutes: FastifyPluginAsync = async (app0) => {
       mayAct: plot ? mayActOn(req, plot) : false,
       compare: a && b ? [a, b] : null,
       sustain: plot ? await latestDecision(db, plot.name, 'assessed') : null,
+      backfills: plot ? await backfillsOf(db, plot.name) : [],
     };
     return reply.status(status).view(libraryView(data, reply.viewContext(), notice));
   }

@@ -1,3 +1,4 @@
+import type { BackfillRow } from '../../projections/backfills/table.ts';
 import type { ModelRow } from '../../projections/models/table.ts';
 import type { SustainDecisionRow } from '../../projections/sustain/table.ts';
 import type { PlotTypeRow } from '../../projections/plot-types/table.ts';
@@ -5,6 +6,7 @@ import type { TrainingRow } from '../../projections/trainings/table.ts';
 import { balancedAccuracy } from '../../training/evaluate.ts';
 import { duration, percent, when } from '../format.ts';
 import { href, html, type Html, type Part } from '../html.ts';
+import { backfillForm, backfillsTable } from './backfill-forms.ts';
 import { curveLegend, curveSvg } from './curve.ts';
 import { importForm } from './model-import.ts';
 import { csrfField, type PageContext, type View } from './layout.ts';
@@ -30,6 +32,8 @@ export interface LibraryData {
   readonly compare: readonly [LibraryModel, LibraryModel] | null;
   /** The self-sustaining loop's latest assessment of the plot type (src/sustain/). */
   readonly sustain?: SustainDecisionRow | null;
+  /** The plot type's runs of models over history, newest first. */
+  readonly backfills?: readonly BackfillRow[];
 }
 
 export interface LibraryNotice {
@@ -168,7 +172,7 @@ ${lm.underBar.length ? html`<p class="flash bad under-bar">Under the plot type's
 <section><h4>Dataset</h4>${dataset(lm)}<h4>Parent</h4><p>${parent ? html`<a href="#model-${parent}">${parent}</a>` : html`<span class="muted">none</span>`}</p></section>
 <section><h4>Parameters</h4>${parameters(m, lm.training)}<h4>Frameworks</h4>${frameworks(lm)}</section>
 </div>
-${d.mayAct ? actions(lm, ctx) : ''}
+${d.mayAct ? html`${actions(lm, ctx)}${backfillForm(m, ctx)}` : ''}
 </article>`;
 }
 
@@ -282,6 +286,7 @@ ${notice.problem ? html`<p class="flash bad" role="alert">${notice.problem}</p>`
 ${d.mayAct && rollback ? post(ctx, '/library/rollback', html`<input type="hidden" name="plot" value="${d.plot.name}"><button type="submit">Roll back to ${rollback}</button>`) : ''}</p>
 ${d.mayAct ? html`${trainForm(d, ctx)}${importForm(d.plot, ctx)}` : ''}
 ${runsTable(d, ctx)}
+${backfillsTable(d.backfills ?? [], ctx)}
 <h2>Models</h2>
 ${d.models.length ? modelTable(d, ctx) : html`<p class="muted">No models yet.</p>`}
 ${d.compare ? compareView(d.compare, ctx) : ''}

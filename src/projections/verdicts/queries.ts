@@ -254,3 +254,45 @@ export async function verdictsOfModel(
     .limit(opts.limit);
   return rows.map((r) => ({ arrivalId: r.arrivalId, verdict: r.verdict!, confidence: r.confidence }));
 }
+
+/** Which arrivals a backfill judges: a plot type's, of a run range and/or time range, observed up to `upTo`. */
+export interface ArrivalRange {
+  readonly plotType: string;
+  readonly runFrom?: number;
+  readonly runTo?: number;
+  /** Arrival times from (included) to (excluded). */
+  readonly from?: string;
+  readonly to?: string;
+  readonly upTo: string;
+  readonly limit: number;
+}
+
+export type RangeArrival = Pick<
+  VerdictRow,
+  'arrivalId' | 'imageId' | 'run' | 'at' | 'outcome' | 'modelId' | 'verdict' | 'confidence' | 'confirmed'
+>;
+
+/** The arrivals of a range with the verdict each has, earliest first (ties by arrival id): the same list every time. */
+export async function arrivalsInRange(db: Db, r: ArrivalRange): Promise<RangeArrival[]> {
+  const conditions: SQL[] = [eq(verdicts.plotType, r.plotType), lte(verdicts.at, r.upTo)];
+  if (r.runFrom !== undefined) conditions.push(gte(verdicts.run, r.runFrom));
+  if (r.runTo !== undefined) conditions.push(lte(verdicts.run, r.runTo));
+  if (r.from !== undefined) conditions.push(gte(verdicts.at, r.from));
+  if (r.to !== undefined) conditions.push(lt(verdicts.at, r.to));
+  return db
+    .select({
+      arrivalId: verdicts.arrivalId,
+      imageId: verdicts.imageId,
+      run: verdicts.run,
+      at: verdicts.at,
+      outcome: verdicts.outcome,
+      modelId: verdicts.modelId,
+      verdict: verdicts.verdict,
+      confidence: verdicts.confidence,
+      confirmed: verdicts.confirmed,
+    })
+    .from(verdicts)
+    .where(and(...conditions))
+    .orderBy(asc(verdicts.at), asc(verdicts.arrivalId))
+    .limit(r.limit);
+}
