@@ -203,4 +203,55 @@ describe('the Library and the training report in a browser', () => {
     expect(await eventsAfter(seq)).toEqual([]);
     await page.close();
   });
+
+  it('shows a run’s progress live on its report and in the Library, then the finished report and its model', async () => {
+    const preds = await h.blobs.put(Buffer.from(valPredictionsJson(LABELS, samples)), 'application/json');
+    const live = trainingRun(PLOT, 'BCAL_occupancy-20261204-2210', {
+      labels: LABELS,
+      samples,
+      requester: 'erin',
+      epochs: 8,
+      valPredictions: preds.sha256,
+    });
+    // As the training worker appends them: the request, an epoch at a time, then the model.
+    const steps = live.events.map(
+      (e): AnyNewEvent =>
+        e.type === 'training.progress'
+          ? {
+              ...e,
+              data: {
+                ...e.data,
+                valBalancedAccuracy: (e.data as { valAccuracy: number }).valAccuracy - 0.04,
+                imagesPerSecond: 212,
+              },
+            }
+          : e,
+    );
+    await h.append(steps.slice(0, 3)); // requested, epochs 1 and 2
+    const report = `/training/${live.trainingId}`;
+    const page = await signIn('erin', 'erin password 123', report);
+    const library = await signIn('erin', 'erin password 123', `/library?plot=${PLOT}`);
+    const row = library.locator(`tr[data-training="${live.trainingId}"]`);
+    await row.locator('.epoch', { hasText: /^2$/ }).waitFor();
+    await page.locator('#training-progress .epoch', { hasText: /^2$/ }).waitFor();
+    // Marks this document: a reload would lose the mark.
+    await page.evaluate('window.hydraSameDocument = true');
+
+    await h.append(steps.slice(3, 6)); // epochs 3 to 5
+    await page.locator('#training-progress .epoch', { hasText: /^5$/ }).waitFor();
+    await row.locator('.epoch', { hasText: /^5$/ }).waitFor();
+    expect(await page.evaluate('window.hydraSameDocument === true')).toBe(true);
+    await page.locator('#training-progress', { hasText: 'about' }).waitFor();
+    expect(await page.locator('#training-progress .curve-box svg').count()).toBe(1);
+    await page.screenshot({ path: `${SHOTS}/training-report-live.png`, fullPage: true });
+
+    await h.append(steps.slice(6)); // epochs 6 to 8 and the model
+    await page.locator('.misclassified .report-card').first().waitFor();
+    expect(await page.locator('#training-progress').count()).toBe(0);
+    await library.locator(`#model-${live.modelId}`).waitFor();
+    expect(await row.count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+    await library.close();
+  });
 });

@@ -1,4 +1,5 @@
-// Hydra pages: the little the browser does itself. Nothing here polls the server; live data comes by SSE.
+// Hydra pages: the little the browser does itself. Nothing here polls the server: the Run page's live data comes by
+// SSE, a training run's progress by the htmx polling its own markup declares (and drops once the run has an outcome).
 (() => {
   const root = document.documentElement;
   const store = (k, v) => {

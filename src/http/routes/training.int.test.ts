@@ -151,3 +151,58 @@ describe('the training report', () => {
     expect(again.statusCode).toBe(409);
   });
 });
+
+describe('live progress while a run trains', () => {
+  const RUNNING = 'BCAL_occupancy-20261124-live';
+  const progress = (epoch: number) => ({
+    type: 'training.progress' as const,
+    metadata: { correlationId: 'x', producer: 'test' },
+    data: {
+      trainingId: RUNNING,
+      plotType: PLOT,
+      epoch,
+      epochs: 10,
+      loss: 0.5 / epoch,
+      valAccuracy: 0.7,
+      valBalancedAccuracy: 0.65,
+      imagesPerSecond: 120.4,
+    },
+  });
+
+  it('polls the fragment of a running run, with epoch n of N, its metrics and speed, readable by a Viewer', async () => {
+    const requested = trainingRun(PLOT, RUNNING, { labels: LABELS, samples, epochs: 10 }).events[0]!;
+    await h.append([requested, progress(1), progress(2)]);
+    const res = await viewer.get(`/training/${RUNNING}/progress`, { 'hx-request': 'true' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['hx-refresh']).toBeUndefined();
+    const b = res.body;
+    expect(b).toMatch(/^<div id="training-progress"[^>]* hx-get="\/training\/[^"]+\/progress" hx-trigger="every 2s"/);
+    expect(b).toContain('epoch <strong class="epoch">2</strong> of 10');
+    expect(b).toContain('validation accuracy 70%');
+    expect(b).toContain('balanced 65%');
+    expect(b).toContain('120 images/s');
+    expect(b).toContain('left');
+    expect(b).toContain('<svg');
+    // The report embeds the same block; the Library's row polls its own fragment.
+    expect((await viewer.get(`/training/${RUNNING}`)).body).toContain(`hx-get="/training/${RUNNING}/progress"`);
+    const row = await viewer.get(`/training/${RUNNING}/row`, { 'hx-request': 'true' });
+    expect(row.body).toMatch(/^<tr class="run-running"[^>]* hx-trigger="every 2s"/);
+    expect(row.body).not.toContain('<form'); // a Viewer may not cancel
+  });
+
+  it('renders a finished run without a trigger and has htmx reload the page', async () => {
+    const res = await viewer.get(`/training/${run.trainingId}/progress`, { 'hx-request': 'true' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['hx-refresh']).toBe('true');
+    expect(res.body).toContain('id="training-progress"');
+    expect(res.body).not.toContain('hx-trigger');
+    const row = await viewer.get(`/training/${run.trainingId}/row`, { 'hx-request': 'true' });
+    expect(row.body).not.toContain('hx-trigger');
+    expect(row.headers['hx-refresh']).toBe('true');
+    expect((await viewer.get(`/training/${run.trainingId}`)).body).not.toContain('id="training-progress"');
+  });
+
+  it('answers 404 for an unknown run', async () => {
+    expect((await viewer.get('/training/nope-1/progress')).statusCode).toBe(404);
+  });
+});

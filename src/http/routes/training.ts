@@ -18,9 +18,12 @@ import { cancelTraining } from '../../training/request.ts';
 import { optionalText } from '../../text-input.ts';
 import { HttpError, NotFoundError, RequestValidationError } from '../errors.ts';
 import { actor, actorMetadata, requireRoleFor } from '../plugins/auth.ts';
-import type { ZodTypeProvider } from '../plugins/schemas.ts';
+import { noQuery, type ZodTypeProvider } from '../plugins/schemas.ts';
 import { trainingView, type ReportData, type ReportNotice } from '../views/training.ts';
-import { lifecycleProblem, shown } from './library.ts';
+import { lifecycleProblem, mayActOn, shown } from './library.ts';
+import { runRow } from '../views/library.ts';
+import { isLive, reportProgress } from '../views/training-progress.ts';
+import { html, type Html } from '../html.ts';
 
 const byTraining = z.object({ trainingId: tokenSchema });
 /** A confusion-matrix cell: the true label and the predicted one, both or neither. */
@@ -123,6 +126,33 @@ export const trainingRoutes: FastifyPluginAsync = async (app0) => {
   app.get('/training/:trainingId', { schema: { params: byTraining, querystring: reportQuery } }, async (req, reply) =>
     page(req, reply, await run(req.params.trainingId), req.query),
   );
+
+  /**
+   * The live parts of a run (the report's status block and curve, the Library's row): what a page polls while the
+   * run trains. Once the run has an outcome the fragment renders without its trigger, and an htmx request is told
+   * to reload the page, which shows the whole report (or the Library with the new model).
+   */
+  function live(req: FastifyRequest, reply: FastifyReply, t: TrainingRow, part: Html, title: string) {
+    if (req.isHtmx && !isLive(t)) void reply.header('hx-refresh', 'true');
+    const main = html`<section class="report"><h1>${title} <span class="muted">${t.trainingId}</span></h1>${part}</section>`;
+    return reply.view({ page: 'library', title: `${title} ${t.trainingId}`, main, partial: part });
+  }
+
+  app.get(
+    '/training/:trainingId/progress',
+    { schema: { params: byTraining, querystring: noQuery } },
+    async (req, reply) => {
+      const t = await run(req.params.trainingId);
+      return live(req, reply, t, reportProgress(t), 'Training progress');
+    },
+  );
+
+  app.get('/training/:trainingId/row', { schema: { params: byTraining, querystring: noQuery } }, async (req, reply) => {
+    const t = await run(req.params.trainingId);
+    const plot = await plotTypeRow(db, t.plotType);
+    const row = runRow(t, !!plot && mayActOn(req, plot), reply.viewContext());
+    return live(req, reply, t, row, 'Training run');
+  });
 
   app.post(
     '/training/:trainingId/relabel',

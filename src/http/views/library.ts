@@ -11,6 +11,7 @@ import { curveLegend, curveSvg } from './curve.ts';
 import { importForm } from './model-import.ts';
 import { csrfField, type PageContext, type View } from './layout.ts';
 import { trailingLine } from './sustain.ts';
+import { isLive, PROGRESS_POLL, progressLine } from './training-progress.ts';
 
 /** A model as the Library shows it: its registry row, the training run that made it, and why it is under the bar. */
 export interface LibraryModel {
@@ -194,16 +195,25 @@ ${d.models.map(
 ${d.models.length >= 2 ? html`<button type="submit">Compare A and B</button>` : ''}</form>`;
 }
 
+/**
+ * One run of the runs table. While it trains the row polls its own fragment (`/training/<id>/row`) and is swapped
+ * by it; the answer for a run with an outcome carries no trigger and reloads the Library (which lists its model).
+ */
+export function runRow(t: TrainingRow, mayAct: boolean, ctx: PageContext): Html {
+  const live = isLive(t);
+  const poll = live
+    ? html` hx-get="${href(['training', t.trainingId, 'row'])}" hx-trigger="${PROGRESS_POLL}" hx-swap="outerHTML"`
+    : '';
+  return html`<tr class="run-${t.status}" data-training="${t.trainingId}"${poll}><th scope="row"><a href="${reportHref(t.trainingId)}">${t.trainingId}</a></th><td>${t.status}</td>
+<td>${by(t.requester || 'someone', t.requestedAt, ctx)}</td>
+<td class="progress">${progressLine(t)}</td>
+<td>${t.failureCode ? html`<strong class="warn">${t.failureCode}</strong> ${t.failureReason ?? ''}` : ''}${mayAct && live ? post(ctx, href(['training', t.trainingId, 'cancel']), html`<button type="submit" class="danger">Cancel</button>`) : ''}</td></tr>`;
+}
+
 function runsTable(d: LibraryData, ctx: PageContext): Html {
   if (d.runs.length === 0) return html``;
   return html`<h2>Training runs without a model</h2><div class="scroll"><table class="runs"><thead><tr><th>training</th><th>status</th><th>requested</th><th>progress</th><th>outcome</th></tr></thead><tbody>
-${d.runs.map((t) => {
-  const last = t.epochs.at(-1);
-  return html`<tr class="run-${t.status}" data-training="${t.trainingId}"><th scope="row"><a href="${reportHref(t.trainingId)}">${t.trainingId}</a></th><td>${t.status}</td>
-<td>${by(t.requester || 'someone', t.requestedAt, ctx)}</td>
-<td>${last ? html`epoch ${last.epoch} of ${last.epochs}, loss ${last.loss.toFixed(3)}, validation accuracy ${percent(last.valAccuracy)}` : html`<span class="muted">not started</span>`}</td>
-<td>${t.failureCode ? html`<strong class="warn">${t.failureCode}</strong> ${t.failureReason ?? ''}` : ''}${d.mayAct && (t.status === 'requested' || t.status === 'running') ? post(ctx, href(['training', t.trainingId, 'cancel']), html`<button type="submit" class="danger">Cancel</button>`) : ''}</td></tr>`;
-})}
+${d.runs.map((t) => runRow(t, d.mayAct, ctx))}
 </tbody></table></div>`;
 }
 

@@ -10,6 +10,7 @@ import { inkOn, when } from '../format.ts';
 import { href, html, type Html } from '../html.ts';
 import { csrfField, type PageContext, type View } from './layout.ts';
 import { metrics, statusBadge, trainingCurve } from './library.ts';
+import { reportProgress } from './training-progress.ts';
 
 export interface ReportData {
   readonly training: TrainingRow;
@@ -127,7 +128,7 @@ export function trainingView(d: ReportData, ctx: PageContext, notice: ReportNoti
     t.status === 'failed'
       ? html`<p class="flash bad">Failed: <strong>${t.failureCode}</strong> ${t.failureReason}</p>`
       : t.status !== 'completed'
-        ? html`<p class="flash">${t.status === 'running' ? `Training: epoch ${t.epochs.at(-1)?.epoch ?? 0} of ${t.parameters?.epochs ?? '?'}` : 'Waiting for a training worker.'}</p>
+        ? html`${reportProgress(t)}
 ${d.mayJudge ? post(ctx, href(['training', t.trainingId, 'cancel']), html`<input name="reason" maxlength="500" placeholder="why (optional)" aria-label="why cancel" size="30"> <button type="submit" class="danger">Cancel training</button>`) : ''}`
         : '';
   const main = html`<section class="report" data-training="${t.trainingId}">
@@ -147,7 +148,9 @@ ${
 <section><h2>Confusion matrix</h2>${matrix(d)}</section>
 <section><h2>Training curve</h2>${trainingCurve(t, `training curve of ${t.trainingId}`)}</section>
 </div>`
-    : trainingCurve(t, `training curve of ${t.trainingId}`)
+    : t.status === 'failed'
+      ? trainingCurve(t, `training curve of ${t.trainingId}`)
+      : ''
 }
 ${
   d.cell
