@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { DeliverPolicy } from '@nats-io/jetstream';
 import { z } from 'zod';
 import { BACKFILL_MAX_IMAGES, rangeProblem } from '../events/backfill.ts';
 import { localTimeText, wholeNumberText } from '../text-input.ts';
 import type { EventData, HydraEvent } from '../events/catalog.ts';
 import type { EventMetadata } from '../events/envelope.ts';
-import { readItem, type AppendResult, type EventLog } from '../events/log.ts';
-import { encodeKey } from '../events/subjects.ts';
+import type { AppendResult, EventLog } from '../events/log.ts';
+import { followUntil } from '../events/query.ts';
 import { ModelLifecycleError } from '../models/decide.ts';
 import type { ModelRow } from '../projections/models/table.ts';
 import { backfillEventIds, newBackfillId } from './plan.ts';
@@ -113,26 +112,16 @@ export async function followBackfill(
   backfillId: string,
   opts: { onEvent?: (e: HydraEvent) => void; signal?: AbortSignal } = {},
 ): Promise<BackfillOutcome | null> {
-  const consumer = await log.js.consumers.get(log.names.stream, {
-    filter_subjects: `${log.names.namespace}.backfill.*.${encodeKey(backfillId)}`,
-    deliver_policy: DeliverPolicy.All,
-  });
-  const messages = await consumer.consume({ max_messages: 100 });
-  const stop = () => void messages.close();
-  opts.signal?.addEventListener('abort', stop, { once: true });
-  try {
-    if (opts.signal?.aborted) return null;
-    for await (const m of messages) {
-      const item = readItem(m.data, m.seq, m.subject);
-      if (!item.ok) continue;
-      const e = item.event;
-      opts.onEvent?.(e);
-      if (e.type === 'backfill.completed') return { kind: 'completed', data: e.data };
-      if (e.type === 'backfill.failed') return { kind: 'failed', data: e.data };
-    }
-    return null;
-  } finally {
-    opts.signal?.removeEventListener('abort', stop);
-    await messages.close().catch(() => undefined);
-  }
+  return followUntil<BackfillOutcome>(
+    log,
+    'backfill',
+    backfillId,
+    (e) =>
+      e.type === 'backfill.completed'
+        ? { kind: 'completed', data: e.data }
+        : e.type === 'backfill.failed'
+          ? { kind: 'failed', data: e.data }
+          : undefined,
+    opts,
+  );
 }

@@ -1,4 +1,5 @@
 import type { BlobStore } from '../blobs/store.ts';
+import { anyOf } from '../events/query.ts';
 import type { Db } from '../db/connection.ts';
 import {
   ack,
@@ -93,12 +94,8 @@ export class BackfillWorker {
     return this.consumer.stop();
   }
 
-  private async hasOutcome(backfillId: string): Promise<boolean> {
-    const { log } = this.deps;
-    return (
-      (await log.lastSubjectSeq('backfill.completed', backfillId)) > 0 ||
-      (await log.lastSubjectSeq('backfill.failed', backfillId)) > 0
-    );
+  private outcomeExists(backfillId: string): Promise<boolean> {
+    return anyOf(this.deps.log, ['backfill.completed', 'backfill.failed'], backfillId);
   }
 
   private async handle(d: Delivery, signal: AbortSignal): Promise<Outcome> {
@@ -110,7 +107,7 @@ export class BackfillWorker {
         const ids = salvage(item.ok ? JSON.stringify({ data: item.event.data }) : item.payload);
         this.deps.say(`backfill: request at seq ${d.seq} is unusable (${why})`);
         if (!ids) return term(why);
-        if (!(await this.hasOutcome(ids.backfillId)))
+        if (!(await this.outcomeExists(ids.backfillId)))
           await this.fail(
             { ...ids, code: 'invalid-request', reason: `the request at stream sequence ${d.seq} is invalid: ${why}` },
             { correlationId: ids.backfillId, producer: 'backfill' },
@@ -118,7 +115,7 @@ export class BackfillWorker {
         return ack;
       }
       const e = item.event;
-      if (await this.hasOutcome(e.data.backfillId)) return ack;
+      if (await this.outcomeExists(e.data.backfillId)) return ack;
       try {
         if (await this.run(e, signal)) this.stats.handled++;
         return ack;

@@ -1,9 +1,8 @@
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arrived, meta, plotTypeSpec, shaOf } from '../../test/support/events.ts';
 import { openSustainTest, type SustainTest } from '../../test/support/sustain.ts';
 import { trainingRun } from '../../test/support/trainings.ts';
-import { Recorder } from '../../test/support/wait.ts';
+import { startSmtp, type LocalSmtp } from '../../test/support/smtp.ts';
 import type { AnyNewEvent } from '../events/log.ts';
 import { EventMailer, type MailerOptions } from '../training/mail.ts';
 import { staleMailKind } from './notice.ts';
@@ -18,9 +17,8 @@ import { DEFAULT_SUSTAIN_POLICY } from './worker.ts';
 const PT = 'CDC_stale';
 const run = trainingRun(PT, 'st0');
 let t: SustainTest;
-let server: SMTPServer;
+let smtp: LocalSmtp;
 let opts: MailerOptions;
-const received = new Recorder<{ to: string[]; raw: string }>();
 let n = 0;
 
 /** An unbiased sample of `PT` taken `ageMs` ago with the active model's verdict Good, labelled Good unless `label` is false. */
@@ -57,21 +55,7 @@ const labelled = (imageId: string): AnyNewEvent => ({
 });
 
 beforeAll(async () => {
-  server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, done) {
-      let raw = '';
-      stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        done();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.server.address() as { port: number }).port;
+  smtp = await startSmtp();
   t = await openSustainTest(
     'sustain_notice',
     [
@@ -83,7 +67,7 @@ beforeAll(async () => {
     { policy: { ...DEFAULT_SUSTAIN_POLICY, maxWaitMs: 3600_000 }, mailContacts: true },
   );
   opts = {
-    smtpUrl: `smtp://127.0.0.1:${port}`,
+    smtpUrl: smtp.url,
     from: 'hydra@jlab.test',
     publicUrl: 'http://hydra.jlab.test:8080',
     retryMaxMs: 500,
@@ -94,7 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await smtp?.close();
 });
 
 const mailerOf = () => new EventMailer(t.hydra.log, staleMailKind({ ...opts, maxWaitMs: 3600_000 }), opts);
@@ -119,8 +103,8 @@ describe('the stale notice', () => {
     expect(await roundOf()).toMatchObject({ status: 'stale', appended: ['sustain.assessed'] });
     const row = await t.assessment(PT);
     expect(row?.evidence).toMatchObject({ labelsStale: true, waiting: 2, notified: { to: ['ann@jlab.test'] } });
-    await received.until((m) => m.length >= 1, 'the stale notice');
-    const [first] = received.items;
+    await smtp.received.until((m) => m.length >= 1, 'the stale notice');
+    const [first] = smtp.received.items;
     expect(first?.to).toEqual(['ann@jlab.test']);
     expect(body(first!.raw)).toContain(`Subject: [Hydra] ${PT}: trailing accuracy is stale, 2 unbiased samples wait`);
     expect(body(first!.raw)).toContain(`http://hydra.jlab.test:8080/labeler?plot=${PT}&queue=unbiased&order=oldest`);
@@ -139,10 +123,10 @@ describe('the stale notice', () => {
       // It lags again: a new episode, told again.
       await t.hydra.log.appendMany(sample(3 * 3600_000, false).events);
       expect(await roundOf()).toMatchObject({ status: 'stale', appended: ['sustain.assessed'] });
-      await received.until((m) => m.length >= 2, 'the second episode told');
+      await smtp.received.until((m) => m.length >= 2, 'the second episode told');
       // In order, one consumer: had the first notice been delivered again it would have come before this one.
-      expect(received.items).toHaveLength(2);
-      expect(body(received.items[1]!.raw)).toContain('1 unbiased sample waits');
+      expect(smtp.received.items).toHaveLength(2);
+      expect(body(smtp.received.items[1]!.raw)).toContain('1 unbiased sample waits');
     } finally {
       await again.stop();
     }

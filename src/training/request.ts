@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { DeliverPolicy } from '@nats-io/jetstream';
 import { z } from 'zod';
 import { decimalText, wholeNumberText } from '../text-input.ts';
 import { tokenSchema } from '../events/define.ts';
 import type { EventData, EventInput, HydraEvent } from '../events/catalog.ts';
 import type { EventMetadata } from '../events/envelope.ts';
-import { readItem, type AppendResult, type EventLog } from '../events/log.ts';
-import { encodeKey } from '../events/subjects.ts';
+import type { AppendResult, EventLog } from '../events/log.ts';
 import { trainingParametersSchema } from '../events/training.ts';
 import type { PlotTypeLookup } from '../labels/decide.ts';
 import { ModelLifecycleError } from '../models/decide.ts';
 import { newTrainingId, outcomeId } from './plan.ts';
-import { readMatching } from '../events/query.ts';
+import { followUntil, readMatching } from '../events/query.ts';
 
 /** Asking for a model (`hydra train`, the Library's Train form) and following the run until its outcome. */
 
@@ -90,28 +88,18 @@ export async function followTraining(
   trainingId: string,
   opts: { onEvent?: (e: HydraEvent) => void; signal?: AbortSignal } = {},
 ): Promise<TrainingOutcome | null> {
-  const consumer = await log.js.consumers.get(log.names.stream, {
-    filter_subjects: `${log.names.namespace}.training.*.${encodeKey(trainingId)}`,
-    deliver_policy: DeliverPolicy.All,
-  });
-  const messages = await consumer.consume({ max_messages: 100 });
-  const stop = () => void messages.close();
-  opts.signal?.addEventListener('abort', stop, { once: true });
-  try {
-    if (opts.signal?.aborted) return null;
-    for await (const m of messages) {
-      const item = readItem(m.data, m.seq, m.subject);
-      if (!item.ok) continue;
-      const e = item.event;
-      opts.onEvent?.(e);
-      if (e.type === 'training.completed') return { kind: 'completed', data: e.data };
-      if (e.type === 'training.failed') return { kind: 'failed', data: e.data };
-    }
-    return null;
-  } finally {
-    opts.signal?.removeEventListener('abort', stop);
-    await messages.close().catch(() => undefined);
-  }
+  return followUntil<TrainingOutcome>(
+    log,
+    'training',
+    trainingId,
+    (e) =>
+      e.type === 'training.completed'
+        ? { kind: 'completed', data: e.data }
+        : e.type === 'training.failed'
+          ? { kind: 'failed', data: e.data }
+          : undefined,
+    opts,
+  );
 }
 
 /**

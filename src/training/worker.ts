@@ -1,4 +1,5 @@
 import { ack, DurableConsumer, nak, type ConsumerStats, type Delivery, type Outcome } from '../events/consume/index.ts';
+import { anyOf } from '../events/query.ts';
 import type { EventMetadata } from '../events/envelope.ts';
 import { readItem } from '../events/log.ts';
 import { runTrainingJob, type JobOutcome, type TrainingJobDeps } from './job.ts';
@@ -60,12 +61,8 @@ export class TrainingWorker {
     return this.consumer.stop();
   }
 
-  private async outcomeExists(trainingId: string): Promise<boolean> {
-    const log = this.deps.log;
-    return (
-      (await log.lastSubjectSeq('training.completed', trainingId)) > 0 ||
-      (await log.lastSubjectSeq('training.failed', trainingId)) > 0
-    );
+  private outcomeExists(trainingId: string): Promise<boolean> {
+    return anyOf(this.deps.log, ['training.completed', 'training.failed'], trainingId);
   }
 
   private async handle(d: Delivery, signal: AbortSignal): Promise<Outcome> {
