@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
 import {
   jetstream,
   jetstreamManager,
@@ -110,7 +110,7 @@ export class EventLog {
   async append(event: AnyNewEvent): Promise<AppendResult> {
     const { subject, payload, id, options } = this.encode(event as NewEvent<EventType>);
     try {
-      const ack = await this.js.publish(subject, payload, options);
+      const ack = await this.publish(subject, payload, options);
       return stored(ack, subject, id, payload);
     } catch (err) {
       throw this.translate(err, subject, event.expectedLastSubjectSeq);
@@ -126,13 +126,30 @@ export class EventLog {
     return Promise.all(
       encoded.map(async ({ e, subject, payload, id, options }) => {
         try {
-          const ack = await this.js.publish(subject, payload, options);
+          const ack = await this.publish(subject, payload, options);
           return stored(ack, subject, id, payload);
         } catch (err) {
           throw this.translate(err, subject, e.expectedLastSubjectSeq);
         }
       }),
     );
+  }
+
+  /** How often a publish whose acknowledgement timed out is tried (within the duplicate window, so stored once). */
+  private static readonly PUBLISH_ATTEMPTS = 3;
+
+  /**
+   * Publishes, asking again when the server's acknowledgement does not come in time (a busy machine, a batch of
+   * thousands in flight): the event's id makes a second publish of a stored event a duplicate, not a second event.
+   */
+  private async publish(subject: string, payload: string, options: Partial<JetStreamPublishOptions>) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.js.publish(subject, payload, options);
+      } catch (err) {
+        if (!(err instanceof TimeoutError) || attempt >= EventLog.PUBLISH_ATTEMPTS) throw err;
+      }
+    }
   }
 
   private encode<T extends EventType>(event: NewEvent<T>) {
